@@ -1,0 +1,146 @@
+// RocksEventLog: the EventLog of DESIGN §3, composed of a LogStore (layout and reads) and, for a writable
+// log, a LogWriter (single writer, group commit).
+#include <future>
+
+#include "engine/log_store.hpp"
+#include "engine/log_writer.hpp"
+#include "engine/subscription.hpp"
+
+namespace codd::engine {
+namespace {
+
+class RocksEventLog final : public EventLog {
+public:
+    RocksEventLog(std::unique_ptr<detail::LogStore> store, const LogOptions* options) : store_(std::move(store)) {
+        signal_.publish(store_->last_position(nullptr));
+        if (options != nullptr) {
+            writer_ = std::make_unique<detail::LogWriter>(*store_, *options,
+                                                          [this](std::uint64_t head) { signal_.publish(head); });
+        }
+    }
+
+    ~RocksEventLog() override { close(); }
+
+    AppendResult append(AppendRequest request) override {
+        std::promise<AppendResult> promise;
+        auto future = promise.get_future();
+        append_async(std::move(request), [&promise](AppendResult r) { promise.set_value(std::move(r)); });
+        return future.get();
+    }
+
+    void append_async(AppendRequest request, std::function<void(AppendResult)> done) override {
+        if (!writer_) {
+            AppendResult r;
+            r.status = AppendStatus::closed;
+            r.message = "the event log is open read-only";
+            done(std::move(r));
+            return;
+        }
+        writer_->submit(std::move(request), std::move(done));
+    }
+
+    [[nodiscard]] GlobalPosition head() const override { return GlobalPosition{signal_.head()}; }
+
+    bool wait_for(GlobalPosition p, std::chrono::milliseconds timeout) const override {
+        if (p.value() == 0) return true;
+        return signal_.wait_beyond(p.value() - 1, timeout) >= p.value();
+    }
+
+    [[nodiscard]] std::optional<StreamVersion> stream_version(const std::string& stream) const override {
+        // The writer's cache may be ahead of what readers may see only by in-flight batches; the store
+        // holds exactly what is durable, so ask it.
+        auto v = store_->last_version(stream);
+        if (!v) return std::nullopt;
+        return StreamVersion{*v};
+    }
+
+    [[nodiscard]] std::vector<RecordedEvent> read_stream(const std::string& stream, StreamVersion from,
+                                                         std::size_t max, Direction dir) const override {
+        return store_->read_stream(stream, from.value(), max, dir, signal_.head());
+    }
+
+    [[nodiscard]] std::vector<RecordedEvent> read_all(GlobalPosition from, std::size_t max) const override {
+        std::vector<RecordedEvent> out;
+        if (max == 0) return out;
+        store_->scan(from.value(), signal_.head(), [&](const RecordedEvent& e) {
+            out.push_back(e);
+            return out.size() < max;
+        });
+        return out;
+    }
+
+    std::uint64_t scan(GlobalPosition from, const std::function<bool(const RecordedEvent&)>& fn) const override {
+        return store_->scan(from.value(), signal_.head(), fn);
+    }
+
+    [[nodiscard]] std::int64_t sequence_next(const std::string& name) const override {
+        return store_->sequence_next(name).value_or(kFirstSequenceValue);
+    }
+
+    [[nodiscard]] VerifyReport verify() const override { return store_->verify(); }
+
+    std::unique_ptr<Subscription> subscribe(GlobalPosition from,
+                                            std::function<void(std::span<const RecordedEvent>)> handler,
+                                            std::size_t max_batch) override {
+        return detail::start_subscription(*this, signal_, from, std::move(handler), max_batch);
+    }
+
+    bool catch_up() override {
+        if (!store_->read_only()) return true;
+        try {
+            store_->catch_up();
+            signal_.publish(store_->last_position(nullptr));
+            return true;
+        } catch (const StorageError&) {
+            return false;
+        }
+    }
+
+    [[nodiscard]] bool writable() const override { return writer_ && writer_->healthy(); }
+    [[nodiscard]] const std::filesystem::path& dir() const override { return store_->dir(); }
+
+    void close() override {
+        std::lock_guard lock(close_mu_);
+        if (closed_) return;
+        closed_ = true;
+        if (writer_) writer_->close();
+        signal_.shut();
+        if (writer_) store_->flush_wal();
+    }
+
+private:
+    std::unique_ptr<detail::LogStore> store_;
+    std::unique_ptr<detail::LogWriter> writer_;
+    mutable detail::CommitSignal signal_;
+    std::mutex close_mu_;
+    bool closed_ = false;
+};
+
+}  // namespace
+
+const char* to_string(AppendStatus s) {
+    switch (s) {
+        case AppendStatus::ok: return "ok";
+        case AppendStatus::duplicate: return "duplicate";
+        case AppendStatus::conflict: return "conflict";
+        case AppendStatus::invalid: return "invalid";
+        case AppendStatus::closed: return "closed";
+    }
+    return "unknown";
+}
+
+std::unique_ptr<EventLog> EventLog::open(LogOptions options) {
+    if (!options.clock) options.clock = system_clock();
+    if (!options.ids) options.ids = random_ids();
+    if (options.max_batch_commands == 0) options.max_batch_commands = 1;
+    auto store = detail::LogStore::open_primary(options.dir);
+    return std::make_unique<RocksEventLog>(std::move(store), &options);
+}
+
+std::unique_ptr<EventLog> EventLog::open_read_only(const std::filesystem::path& dir,
+                                                   const std::filesystem::path& secondary_dir) {
+    auto store = detail::LogStore::open_secondary(dir, secondary_dir);
+    return std::make_unique<RocksEventLog>(std::move(store), nullptr);
+}
+
+}  // namespace codd::engine

@@ -1,0 +1,185 @@
+#pragma once
+// The durable, ordered, tamper-evident event log on RocksDB (DESIGN §3).
+//
+// One writer thread owns every append: it takes all queued commands, checks their expected versions and
+// command ids, assigns gapless global positions in commit order, and writes them in one synced
+// WriteBatch (group commit). Readers read RocksDB directly and never block the writer; they only see
+// positions up to head(), which advances after the batch is durable.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/clock.hpp"
+#include "engine/envelope.hpp"
+#include "engine/types.hpp"
+
+namespace codd::engine {
+
+// Unexpected storage failures (I/O error, corruption on open). Expected outcomes are AppendResult values.
+class StorageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct StreamAppend {
+    std::string stream;
+    ExpectedVersion expected = ExpectedVersion::any();
+    std::vector<NewEvent> events;
+};
+
+// Values of the sequences a request asked for, in the order it named them.
+using SequenceValues = std::span<const std::int64_t>;
+
+struct AppendRequest {
+    // Idempotency: a request whose command id was already committed appends nothing and returns the
+    // original result, also after a restart. Empty: no idempotency.
+    std::string command_id;
+    EventMetadata metadata;
+    std::vector<StreamAppend> streams;
+
+    // Sequences (e.g. "order") to advance by one each, in the same batch as the events. When `build` is
+    // set it is called on the writer thread with the allocated values and its streams are appended to
+    // `streams`; keep it cheap and free of I/O. A refused request does not consume sequence values.
+    std::vector<std::string> sequences;
+    std::function<std::vector<StreamAppend>(SequenceValues)> build;
+};
+
+enum class AppendStatus {
+    ok,         // written now
+    duplicate,  // the command id was already committed: nothing written, the original result returned
+    conflict,   // an expected version did not match: nothing written
+    invalid,    // malformed request (empty stream id, no events, ...): nothing written
+    closed,     // the log is closing or failed: nothing written
+};
+
+struct StreamResult {
+    std::string stream;
+    StreamVersion last_version;  // version of the stream's last event after the append
+};
+
+struct AppendResult {
+    AppendStatus status = AppendStatus::invalid;
+    GlobalPosition first_position;  // of the first event written (ok / duplicate)
+    GlobalPosition last_position;   // of the last event written (ok / duplicate)
+    std::vector<StreamResult> streams;
+    std::vector<std::int64_t> sequence_values;
+
+    // For conflicts: the stream and what was expected and found (-1: no stream).
+    std::string conflict_stream;
+    std::int64_t expected_version = 0;
+    std::int64_t actual_version = 0;
+    std::string message;
+
+    [[nodiscard]] bool committed() const {
+        return status == AppendStatus::ok || status == AppendStatus::duplicate;
+    }
+};
+
+const char* to_string(AppendStatus s);
+
+enum class Direction { forward, backward };
+
+struct VerifyReport {
+    bool ok = true;
+    std::uint64_t events_checked = 0;
+    std::optional<GlobalPosition> first_bad;  // the first position whose event or link is wrong
+    std::string problem;
+    Hash head_hash{};  // hash of the last event checked: auditors keep it to anchor the chain
+};
+
+struct LogOptions {
+    std::filesystem::path dir;
+    std::shared_ptr<Clock> clock = system_clock();
+    std::shared_ptr<IdGenerator> ids = random_ids();
+    bool sync = true;                       // fsync every batch; only benchmarks of the ceiling turn it off
+    std::size_t max_batch_commands = 4096;  // commands per group commit at most
+    std::size_t stream_cache_capacity = 1 << 20;  // streams whose last version is kept in memory
+};
+
+class Subscription;
+
+class EventLog {
+public:
+    // Opens (creating if missing) the log for writing. Throws StorageError.
+    static std::unique_ptr<EventLog> open(LogOptions options);
+    // Opens a running or stopped log read-only, as a RocksDB secondary instance whose own files live in
+    // `secondary_dir` (created if missing). Appends return `closed`. Call catch_up() to see new events.
+    static std::unique_ptr<EventLog> open_read_only(const std::filesystem::path& dir,
+                                                    const std::filesystem::path& secondary_dir);
+
+    virtual ~EventLog() = default;
+    EventLog(const EventLog&) = delete;
+    EventLog& operator=(const EventLog&) = delete;
+
+    // Blocks until the request is durable (or refused).
+    virtual AppendResult append(AppendRequest request) = 0;
+    // Queues the request; `done` runs on the writer thread once it is durable (or refused). Never blocks.
+    virtual void append_async(AppendRequest request, std::function<void(AppendResult)> done) = 0;
+
+    // The last durable position; 0 for an empty log.
+    [[nodiscard]] virtual GlobalPosition head() const = 0;
+    // Blocks until head() >= p or the timeout passes; returns whether it was reached.
+    virtual bool wait_for(GlobalPosition p, std::chrono::milliseconds timeout) const = 0;
+
+    // Version of a stream's last event; nullopt if the stream does not exist.
+    [[nodiscard]] virtual std::optional<StreamVersion> stream_version(const std::string& stream) const = 0;
+    // Events of a stream from `from` (inclusive), forwards or backwards, at most `max` of them.
+    // Backwards from a version past the end starts at the last event.
+    [[nodiscard]] virtual std::vector<RecordedEvent> read_stream(const std::string& stream, StreamVersion from,
+                                                                 std::size_t max,
+                                                                 Direction dir = Direction::forward) const = 0;
+    // Events of the whole log from position `from` (inclusive), at most `max` of them, up to head().
+    [[nodiscard]] virtual std::vector<RecordedEvent> read_all(GlobalPosition from, std::size_t max) const = 0;
+    // Visits events from `from` up to head() in order until `fn` returns false; returns the number visited.
+    virtual std::uint64_t scan(GlobalPosition from, const std::function<bool(const RecordedEvent&)>& fn) const = 0;
+
+    // The value the named sequence will hand out next (sequences start at 1001 unless seeded otherwise).
+    [[nodiscard]] virtual std::int64_t sequence_next(const std::string& name) const = 0;
+
+    // Walks the whole hash chain and the stream index; names the first bad position.
+    [[nodiscard]] virtual VerifyReport verify() const = 0;
+
+    // In-process subscription: `handler` gets batches of events from `from` on, in order, on the
+    // subscription's own thread, and is woken when new events commit. Stops when the handle is destroyed.
+    virtual std::unique_ptr<Subscription> subscribe(
+        GlobalPosition from, std::function<void(std::span<const RecordedEvent>)> handler,
+        std::size_t max_batch = 1024) = 0;
+
+    // Read-only instances: pick up what the primary wrote since. Returns false on failure.
+    virtual bool catch_up() = 0;
+
+    // True while the log accepts appends (open for writing, no background error, not closing).
+    [[nodiscard]] virtual bool writable() const = 0;
+    [[nodiscard]] virtual const std::filesystem::path& dir() const = 0;
+
+    // Refuses new appends, finishes the queued ones, flushes and closes. Idempotent; the destructor calls it.
+    virtual void close() = 0;
+
+protected:
+    EventLog() = default;
+};
+
+class Subscription {
+public:
+    virtual ~Subscription() = default;
+    // The position of the last event handed to the handler.
+    [[nodiscard]] virtual GlobalPosition position() const = 0;
+    // Non-empty once the handler threw: the subscription stopped there, at position().
+    [[nodiscard]] virtual std::string error() const = 0;
+    // Stops and joins the subscription's thread; the handler is not called again. Idempotent.
+    virtual void stop() = 0;
+};
+
+// The first value of every sequence.
+inline constexpr std::int64_t kFirstSequenceValue = 1001;
+
+}  // namespace codd::engine

@@ -1,0 +1,78 @@
+#pragma once
+// LogStore: the RocksDB layout of the log and every read against it. Shared by the writer (which adds
+// the write path in log_writer.cpp) and by read-only instances.
+//
+// Column families (DESIGN §3):
+//   events    be64(position)                  -> stored event (envelope.hpp)
+//   streams   stream id, 0x00, be64(version)  -> be64(position)
+//   commands  command id                      -> encoded result of the original append
+//   meta      "seq/<name>"                    -> varint next value of the sequence
+
+#include <rocksdb/db.h>
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/event_log.hpp"
+
+namespace codd::engine::detail {
+
+std::string event_key(std::uint64_t position);
+std::string stream_key(std::string_view stream, std::int64_t version);
+std::string sequence_key(std::string_view name);
+
+// The durable form of an append's result, kept under its command id.
+std::string encode_command_record(const AppendResult& r);
+std::optional<AppendResult> decode_command_record(std::string_view bytes);
+
+class LogStore {
+public:
+    static std::unique_ptr<LogStore> open_primary(const std::filesystem::path& dir);
+    static std::unique_ptr<LogStore> open_secondary(const std::filesystem::path& dir,
+                                                    const std::filesystem::path& secondary_dir);
+    ~LogStore();
+    LogStore(const LogStore&) = delete;
+    LogStore& operator=(const LogStore&) = delete;
+
+    rocksdb::DB& db() { return *db_; }
+    rocksdb::ColumnFamilyHandle* events() const { return cf_[0]; }
+    rocksdb::ColumnFamilyHandle* streams() const { return cf_[1]; }
+    rocksdb::ColumnFamilyHandle* commands() const { return cf_[2]; }
+    rocksdb::ColumnFamilyHandle* meta() const { return cf_[3]; }
+    [[nodiscard]] bool read_only() const { return read_only_; }
+    [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+
+    // The last stored position and its hash (0 and zeros for an empty log).
+    std::uint64_t last_position(Hash* last_hash) const;
+    std::optional<std::int64_t> last_version(std::string_view stream) const;
+    std::optional<std::int64_t> sequence_next(std::string_view name) const;
+    std::optional<AppendResult> command_record(std::string_view command_id) const;
+
+    std::vector<RecordedEvent> read_stream(const std::string& stream, std::int64_t from, std::size_t max,
+                                           Direction dir, std::uint64_t upto) const;
+    std::uint64_t scan(std::uint64_t from, std::uint64_t upto,
+                       const std::function<bool(const RecordedEvent&)>& fn) const;
+    VerifyReport verify() const;
+
+    // Reads a secondary instance forward to what the primary has written.
+    void catch_up();
+    void flush_wal();
+
+private:
+    LogStore() = default;
+    std::optional<RecordedEvent> get_event(std::uint64_t position) const;
+    bool verify_chain(VerifyReport& report, const rocksdb::Snapshot* snap) const;
+    bool verify_index(VerifyReport& report, const rocksdb::Snapshot* snap) const;
+
+    std::filesystem::path dir_;
+    bool read_only_ = false;
+    std::unique_ptr<rocksdb::DB> db_;
+    std::vector<rocksdb::ColumnFamilyHandle*> cf_;
+};
+
+}  // namespace codd::engine::detail

@@ -1,0 +1,333 @@
+// Event log behaviour on real RocksDB in temporary directories.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "tests/engine/log_fixture.hpp"
+
+using namespace codd::engine;
+using namespace codd::test;
+using namespace std::chrono_literals;
+
+TEST_CASE("appends assign gapless positions and contiguous stream versions") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    CHECK(log->head().value() == 0);
+    auto r1 = log->append(request({to_stream("order-1001", ExpectedVersion::no_stream(), {event("OrderCreated")})}));
+    REQUIRE(r1.status == AppendStatus::ok);
+    CHECK(r1.first_position.value() == 1);
+    CHECK(r1.last_position.value() == 1);
+    auto r2 = log->append(request({to_stream("order-1001", ExpectedVersion::exact(StreamVersion{0}),
+                                             {event("OrderConfirmed"), event("OrderPrepared")})}));
+    REQUIRE(r2.status == AppendStatus::ok);
+    CHECK(r2.first_position.value() == 2);
+    CHECK(r2.last_position.value() == 3);
+    REQUIRE(r2.streams.size() == 1);
+    CHECK(r2.streams[0].last_version.value() == 2);
+    CHECK(log->head().value() == 3);
+    CHECK(log->stream_version("order-1001")->value() == 2);
+    CHECK_FALSE(log->stream_version("order-1002").has_value());
+}
+
+TEST_CASE("the envelope carries every field, with time and ids from the injected clock and generator") {
+    TempDir dir;
+    auto opts = options_for(dir.path());
+    auto clock = std::make_shared<ManualClock>(TimePoint{std::chrono::seconds{1'800'000'000}});
+    opts.clock = clock;
+    auto log = EventLog::open(opts);
+    auto req = request({to_stream("customer-17", ExpectedVersion::any(),
+                                  {event("CustomerCreated", R"({"phone":"+233201234567","spent":12550})")})});
+    req.metadata = {{"3", "sales_rep"}, "req-abc", "cmd-xyz"};
+    req.streams[0].events[0].schema_version = 2;
+    REQUIRE(log->append(req).status == AppendStatus::ok);
+    auto events = log->read_all(GlobalPosition{1}, 10);
+    REQUIRE(events.size() == 1);
+    const auto& e = events[0];
+    CHECK(e.position.value() == 1);
+    CHECK(e.stream == "customer-17");
+    CHECK(e.version.value() == 0);
+    CHECK(e.type == "CustomerCreated");
+    CHECK(e.schema_version == 2);
+    CHECK(e.event_id == "00000000-0000-4000-8000-000000000001");
+    CHECK(e.time_us == 1'800'000'000LL * 1'000'000);
+    CHECK(e.metadata.actor == Actor{"3", "sales_rep"});
+    CHECK(e.metadata.request_id == "req-abc");
+    CHECK(e.metadata.causation_id == "cmd-xyz");
+    CHECK(e.payload == R"({"phone":"+233201234567","spent":12550})");
+}
+
+TEST_CASE("a stale expected version is a conflict and writes nothing") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    REQUIRE(log->append(request({to_stream("s", ExpectedVersion::no_stream(), {event("A")})})).committed());
+    auto again = log->append(request({to_stream("s", ExpectedVersion::no_stream(), {event("B")})}));
+    CHECK(again.status == AppendStatus::conflict);
+    CHECK(again.conflict_stream == "s");
+    CHECK(again.expected_version == -1);
+    CHECK(again.actual_version == 0);
+    auto stale = log->append(request({to_stream("s", ExpectedVersion::exact(StreamVersion{5}), {event("B")})}));
+    CHECK(stale.status == AppendStatus::conflict);
+    CHECK(log->head().value() == 1);
+    CHECK(log->read_stream("s", StreamVersion{0}, 10).size() == 1);
+}
+
+TEST_CASE("a multi-stream append with one stale expected version writes nothing at all") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    REQUIRE(log->append(request({to_stream("product-5", ExpectedVersion::any(), {event("ProductCreated")})}))
+                .committed());
+    auto r = log->append(request({
+        to_stream("order-1001", ExpectedVersion::no_stream(), {event("OrderCreated")}),
+        to_stream("product-5", ExpectedVersion::exact(StreamVersion{3}), {event("StockReserved")}),
+    }));
+    CHECK(r.status == AppendStatus::conflict);
+    CHECK(r.conflict_stream == "product-5");
+    CHECK(log->head().value() == 1);
+    CHECK_FALSE(log->stream_version("order-1001").has_value());
+    CHECK(log->stream_version("product-5")->value() == 0);
+
+    auto ok = log->append(request({
+        to_stream("order-1001", ExpectedVersion::no_stream(), {event("OrderCreated")}),
+        to_stream("product-5", ExpectedVersion::exact(StreamVersion{0}), {event("StockReserved")}),
+    }));
+    REQUIRE(ok.status == AppendStatus::ok);
+    CHECK(ok.first_position.value() == 2);
+    CHECK(ok.last_position.value() == 3);
+    CHECK(log->verify().ok);
+}
+
+TEST_CASE("malformed requests are refused as invalid") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    CHECK(log->append(request({})).status == AppendStatus::invalid);
+    CHECK(log->append(request({to_stream("", ExpectedVersion::any(), {event("A")})})).status == AppendStatus::invalid);
+    CHECK(log->append(request({to_stream("s", ExpectedVersion::any(), {})})).status == AppendStatus::invalid);
+    CHECK(log->append(request({to_stream("s", ExpectedVersion::any(), {event("")})})).status ==
+          AppendStatus::invalid);
+    CHECK(log->append(request({to_stream(std::string("a\0b", 3), ExpectedVersion::any(), {event("A")})})).status ==
+          AppendStatus::invalid);
+    CHECK(log->append(request({to_stream("s", ExpectedVersion::any(), {event("A")}),
+                               to_stream("s", ExpectedVersion::any(), {event("B")})}))
+              .status == AppendStatus::invalid);
+    CHECK(log->head().value() == 0);
+}
+
+TEST_CASE("a repeated command id returns the original result and appends nothing, also after a reopen") {
+    TempDir dir;
+    AppendResult first;
+    {
+        auto log = open_log(dir.path());
+        REQUIRE(log->append(request({to_stream("x", ExpectedVersion::any(), {event("X")})})).committed());
+        first = log->append(
+            request({to_stream("order-1001", ExpectedVersion::no_stream(), {event("A"), event("B")})}, "cmd-1"));
+        REQUIRE(first.status == AppendStatus::ok);
+        auto again = log->append(
+            request({to_stream("order-1001", ExpectedVersion::no_stream(), {event("A"), event("B")})}, "cmd-1"));
+        CHECK(again.status == AppendStatus::duplicate);
+        CHECK(again.first_position == first.first_position);
+        CHECK(again.last_position == first.last_position);
+        CHECK(log->head().value() == 3);
+    }
+    auto log = open_log(dir.path());
+    auto again = log->append(
+        request({to_stream("order-1001", ExpectedVersion::no_stream(), {event("A"), event("B")})}, "cmd-1"));
+    CHECK(again.status == AppendStatus::duplicate);
+    CHECK(again.first_position.value() == 2);
+    CHECK(again.last_position.value() == 3);
+    REQUIRE(again.streams.size() == 1);
+    CHECK(again.streams[0].stream == "order-1001");
+    CHECK(again.streams[0].last_version.value() == 1);
+    CHECK(log->head().value() == 3);
+}
+
+TEST_CASE("the same command id twice in one group commit is written once") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    std::mutex mu;
+    std::vector<AppendResult> results;
+    for (int i = 0; i < 2; ++i) {
+        log->append_async(request({to_stream("s", ExpectedVersion::any(), {event("A")})}, "same"),
+                          [&](AppendResult r) {
+                              std::lock_guard lock(mu);
+                              results.push_back(std::move(r));
+                          });
+    }
+    log->close();
+    REQUIRE(results.size() == 2);
+    CHECK(results[0].status == AppendStatus::ok);
+    CHECK(results[1].status == AppendStatus::duplicate);
+    CHECK(results[1].first_position == results[0].first_position);
+}
+
+TEST_CASE("sequences start at 1001, advance with their events and survive a reopen") {
+    TempDir dir;
+    auto order_request = [](std::string cmd) {
+        auto r = request({}, std::move(cmd));
+        r.sequences = {"order"};
+        r.build = [](SequenceValues v) {
+            return std::vector<StreamAppend>{to_stream("order-" + std::to_string(v[0]), ExpectedVersion::no_stream(),
+                                                       {event("OrderCreated")})};
+        };
+        return r;
+    };
+    {
+        auto log = open_log(dir.path());
+        CHECK(log->sequence_next("order") == 1001);
+        auto a = log->append(order_request("a"));
+        REQUIRE(a.status == AppendStatus::ok);
+        CHECK(a.sequence_values == std::vector<std::int64_t>{1001});
+        CHECK(a.streams[0].stream == "order-1001");
+        auto b = log->append(order_request("b"));
+        CHECK(b.sequence_values == std::vector<std::int64_t>{1002});
+        // A refused request does not consume a number.
+        auto bad = request({to_stream("order-1002", ExpectedVersion::no_stream(), {event("X")})});
+        bad.sequences = {"order"};
+        CHECK(log->append(bad).status == AppendStatus::conflict);
+        CHECK(log->sequence_next("order") == 1003);
+        // A replayed command returns its original number.
+        CHECK(log->append(order_request("a")).sequence_values == std::vector<std::int64_t>{1001});
+    }
+    auto log = open_log(dir.path());
+    CHECK(log->sequence_next("order") == 1003);
+    CHECK(log->append(order_request("c")).sequence_values == std::vector<std::int64_t>{1003});
+    CHECK(log->append(order_request("b")).sequence_values == std::vector<std::int64_t>{1002});
+}
+
+TEST_CASE("a build function that throws refuses only its own request") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    auto r = request({});
+    r.sequences = {"order"};
+    r.build = [](SequenceValues) -> std::vector<StreamAppend> { throw std::runtime_error("no such product"); };
+    auto res = log->append(r);
+    CHECK(res.status == AppendStatus::invalid);
+    CHECK(res.message.find("no such product") != std::string::npos);
+    CHECK(log->sequence_next("order") == 1001);
+    CHECK(log->append(request({to_stream("s", ExpectedVersion::any(), {event("A")})})).status == AppendStatus::ok);
+}
+
+TEST_CASE("streams read forwards and backwards from a version") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    for (int i = 0; i < 5; ++i) {
+        REQUIRE(log->append(request({to_stream("s", ExpectedVersion::any(), {event("E" + std::to_string(i))}),
+                                     to_stream("other", ExpectedVersion::any(), {event("O")})}))
+                    .committed());
+    }
+    REQUIRE(log->append(request({to_stream("s2", ExpectedVersion::any(), {event("Z")})})).committed());
+    auto fwd = log->read_stream("s", StreamVersion{2}, 10);
+    REQUIRE(fwd.size() == 3);
+    CHECK(fwd[0].type == "E2");
+    CHECK(fwd[2].type == "E4");
+    CHECK(fwd[0].version.value() == 2);
+    auto limited = log->read_stream("s", StreamVersion{0}, 2);
+    REQUIRE(limited.size() == 2);
+    CHECK(limited[1].type == "E1");
+    auto back = log->read_stream("s", StreamVersion{3}, 10, Direction::backward);
+    REQUIRE(back.size() == 4);
+    CHECK(back[0].type == "E3");
+    CHECK(back[3].type == "E0");
+    auto from_end = log->read_stream("s", StreamVersion{INT64_MAX}, 1, Direction::backward);
+    REQUIRE(from_end.size() == 1);
+    CHECK(from_end[0].type == "E4");
+    CHECK(log->read_stream("s", StreamVersion{5}, 10).empty());
+    CHECK(log->read_stream("nope", StreamVersion{0}, 10).empty());
+    CHECK(log->read_stream("", StreamVersion{0}, 10, Direction::backward).empty());
+}
+
+TEST_CASE("the whole log reads from a position, and scan visits in order") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    for (int i = 0; i < 50; ++i) {
+        REQUIRE(log->append(request({to_stream("s" + std::to_string(i % 7), ExpectedVersion::any(), {event("E")})}))
+                    .committed());
+    }
+    auto page = log->read_all(GlobalPosition{10}, 5);
+    REQUIRE(page.size() == 5);
+    CHECK(page.front().position.value() == 10);
+    CHECK(page.back().position.value() == 14);
+    CHECK(log->read_all(GlobalPosition{51}, 5).empty());
+    std::uint64_t expect = 1;
+    auto n = log->scan(GlobalPosition{0}, [&](const RecordedEvent& e) {
+        CHECK(e.position.value() == expect++);
+        return true;
+    });
+    CHECK(n == 50);
+}
+
+TEST_CASE("subscriptions deliver every event in order and are woken by commits") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    REQUIRE(log->append(request({to_stream("a", ExpectedVersion::any(), {event("A")})})).committed());
+    std::mutex mu;
+    std::vector<std::uint64_t> seen;
+    auto sub = log->subscribe(GlobalPosition{1}, [&](std::span<const RecordedEvent> batch) {
+        std::lock_guard lock(mu);
+        for (const auto& e : batch) seen.push_back(e.position.value());
+    });
+    for (int i = 0; i < 20; ++i) {
+        REQUIRE(log->append(request({to_stream("b", ExpectedVersion::any(), {event("B")})})).committed());
+    }
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (sub->position().value() < 21 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    sub->stop();
+    std::lock_guard lock(mu);
+    REQUIRE(seen.size() == 21);
+    for (std::size_t i = 0; i < seen.size(); ++i) CHECK(seen[i] == i + 1);
+    CHECK(sub->error().empty());
+}
+
+TEST_CASE("a subscription whose handler throws stops there and reports why") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    REQUIRE(log->append(request({to_stream("a", ExpectedVersion::any(), {event("A")})})).committed());
+    auto sub = log->subscribe(GlobalPosition{1}, [&](std::span<const RecordedEvent>) {
+        throw std::runtime_error("view is full");
+    });
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (sub->error().empty() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    CHECK(sub->error() == "view is full");
+    CHECK(sub->position().value() == 0);
+}
+
+TEST_CASE("wait_for returns once the position is durable, or times out") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    CHECK(log->wait_for(GlobalPosition{0}, 1ms));
+    CHECK_FALSE(log->wait_for(GlobalPosition{1}, 20ms));
+    std::thread t([&] {
+        std::this_thread::sleep_for(20ms);
+        (void)log->append(request({to_stream("a", ExpectedVersion::any(), {event("A")})}));
+    });
+    CHECK(log->wait_for(GlobalPosition{1}, 5s));
+    t.join();
+}
+
+TEST_CASE("a read-only instance opens while the writer runs and catches up") {
+    TempDir dir;
+    auto log = open_log(dir.path() / "log");
+    REQUIRE(log->append(request({to_stream("a", ExpectedVersion::any(), {event("A")})})).committed());
+    auto ro = EventLog::open_read_only(dir.path() / "log", dir.path() / "secondary");
+    CHECK(ro->head().value() == 1);
+    CHECK_FALSE(ro->writable());
+    CHECK(ro->append(request({to_stream("a", ExpectedVersion::any(), {event("B")})})).status == AppendStatus::closed);
+    REQUIRE(log->append(request({to_stream("a", ExpectedVersion::any(), {event("B")})})).committed());
+    REQUIRE(ro->catch_up());
+    CHECK(ro->head().value() == 2);
+    CHECK(ro->read_stream("a", StreamVersion{0}, 10).size() == 2);
+    CHECK(ro->verify().ok);
+    CHECK_THROWS_AS(EventLog::open_read_only(dir.path() / "missing", dir.path() / "s2"), StorageError);
+}
+
+TEST_CASE("a closed log refuses appends with a closed status") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    CHECK(log->writable());
+    log->close();
+    CHECK_FALSE(log->writable());
+    CHECK(log->append(request({to_stream("a", ExpectedVersion::any(), {event("A")})})).status == AppendStatus::closed);
+    log->close();
+}
