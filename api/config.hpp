@@ -1,0 +1,63 @@
+#pragma once
+// Server configuration from the environment (12-factor), as a pure function of the variables and the text
+// of the development `.env` file, so every rule here is unit-tested without touching the process.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "api/dotenv.hpp"
+#include "api/logging.hpp"
+
+namespace codd::api {
+
+enum class Environment { development, production };
+
+std::string_view to_string(Environment e);
+
+struct ListenAddress {
+    std::string host;  // without brackets, e.g. "127.0.0.1" or "::1"
+    std::uint16_t port = 0;
+
+    // "host:port", with brackets around IPv6 hosts.
+    [[nodiscard]] std::string to_string() const;
+};
+
+struct Config {
+    std::filesystem::path data_dir = "./data";
+    ListenAddress listen{"127.0.0.1", 3000};
+    Environment environment = Environment::development;
+    log::Level log_level = log::Level::info;
+    int http_threads = 2;
+    std::size_t max_body_bytes = std::size_t{1} << 20;
+    std::chrono::milliseconds shutdown_grace{10'000};
+    // How long a connection may take to send one request, and how long an idle keep-alive connection stays.
+    std::chrono::milliseconds read_timeout{30'000};
+};
+
+// A setting is missing its required shape; the message names the variable and the accepted values.
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Whether the `.env` file is consulted: only in development, decided by the real environment alone so a
+// stray .env on a production host cannot switch the environment back to development.
+[[nodiscard]] bool wants_dotenv(const EnvMap& env);
+
+// Builds the configuration. `dotenv_text` is the content of `.env` when it exists (ignored unless
+// wants_dotenv(env)); its values never override `env`. Throws ConfigError (also for a malformed .env).
+Config load_config(const EnvMap& env, const std::optional<std::string>& dotenv_text);
+
+// "host:port" or "[v6]:port"; port 0 asks for an ephemeral port. Throws ConfigError.
+ListenAddress parse_listen(std::string_view s);
+
+// The process environment as a map.
+EnvMap process_environment();
+
+}  // namespace codd::api

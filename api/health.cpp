@@ -1,0 +1,75 @@
+#include "api/health.hpp"
+
+#include <ctime>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <fmt/format.h>
+
+#include "api/version.hpp"
+
+namespace codd::api {
+namespace {
+
+boost::json::object log_status(const engine::EventLog& log) {
+    return {{"writable", log.writable()}, {"head", log.head().value()}};
+}
+
+Response live(const Request&) {
+    // A constant body: this route must cost nothing beyond the HTTP round trip.
+    Response r;
+    r.body = R"({"status":"ok"})";
+    return r;
+}
+
+Response ready(const HealthContext& c) {
+    const bool writable = c.log->writable();
+    const boost::json::object body{{"status", writable ? "ready" : "unavailable"}, {"log", log_status(*c.log)}};
+    return Response::json(writable ? 200 : 503, body);
+}
+
+Response summary(const HealthContext& c) {
+    const bool writable = c.log->writable();
+    const auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - c.started);
+    const boost::json::object body{
+        {"status", writable ? "ok" : "degraded"},
+        {"timestamp", iso8601_utc(c.clock->now())},
+        {"uptime", up.count()},
+        {"environment", to_string(c.environment)},
+        {"version", version()},
+        {"log", log_status(*c.log)},
+    };
+    return Response::json(writable ? 200 : 503, body);
+}
+
+}  // namespace
+
+std::string iso8601_utc(engine::TimePoint t) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    const std::int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    const std::time_t tt = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                       tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms - secs * 1000));
+}
+
+void add_health_routes(Router& router, const HealthContext& context) {
+    router.add("GET", "/health/live", live);
+    router.add("GET", "/health/ready", [context](const Request&) { return ready(context); });
+    router.add("GET", "/health", [context](const Request&) { return summary(context); });
+}
+
+void add_index_route(Router& router) {
+    boost::json::array endpoints;
+    for (const Router::RouteInfo& r : router.routes()) {
+        endpoints.push_back(boost::json::string(r.method + " " + r.pattern));
+    }
+    endpoints.push_back("GET /");
+    const boost::json::value body =
+        boost::json::object{{"name", "codd"}, {"version", version()}, {"endpoints", std::move(endpoints)}};
+    router.add("GET", "/", [body](const Request&) { return Response::json(200, body); });
+}
+
+}  // namespace codd::api

@@ -1,0 +1,30 @@
+#pragma once
+// Ops endpoints: /health/live (process is up; the cheapest route, the benchmark ceiling), /health/ready
+// (the event log accepts writes), /health (a summary for humans and dashboards) and the API index `/`.
+
+#include <chrono>
+#include <memory>
+
+#include "api/config.hpp"
+#include "api/router.hpp"
+#include "engine/clock.hpp"
+#include "engine/event_log.hpp"
+
+namespace codd::api {
+
+struct HealthContext {
+    const engine::EventLog* log = nullptr;  // must outlive the router's use (the server stops first)
+    std::shared_ptr<engine::Clock> clock;
+    Environment environment = Environment::development;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+void add_health_routes(Router& router, const HealthContext& context);
+
+// `GET /` listing the routes registered so far (call it last).
+void add_index_route(Router& router);
+
+// ISO 8601 UTC with milliseconds, e.g. "2025-06-15T14:13:20.000Z".
+[[nodiscard]] std::string iso8601_utc(engine::TimePoint t);
+
+}  // namespace codd::api

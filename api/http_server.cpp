@@ -1,0 +1,444 @@
+#include "api/http_server.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include "api/logging.hpp"
+#include "api/problem.hpp"
+
+namespace codd::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr std::uint32_t kHeaderLimit = 16 * 1024;
+// After refusing a request whose body is still arriving, keep reading (and discarding) for this long before
+// closing, so the client reads our error response instead of a connection reset.
+constexpr auto kLingerTimeout = std::chrono::seconds(1);
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+
+class Session;
+
+// The live connections, so that stop() can drain them and wait until they are gone.
+class Registry {
+public:
+    void add(Session* s, std::weak_ptr<Session> w) {
+        std::lock_guard lk(mu_);
+        sessions_.emplace(s, std::move(w));
+    }
+    void remove(Session* s) {
+        std::lock_guard lk(mu_);
+        sessions_.erase(s);
+        cv_.notify_all();
+    }
+    [[nodiscard]] std::vector<std::shared_ptr<Session>> snapshot() const {
+        std::lock_guard lk(mu_);
+        std::vector<std::shared_ptr<Session>> out;
+        for (const auto& [_, w] : sessions_) {
+            if (auto s = w.lock()) out.push_back(std::move(s));
+        }
+        return out;
+    }
+    bool wait_empty(SteadyClock::time_point deadline) {
+        std::unique_lock lk(mu_);
+        return cv_.wait_until(lk, deadline, [this] { return sessions_.empty(); });
+    }
+    [[nodiscard]] std::size_t size() const {
+        std::lock_guard lk(mu_);
+        return sessions_.size();
+    }
+
+private:
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+};
+
+struct ServerState {
+    ServerOptions options;
+    Dispatcher dispatcher;
+    Registry registry;
+    std::atomic<bool> draining{false};
+};
+
+// One connection. Every handler runs on the connection's strand (the socket's executor), so no member needs
+// a lock. The connection's own timer bounds each read and write.
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(tcp::socket socket, ServerState& state)
+        : socket_(std::move(socket)), timer_(socket_.get_executor()), state_(state) {}
+    ~Session() { state_.registry.remove(this); }
+
+    void start() {
+        state_.registry.add(this, weak_from_this());
+        asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+    }
+
+    // Stop: an idle connection closes now, a busy one after its response.
+    void drain() {
+        asio::post(socket_.get_executor(), [self = shared_from_this()] {
+            if (self->idle()) self->close();
+        });
+    }
+
+    void cut() {
+        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
+    }
+
+private:
+    [[nodiscard]] bool idle() const {
+        return !busy_ && buffer_.size() == 0 && (!parser_ || !parser_->got_some());
+    }
+
+    void arm(std::chrono::milliseconds after) {
+        timed_out_ = false;
+        timer_.expires_after(after);
+        timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self) return;
+            self->timed_out_ = true;
+            beast::error_code ignored;
+            self->socket_.cancel(ignored);
+        });
+    }
+
+    void read_header() {
+        busy_ = false;
+        if (state_.draining.load() && buffer_.size() == 0) return close();
+        parser_.emplace();
+        parser_->header_limit(kHeaderLimit);
+        // The body limit is applied once the header is in (on_header), so a 413 can name the method and path.
+        parser_->body_limit(boost::none);
+        arm(state_.options.read_timeout);
+        auto self = shared_from_this();
+        http::async_read_header(socket_, buffer_, *parser_,
+                                [self](beast::error_code ec, std::size_t) { self->on_header(ec); });
+    }
+
+    void on_header(beast::error_code ec) {
+        if (ec) return on_read_error(ec);
+        busy_ = true;
+        started_ = SteadyClock::now();
+        const std::size_t limit = state_.options.max_body_bytes;
+        if (const auto length = parser_->content_length(); length && *length > limit) {
+            return on_read_error(http::error::body_limit);
+        }
+        parser_->body_limit(limit);  // for chunked bodies, whose size is known only while reading them
+        const auto& msg = parser_->get();
+        if (!parser_->is_done() && msg.version() >= 11 && beast::iequals(msg[http::field::expect], "100-continue")) {
+            // The client waits for this before sending the body; the limits were already checked on the header.
+            auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, msg.version());
+            http::async_write(socket_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
+                if (wec) return self->on_read_error(wec);
+                self->read_body();
+            });
+            return;
+        }
+        read_body();
+    }
+
+    void read_body() {
+        http::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->on_request(ec);
+        });
+    }
+
+    void on_read_error(beast::error_code ec) {
+        timer_.cancel();
+        if (ec == asio::error::operation_aborted && timed_out_) {
+            if (busy_ || parser_->got_some()) {
+                return reject(ProblemType::request_timeout,
+                              fmt::format("The request was not completed within {} ms.",
+                                          state_.options.read_timeout.count()),
+                              "The request took too long to arrive.");
+            }
+            return close();  // an idle keep-alive connection timed out
+        }
+        if (ec == http::error::body_limit) {
+            return reject(ProblemType::payload_too_large,
+                          fmt::format("The request body exceeds the limit of {} bytes.", state_.options.max_body_bytes),
+                          "The request is too large.");
+        }
+        if (ec == http::error::header_limit) {
+            return reject(ProblemType::header_too_large,
+                          fmt::format("The request headers exceed the limit of {} bytes.", kHeaderLimit),
+                          "The request headers are too large.");
+        }
+        // A malformed message (bad request line, header or chunk); not a client that simply went away.
+        if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+            ec != http::error::end_of_stream && ec != http::error::partial_message) {
+            return reject(ProblemType::bad_request, fmt::format("Malformed HTTP request: {}.", ec.message()),
+                          "The request could not be understood.");
+        }
+        close();
+    }
+
+    void on_request(beast::error_code ec) {
+        if (ec) return on_read_error(ec);
+        timer_.cancel();
+        auto& msg = parser_->get();
+        Request req;
+        req.method = std::string(msg.method_string());
+        req.target = std::string(msg.target());
+        const std::size_t q = req.target.find('?');
+        req.path = req.target.substr(0, q);
+        if (q != std::string::npos) req.query = req.target.substr(q + 1);
+        req.headers.reserve(8);
+        for (const auto& f : msg) req.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+        req.body = std::move(msg.body());
+
+        Response res = state_.dispatcher.dispatch(req);
+        method_ = std::move(req.method);
+        path_ = std::move(req.path);
+        send(std::move(res), req.request_id, msg.version(), msg.keep_alive() && !state_.draining.load(),
+             method_ == "HEAD", false);
+    }
+
+    // Answers a request that cannot be read to the end, then closes.
+    void reject(ProblemType type, std::string detail, std::string message) {
+        std::optional<std::string_view> incoming_id;
+        method_.clear();
+        path_.clear();
+        if (parser_->is_header_done()) {
+            const auto& msg = parser_->get();
+            if (const auto it = msg.find("X-Request-ID"); it != msg.end()) incoming_id = it->value();
+            method_ = std::string(msg.method_string());
+            path_ = std::string(msg.target().substr(0, msg.target().find('?')));
+        }
+        if (!busy_) started_ = SteadyClock::now();
+        busy_ = true;
+        const std::string request_id = state_.dispatcher.request_id(incoming_id);
+        send(problem_response({type, std::move(detail), std::move(message), {}}), request_id, 11, false, false, true);
+    }
+
+    void send(Response r, const std::string& request_id, unsigned version, bool keep_alive, bool head, bool linger) {
+        response_ = {static_cast<http::status>(r.status), version};
+        response_.set(http::field::content_type, r.content_type);
+        response_.set("X-Request-ID", request_id);
+        for (const Header& h : r.headers) response_.insert(h.name, h.value);
+        response_.keep_alive(keep_alive);
+        bytes_ = r.body.size();
+        if (head) {
+            response_.content_length(r.body.size());  // what GET would send, without the body
+        } else {
+            response_.body() = std::move(r.body);
+            response_.prepare_payload();
+        }
+        status_ = r.status;
+        request_id_ = request_id;
+        arm(state_.options.read_timeout);
+        http::async_write(socket_, response_, [self = shared_from_this(), keep_alive, linger](beast::error_code ec,
+                                                                                             std::size_t) {
+            self->on_write(ec, keep_alive, linger);
+        });
+    }
+
+    void on_write(beast::error_code ec, bool keep_alive, bool linger) {
+        timer_.cancel();
+        log_access();
+        response_ = {};
+        if (ec) return close();
+        if (linger) return linger_close();
+        if (!keep_alive) return close();
+        read_header();
+    }
+
+    void log_access() const {
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started_).count();
+        log::info("http request", {{"request_id", request_id_},
+                                   {"method", method_},
+                                   {"path", path_},
+                                   {"status", status_},
+                                   {"duration_us", us},
+                                   {"bytes", bytes_}});
+    }
+
+    void linger_close() {
+        beast::error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        arm(std::chrono::duration_cast<std::chrono::milliseconds>(kLingerTimeout));
+        discard_input();
+    }
+
+    void discard_input() {
+        socket_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->close();
+            self->discard_input();
+        });
+    }
+
+    void close() {
+        timer_.cancel();
+        beast::error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_both, ignored);
+        socket_.close(ignored);
+    }
+
+    tcp::socket socket_;
+    asio::steady_timer timer_;
+    ServerState& state_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    http::response<http::string_body> response_;
+    std::array<char, 4096> discard_{};
+    bool busy_ = false;  // a request has started and is not answered yet
+    bool timed_out_ = false;
+    SteadyClock::time_point started_{};
+    // For the access log line of the current request.
+    std::string method_;
+    std::string path_;
+    std::string request_id_;
+    int status_ = 0;
+    std::size_t bytes_ = 0;
+};
+
+}  // namespace
+
+class HttpServer::Impl {
+public:
+    Impl(ServerOptions options, Dispatcher dispatcher)
+        : state_{std::move(options), std::move(dispatcher), {}, {}},
+          ioc_(state_.options.threads),
+          acceptor_(asio::make_strand(ioc_)),
+          retry_timer_(acceptor_.get_executor()) {}
+
+    ~Impl() { stop(std::chrono::milliseconds(0)); }
+
+    void start() {
+        const ListenAddress& want = state_.options.listen;
+        const tcp::endpoint endpoint = resolve(want);
+        beast::error_code ec;
+        acceptor_.open(endpoint.protocol(), ec);
+        if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+        if (!ec) acceptor_.bind(endpoint, ec);
+        if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+        if (ec) throw std::runtime_error(fmt::format("cannot listen on {}: {}", want.to_string(), ec.message()));
+        const tcp::endpoint local = acceptor_.local_endpoint();
+        local_ = ListenAddress{local.address().to_string(), local.port()};
+        accept();
+        for (int i = 0; i < state_.options.threads; ++i) threads_.emplace_back([this] { run(); });
+    }
+
+    [[nodiscard]] ListenAddress local_address() const { return local_; }
+
+    std::size_t stop(std::chrono::milliseconds grace) {
+        std::lock_guard lk(stop_mu_);
+        if (stopped_) return 0;
+        stopped_ = true;
+        if (threads_.empty()) return 0;
+        state_.draining.store(true);
+
+        // On the acceptor's strand, so that every connection accepted before is registered by then.
+        std::promise<void> closed;
+        asio::post(acceptor_.get_executor(), [this, &closed] {
+            beast::error_code ignored;
+            acceptor_.close(ignored);
+            retry_timer_.cancel();
+            closed.set_value();
+        });
+        closed.get_future().wait();
+
+        for (const auto& s : state_.registry.snapshot()) s->drain();
+        std::size_t cut = 0;
+        if (!state_.registry.wait_empty(SteadyClock::now() + grace)) {
+            cut = state_.registry.size();
+            for (const auto& s : state_.registry.snapshot()) s->cut();
+            state_.registry.wait_empty(SteadyClock::now() + std::chrono::seconds(1));
+        }
+        ioc_.stop();
+        for (auto& t : threads_) t.join();
+        return cut;
+    }
+
+private:
+    tcp::endpoint resolve(const ListenAddress& want) {
+        beast::error_code ec;
+        tcp::resolver resolver(ioc_);
+        const auto results = resolver.resolve(want.host, std::to_string(want.port),
+                                              tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+        if (ec || results.empty()) {
+            throw std::runtime_error(fmt::format("cannot resolve listen address {}: {}", want.to_string(),
+                                                 ec ? ec.message() : "no addresses"));
+        }
+        return results.begin()->endpoint();
+    }
+
+    void accept() {
+        acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+            on_accept(ec, std::move(socket));
+        });
+    }
+
+    void on_accept(beast::error_code ec, tcp::socket socket) {
+        if (!acceptor_.is_open() || ec == asio::error::operation_aborted) return;
+        if (ec) {
+            // E.g. out of file descriptors: back off instead of spinning, and keep serving the others.
+            log::warn("accept failed", {{"error", ec.message()}});
+            retry_timer_.expires_after(kAcceptRetryDelay);
+            retry_timer_.async_wait([this](beast::error_code tec) {
+                if (!tec && acceptor_.is_open()) accept();
+            });
+            return;
+        }
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        std::make_shared<Session>(std::move(socket), state_)->start();
+        accept();
+    }
+
+    void run() {
+        for (;;) {
+            try {
+                ioc_.run();
+                return;
+            } catch (const std::exception& e) {
+                log::error("unexpected exception on an io thread", {{"error", e.what()}});
+            }
+        }
+    }
+
+    // Declared first, destroyed last: sessions destroyed with the io_context still unregister themselves.
+    ServerState state_;
+    asio::io_context ioc_;
+    tcp::acceptor acceptor_;
+    asio::steady_timer retry_timer_;
+    std::vector<std::thread> threads_;
+    ListenAddress local_;
+    std::mutex stop_mu_;
+    bool stopped_ = false;
+};
+
+HttpServer::HttpServer(ServerOptions options, Dispatcher dispatcher)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(dispatcher))) {}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::start() { impl_->start(); }
+
+ListenAddress HttpServer::local_address() const { return impl_->local_address(); }
+
+std::size_t HttpServer::stop(std::chrono::milliseconds grace) { return impl_->stop(grace); }
+
+}  // namespace codd::api

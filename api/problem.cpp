@@ -1,0 +1,57 @@
+#include "api/problem.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace codd::api {
+
+ProblemInfo describe(ProblemType type) {
+    switch (type) {
+        case ProblemType::bad_request: return {400, "bad-request", "Bad Request"};
+        case ProblemType::validation: return {400, "validation", "Validation Failed"};
+        case ProblemType::unauthorized: return {401, "unauthorized", "Unauthorized"};
+        case ProblemType::forbidden: return {403, "forbidden", "Forbidden"};
+        case ProblemType::not_found: return {404, "not-found", "Not Found"};
+        case ProblemType::method_not_allowed: return {405, "method-not-allowed", "Method Not Allowed"};
+        case ProblemType::request_timeout: return {408, "request-timeout", "Request Timeout"};
+        case ProblemType::conflict: return {409, "conflict", "Conflict"};
+        case ProblemType::payload_too_large: return {413, "payload-too-large", "Payload Too Large"};
+        case ProblemType::unsupported_media_type:
+            return {415, "unsupported-media-type", "Unsupported Media Type"};
+        case ProblemType::header_too_large: return {431, "header-too-large", "Request Header Fields Too Large"};
+        case ProblemType::unprocessable: return {422, "unprocessable", "Unprocessable Content"};
+        case ProblemType::too_many_requests: return {429, "too-many-requests", "Too Many Requests"};
+        case ProblemType::internal: return {500, "internal", "Internal Server Error"};
+        case ProblemType::unavailable: return {503, "unavailable", "Service Unavailable"};
+    }
+    return {500, "internal", "Internal Server Error"};
+}
+
+std::string problem_body(const Problem& p) {
+    const ProblemInfo info = describe(p.type);
+    boost::json::object o;
+    o["type"] = std::string(kProblemTypePrefix) + std::string(info.slug);
+    o["title"] = info.title;
+    o["status"] = info.status;
+    o["detail"] = p.detail;
+    o["message"] = p.message.empty() ? p.detail : p.message;
+    if (!p.errors.empty()) {
+        boost::json::array errors;
+        for (const FieldError& e : p.errors) {
+            errors.push_back(boost::json::object{{"field", e.field}, {"message", e.message}});
+        }
+        o["errors"] = std::move(errors);
+    }
+    return boost::json::serialize(o);
+}
+
+Response problem_response(const Problem& p) {
+    Response r;
+    r.status = describe(p.type).status;
+    r.content_type = std::string(kProblemContentType);
+    r.body = problem_body(p);
+    return r;
+}
+
+}  // namespace codd::api

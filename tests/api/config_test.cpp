@@ -1,0 +1,102 @@
+#include <doctest/doctest.h>
+
+#include "api/config.hpp"
+
+using namespace codd::api;
+using namespace std::chrono_literals;
+
+TEST_CASE("defaults") {
+    const Config c = load_config({}, std::nullopt);
+    CHECK(c.data_dir == "./data");
+    CHECK(c.listen.host == "127.0.0.1");
+    CHECK(c.listen.port == 3000);
+    CHECK(c.environment == Environment::development);
+    CHECK(c.log_level == log::Level::info);
+    CHECK(c.http_threads == 2);
+    CHECK(c.max_body_bytes == 1024 * 1024);
+    CHECK(c.shutdown_grace == 10'000ms);
+    CHECK(c.read_timeout == 30'000ms);
+}
+
+TEST_CASE("every variable is read") {
+    const Config c = load_config({{"CODD_DATA_DIR", "/var/lib/codd"},
+                                  {"CODD_LISTEN", "0.0.0.0:8080"},
+                                  {"CODD_ENV", "production"},
+                                  {"CODD_LOG_LEVEL", "warn"},
+                                  {"CODD_HTTP_THREADS", "8"},
+                                  {"CODD_MAX_BODY_BYTES", "2048"},
+                                  {"CODD_SHUTDOWN_GRACE_MS", "0"},
+                                  {"CODD_HTTP_READ_TIMEOUT_MS", "500"}},
+                                 std::nullopt);
+    CHECK(c.data_dir == "/var/lib/codd");
+    CHECK(c.listen.to_string() == "0.0.0.0:8080");
+    CHECK(c.environment == Environment::production);
+    CHECK(c.log_level == log::Level::warn);
+    CHECK(c.http_threads == 8);
+    CHECK(c.max_body_bytes == 2048);
+    CHECK(c.shutdown_grace == 0ms);
+    CHECK(c.read_timeout == 500ms);
+}
+
+TEST_CASE("listen addresses") {
+    CHECK(parse_listen("127.0.0.1:0").port == 0);
+    CHECK(parse_listen("localhost:3000").host == "localhost");
+    const ListenAddress v6 = parse_listen("[::1]:4000");
+    CHECK(v6.host == "::1");
+    CHECK(v6.port == 4000);
+    CHECK(v6.to_string() == "[::1]:4000");
+    for (const char* bad : {"", "3000", ":3000", "host:", "host:65536", "host:-1", "host:80x", "::1:3000", "[::1]",
+                            "[::1]3000", "[]:3000", "ho st:80", "host:+80"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_AS(parse_listen(bad), ConfigError);
+    }
+}
+
+TEST_CASE("invalid values are errors that name the variable") {
+    const auto message = [](const EnvMap& env) {
+        try {
+            (void)load_config(env, std::nullopt);
+        } catch (const ConfigError& e) {
+            return std::string(e.what());
+        }
+        return std::string("(no error)");
+    };
+    CHECK(message({{"CODD_ENV", "staging"}}).find("CODD_ENV must be 'development' or 'production', got 'staging'") !=
+          std::string::npos);
+    CHECK(message({{"CODD_ENV", ""}}).find("CODD_ENV") != std::string::npos);
+    CHECK(message({{"CODD_LOG_LEVEL", "loud"}}).find("CODD_LOG_LEVEL") != std::string::npos);
+    CHECK(message({{"CODD_HTTP_THREADS", "0"}}).find("CODD_HTTP_THREADS must be an integer from 1 to 256") !=
+          std::string::npos);
+    CHECK(message({{"CODD_HTTP_THREADS", "2.5"}}).find("CODD_HTTP_THREADS") != std::string::npos);
+    CHECK(message({{"CODD_HTTP_THREADS", " 2"}}).find("CODD_HTTP_THREADS") != std::string::npos);
+    CHECK(message({{"CODD_MAX_BODY_BYTES", "-5"}}).find("CODD_MAX_BODY_BYTES") != std::string::npos);
+    CHECK(message({{"CODD_MAX_BODY_BYTES", "99999999999999999999999"}}).find("CODD_MAX_BODY_BYTES") !=
+          std::string::npos);
+    CHECK(message({{"CODD_SHUTDOWN_GRACE_MS", "ten"}}).find("CODD_SHUTDOWN_GRACE_MS") != std::string::npos);
+    CHECK(message({{"CODD_DATA_DIR", ""}}).find("CODD_DATA_DIR") != std::string::npos);
+    CHECK(message({{"CODD_LISTEN", "nope"}}).find("CODD_LISTEN") != std::string::npos);
+}
+
+TEST_CASE(".env fills gaps in development and never overrides the environment") {
+    const std::string dotenv = "CODD_HTTP_THREADS=4\nCODD_LOG_LEVEL=debug\n";
+    const Config c = load_config({{"CODD_LOG_LEVEL", "error"}}, dotenv);
+    CHECK(c.http_threads == 4);
+    CHECK(c.log_level == log::Level::error);
+
+    const Config explicit_dev = load_config({{"CODD_ENV", "development"}}, dotenv);
+    CHECK(explicit_dev.http_threads == 4);
+}
+
+TEST_CASE(".env is ignored in production") {
+    CHECK_FALSE(wants_dotenv({{"CODD_ENV", "production"}}));
+    CHECK(wants_dotenv({}));
+    const Config c = load_config({{"CODD_ENV", "production"}}, "CODD_HTTP_THREADS=4\nTHIS IS NOT VALID\n");
+    CHECK(c.http_threads == 2);
+}
+
+TEST_CASE(".env errors are configuration errors") {
+    CHECK_THROWS_WITH_AS(load_config({}, "CODD_LISTEN=1.2.3.4:5\nnonsense\n"), ".env line 2: expected KEY=VALUE",
+                         ConfigError);
+    CHECK_THROWS_AS(load_config({}, "CODD_ENV=production\n"), ConfigError);
+    CHECK(load_config({}, "CODD_ENV=development\n").environment == Environment::development);
+}
