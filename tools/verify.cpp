@@ -1,0 +1,75 @@
+// `codd verify`: opens the log as a read-only secondary (so it works next to a running server), walks the
+// hash chain and reports the first bad position. One JSON line on stdout for scripts, prose on stderr.
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <system_error>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+#include "engine/event_log.hpp"
+#include "tools/commands.hpp"
+
+namespace codd::tools {
+namespace {
+
+// A fresh directory for the secondary instance's own files, removed afterwards.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "codd-verify-XXXXXX").string();
+        if (mkdtemp(pattern.data()) == nullptr) {
+            throw std::system_error(errno, std::generic_category(), "cannot create a temporary directory");
+        }
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+void print_json(const boost::json::object& o) { fmt::print("{}\n", boost::json::serialize(o)); }
+
+}  // namespace
+
+int run_verify(const VerifyOptions& options) {
+    const std::filesystem::path log_dir = options.data_dir / "log";
+    std::error_code ec;
+    if (!std::filesystem::is_directory(log_dir, ec)) {
+        fmt::print(stderr, "codd verify: no event log at {}\n", log_dir.string());
+        return kExitUsage;
+    }
+    engine::VerifyReport report;
+    try {
+        const TempDir secondary;
+        const auto log = engine::EventLog::open_read_only(log_dir, secondary.path());
+        report = log->verify();
+        log->close();
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "codd verify: cannot open the event log at {}: {}\n", log_dir.string(), e.what());
+        return kExitUsage;
+    }
+    if (report.ok) {
+        print_json({{"ok", true}, {"events", report.events_checked}});
+        return kExitOk;
+    }
+    boost::json::object out{{"ok", false}, {"first_bad_position", nullptr}, {"problem", report.problem}};
+    if (report.first_bad) out["first_bad_position"] = report.first_bad->value();
+    print_json(out);
+    fmt::print(stderr, "codd verify: the event log is broken at position {}: {}\n",
+               report.first_bad ? std::to_string(report.first_bad->value()) : std::string("(unknown)"),
+               report.problem);
+    return kExitFailure;
+}
+
+}  // namespace codd::tools
