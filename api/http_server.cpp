@@ -112,16 +112,23 @@ private:
         return !busy_ && buffer_.size() == 0 && (!parser_ || !parser_->got_some());
     }
 
+    // The id tells a stale expiry (already queued when the deadline was moved) from the current one.
     void arm(std::chrono::milliseconds after) {
         timed_out_ = false;
+        const std::uint64_t id = ++deadline_id_;
         timer_.expires_after(after);
-        timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+        timer_.async_wait([weak = weak_from_this(), id](beast::error_code ec) {
             auto self = weak.lock();
-            if (ec || !self) return;
+            if (ec || !self || self->deadline_id_ != id) return;
             self->timed_out_ = true;
             beast::error_code ignored;
             self->socket_.cancel(ignored);
         });
+    }
+
+    void disarm() {
+        ++deadline_id_;
+        timer_.cancel();
     }
 
     void read_header() {
@@ -146,6 +153,7 @@ private:
             return on_read_error(http::error::body_limit);
         }
         parser_->body_limit(limit);  // for chunked bodies, whose size is known only while reading them
+        arm(state_.options.read_timeout);  // the body gets its own period, whatever the idle time before
         const auto& msg = parser_->get();
         if (!parser_->is_done() && msg.version() >= 11 && beast::iequals(msg[http::field::expect], "100-continue")) {
             // The client waits for this before sending the body; the limits were already checked on the header.
@@ -166,7 +174,7 @@ private:
     }
 
     void on_read_error(beast::error_code ec) {
-        timer_.cancel();
+        disarm();
         if (ec == asio::error::operation_aborted && timed_out_) {
             if (busy_ || parser_->got_some()) {
                 return reject(ProblemType::request_timeout,
@@ -197,7 +205,7 @@ private:
 
     void on_request(beast::error_code ec) {
         if (ec) return on_read_error(ec);
-        timer_.cancel();
+        disarm();
         auto& msg = parser_->get();
         Request req;
         req.method = std::string(msg.method_string());
@@ -256,7 +264,7 @@ private:
     }
 
     void on_write(beast::error_code ec, bool keep_alive, bool linger) {
-        timer_.cancel();
+        disarm();
         log_access();
         response_ = {};
         if (ec) return close();
@@ -290,7 +298,7 @@ private:
     }
 
     void close() {
-        timer_.cancel();
+        disarm();
         beast::error_code ignored;
         socket_.shutdown(tcp::socket::shutdown_both, ignored);
         socket_.close(ignored);
@@ -305,6 +313,7 @@ private:
     std::array<char, 4096> discard_{};
     bool busy_ = false;  // a request has started and is not answered yet
     bool timed_out_ = false;
+    std::uint64_t deadline_id_ = 0;
     SteadyClock::time_point started_{};
     // For the access log line of the current request.
     std::string method_;
