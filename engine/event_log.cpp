@@ -98,6 +98,7 @@ public:
 
     [[nodiscard]] bool writable() const override { return writer_ && writer_->healthy(); }
     [[nodiscard]] const std::filesystem::path& dir() const override { return store_->dir(); }
+    [[nodiscard]] LogStats stats() const override { return writer_ ? writer_->stats() : LogStats{}; }
 
     void close() override {
         std::lock_guard lock(close_mu_);

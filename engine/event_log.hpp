@@ -96,6 +96,14 @@ struct VerifyReport {
     Hash head_hash{};  // hash of the last event checked: auditors keep it to anchor the chain
 };
 
+// Counters of the write path since open, for metrics and benchmarks.
+struct LogStats {
+    std::uint64_t batches = 0;   // WriteBatches written (group commits)
+    std::uint64_t commands = 0;  // append requests decided
+    std::uint64_t events = 0;    // events written
+    std::uint64_t syncs = 0;     // WAL fsyncs; each made one or more batches durable
+};
+
 struct LogOptions {
     std::filesystem::path dir;
     std::shared_ptr<Clock> clock = system_clock();
@@ -160,6 +168,7 @@ public:
     // True while the log accepts appends (open for writing, no background error, not closing).
     [[nodiscard]] virtual bool writable() const = 0;
     [[nodiscard]] virtual const std::filesystem::path& dir() const = 0;
+    [[nodiscard]] virtual LogStats stats() const = 0;
 
     // Refuses new appends, finishes the queued ones, flushes and closes. Idempotent; the destructor calls it.
     virtual void close() = 0;

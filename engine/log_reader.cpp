@@ -12,7 +12,7 @@
 namespace codd::engine::detail {
 namespace {
 
-const std::vector<std::string> kColumnFamilies = {"events", "streams", "commands", "meta"};
+const std::vector<std::string> kColumnFamilies = {"events", "streams", "commands", "meta", "heads"};
 constexpr std::string_view kSequencePrefix = "seq/";
 
 rocksdb::CompressionType best_compression() {
@@ -29,9 +29,13 @@ std::vector<rocksdb::ColumnFamilyDescriptor> descriptors() {
         rocksdb::ColumnFamilyOptions cf;
         rocksdb::BlockBasedTableOptions table;
         table.block_cache = cache;
-        // Command ids are mostly looked up to find that they are new: a bloom filter answers that
-        // without a disk read. Streams are sought by prefix, events by dense position.
-        if (name == "commands") table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+        // Command ids and stream heads are mostly looked up to find that they are new: a bloom filter
+        // answers that without a disk read. Streams are sought by prefix, events by dense position.
+        if (name == "commands" || name == "heads") {
+            table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+            cf.memtable_prefix_bloom_size_ratio = 0.05;
+            cf.memtable_whole_key_filtering = true;
+        }
         cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
         cf.compression = best_compression();
         cf.write_buffer_size = name == "events" ? (64 << 20) : (32 << 20);
@@ -175,17 +179,12 @@ std::uint64_t LogStore::last_position(Hash* last_hash) const {
 }
 
 std::optional<std::int64_t> LogStore::last_version(std::string_view stream) const {
-    const std::string upper = stream_key(stream, INT64_MAX);
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams()));
-    it->SeekForPrev(upper);
-    check(it->status(), "seek stream");
-    if (!it->Valid()) return std::nullopt;
-    const auto k = it->key();
-    if (k.size() != stream.size() + 9 || std::memcmp(k.data(), stream.data(), stream.size()) != 0 ||
-        k[stream.size()] != '\0') {
-        return std::nullopt;
-    }
-    return static_cast<std::int64_t>(varint::get_be64(std::string_view(k.data() + stream.size() + 1, 8)));
+    std::string v;
+    auto s = db_->Get(rocksdb::ReadOptions(), heads(), stream, &v);
+    if (s.IsNotFound()) return std::nullopt;
+    check(s, "read stream head");
+    if (v.size() != 8) throw StorageError("event log: malformed head of stream " + std::string(stream));
+    return static_cast<std::int64_t>(varint::get_be64(v));
 }
 
 std::optional<std::int64_t> LogStore::sequence_next(std::string_view name) const {
@@ -329,6 +328,19 @@ bool LogStore::verify_index(VerifyReport& report, const rocksdb::Snapshot* snap)
     std::string current;
     std::int64_t next_version = 0;
     std::uint64_t entries = 0;
+    std::uint64_t current_pos = 0;
+    // The head of a stream must name its last indexed version.
+    auto head_matches = [&]() {
+        if (current.empty() && next_version == 0) return true;
+        std::string v;
+        auto s = db_->Get(ro, heads(), current, &v);
+        if (!s.IsNotFound()) check(s, "verify heads");
+        if (s.ok() && v.size() == 8 && static_cast<std::int64_t>(varint::get_be64(v)) == next_version - 1) return true;
+        report.ok = false;
+        report.first_bad = GlobalPosition{current_pos};
+        report.problem = "stream head of " + current + " does not match its last event";
+        return false;
+    };
     for (it->SeekToFirst(); it->Valid(); it->Next(), ++entries) {
         const auto k = it->key();
         const std::uint64_t pos = it->value().size() == 8 ? decode_be64(it->value()) : 0;
@@ -342,9 +354,11 @@ bool LogStore::verify_index(VerifyReport& report, const rocksdb::Snapshot* snap)
         const std::string stream(k.data(), k.size() - 9);
         const auto version = static_cast<std::int64_t>(varint::get_be64(std::string_view(k.data() + k.size() - 8, 8)));
         if (stream != current) {
+            if (!head_matches()) return false;
             current = stream;
             next_version = 0;
         }
+        current_pos = pos;
         if (version != next_version) return fail(stream + " skips to version " + std::to_string(version));
         ++next_version;
         std::string v;
@@ -357,6 +371,7 @@ bool LogStore::verify_index(VerifyReport& report, const rocksdb::Snapshot* snap)
         }
     }
     check(it->status(), "verify index");
+    if (!head_matches()) return false;
     if (entries != report.events_checked) {
         report.ok = false;
         report.problem = "stream index has " + std::to_string(entries) + " entries for " +

@@ -7,6 +7,9 @@
 //   streams   stream id, 0x00, be64(version)  -> be64(position)
 //   commands  command id                      -> encoded result of the original append
 //   meta      "seq/<name>"                    -> varint next value of the sequence
+//   heads     stream id                       -> be64(version of the stream's last event)
+// `heads` duplicates the last entry of each stream in `streams` so that the writer's "what version is
+// this stream at" is a bloom-filtered point lookup rather than an iterator seek; verify() checks both agree.
 
 #include <rocksdb/db.h>
 
@@ -44,6 +47,7 @@ public:
     rocksdb::ColumnFamilyHandle* streams() const { return cf_[1]; }
     rocksdb::ColumnFamilyHandle* commands() const { return cf_[2]; }
     rocksdb::ColumnFamilyHandle* meta() const { return cf_[3]; }
+    rocksdb::ColumnFamilyHandle* heads() const { return cf_[4]; }
     [[nodiscard]] bool read_only() const { return read_only_; }
     [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
 

@@ -48,7 +48,10 @@ AppendResult refused(AppendStatus status, std::string message) {
 // The state one group commit builds on top of the writer's durable state.
 class LogWriter::Batch {
 public:
-    explicit Batch(LogWriter& w) : w_(w), next_position_(w.last_position_ + 1), hash_(w.last_hash_) {}
+    explicit Batch(LogWriter& w)
+        : w_(w), next_position_(w.last_position_ + 1), hash_(w.last_hash_), wb_(w.write_batch_) {
+        wb_.Clear();
+    }
 
     AppendResult decide(AppendRequest& req) {
         if (!req.command_id.empty()) {
@@ -141,6 +144,9 @@ private:
                 ++events_;
             }
             versions_[s.stream] = v;
+            std::string head;
+            varint::put_be64(head, static_cast<std::uint64_t>(v));
+            wb_.Put(w_.store_.heads(), s.stream, head);
             result.streams.push_back({s.stream, StreamVersion{v}});
         }
         for (std::size_t i = 0; i < req.sequences.size(); ++i) {
@@ -162,7 +168,7 @@ private:
     std::uint64_t next_position_;
     Hash hash_;
     std::uint64_t events_ = 0;
-    rocksdb::WriteBatch wb_;
+    rocksdb::WriteBatch& wb_;
     std::unordered_map<std::string, std::int64_t> versions_;
     std::unordered_map<std::string, std::int64_t> sequences_;
     std::unordered_map<std::string, AppendResult> commands_;
@@ -171,6 +177,7 @@ private:
 LogWriter::LogWriter(LogStore& store, const LogOptions& options, std::function<void(std::uint64_t)> on_commit)
     : store_(store), options_(options), on_commit_(std::move(on_commit)) {
     last_position_ = store_.last_position(&last_hash_);
+    syncer_ = std::thread([this] { run_syncer(); });
     thread_ = std::thread([this] { run(); });
 }
 
@@ -195,9 +202,15 @@ void LogWriter::close() {
         cv_.notify_one();
     }
     if (thread_.joinable()) thread_.join();
+    {
+        std::lock_guard lock(sync_mu_);
+        writer_done_ = true;
+        sync_cv_.notify_one();
+    }
+    if (syncer_.joinable()) syncer_.join();
 }
 
-BatchStats LogWriter::stats() const {
+LogStats LogWriter::stats() const {
     std::lock_guard lock(mu_);
     return stats_;
 }
@@ -236,26 +249,21 @@ void LogWriter::run() {
 }
 
 void LogWriter::commit(std::vector<Pending>& pending) {
+    if (failed_.load()) return fail_all(pending, "the event log failed");
     std::vector<AppendResult> results;
     results.reserve(pending.size());
-    if (failed_.load()) {
-        for (auto& p : pending) answer(p, refused(AppendStatus::closed, "the event log failed"));
-        return;
-    }
     Batch batch(*this);
     try {
         for (auto& p : pending) results.push_back(batch.decide(p.request));
         if (batch.events() > 0) {
-            rocksdb::WriteOptions wo;
-            wo.sync = options_.sync;
-            check(store_.db().Write(wo, &batch.batch()), "write batch");
+            // Not synced here: the syncer makes it durable before anyone hears of it.
+            check(store_.db().Write(rocksdb::WriteOptions(), &batch.batch()), "write batch");
         }
     } catch (const std::exception& e) {
         // A failed write leaves the log's state unknown to this process: stop accepting appends rather
         // than risk a gap or a broken chain. Restarting reopens from what RocksDB recovered.
         failed_.store(true);
-        for (auto& p : pending) answer(p, refused(AppendStatus::closed, std::string("the event log failed: ") + e.what()));
-        return;
+        return fail_all(pending, std::string("the event log failed: ") + e.what());
     }
     batch.publish();
     {
@@ -264,8 +272,52 @@ void LogWriter::commit(std::vector<Pending>& pending) {
         stats_.commands += pending.size();
         stats_.events += batch.events();
     }
-    if (batch.events() > 0) on_commit_(last_position_);
-    for (std::size_t i = 0; i < pending.size(); ++i) answer(pending[i], std::move(results[i]));
+    std::lock_guard lock(sync_mu_);
+    written_.push_back({std::move(pending), std::move(results), last_position_});
+    pending.clear();
+    sync_cv_.notify_one();
+}
+
+void LogWriter::run_syncer() {
+    std::deque<Written> ready;
+    std::uint64_t synced = last_position_;
+    for (;;) {
+        {
+            std::unique_lock lock(sync_mu_);
+            sync_cv_.wait(lock, [&] { return !written_.empty() || writer_done_; });
+            if (written_.empty()) return;
+            ready.swap(written_);
+        }
+        const std::uint64_t last = ready.back().last_position;
+        if (last > synced && !failed_.load()) {
+            try {
+                if (options_.sync) check(store_.db().SyncWAL(), "sync WAL");
+                synced = last;
+                {
+                    std::lock_guard lock(mu_);
+                    ++stats_.syncs;
+                }
+                on_commit_(last);
+            } catch (const std::exception& e) {
+                failed_.store(true);
+                for (auto& w : ready) fail_all(w.pending, std::string("the event log failed: ") + e.what());
+                ready.clear();
+                continue;
+            }
+        }
+        for (auto& w : ready) {
+            if (w.last_position > synced) {
+                fail_all(w.pending, "the event log failed");
+                continue;
+            }
+            for (std::size_t i = 0; i < w.pending.size(); ++i) answer(w.pending[i], std::move(w.results[i]));
+        }
+        ready.clear();
+    }
+}
+
+void LogWriter::fail_all(std::vector<Pending>& pending, const std::string& why) {
+    for (auto& p : pending) answer(p, refused(AppendStatus::closed, why));
 }
 
 // A producer's callback must not take the writer down with it.
