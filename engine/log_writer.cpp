@@ -177,7 +177,9 @@ private:
 LogWriter::LogWriter(LogStore& store, const LogOptions& options, std::function<void(std::uint64_t)> on_commit)
     : store_(store), options_(options), on_commit_(std::move(on_commit)) {
     last_position_ = store_.last_position(&last_hash_);
-    syncer_ = std::thread([this] { run_syncer(); });
+    // The syncer starts from the durable position read here, never from last_position_, which the writer
+    // thread may already have advanced by the time the syncer first runs.
+    syncer_ = std::thread([this, durable = last_position_] { run_syncer(durable); });
     thread_ = std::thread([this] { run(); });
 }
 
@@ -278,9 +280,8 @@ void LogWriter::commit(std::vector<Pending>& pending) {
     sync_cv_.notify_one();
 }
 
-void LogWriter::run_syncer() {
+void LogWriter::run_syncer(std::uint64_t synced) {
     std::deque<Written> ready;
-    std::uint64_t synced = last_position_;
     for (;;) {
         {
             std::unique_lock lock(sync_mu_);

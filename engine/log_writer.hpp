@@ -52,7 +52,7 @@ private:
     class Batch;
 
     void run();
-    void run_syncer();
+    void run_syncer(std::uint64_t synced);
     void commit(std::vector<Pending>& pending);
     void fail_all(std::vector<Pending>& pending, const std::string& why);
     static void answer(Pending& p, AppendResult r) noexcept;
