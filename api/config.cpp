@@ -133,8 +133,8 @@ Config load_config(const EnvMap& raw_env, const std::optional<std::string>& dote
     if (const auto v = lookup(env, kLogLevel)) {
         const auto level = log::parse_level(*v);
         if (!level) {
-            throw ConfigError(fmt::format(
-                "{} must be one of trace, debug, info, warn, error, critical, off; got '{}'", kLogLevel, *v));
+            throw ConfigError(fmt::format("{} must be one of trace, debug, info, warn, error, critical, off; got '{}'",
+                                          kLogLevel, *v));
         }
         c.log_level = *level;
     }

@@ -42,7 +42,7 @@ struct Config {
 
 // A setting is missing its required shape; the message names the variable and the accepted values.
 class ConfigError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

@@ -12,10 +12,9 @@ namespace codd::api {
 namespace {
 
 Response internal_error(const Request& request, std::string_view what) {
-    log::error("handler failed", {{"request_id", request.request_id},
-                                  {"method", request.method},
-                                  {"path", request.path},
-                                  {"error", what}});
+    log::error(
+        "handler failed",
+        {{"request_id", request.request_id}, {"method", request.method}, {"path", request.path}, {"error", what}});
     return problem_response({ProblemType::internal,
                              fmt::format("An unexpected error occurred (request id {}).", request.request_id),
                              "Something went wrong on our side. Please try again.",
@@ -51,11 +50,11 @@ Response Dispatcher::dispatch(Request& request) const {
     }
     if (m.outcome == Router::Outcome::method_not_allowed) {
         const std::string allow = join(m.allowed, ", ");
-        Response r = problem_response({ProblemType::method_not_allowed,
-                                       fmt::format("{} is not allowed on {}; allowed: {}.", request.method,
-                                                   request.path, allow),
-                                       "This action is not supported here.",
-                                       {}});
+        Response r =
+            problem_response({ProblemType::method_not_allowed,
+                              fmt::format("{} is not allowed on {}; allowed: {}.", request.method, request.path, allow),
+                              "This action is not supported here.",
+                              {}});
         r.headers.push_back({"Allow", allow});
         return r;
     }

@@ -12,7 +12,7 @@
 namespace codd::api {
 
 class Dispatcher {
-public:
+  public:
     Dispatcher(Router router, std::shared_ptr<engine::IdGenerator> ids);
 
     // Sets request.request_id and request.params, runs the handler and returns its response. Never throws:
@@ -22,7 +22,7 @@ public:
     // The id for a request whose X-Request-ID header is `incoming` (nullopt: no such header).
     [[nodiscard]] std::string request_id(std::optional<std::string_view> incoming) const;
 
-private:
+  private:
     Router router_;
     std::shared_ptr<engine::IdGenerator> ids_;
 };

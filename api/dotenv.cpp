@@ -5,7 +5,9 @@
 namespace codd::api {
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_blank(char c) {
+    return c == ' ' || c == '\t';
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (is_blank(s.front()) || s.front() == '\r')) s.remove_prefix(1);
@@ -48,12 +50,23 @@ std::string parse_double_quoted(std::string_view v, std::size_t line_no) {
         }
         if (++i == v.size()) break;
         switch (v[i]) {
-            case 'n': out.push_back('\n'); break;
-            case 'r': out.push_back('\r'); break;
-            case 't': out.push_back('\t'); break;
-            case '"': out.push_back('"'); break;
-            case '\\': out.push_back('\\'); break;
-            default: out.push_back('\\'), out.push_back(v[i]);
+            case 'n':
+                out.push_back('\n');
+                break;
+            case 'r':
+                out.push_back('\r');
+                break;
+            case 't':
+                out.push_back('\t');
+                break;
+            case '"':
+                out.push_back('"');
+                break;
+            case '\\':
+                out.push_back('\\');
+                break;
+            default:
+                out.push_back('\\'), out.push_back(v[i]);
         }
     }
     fail(line_no, "unterminated double-quoted value");

@@ -19,7 +19,7 @@ namespace codd::api {
 using EnvMap = std::map<std::string, std::string, std::less<>>;
 
 class DotenvError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

@@ -2,10 +2,10 @@
 
 #include <ctime>
 
+#include <fmt/format.h>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
-#include <fmt/format.h>
 
 #include "api/version.hpp"
 

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -19,7 +20,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
 
 #include "api/logging.hpp"
 #include "api/problem.hpp"
@@ -43,7 +43,7 @@ class Session;
 
 // The live connections, so that stop() can drain them and wait until they are gone.
 class Registry {
-public:
+  public:
     void add(Session* s, std::weak_ptr<Session> w) {
         std::lock_guard lk(mu_);
         sessions_.emplace(s, std::move(w));
@@ -70,7 +70,7 @@ public:
         return sessions_.size();
     }
 
-private:
+  private:
     mutable std::mutex mu_;
     std::condition_variable cv_;
     std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
@@ -86,7 +86,7 @@ struct ServerState {
 // One connection. Every handler runs on the connection's strand (the socket's executor), so no member needs
 // a lock. The connection's own timer bounds each read and write.
 class Session : public std::enable_shared_from_this<Session> {
-public:
+  public:
     Session(tcp::socket socket, ServerState& state)
         : socket_(std::move(socket)), timer_(socket_.get_executor()), state_(state) {}
     ~Session() { state_.registry.remove(this); }
@@ -107,10 +107,8 @@ public:
         asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
     }
 
-private:
-    [[nodiscard]] bool idle() const {
-        return !busy_ && buffer_.size() == 0 && (!parser_ || !parser_->got_some());
-    }
+  private:
+    [[nodiscard]] bool idle() const { return !busy_ && buffer_.size() == 0 && (!parser_ || !parser_->got_some()); }
 
     // The id tells a stale expiry (already queued when the deadline was moved) from the current one.
     void arm(std::chrono::milliseconds after) {
@@ -152,7 +150,7 @@ private:
         if (const auto length = parser_->content_length(); length && *length > limit) {
             return on_read_error(http::error::body_limit);
         }
-        parser_->body_limit(limit);  // for chunked bodies, whose size is known only while reading them
+        parser_->body_limit(limit);        // for chunked bodies, whose size is known only while reading them
         arm(state_.options.read_timeout);  // the body gets its own period, whatever the idle time before
         const auto& msg = parser_->get();
         if (!parser_->is_done() && msg.version() >= 11 && beast::iequals(msg[http::field::expect], "100-continue")) {
@@ -168,19 +166,18 @@ private:
     }
 
     void read_body() {
-        http::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            self->on_request(ec);
-        });
+        http::async_read(socket_, buffer_, *parser_,
+                         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
     }
 
     void on_read_error(beast::error_code ec) {
         disarm();
         if (ec == asio::error::operation_aborted && timed_out_) {
             if (busy_ || parser_->got_some()) {
-                return reject(ProblemType::request_timeout,
-                              fmt::format("The request was not completed within {} ms.",
-                                          state_.options.read_timeout.count()),
-                              "The request took too long to arrive.");
+                return reject(
+                    ProblemType::request_timeout,
+                    fmt::format("The request was not completed within {} ms.", state_.options.read_timeout.count()),
+                    "The request took too long to arrive.");
             }
             return close();  // an idle keep-alive connection timed out
         }
@@ -257,10 +254,10 @@ private:
         status_ = r.status;
         request_id_ = request_id;
         arm(state_.options.read_timeout);
-        http::async_write(socket_, response_, [self = shared_from_this(), keep_alive, linger](beast::error_code ec,
-                                                                                             std::size_t) {
-            self->on_write(ec, keep_alive, linger);
-        });
+        http::async_write(socket_, response_,
+                          [self = shared_from_this(), keep_alive, linger](beast::error_code ec, std::size_t) {
+                              self->on_write(ec, keep_alive, linger);
+                          });
     }
 
     void on_write(beast::error_code ec, bool keep_alive, bool linger) {
@@ -326,7 +323,7 @@ private:
 }  // namespace
 
 class HttpServer::Impl {
-public:
+  public:
     Impl(ServerOptions options, Dispatcher dispatcher)
         : state_{std::move(options), std::move(dispatcher), {}, {}},
           ioc_(state_.options.threads),
@@ -381,7 +378,7 @@ public:
         return cut;
     }
 
-private:
+  private:
     tcp::endpoint resolve(const ListenAddress& want) {
         beast::error_code ec;
         tcp::resolver resolver(ioc_);
@@ -395,9 +392,8 @@ private:
     }
 
     void accept() {
-        acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
-            on_accept(ec, std::move(socket));
-        });
+        acceptor_.async_accept(asio::make_strand(ioc_),
+                               [this](beast::error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
     }
 
     void on_accept(beast::error_code ec, tcp::socket socket) {
@@ -444,10 +440,16 @@ HttpServer::HttpServer(ServerOptions options, Dispatcher dispatcher)
 
 HttpServer::~HttpServer() = default;
 
-void HttpServer::start() { impl_->start(); }
+void HttpServer::start() {
+    impl_->start();
+}
 
-ListenAddress HttpServer::local_address() const { return impl_->local_address(); }
+ListenAddress HttpServer::local_address() const {
+    return impl_->local_address();
+}
 
-std::size_t HttpServer::stop(std::chrono::milliseconds grace) { return impl_->stop(grace); }
+std::size_t HttpServer::stop(std::chrono::milliseconds grace) {
+    return impl_->stop(grace);
+}
 
 }  // namespace codd::api

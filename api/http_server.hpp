@@ -22,7 +22,7 @@ struct ServerOptions {
 };
 
 class HttpServer {
-public:
+  public:
     HttpServer(ServerOptions options, Dispatcher dispatcher);
     ~HttpServer();  // stops without grace if stop() was not called
     HttpServer(const HttpServer&) = delete;
@@ -39,7 +39,7 @@ public:
     // Returns the number of connections that had to be cut. Idempotent.
     std::size_t stop(std::chrono::milliseconds grace);
 
-private:
+  private:
     class Impl;
     std::unique_ptr<Impl> impl_;
 };

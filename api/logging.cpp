@@ -7,9 +7,9 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <cmath>
 #include <ctime>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -24,26 +24,40 @@ constexpr char kStructuredMarker = '\x1e';
 
 spdlog::level::level_enum to_spdlog(Level level) {
     switch (level) {
-        case Level::trace: return spdlog::level::trace;
-        case Level::debug: return spdlog::level::debug;
-        case Level::info: return spdlog::level::info;
-        case Level::warn: return spdlog::level::warn;
-        case Level::error: return spdlog::level::err;
-        case Level::critical: return spdlog::level::critical;
-        case Level::off: return spdlog::level::off;
+        case Level::trace:
+            return spdlog::level::trace;
+        case Level::debug:
+            return spdlog::level::debug;
+        case Level::info:
+            return spdlog::level::info;
+        case Level::warn:
+            return spdlog::level::warn;
+        case Level::error:
+            return spdlog::level::err;
+        case Level::critical:
+            return spdlog::level::critical;
+        case Level::off:
+            return spdlog::level::off;
     }
     return spdlog::level::info;
 }
 
 Level from_spdlog(spdlog::level::level_enum level) {
     switch (level) {
-        case spdlog::level::trace: return Level::trace;
-        case spdlog::level::debug: return Level::debug;
-        case spdlog::level::info: return Level::info;
-        case spdlog::level::warn: return Level::warn;
-        case spdlog::level::err: return Level::error;
-        case spdlog::level::critical: return Level::critical;
-        default: return Level::off;
+        case spdlog::level::trace:
+            return Level::trace;
+        case spdlog::level::debug:
+            return Level::debug;
+        case spdlog::level::info:
+            return Level::info;
+        case spdlog::level::warn:
+            return Level::warn;
+        case spdlog::level::err:
+            return Level::error;
+        case spdlog::level::critical:
+            return Level::critical;
+        default:
+            return Level::off;
     }
 }
 
@@ -100,10 +114,9 @@ void append_head(std::string& out, std::int64_t ts_us, Level level) {
 }
 
 class JsonFormatter final : public spdlog::formatter {
-public:
+  public:
     void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-        const auto ts_us =
-            std::chrono::duration_cast<std::chrono::microseconds>(msg.time.time_since_epoch()).count();
+        const auto ts_us = std::chrono::duration_cast<std::chrono::microseconds>(msg.time.time_since_epoch()).count();
         const std::string_view payload(msg.payload.data(), msg.payload.size());
         std::string line;
         line.reserve(payload.size() + 64);
@@ -154,13 +167,20 @@ std::optional<Level> parse_level(std::string_view s) {
 
 std::string_view to_string(Level level) {
     switch (level) {
-        case Level::trace: return "trace";
-        case Level::debug: return "debug";
-        case Level::info: return "info";
-        case Level::warn: return "warn";
-        case Level::error: return "error";
-        case Level::critical: return "critical";
-        case Level::off: return "off";
+        case Level::trace:
+            return "trace";
+        case Level::debug:
+            return "debug";
+        case Level::info:
+            return "info";
+        case Level::warn:
+            return "warn";
+        case Level::error:
+            return "error";
+        case Level::critical:
+            return "critical";
+        case Level::off:
+            return "off";
     }
     return "info";
 }

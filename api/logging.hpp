@@ -31,8 +31,7 @@ struct Field {
     Field(std::string_view k, bool v) : key(k), value(v) {}
     Field(std::string_view k, double v) : key(k), value(v) {}
     template <typename I>
-        requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
-    Field(std::string_view k, I v) : key(k) {
+    requires(std::is_integral_v<I> && !std::is_same_v<I, bool>) Field(std::string_view k, I v) : key(k) {
         if constexpr (std::is_signed_v<I>) {
             value = static_cast<std::int64_t>(v);
         } else {
@@ -52,10 +51,18 @@ void init(Level level);
 [[nodiscard]] bool enabled(Level level);
 void write(Level level, std::string_view msg, Fields fields = {});
 
-inline void debug(std::string_view msg, Fields fields = {}) { write(Level::debug, msg, fields); }
-inline void info(std::string_view msg, Fields fields = {}) { write(Level::info, msg, fields); }
-inline void warn(std::string_view msg, Fields fields = {}) { write(Level::warn, msg, fields); }
-inline void error(std::string_view msg, Fields fields = {}) { write(Level::error, msg, fields); }
+inline void debug(std::string_view msg, Fields fields = {}) {
+    write(Level::debug, msg, fields);
+}
+inline void info(std::string_view msg, Fields fields = {}) {
+    write(Level::info, msg, fields);
+}
+inline void warn(std::string_view msg, Fields fields = {}) {
+    write(Level::warn, msg, fields);
+}
+inline void error(std::string_view msg, Fields fields = {}) {
+    write(Level::error, msg, fields);
+}
 
 // The whole line for a record (without the newline); exposed for tests. `ts_us`: microseconds since epoch.
 std::string render_line(std::int64_t ts_us, Level level, std::string_view msg, Fields fields);

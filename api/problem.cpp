@@ -8,22 +8,36 @@ namespace codd::api {
 
 ProblemInfo describe(ProblemType type) {
     switch (type) {
-        case ProblemType::bad_request: return {400, "bad-request", "Bad Request"};
-        case ProblemType::validation: return {400, "validation", "Validation Failed"};
-        case ProblemType::unauthorized: return {401, "unauthorized", "Unauthorized"};
-        case ProblemType::forbidden: return {403, "forbidden", "Forbidden"};
-        case ProblemType::not_found: return {404, "not-found", "Not Found"};
-        case ProblemType::method_not_allowed: return {405, "method-not-allowed", "Method Not Allowed"};
-        case ProblemType::request_timeout: return {408, "request-timeout", "Request Timeout"};
-        case ProblemType::conflict: return {409, "conflict", "Conflict"};
-        case ProblemType::payload_too_large: return {413, "payload-too-large", "Payload Too Large"};
+        case ProblemType::bad_request:
+            return {400, "bad-request", "Bad Request"};
+        case ProblemType::validation:
+            return {400, "validation", "Validation Failed"};
+        case ProblemType::unauthorized:
+            return {401, "unauthorized", "Unauthorized"};
+        case ProblemType::forbidden:
+            return {403, "forbidden", "Forbidden"};
+        case ProblemType::not_found:
+            return {404, "not-found", "Not Found"};
+        case ProblemType::method_not_allowed:
+            return {405, "method-not-allowed", "Method Not Allowed"};
+        case ProblemType::request_timeout:
+            return {408, "request-timeout", "Request Timeout"};
+        case ProblemType::conflict:
+            return {409, "conflict", "Conflict"};
+        case ProblemType::payload_too_large:
+            return {413, "payload-too-large", "Payload Too Large"};
         case ProblemType::unsupported_media_type:
             return {415, "unsupported-media-type", "Unsupported Media Type"};
-        case ProblemType::header_too_large: return {431, "header-too-large", "Request Header Fields Too Large"};
-        case ProblemType::unprocessable: return {422, "unprocessable", "Unprocessable Content"};
-        case ProblemType::too_many_requests: return {429, "too-many-requests", "Too Many Requests"};
-        case ProblemType::internal: return {500, "internal", "Internal Server Error"};
-        case ProblemType::unavailable: return {503, "unavailable", "Service Unavailable"};
+        case ProblemType::header_too_large:
+            return {431, "header-too-large", "Request Header Fields Too Large"};
+        case ProblemType::unprocessable:
+            return {422, "unprocessable", "Unprocessable Content"};
+        case ProblemType::too_many_requests:
+            return {429, "too-many-requests", "Too Many Requests"};
+        case ProblemType::internal:
+            return {500, "internal", "Internal Server Error"};
+        case ProblemType::unavailable:
+            return {503, "unavailable", "Service Unavailable"};
     }
     return {500, "internal", "Internal Server Error"};
 }

@@ -13,7 +13,7 @@
 namespace codd::api {
 
 class Router {
-public:
+  public:
     enum class Outcome { found, not_found, method_not_allowed };
 
     struct Match {
@@ -37,7 +37,7 @@ public:
 
     [[nodiscard]] std::vector<RouteInfo> routes() const;
 
-private:
+  private:
     struct Segment {
         std::string text;
         bool param = false;

@@ -2,6 +2,8 @@
 
 namespace codd::api {
 
-std::string_view version() { return CODD_VERSION; }
+std::string_view version() {
+    return CODD_VERSION;
+}
 
 }  // namespace codd::api

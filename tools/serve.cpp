@@ -56,8 +56,7 @@ std::unique_ptr<engine::EventLog> open_log(const api::Config& config, std::share
     return engine::EventLog::open(std::move(options));
 }
 
-api::Router make_router(const engine::EventLog& log, const api::Config& config,
-                        std::shared_ptr<engine::Clock> clock) {
+api::Router make_router(const engine::EventLog& log, const api::Config& config, std::shared_ptr<engine::Clock> clock) {
     api::Router router;
     api::add_health_routes(router, {&log, std::move(clock), config.environment, std::chrono::steady_clock::now()});
     api::add_index_route(router);

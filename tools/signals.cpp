@@ -39,9 +39,12 @@ int ShutdownSignals::wait() {
 
 const char* signal_name(int sig) {
     switch (sig) {
-        case SIGINT: return "SIGINT";
-        case SIGTERM: return "SIGTERM";
-        default: return "signal";
+        case SIGINT:
+            return "SIGINT";
+        case SIGTERM:
+            return "SIGTERM";
+        default:
+            return "signal";
     }
 }
 

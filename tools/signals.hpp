@@ -5,7 +5,7 @@
 namespace codd::tools {
 
 class ShutdownSignals {
-public:
+  public:
     // Blocks SIGINT and SIGTERM in the calling thread and ignores SIGPIPE (a client that hangs up must not
     // kill the server).
     // The signals stay blocked afterwards: a second SIGTERM during shutdown must not kill the process midway.

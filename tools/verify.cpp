@@ -6,9 +6,9 @@
 #include <string>
 #include <system_error>
 
+#include <fmt/format.h>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
 
 #include "engine/event_log.hpp"
 #include "tools/commands.hpp"
@@ -18,7 +18,7 @@ namespace {
 
 // A fresh directory for the secondary instance's own files, removed afterwards.
 class TempDir {
-public:
+  public:
     TempDir() {
         std::string pattern = (std::filesystem::temp_directory_path() / "codd-verify-XXXXXX").string();
         if (mkdtemp(pattern.data()) == nullptr) {
@@ -34,11 +34,13 @@ public:
     TempDir& operator=(const TempDir&) = delete;
     [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
-void print_json(const boost::json::object& o) { fmt::print("{}\n", boost::json::serialize(o)); }
+void print_json(const boost::json::object& o) {
+    fmt::print("{}\n", boost::json::serialize(o));
+}
 
 }  // namespace
 
@@ -67,8 +69,7 @@ int run_verify(const VerifyOptions& options) {
     if (report.first_bad) out["first_bad_position"] = report.first_bad->value();
     print_json(out);
     fmt::print(stderr, "codd verify: the event log is broken at position {}: {}\n",
-               report.first_bad ? std::to_string(report.first_bad->value()) : std::string("(unknown)"),
-               report.problem);
+               report.first_bad ? std::to_string(report.first_bad->value()) : std::string("(unknown)"), report.problem);
     return kExitFailure;
 }
 

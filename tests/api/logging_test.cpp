@@ -35,8 +35,8 @@ TEST_CASE("invalid UTF-8 is replaced, valid UTF-8 kept") {
     CHECK(json_string("\xe2\x82\xac") == "\"\xe2\x82\xac\"");
     CHECK(json_string("\xf0\x9f\x98\x80") == "\"\xf0\x9f\x98\x80\"");
     CHECK(json_string("bad\xff") == "\"bad\\ufffd\"");
-    CHECK(json_string("\xc3") == "\"\\ufffd\"");              // truncated
-    CHECK(json_string("\xc0\xaf") == "\"\\ufffd\\ufffd\"");   // overlong
+    CHECK(json_string("\xc3") == "\"\\ufffd\"");                        // truncated
+    CHECK(json_string("\xc0\xaf") == "\"\\ufffd\\ufffd\"");             // overlong
     CHECK(json_string("\xed\xa0\x80") == "\"\\ufffd\\ufffd\\ufffd\"");  // surrogate
     CHECK(boost::json::parse(json_string("\xff\xfe x \x80")).is_string());
 }

@@ -20,8 +20,7 @@ using tcp = asio::ip::tcp;
 // Runs one asynchronous operation on `ioc` to completion or until `timeout`, closing `socket` on timeout.
 // Asio's blocking calls cannot time out, hence this.
 template <typename Start>
-beast::error_code run_for(asio::io_context& ioc, tcp::socket& socket, std::chrono::milliseconds timeout,
-                          Start start) {
+beast::error_code run_for(asio::io_context& ioc, tcp::socket& socket, std::chrono::milliseconds timeout, Start start) {
     bool done = false;
     beast::error_code result;
     ioc.restart();
@@ -65,9 +64,8 @@ void connect(asio::io_context& ioc, tcp::socket& socket, const std::string& host
     tcp::resolver resolver(ioc);
     const auto endpoints = resolver.resolve(host, std::to_string(port));
     const auto ec = run_for(ioc, socket, timeout, [&](auto handler) {
-        asio::async_connect(socket, endpoints, [h = std::move(handler)](beast::error_code e, const tcp::endpoint&) {
-            h(e, 0);
-        });
+        asio::async_connect(socket, endpoints,
+                            [h = std::move(handler)](beast::error_code e, const tcp::endpoint&) { h(e, 0); });
     });
     if (ec) throw std::runtime_error("connecting to the server failed: " + ec.message());
 }
@@ -81,10 +79,12 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
     return std::nullopt;
 }
 
-boost::json::value HttpResponse::json() const { return boost::json::parse(body); }
+boost::json::value HttpResponse::json() const {
+    return boost::json::parse(body);
+}
 
 class HttpClient::Impl {
-public:
+  public:
     Impl(std::string host, std::uint16_t port, std::chrono::milliseconds timeout)
         : host_(std::move(host)), port_(port), timeout_(timeout), socket_(ioc_) {}
 
@@ -117,7 +117,7 @@ public:
 
     [[nodiscard]] int connections() const { return connections_; }
 
-private:
+  private:
     std::string host_;
     std::uint16_t port_;
     std::chrono::milliseconds timeout_;
@@ -136,11 +136,15 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& t
     return impl_->request(method, target, headers, body);
 }
 
-int HttpClient::connections_opened() const { return impl_->connections(); }
-void HttpClient::close() { impl_->close(); }
+int HttpClient::connections_opened() const {
+    return impl_->connections();
+}
+void HttpClient::close() {
+    impl_->close();
+}
 
 class RawConnection::Impl {
-public:
+  public:
     Impl(const std::string& host, std::uint16_t port) : socket_(ioc_) {
         connect(ioc_, socket_, host, port, std::chrono::seconds(10));
     }
@@ -161,9 +165,8 @@ public:
         for (;;) {
             beast::error_code ec;
             try {
-                ec = run_for(ioc_, socket_, timeout, [&](auto handler) {
-                    socket_.async_read_some(asio::buffer(scratch), std::move(handler));
-                });
+                ec = run_for(ioc_, socket_, timeout,
+                             [&](auto handler) { socket_.async_read_some(asio::buffer(scratch), std::move(handler)); });
             } catch (const TimeoutError&) {
                 return false;
             }
@@ -171,17 +174,22 @@ public:
         }
     }
 
-private:
+  private:
     asio::io_context ioc_;
     tcp::socket socket_;
     beast::flat_buffer buffer_;
 };
 
-RawConnection::RawConnection(const std::string& host, std::uint16_t port)
-    : impl_(std::make_unique<Impl>(host, port)) {}
+RawConnection::RawConnection(const std::string& host, std::uint16_t port) : impl_(std::make_unique<Impl>(host, port)) {}
 RawConnection::~RawConnection() = default;
-void RawConnection::send(std::string_view bytes) { impl_->send(bytes); }
-HttpResponse RawConnection::read_response(std::chrono::milliseconds timeout) { return impl_->read_response(timeout); }
-bool RawConnection::wait_closed(std::chrono::milliseconds timeout) { return impl_->wait_closed(timeout); }
+void RawConnection::send(std::string_view bytes) {
+    impl_->send(bytes);
+}
+HttpResponse RawConnection::read_response(std::chrono::milliseconds timeout) {
+    return impl_->read_response(timeout);
+}
+bool RawConnection::wait_closed(std::chrono::milliseconds timeout) {
+    return impl_->wait_closed(timeout);
+}
 
 }  // namespace codd::test

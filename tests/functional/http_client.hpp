@@ -30,13 +30,13 @@ struct HttpResponse {
 };
 
 class TimeoutError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 // One keep-alive connection, opened on first use and reopened after the server closes it.
 class HttpClient {
-public:
+  public:
     HttpClient(std::string host, std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
@@ -52,14 +52,14 @@ public:
     [[nodiscard]] int connections_opened() const;
     void close();
 
-private:
+  private:
     class Impl;
     std::unique_ptr<Impl> impl_;
 };
 
 // A raw TCP connection for sending slow, partial or malformed requests byte by byte.
 class RawConnection {
-public:
+  public:
     RawConnection(const std::string& host, std::uint16_t port);
     ~RawConnection();
     RawConnection(const RawConnection&) = delete;
@@ -71,7 +71,7 @@ public:
     // True if the peer closes the connection (EOF or reset) within `timeout`; false if it stays open.
     bool wait_closed(std::chrono::milliseconds timeout);
 
-private:
+  private:
     class Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -115,8 +115,12 @@ std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
     return exit_code_;
 }
 
-std::string Process::stdout_text() const { return read_file(stdout_path_); }
-std::string Process::stderr_text() const { return read_file(stderr_path_); }
+std::string Process::stdout_text() const {
+    return read_file(stdout_path_);
+}
+std::string Process::stderr_text() const {
+    return read_file(stderr_path_);
+}
 
 std::uint16_t Process::wait_for_port(std::chrono::milliseconds timeout) {
     static constexpr std::string_view kKey = "\"listen\":\"";
@@ -133,8 +137,8 @@ std::uint16_t Process::wait_for_port(std::chrono::milliseconds timeout) {
                                      out + "\nstderr:\n" + stderr_text());
         }
         if (std::chrono::steady_clock::now() >= deadline) {
-            throw std::runtime_error("codd did not report a listen address in time\nstdout:\n" + out +
-                                     "\nstderr:\n" + stderr_text());
+            throw std::runtime_error("codd did not report a listen address in time\nstdout:\n" + out + "\nstderr:\n" +
+                                     stderr_text());
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

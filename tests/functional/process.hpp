@@ -25,7 +25,7 @@ struct ProcessOptions {
 };
 
 class Process {
-public:
+  public:
     // Starts the process with stdout and stderr captured in files under `output_dir`. Throws on failure.
     Process(const ProcessOptions& options, const std::filesystem::path& output_dir);
     ~Process();  // SIGKILLs and reaps a process that is still running
@@ -46,7 +46,7 @@ public:
     // or the timeout passes, with its output in the message.
     std::uint16_t wait_for_port(std::chrono::milliseconds timeout);
 
-private:
+  private:
     pid_t pid_ = -1;
     std::optional<int> exit_code_;
     std::filesystem::path stdout_path_;

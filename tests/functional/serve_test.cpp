@@ -49,7 +49,7 @@ std::vector<json::object> log_lines(const std::string& out) {
 
 // A running `codd serve` on an ephemeral port with its own data directory and an empty working directory.
 class Server {
-public:
+  public:
     explicit Server(Env env = {}, std::filesystem::path cwd = {}) {
         env.try_emplace("CODD_LISTEN", "127.0.0.1:0");
         env.try_emplace("CODD_DATA_DIR", data_dir().string());
@@ -74,7 +74,7 @@ public:
         return *code;
     }
 
-private:
+  private:
     TempDir dir_;
     std::unique_ptr<Process> process_;
     std::uint16_t port_ = 0;
@@ -153,7 +153,7 @@ TEST_CASE("X-Request-ID is echoed when well-formed and replaced otherwise") {
     CHECK(client.get("/health/live", {{"X-Request-ID", longest}}).header("X-Request-ID") == longest);
 
     for (const std::string& bad : {std::string("has spaces in it"), std::string(300, 'a'), std::string(129, 'b'),
-                                  std::string("semi;colon"), std::string("")}) {
+                                   std::string("semi;colon"), std::string("")}) {
         const auto id = client.get("/health/live", {{"X-Request-ID", bad}}).header("X-Request-ID");
         REQUIRE(id.has_value());
         CHECK(*id != bad);

@@ -22,7 +22,8 @@ void fill(const std::filesystem::path& data_dir, int n) {
     for (int i = 0; i < n; ++i) {
         engine::AppendRequest request;
         request.metadata.actor = {"1", "admin"};
-        request.streams.push_back({"order-" + std::to_string(1001 + i % 3), engine::ExpectedVersion::any(),
+        request.streams.push_back({"order-" + std::to_string(1001 + i % 3),
+                                   engine::ExpectedVersion::any(),
                                    {engine::NewEvent{"OrderNoted", 1, R"({"note":"hello"})", ""}}});
         REQUIRE(log->append(std::move(request)).committed());
     }
