@@ -13,6 +13,8 @@ case "$mode" in
     *) echo "usage: ops/build.sh [release|debug|asan] [targets...]" >&2; exit 2 ;;
 esac
 
+# Clones in different folders share ccache hits.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 jobs="${CODD_BUILD_JOBS:-$(nproc)}"
 if [ ! -f "$dir/build.ninja" ]; then
     cmake -S . -B "$dir" -G Ninja "${flags[@]}"
