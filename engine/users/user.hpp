@@ -1,0 +1,68 @@
+#pragma once
+// Users, roles, sessions and the permission matrix: the identity domain (issue 3, DESIGN §4, §7).
+// Names and shapes follow ../shared/reference/seed-system.md §1 (User) and §3 (roles, default matrix).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace codd::engine::users {
+
+enum class Role { super_admin, admin, manager, sales_rep, inventory_manager, delivery_agent, accountant };
+
+inline constexpr Role kAllRoles[] = {Role::super_admin,       Role::admin,          Role::manager,   Role::sales_rep,
+                                     Role::inventory_manager, Role::delivery_agent, Role::accountant};
+
+const char* to_string(Role r);
+std::optional<Role> parse_role(std::string_view s);
+// super_admin, admin and manager: roles self-registration may never grant, and that see other users.
+bool is_privileged(Role r);
+
+using UserId = std::int64_t;
+
+struct User {
+    UserId id = 0;
+    std::string email;  // normalized: trimmed, lower-case
+    std::string password_hash;  // argon2id encoded string (libsodium crypto_pwhash_str)
+    std::string first_name;
+    std::string last_name;
+    std::string phone_number;
+    Role role = Role::sales_rep;
+    bool is_active = true;
+    bool is_available = true;
+    std::optional<std::int64_t> last_login_us;
+    std::string preferences_json = "{}";  // a JSON object
+    // Role-specific profile fields of the replaced system (money in minor units).
+    std::optional<std::int64_t> commission_minor;  // sales reps: fixed amount per delivered order
+    std::optional<std::int64_t> delivery_rate_minor;  // delivery agents
+    std::string country, vehicle_type, vehicle_id, location;
+    std::int64_t created_us = 0;
+    std::int64_t updated_us = 0;
+    std::int64_t version = -1;  // stream version of user-<id>
+};
+
+// A refresh-token family: one login. Each refresh rotates `current_jti`; presenting an older jti of the
+// family again is reuse, and revokes the whole family.
+struct Session {
+    std::string family;  // random id
+    UserId user_id = 0;
+    std::string current_jti;
+    std::set<std::string> retired_jtis;
+    std::int64_t expires_us = 0;
+    bool revoked = false;
+};
+
+// resource -> actions, per role. super_admin passes every check regardless of the matrix.
+using Actions = std::set<std::string>;
+using RoleMatrix = std::map<std::string, Actions>;          // resource -> actions
+using PermissionMatrix = std::map<Role, RoleMatrix>;
+
+// The default matrix of reference §3.
+const PermissionMatrix& default_permissions();
+bool allows(const PermissionMatrix& m, Role role, std::string_view resource, std::string_view action);
+
+}  // namespace codd::engine::users
