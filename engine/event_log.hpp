@@ -110,7 +110,7 @@ struct LogOptions {
     std::shared_ptr<IdGenerator> ids = random_ids();
     bool sync = true;                       // fsync every batch; only benchmarks of the ceiling turn it off
     std::size_t max_batch_commands = 4096;  // commands per group commit at most
-    std::size_t stream_cache_capacity = 1 << 20;  // streams whose last version is kept in memory
+    std::size_t stream_cache_capacity = 1 << 16;  // streams whose last version the writer keeps in memory
 };
 
 class Subscription;

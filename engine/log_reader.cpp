@@ -38,7 +38,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> descriptors() {
         }
         cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
         cf.compression = best_compression();
-        cf.write_buffer_size = name == "events" ? (64 << 20) : (32 << 20);
+        cf.write_buffer_size = name == "events" ? (32 << 20) : name == "meta" ? (4 << 20) : (16 << 20);
         out.emplace_back(name, cf);
     }
     // RocksDB always has a default column family; codd leaves it empty.
@@ -56,6 +56,8 @@ rocksdb::Options db_options() {
     o.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
     o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
     o.keep_log_file_num = 3;
+    // Memtables of all column families together stay under this, bounding resident memory.
+    o.db_write_buffer_size = 128 << 20;
     return o;
 }
 
