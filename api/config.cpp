@@ -15,6 +15,7 @@ constexpr std::string_view kListen = "CODD_LISTEN";
 constexpr std::string_view kEnv = "CODD_ENV";
 constexpr std::string_view kLogLevel = "CODD_LOG_LEVEL";
 constexpr std::string_view kHttpThreads = "CODD_HTTP_THREADS";
+constexpr std::string_view kWorkerThreads = "CODD_WORKER_THREADS";
 constexpr std::string_view kMaxBodyBytes = "CODD_MAX_BODY_BYTES";
 constexpr std::string_view kShutdownGraceMs = "CODD_SHUTDOWN_GRACE_MS";
 constexpr std::string_view kReadTimeoutMs = "CODD_HTTP_READ_TIMEOUT_MS";
@@ -140,6 +141,9 @@ Config load_config(const EnvMap& raw_env, const std::optional<std::string>& dote
     }
     if (const auto v = lookup(env, kHttpThreads)) {
         c.http_threads = static_cast<int>(parse_integer(kHttpThreads, *v, 1, 256));
+    }
+    if (const auto v = lookup(env, kWorkerThreads)) {
+        c.worker_threads = static_cast<int>(parse_integer(kWorkerThreads, *v, 1, 256));
     }
     if (const auto v = lookup(env, kMaxBodyBytes)) {
         c.max_body_bytes = static_cast<std::size_t>(parse_integer(kMaxBodyBytes, *v, 1, std::int64_t{1} << 30));

@@ -34,6 +34,8 @@ struct Config {
     Environment environment = Environment::development;
     log::Level log_level = log::Level::info;
     int http_threads = 2;
+    // Threads for CPU-heavy or blocking work off the io threads (password hashing, waiting for fsync).
+    int worker_threads = 2;
     std::size_t max_body_bytes = std::size_t{1} << 20;
     std::chrono::milliseconds shutdown_grace{10'000};
     // How long a connection may take to send one request, and how long an idle keep-alive connection stays.

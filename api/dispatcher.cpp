@@ -11,12 +11,11 @@
 namespace codd::api {
 namespace {
 
-Response internal_error(const Request& request, std::string_view what) {
-    log::error(
-        "handler failed",
-        {{"request_id", request.request_id}, {"method", request.method}, {"path", request.path}, {"error", what}});
+Response internal_error(const std::string& request_id, const std::string& method, const std::string& path,
+                        std::string_view what) {
+    log::error("handler failed", {{"request_id", request_id}, {"method", method}, {"path", path}, {"error", what}});
     return problem_response({ProblemType::internal,
-                             fmt::format("An unexpected error occurred (request id {}).", request.request_id),
+                             fmt::format("An unexpected error occurred (request id {}).", request_id),
                              "Something went wrong on our side. Please try again.",
                              {}});
 }
@@ -39,14 +38,14 @@ std::string Dispatcher::request_id(std::optional<std::string_view> incoming) con
     return accept_or_generate_request_id(incoming, *ids_);
 }
 
-Response Dispatcher::dispatch(Request& request) const {
-    request.request_id = request_id(request.header("X-Request-ID"));
+void Dispatcher::dispatch(Request request, Responder respond) const {
+    if (request.request_id.empty()) request.request_id = request_id(request.header("X-Request-ID"));
     Router::Match m = router_.match(request.method, request.path);
     if (m.outcome == Router::Outcome::not_found) {
-        return problem_response({ProblemType::not_found,
-                                 fmt::format("No route for {} {}.", request.method, request.path),
-                                 "The requested resource does not exist.",
-                                 {}});
+        return respond(problem_response({ProblemType::not_found,
+                                         fmt::format("No route for {} {}.", request.method, request.path),
+                                         "The requested resource does not exist.",
+                                         {}}));
     }
     if (m.outcome == Router::Outcome::method_not_allowed) {
         const std::string allow = join(m.allowed, ", ");
@@ -56,15 +55,19 @@ Response Dispatcher::dispatch(Request& request) const {
                               "This action is not supported here.",
                               {}});
         r.headers.push_back({"Allow", allow});
-        return r;
+        return respond(std::move(r));
     }
     request.params = std::move(m.params);
+    // Kept for the error path: the handler owns (and may have moved from) the request by then.
+    const std::string request_id = request.request_id;
+    const std::string method = request.method;
+    const std::string path = request.path;
     try {
-        return (*m.handler)(request);
+        (*m.handler)(std::move(request), respond);
     } catch (const std::exception& e) {
-        return internal_error(request, e.what());
+        if (!respond.answered()) respond(internal_error(request_id, method, path, e.what()));
     } catch (...) {
-        return internal_error(request, "unknown exception");
+        if (!respond.answered()) respond(internal_error(request_id, method, path, "unknown exception"));
     }
 }
 

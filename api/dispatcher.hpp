@@ -15,9 +15,11 @@ class Dispatcher {
   public:
     Dispatcher(Router router, std::shared_ptr<engine::IdGenerator> ids);
 
-    // Sets request.request_id and request.params, runs the handler and returns its response. Never throws:
-    // a failing handler is logged and answered with a 500 problem that names only the request id.
-    [[nodiscard]] Response dispatch(Request& request) const;
+    // Sets request.request_id (unless the caller already did, see request_id()) and request.params, and
+    // hands the request to its handler, which answers through `respond`, now or later, from any thread.
+    // Never throws: an exception escaping the handler before it answered is logged and answered with a 500
+    // problem that names only the request id.
+    void dispatch(Request request, Responder respond) const;
 
     // The id for a request whose X-Request-ID header is `incoming` (nullopt: no such header).
     [[nodiscard]] std::string request_id(std::optional<std::string_view> incoming) const;

@@ -213,11 +213,25 @@ class Session : public std::enable_shared_from_this<Session> {
         req.headers.reserve(8);
         for (const auto& f : msg) req.headers.push_back({std::string(f.name_string()), std::string(f.value())});
         req.body = std::move(msg.body());
+        req.request_id = state_.dispatcher.request_id(req.header("X-Request-ID"));
+        method_ = req.method;
+        path_ = req.path;
+        request_id_ = req.request_id;
 
-        Response res = state_.dispatcher.dispatch(req);
-        method_ = std::move(req.method);
-        path_ = std::move(req.path);
-        send(std::move(res), req.request_id, msg.version(), msg.keep_alive() && !state_.draining.load(),
+        // The handler may answer from any thread; the answer is written on this connection's strand. The
+        // sink keeps the connection alive until then (the owner drains handlers before destroying the server).
+        Responder respond(
+            [self = shared_from_this()](Response res) {
+                asio::post(self->socket_.get_executor(),
+                           [self, res = std::move(res)]() mutable { self->on_response(std::move(res)); });
+            },
+            req.request_id, req.method, req.path);
+        state_.dispatcher.dispatch(std::move(req), std::move(respond));
+    }
+
+    void on_response(Response res) {
+        const auto& msg = parser_->get();
+        send(std::move(res), request_id_, msg.version(), msg.keep_alive() && !state_.draining.load(),
              method_ == "HEAD", false);
     }
 

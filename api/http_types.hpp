@@ -3,6 +3,7 @@
 // compile without the networking headers. The server converts at the edge.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +46,33 @@ struct Response {
     static Response json(int status, const boost::json::value& body);
 };
 
-using Handler = std::function<Response(const Request&)>;
+// The one way a handler answers: call it exactly once, from any thread (an io thread, the event log's
+// writer, a worker pool). Copies share one answer: the first call wins, later calls are logged and dropped.
+// If every copy is destroyed without a call (a lost callback, an exception on another thread), the request
+// is answered with a 500 problem and the bug is logged, so that no request ever hangs.
+class Responder {
+  public:
+    using Sink = std::function<void(Response)>;
+
+    // `sink` receives the one response; it must be safe to call from any thread. The request fields are
+    // kept for the log line of a dropped responder only.
+    Responder(Sink sink, std::string request_id, std::string method, std::string path);
+
+    void operator()(Response response) const;
+    [[nodiscard]] bool answered() const;
+
+  private:
+    struct State;
+    std::shared_ptr<State> state_;
+};
+
+// A handler owns its request (move what outlives the call into the continuation) and answers through the
+// responder, now or later. An exception thrown before it answers becomes a 500 problem.
+using Handler = std::function<void(Request, Responder)>;
+// The common synchronous shape (health, index, in-memory reads): the response is the return value.
+using SyncHandler = std::function<Response(const Request&)>;
+
+// Adapts a synchronous handler; it runs on the calling (io) thread, so keep it cheap and non-blocking.
+[[nodiscard]] Handler sync_handler(SyncHandler handler);
 
 }  // namespace codd::api

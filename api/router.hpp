@@ -30,6 +30,10 @@ class Router {
 
     // Throws std::invalid_argument for a malformed pattern or a duplicate (method, pattern).
     void add(std::string method, std::string_view pattern, Handler handler);
+    // A synchronous handler, through sync_handler().
+    void add(std::string method, std::string_view pattern, SyncHandler handler) {
+        add(std::move(method), pattern, sync_handler(std::move(handler)));
+    }
 
     // HEAD is served by the GET route of a path when there is no HEAD route. A single trailing slash is
     // ignored (`/health/` is `/health`), as in the Express server this replaces.

@@ -16,6 +16,7 @@
 #include "api/logging.hpp"
 #include "api/router.hpp"
 #include "api/version.hpp"
+#include "api/worker_pool.hpp"
 #include "engine/event_log.hpp"
 #include "tools/commands.hpp"
 #include "tools/signals.hpp"
@@ -73,7 +74,8 @@ int run_serve() {
     log::info("starting", {{"version", api::version()},
                            {"environment", api::to_string(config->environment)},
                            {"data_dir", config->data_dir.string()},
-                           {"http_threads", config->http_threads}});
+                           {"http_threads", config->http_threads},
+                           {"worker_threads", config->worker_threads}});
 
     const auto clock = engine::system_clock();
     const auto ids = engine::random_ids();
@@ -85,12 +87,16 @@ int run_serve() {
         return kExitFailure;
     }
 
+    // Queued jobs hold responders into the server's connections: the pool is drained after the server stops
+    // taking requests and before the server is destroyed.
+    api::WorkerPool workers(config->worker_threads);
     api::HttpServer server({config->listen, config->http_threads, config->max_body_bytes, config->read_timeout},
                            api::Dispatcher(make_router(*event_log, *config, clock), ids));
     try {
         server.start();
     } catch (const std::exception& e) {
         log::error("cannot start the HTTP server", {{"error", e.what()}});
+        workers.stop();
         event_log->close();
         return kExitFailure;
     }
@@ -102,6 +108,7 @@ int run_serve() {
     if (const std::size_t cut = server.stop(config->shutdown_grace); cut > 0) {
         log::warn("connections cut after the shutdown grace period", {{"connections", cut}});
     }
+    workers.stop();  // queued jobs finish (they may still append) before the log closes
     event_log->close();
     log::info("stopped", {{"head", event_log->head().value()}});
     return kExitOk;

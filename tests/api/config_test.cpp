@@ -100,3 +100,10 @@ TEST_CASE(".env errors are configuration errors") {
     CHECK_THROWS_AS(load_config({}, "CODD_ENV=production\n"), ConfigError);
     CHECK(load_config({}, "CODD_ENV=development\n").environment == Environment::development);
 }
+
+TEST_CASE("worker threads") {
+    CHECK(load_config({}, std::nullopt).worker_threads == 2);
+    CHECK(load_config({{"CODD_WORKER_THREADS", "6"}}, std::nullopt).worker_threads == 6);
+    CHECK_THROWS_AS(load_config({{"CODD_WORKER_THREADS", "0"}}, std::nullopt), ConfigError);
+    CHECK_THROWS_AS(load_config({{"CODD_WORKER_THREADS", "two"}}, std::nullopt), ConfigError);
+}
