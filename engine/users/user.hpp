@@ -43,18 +43,34 @@ struct User {
     std::int64_t created_us = 0;
     std::int64_t updated_us = 0;
     std::int64_t version = -1;  // stream version of user-<id>
+    // Version of the last event that revoked every session of the user (deactivation, password reset);
+    // a session decided against an older version of the user was started concurrently with it, and is dead.
+    std::int64_t sessions_revoked_at = -1;
 };
 
 // A refresh-token family: one login. Each refresh rotates `current_jti`; presenting an older jti of the
 // family again is reuse, and revokes the whole family.
+//
+// Token ids never reach the log or the directory: both keep SHA-256 digests (token_digest() in
+// password.hpp). `current_jti` holds the raw id only in what start_session/rotate_session return, for the
+// caller to put into the token; sessions read from the directory have it empty.
 struct Session {
     std::string family;  // random id
     UserId user_id = 0;
     std::string current_jti;
-    std::set<std::string> retired_jtis;
+    std::string current_jti_digest;
+    std::set<std::string> retired_jtis;  // digests of every jti rotated away from
     std::int64_t expires_us = 0;
     bool revoked = false;
+    std::string revoked_reason;  // logout | reuse_detected | user_deactivated | password_reset
+    std::int64_t started_us = 0;
+    std::int64_t user_version = -1;  // version of user-<id> the start was decided against
+    std::int64_t version = -1;       // stream version of session-<family>
 };
+
+// Why a session ended; the wire names are the to_string() values.
+enum class RevokeReason { logout, reuse_detected, user_deactivated, password_reset };
+const char* to_string(RevokeReason r);
 
 // resource -> actions, per role. super_admin passes every check regardless of the matrix.
 using Actions = std::set<std::string>;

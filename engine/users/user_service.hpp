@@ -24,7 +24,13 @@
 
 namespace codd::engine::users {
 
-// An expected refusal, as a value. `field` names the offending input for validation errors.
+class Directory;
+
+// An expected refusal, as a value. `field` names the offending input for validation errors, with the
+// names of the REST API (email, password, firstName, lastName, phoneNumber, role, ...).
+//   invalid: bad input (400); not_found (404); conflict: a duplicate, a state that forbids the command
+//   (already deactivated), or concurrent changes that kept winning (409); forbidden (403); unauthorized:
+//   a session that cannot be used (401).
 struct Rejection {
     enum class Kind { invalid, not_found, conflict, forbidden, unauthorized };
     Kind kind = Kind::invalid;
@@ -50,6 +56,7 @@ struct UserPatch {
     std::optional<std::int64_t> commission_minor, delivery_rate_minor;
 };
 
+// Newest first (by id, descending); page from 1, limit clamped to 1..100.
 struct UserQuery {
     std::optional<Role> role;
     std::optional<bool> is_active;
@@ -100,9 +107,22 @@ public:
     std::string settings_json() const;
     std::size_t user_count() const;
 
+    // Trimmed and lower-cased: the form the directory and the user-email-<...> streams use.
     static std::string normalize_email(std::string_view email);
 
 private:
+    using Decision = std::variant<Rejection, AppendRequest>;
+    using Decide = std::function<Decision(const Directory&)>;
+
+    // Decides against the directory, appends, and applies the appended events to the directory; on a
+    // version conflict it catches the directory up on the conflicting stream and decides again, a few
+    // times. A decision with no streams and no build appends nothing (the command changes nothing): the
+    // result then has no streams.
+    Result<AppendResult> commit(const Decide& decide, const EventMetadata& meta);
+    // Applies what the log holds of `stream` beyond the directory's version of it.
+    void catch_up(const std::string& stream);
+    std::int64_t now_us() const;
+
     struct State;
     EventLog& log_;
     std::shared_ptr<Clock> clock_;

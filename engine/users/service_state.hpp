@@ -1,0 +1,27 @@
+#pragma once
+// UserService's private state, shared by the files that implement its commands.
+
+#include <shared_mutex>
+
+#include "engine/users/directory.hpp"
+#include "engine/users/user_service.hpp"
+
+namespace codd::engine::users {
+
+struct UserService::State {
+    mutable std::shared_mutex mu;
+    Directory directory;
+};
+
+// Commands that keep losing to concurrent changes give up after this many decisions.
+inline constexpr int kMaxAttempts = 5;
+
+Rejection not_found(const std::string& what);
+Rejection conflict(std::string message, std::string field = {});
+Rejection unauthorized(std::string message);
+
+// An append with `streams` and no sequences: one decision's output.
+AppendRequest request_for(std::vector<StreamAppend> streams);
+ExpectedVersion expect(std::int64_t version);
+
+}  // namespace codd::engine::users
