@@ -16,6 +16,14 @@ constexpr std::string_view kEnv = "CODD_ENV";
 constexpr std::string_view kLogLevel = "CODD_LOG_LEVEL";
 constexpr std::string_view kHttpThreads = "CODD_HTTP_THREADS";
 constexpr std::string_view kWorkerThreads = "CODD_WORKER_THREADS";
+constexpr std::string_view kJwtSecret = "CODD_JWT_SECRET";
+constexpr std::string_view kJwtRefreshSecret = "CODD_JWT_REFRESH_SECRET";
+constexpr std::string_view kAccessTtl = "CODD_ACCESS_TOKEN_TTL";
+constexpr std::string_view kRefreshTtl = "CODD_REFRESH_TOKEN_TTL";
+constexpr std::string_view kAllowRegistration = "CODD_ALLOW_REGISTRATION";
+constexpr std::string_view kAdminEmail = "CODD_ADMIN_EMAIL";
+constexpr std::string_view kAdminPassword = "CODD_ADMIN_PASSWORD";
+constexpr std::int64_t kMaxTtlSeconds = 365LL * 24 * 3600;
 constexpr std::string_view kMaxBodyBytes = "CODD_MAX_BODY_BYTES";
 constexpr std::string_view kShutdownGraceMs = "CODD_SHUTDOWN_GRACE_MS";
 constexpr std::string_view kReadTimeoutMs = "CODD_HTTP_READ_TIMEOUT_MS";
@@ -77,7 +85,74 @@ EnvMap merged(const EnvMap& env, const std::optional<std::string>& dotenv_text) 
     return out;
 }
 
+bool parse_bool(std::string_view key, std::string_view v) {
+    if (v == "true" || v == "1" || v == "yes") return true;
+    if (v == "false" || v == "0" || v == "no") return false;
+    throw ConfigError(fmt::format("{} must be true or false, got '{}'", key, v));
+}
+
+// Never echoes the value: it is a secret.
+std::string read_secret(const EnvMap& env, std::string_view key, Environment environment) {
+    const auto v = lookup(env, key);
+    if (!v || v->empty()) {
+        if (environment == Environment::production) {
+            throw ConfigError(fmt::format("{} is required in production (at least {} bytes; generate one with "
+                                          "`openssl rand -base64 48`)",
+                                          key, kMinSecretBytes));
+        }
+        return {};
+    }
+    if (v->size() < kMinSecretBytes) {
+        throw ConfigError(fmt::format("{} is too short: {} bytes, at least {} are required (generate one with "
+                                      "`openssl rand -base64 48`)",
+                                      key, v->size(), kMinSecretBytes));
+    }
+    return std::string(*v);
+}
+
+void load_auth(const EnvMap& env, Config& c) {
+    c.jwt_secret = read_secret(env, kJwtSecret, c.environment);
+    c.jwt_refresh_secret = read_secret(env, kJwtRefreshSecret, c.environment);
+    if (!c.jwt_secret.empty() && c.jwt_secret == c.jwt_refresh_secret) {
+        throw ConfigError(fmt::format("{} and {} must be different secrets", kJwtSecret, kJwtRefreshSecret));
+    }
+    if (const auto v = lookup(env, kAccessTtl)) c.access_token_ttl = parse_duration(kAccessTtl, *v);
+    if (const auto v = lookup(env, kRefreshTtl)) c.refresh_token_ttl = parse_duration(kRefreshTtl, *v);
+    if (const auto v = lookup(env, kAllowRegistration)) c.allow_registration = parse_bool(kAllowRegistration, *v);
+    if (const auto v = lookup(env, kAdminEmail)) c.admin_email = std::string(*v);
+    if (const auto v = lookup(env, kAdminPassword)) c.admin_password = std::string(*v);
+    if (c.admin_email.empty() != c.admin_password.empty()) {
+        throw ConfigError(fmt::format("{} and {} must be set together", kAdminEmail, kAdminPassword));
+    }
+}
+
 }  // namespace
+
+std::chrono::seconds parse_duration(std::string_view key, std::string_view value) {
+    std::int64_t unit = 1;
+    std::string_view digits = value;
+    if (!value.empty()) {
+        switch (value.back()) {
+            case 's': unit = 1; break;
+            case 'm': unit = 60; break;
+            case 'h': unit = 3600; break;
+            case 'd': unit = 86400; break;
+            default: unit = 0; break;
+        }
+        if (unit != 0) digits.remove_suffix(1);
+        if (unit == 0) unit = 1;
+    }
+    std::int64_t n = 0;
+    const char* end = digits.data() + digits.size();
+    const auto [ptr, ec] = std::from_chars(digits.data(), end, n);
+    if (digits.empty() || digits.front() == '-' || ec != std::errc{} || ptr != end || n < 1 ||
+        n > kMaxTtlSeconds / unit) {
+        throw ConfigError(fmt::format("{} must be a positive number of seconds, or a number with s, m, h or d "
+                                      "(e.g. 900, 15m, 7d; at most 365d), got '{}'",
+                                      key, value));
+    }
+    return std::chrono::seconds(n * unit);
+}
 
 std::string_view to_string(Environment e) {
     return e == Environment::production ? "production" : "development";
@@ -154,6 +229,7 @@ Config load_config(const EnvMap& raw_env, const std::optional<std::string>& dote
     if (const auto v = lookup(env, kReadTimeoutMs)) {
         c.read_timeout = std::chrono::milliseconds(parse_integer(kReadTimeoutMs, *v, 1, 3'600'000));
     }
+    load_auth(env, c);
     return c;
 }
 

@@ -40,7 +40,20 @@ struct Config {
     std::chrono::milliseconds shutdown_grace{10'000};
     // How long a connection may take to send one request, and how long an idle keep-alive connection stays.
     std::chrono::milliseconds read_timeout{30'000};
+
+    // Auth (DESIGN §7). Secrets are at least 32 bytes; in production both are required. In development an
+    // unset secret stays empty here and `codd serve` generates it once into <data dir>/secrets.json.
+    std::string jwt_secret;
+    std::string jwt_refresh_secret;
+    std::chrono::seconds access_token_ttl{15 * 60};
+    std::chrono::seconds refresh_token_ttl{7 * 24 * 3600};
+    bool allow_registration = false;
+    // First start with no users: create this super_admin (both set, or neither).
+    std::string admin_email;
+    std::string admin_password;
 };
+
+inline constexpr std::size_t kMinSecretBytes = 32;
 
 // A setting is missing its required shape; the message names the variable and the accepted values.
 class ConfigError : public std::runtime_error {
@@ -55,6 +68,9 @@ class ConfigError : public std::runtime_error {
 // Builds the configuration. `dotenv_text` is the content of `.env` when it exists (ignored unless
 // wants_dotenv(env)); its values never override `env`. Throws ConfigError (also for a malformed .env).
 Config load_config(const EnvMap& env, const std::optional<std::string>& dotenv_text);
+
+// A lifetime: whole seconds ("900") or a number with a unit s, m, h or d ("15m", "7d"). Throws ConfigError.
+std::chrono::seconds parse_duration(std::string_view key, std::string_view value);
 
 // "host:port" or "[v6]:port"; port 0 asks for an ephemeral port. Throws ConfigError.
 ListenAddress parse_listen(std::string_view s);

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "api/config.hpp"
+#include "api/dev_secrets.hpp"
 #include "api/dispatcher.hpp"
 #include "api/health.hpp"
 #include "api/http_server.hpp"
@@ -47,6 +48,26 @@ std::optional<api::Config> configure() {
     }
 }
 
+// Development without CODD_JWT_*: secrets generated once into the data directory (production never gets
+// here: configuration refuses to load without them). Never logs the values.
+bool fill_dev_secrets(api::Config& config) {
+    if (!config.jwt_secret.empty() && !config.jwt_refresh_secret.empty()) return true;
+    try {
+        const api::StoredSecrets stored = api::load_or_create_dev_secrets(config.data_dir);
+        if (config.jwt_secret.empty()) config.jwt_secret = stored.secrets.access;
+        if (config.jwt_refresh_secret.empty()) config.jwt_refresh_secret = stored.secrets.refresh;
+        log::info(stored.created ? "generated development JWT secrets" : "using development JWT secrets",
+                  {{"file", (config.data_dir / "secrets.json").string()}});
+        if (config.jwt_secret == config.jwt_refresh_secret) {
+            throw api::ConfigError("CODD_JWT_SECRET and CODD_JWT_REFRESH_SECRET must be different secrets");
+        }
+        return true;
+    } catch (const std::exception& e) {
+        log::error("cannot set up development JWT secrets", {{"error", e.what()}});
+        return false;
+    }
+}
+
 std::unique_ptr<engine::EventLog> open_log(const api::Config& config, std::shared_ptr<engine::Clock> clock,
                                            std::shared_ptr<engine::IdGenerator> ids) {
     std::filesystem::create_directories(config.data_dir);
@@ -68,7 +89,7 @@ api::Router make_router(const engine::EventLog& log, const api::Config& config, 
 
 int run_serve() {
     ShutdownSignals signals;  // first: every thread started below inherits the blocked mask
-    const std::optional<api::Config> config = configure();
+    std::optional<api::Config> config = configure();
     if (!config) return kExitUsage;
     log::init(config->log_level);
     log::info("starting", {{"version", api::version()},
@@ -76,6 +97,8 @@ int run_serve() {
                            {"data_dir", config->data_dir.string()},
                            {"http_threads", config->http_threads},
                            {"worker_threads", config->worker_threads}});
+
+    if (!fill_dev_secrets(*config)) return kExitUsage;
 
     const auto clock = engine::system_clock();
     const auto ids = engine::random_ids();

@@ -347,7 +347,11 @@ TEST_CASE(".env is read in development without overriding the real environment, 
         CHECK(server.stop(SIGTERM) == 0);
     }
     {
-        Server server(Env{{"CODD_DATA_DIR", std::nullopt}, {"CODD_ENV", "production"}}, cwd.path());
+        Server server(Env{{"CODD_DATA_DIR", std::nullopt},
+                          {"CODD_ENV", "production"},
+                          {"CODD_JWT_SECRET", std::string(32, 'a')},
+                          {"CODD_JWT_REFRESH_SECRET", std::string(32, 'b')}},
+                      cwd.path());
         HttpClient client(kHost, server.port());
         CHECK(client.get("/health").json().at("environment") == "production");
         CHECK(std::filesystem::is_directory(cwd.path() / "data" / "log"));  // the default, not .env's

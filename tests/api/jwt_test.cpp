@@ -1,0 +1,137 @@
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include <boost/json/parse.hpp>
+
+#include "api/jwt.hpp"
+
+using namespace codd::api;
+
+namespace {
+
+const std::string kSecret(32, 's');
+const std::string kOther(32, 'o');
+constexpr std::int64_t kNow = 1'750'000'000;
+
+TokenClaims claims(TokenType type = TokenType::access) {
+    TokenClaims c{1001, "ama@example.com", "admin", type, kNow, kNow + 900, "jti-1", {}};
+    if (type == TokenType::refresh) c.family = "fam-1";
+    return c;
+}
+
+TokenError error_of(const std::variant<TokenClaims, TokenError>& r) {
+    REQUIRE(std::holds_alternative<TokenError>(r));
+    return std::get<TokenError>(r);
+}
+
+// A token with the given header and payload JSON, signed (HS256) with `secret`.
+std::string forge(std::string_view header, std::string_view payload, std::string_view secret) {
+    std::string input = base64url_encode(header) + "." + base64url_encode(payload);
+    return input + "." + base64url_encode(hmac_sha256(secret, input));
+}
+
+const char* kPayload = R"({"id":1001,"email":"e@x.io","role":"super_admin","type":"access","iat":1750000000,)"
+                       R"("exp":1750000900,"jti":"j"})";
+
+}  // namespace
+
+TEST_CASE("base64url round trips and is strict") {
+    for (const std::string s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar",
+                                                        std::string("\xff\xfe\x00", 3)}) {
+        CHECK(base64url_decode(base64url_encode(s)) == s);
+    }
+    CHECK(base64url_encode("\xfb\xff") == "-_8");
+    CHECK_FALSE(base64url_decode("Zm9v=").has_value());  // padding
+    CHECK_FALSE(base64url_decode("Zm9v+").has_value());  // base64, not base64url
+    CHECK_FALSE(base64url_decode("Z").has_value());      // impossible length
+    CHECK_FALSE(base64url_decode("Zh").has_value());     // stray bits: "Zg" is the canonical form of "f"
+    CHECK(base64url_decode("Zg") == "f");
+}
+
+TEST_CASE("a signed token verifies and carries the replaced system's payload") {
+    const std::string token = sign_token(claims(), kSecret);
+    const auto r = verify_token(token, kSecret, TokenType::access, kNow + 1);
+    REQUIRE(std::holds_alternative<TokenClaims>(r));
+    const TokenClaims& c = std::get<TokenClaims>(r);
+    CHECK(c.user_id == 1001);
+    CHECK(c.email == "ama@example.com");
+    CHECK(c.role == "admin");
+    CHECK(c.jti == "jti-1");
+
+    const std::string payload = *base64url_decode(token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1));
+    const auto json = boost::json::parse(payload).as_object();
+    CHECK(json.at("id").is_int64());  // a number, as the UI and old tokens expect
+    CHECK(json.at("type") == "access");
+    CHECK(*base64url_decode(token.substr(0, token.find('.'))) == R"({"alg":"HS256","typ":"JWT"})");
+
+    const std::string refresh = sign_token(claims(TokenType::refresh), kSecret);
+    const auto rr = verify_token(refresh, kSecret, TokenType::refresh, kNow);
+    REQUIRE(std::holds_alternative<TokenClaims>(rr));
+    CHECK(std::get<TokenClaims>(rr).family == "fam-1");
+}
+
+TEST_CASE("expiry uses the injected time") {
+    const std::string token = sign_token(claims(), kSecret);
+    CHECK(std::holds_alternative<TokenClaims>(verify_token(token, kSecret, TokenType::access, kNow + 899)));
+    CHECK(error_of(verify_token(token, kSecret, TokenType::access, kNow + 900)) == TokenError::expired);
+    CHECK(describe(TokenError::expired) == "Token expired");
+}
+
+TEST_CASE("wrong secret, wrong type and tampering are refused") {
+    const std::string token = sign_token(claims(), kSecret);
+    CHECK(error_of(verify_token(token, kOther, TokenType::access, kNow)) == TokenError::bad_signature);
+    CHECK(error_of(verify_token(token, kSecret, TokenType::refresh, kNow)) == TokenError::wrong_type);
+    const std::string refresh = sign_token(claims(TokenType::refresh), kSecret);
+    CHECK(error_of(verify_token(refresh, kSecret, TokenType::access, kNow)) == TokenError::wrong_type);
+
+    // Another payload under the original signature.
+    const std::size_t d1 = token.find('.');
+    const std::size_t d2 = token.rfind('.');
+    const std::string elevated = base64url_encode(R"({"id":1,"email":"x","role":"super_admin","type":"access",)"
+                                                  R"("iat":1750000000,"exp":1850000000,"jti":"z"})");
+    CHECK(error_of(verify_token(token.substr(0, d1 + 1) + elevated + token.substr(d2), kSecret, TokenType::access,
+                                kNow)) == TokenError::bad_signature);
+    std::string flipped = token;
+    flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
+    CHECK(error_of(verify_token(flipped, kSecret, TokenType::access, kNow)) != TokenError::expired);
+    CHECK(describe(TokenError::bad_signature) == "Invalid token");
+}
+
+TEST_CASE("algorithms other than HS256, including none, are refused") {
+    const std::string none = base64url_encode(R"({"alg":"none","typ":"JWT"})") + "." + base64url_encode(kPayload) + ".";
+    CHECK(error_of(verify_token(none, kSecret, TokenType::access, kNow)) == TokenError::bad_algorithm);
+    for (const char* header : {R"({"alg":"none"})", R"({"alg":"HS512"})", R"({"alg":"RS256"})", R"({"alg":"hs256"})",
+                               R"({"typ":"JWT"})", R"({"alg":["HS256"]})"}) {
+        INFO(header);
+        CHECK(error_of(verify_token(forge(header, kPayload, kSecret), kSecret, TokenType::access, kNow)) ==
+              TokenError::bad_algorithm);
+    }
+    CHECK(std::holds_alternative<TokenClaims>(
+        verify_token(forge(R"({"alg":"HS256"})", kPayload, kSecret), kSecret, TokenType::access, kNow)));
+}
+
+TEST_CASE("malformed, truncated and garbage tokens are refused, never thrown on") {
+    const std::string token = sign_token(claims(), kSecret);
+    for (const std::string& bad : std::vector<std::string>{std::string(), std::string("."), std::string(".."), std::string("..."),
+                                  std::string("garbage"), std::string("a.b.c"), std::string("a.b.c.d"),
+                                  token.substr(0, token.size() - 5), token.substr(0, token.rfind('.')),
+                                  token.substr(0, token.find('.')), token + ".", token + "x", "Bearer " + token,
+                                  std::string("\x00\xff.\x01.\x02", 7)}) {
+        INFO(bad);
+        const auto r = verify_token(bad, kSecret, TokenType::access, kNow);
+        CHECK(std::holds_alternative<TokenError>(r));
+    }
+    // Correctly signed, but claims missing or of the wrong type.
+    for (const char* payload :
+         {R"([])", R"({"id":"1001","email":"e","role":"r","type":"access","iat":1,"exp":1850000000,"jti":"j"})",
+          R"({"id":1.5,"email":"e","role":"r","type":"access","iat":1,"exp":1850000000,"jti":"j"})",
+          R"({"email":"e","role":"r","type":"access","iat":1,"exp":1850000000,"jti":"j"})",
+          R"({"id":1,"email":"e","role":"r","type":"other","iat":1,"exp":1850000000,"jti":"j"})",
+          R"({"id":1,"email":"e","role":"r","type":"refresh","iat":1,"exp":1850000000,"jti":"j"})",
+          R"({"id":1,"email":"e","role":"r","type":"access","iat":1,"exp":"1850000000","jti":"j"})", "not json"}) {
+        INFO(payload);
+        CHECK(error_of(verify_token(forge(R"({"alg":"HS256"})", payload, kSecret), kSecret, TokenType::access,
+                                    kNow)) == TokenError::malformed);
+    }
+}
