@@ -46,6 +46,8 @@ struct User {
     // Version of the last event that revoked every session of the user (deactivation, password reset);
     // a session decided against an older version of the user was started concurrently with it, and is dead.
     std::int64_t sessions_revoked_at = -1;
+
+    bool operator==(const User&) const = default;
 };
 
 // A refresh-token family: one login. Each refresh rotates `current_jti`; presenting an older jti of the
@@ -66,6 +68,8 @@ struct Session {
     std::int64_t started_us = 0;
     std::int64_t user_version = -1;  // version of user-<id> the start was decided against
     std::int64_t version = -1;       // stream version of session-<family>
+
+    bool operator==(const Session&) const = default;
 };
 
 // Why a session ended; the wire names are the to_string() values.
