@@ -230,6 +230,11 @@ Config load_config(const EnvMap& raw_env, const std::optional<std::string>& dote
         c.read_timeout = std::chrono::milliseconds(parse_integer(kReadTimeoutMs, *v, 1, 3'600'000));
     }
     load_auth(env, c);
+    try {
+        c.edge = load_edge_config(env, c.environment == Environment::production);
+    } catch (const std::invalid_argument& e) {
+        throw ConfigError(e.what());
+    }
     return c;
 }
 

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "api/dotenv.hpp"
+#include "api/edge_config.hpp"
 #include "api/logging.hpp"
 
 namespace codd::api {
@@ -51,6 +52,9 @@ struct Config {
     // First start with no users: create this super_admin (both set, or neither).
     std::string admin_email;
     std::string admin_password;
+
+    // Rate limits, trusted proxies, CORS origins, native TLS (edge_config.hpp).
+    EdgeConfig edge;
 };
 
 inline constexpr std::size_t kMinSecretBytes = 32;

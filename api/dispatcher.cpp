@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "api/edge.hpp"
 #include "api/logging.hpp"
 #include "api/problem.hpp"
 #include "api/request_id.hpp"
@@ -31,8 +32,20 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(Router router, std::shared_ptr<engine::IdGenerator> ids)
-    : router_(std::move(router)), ids_(std::move(ids)) {}
+Dispatcher::Dispatcher(Router router, std::shared_ptr<engine::IdGenerator> ids, std::shared_ptr<const Edge> edge)
+    : router_(std::move(router)), ids_(std::move(ids)), edge_(std::move(edge)) {
+    if (!edge_) return;
+    std::vector<std::string> patterns;
+    for (const Router::RouteInfo& r : router_.routes()) patterns.push_back(r.pattern);
+    edge_->bind_routes(patterns);
+}
+
+Response Dispatcher::finish_rejected(Request head, Response response) const {
+    if (!edge_) return response;
+    const Edge::Context context = edge_->begin(head);
+    edge_->finish(context, response);
+    return response;
+}
 
 std::string Dispatcher::request_id(std::optional<std::string_view> incoming) const {
     return accept_or_generate_request_id(incoming, *ids_);
@@ -40,7 +53,25 @@ std::string Dispatcher::request_id(std::optional<std::string_view> incoming) con
 
 void Dispatcher::dispatch(Request request, Responder respond) const {
     if (request.request_id.empty()) request.request_id = request_id(request.header("X-Request-ID"));
+    std::optional<Edge::Context> edge_context;
+    if (edge_) {
+        edge_context = edge_->begin(request);
+        if (auto early = edge_->admit(request, *edge_context)) {
+            edge_->finish(*edge_context, *early);
+            return respond(std::move(*early));
+        }
+    }
     Router::Match m = router_.match(request.method, request.path);
+    if (edge_context) {
+        // From here on every answer, the handler's included, passes the edge on its way out.
+        if (m.outcome == Router::Outcome::found) edge_context->route = edge_->route_index(m.pattern);
+        respond = Responder(
+            [edge = edge_, context = std::move(*edge_context), inner = respond](Response r) {
+                edge->finish(context, r);
+                inner(std::move(r));
+            },
+            request.request_id, request.method, request.path);
+    }
     if (m.outcome == Router::Outcome::not_found) {
         return respond(problem_response({ProblemType::not_found,
                                          fmt::format("No route for {} {}.", request.method, request.path),
@@ -56,6 +87,9 @@ void Dispatcher::dispatch(Request request, Responder respond) const {
                               {}});
         r.headers.push_back({"Allow", allow});
         return respond(std::move(r));
+    }
+    if (edge_) {
+        if (auto refused = edge_->check_body(request)) return respond(std::move(*refused));
     }
     request.params = std::move(m.params);
     // Kept for the error path: the handler owns (and may have moved from) the request by then.

@@ -11,9 +11,12 @@
 
 namespace codd::api {
 
+class Edge;
+
 class Dispatcher {
   public:
-    Dispatcher(Router router, std::shared_ptr<engine::IdGenerator> ids);
+    // With an `edge`, every request passes its policies (edge.hpp) and every response gets its headers.
+    Dispatcher(Router router, std::shared_ptr<engine::IdGenerator> ids, std::shared_ptr<const Edge> edge = nullptr);
 
     // Sets request.request_id (unless the caller already did, see request_id()) and request.params, and
     // hands the request to its handler, which answers through `respond`, now or later, from any thread.
@@ -24,9 +27,14 @@ class Dispatcher {
     // The id for a request whose X-Request-ID header is `incoming` (nullopt: no such header).
     [[nodiscard]] std::string request_id(std::optional<std::string_view> incoming) const;
 
+    // A response the server made itself for a request it could not read to the end (413, 408, 431, 400):
+    // `head` holds what is known of the request (method, path, headers, peer). Adds the edge's headers.
+    [[nodiscard]] Response finish_rejected(Request head, Response response) const;
+
   private:
     Router router_;
     std::shared_ptr<engine::IdGenerator> ids_;
+    std::shared_ptr<const Edge> edge_;
 };
 
 }  // namespace codd::api

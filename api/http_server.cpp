@@ -92,6 +92,9 @@ class Session : public std::enable_shared_from_this<Session> {
     ~Session() { state_.registry.remove(this); }
 
     void start() {
+        beast::error_code ec;
+        const tcp::endpoint remote = socket_.remote_endpoint(ec);
+        if (!ec) peer_ = remote.address().to_string();
         state_.registry.add(this, weak_from_this());
         asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->read_header(); });
     }
@@ -213,6 +216,7 @@ class Session : public std::enable_shared_from_this<Session> {
         req.headers.reserve(8);
         for (const auto& f : msg) req.headers.push_back({std::string(f.name_string()), std::string(f.value())});
         req.body = std::move(msg.body());
+        req.peer = peer_;
         req.request_id = state_.dispatcher.request_id(req.header("X-Request-ID"));
         method_ = req.method;
         path_ = req.path;
@@ -240,16 +244,23 @@ class Session : public std::enable_shared_from_this<Session> {
         std::optional<std::string_view> incoming_id;
         method_.clear();
         path_.clear();
+        Request head;  // what is known of the request, for the edge's response headers
+        head.peer = peer_;
         if (parser_->is_header_done()) {
             const auto& msg = parser_->get();
             if (const auto it = msg.find("X-Request-ID"); it != msg.end()) incoming_id = it->value();
             method_ = std::string(msg.method_string());
             path_ = std::string(msg.target().substr(0, msg.target().find('?')));
+            head.method = method_;
+            head.path = path_;
+            for (const auto& f : msg) head.headers.push_back({std::string(f.name_string()), std::string(f.value())});
         }
         if (!busy_) started_ = SteadyClock::now();
         busy_ = true;
         const std::string request_id = state_.dispatcher.request_id(incoming_id);
-        send(problem_response({type, std::move(detail), std::move(message), {}}), request_id, 11, false, false, true);
+        Response r = state_.dispatcher.finish_rejected(std::move(head),
+                                                       problem_response({type, std::move(detail), std::move(message), {}}));
+        send(std::move(r), request_id, 11, false, false, true);
     }
 
     void send(Response r, const std::string& request_id, unsigned version, bool keep_alive, bool head, bool linger) {
@@ -326,6 +337,7 @@ class Session : public std::enable_shared_from_this<Session> {
     bool timed_out_ = false;
     std::uint64_t deadline_id_ = 0;
     SteadyClock::time_point started_{};
+    std::string peer_;  // the remote address, for the edge (client IP, trusted proxies)
     // For the access log line of the current request.
     std::string method_;
     std::string path_;

@@ -30,6 +30,9 @@ struct Request {
     std::vector<Header> headers;
     std::string body;
     std::string request_id;  // accepted from X-Request-ID or generated; never empty when a handler runs
+    std::string peer;        // the TCP peer address, e.g. "203.0.113.7" (set by the server)
+    std::string client_ip;   // the client: the peer, or X-Forwarded-For behind a trusted proxy (set by the edge)
+    bool secure = false;     // arrived over the server's own TLS
     PathParams params;
 
     // Case-insensitive lookup of the first header with this name.

@@ -113,6 +113,7 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     }
     result.outcome = Outcome::found;
     result.handler = &best->handler;
+    result.pattern = best->pattern;
     result.allowed.clear();
     for (std::size_t i = 0; i < parts.size(); ++i) {
         if (!best->segments[i].param) continue;

@@ -19,6 +19,7 @@ class Router {
     struct Match {
         Outcome outcome = Outcome::not_found;
         const Handler* handler = nullptr;
+        std::string_view pattern;  // of the matched route (found only); valid as long as the router
         PathParams params;
         std::vector<std::string> allowed;  // for method_not_allowed: the methods the path supports
     };

@@ -12,13 +12,17 @@
 #include "api/config.hpp"
 #include "api/dev_secrets.hpp"
 #include "api/dispatcher.hpp"
+#include "api/edge.hpp"
 #include "api/health.hpp"
 #include "api/http_server.hpp"
+#include "api/identity.hpp"
 #include "api/logging.hpp"
 #include "api/router.hpp"
 #include "api/version.hpp"
 #include "api/worker_pool.hpp"
 #include "engine/event_log.hpp"
+#include "engine/users/bootstrap.hpp"
+#include "engine/users/password.hpp"
 #include "tools/commands.hpp"
 #include "tools/signals.hpp"
 
@@ -68,6 +72,30 @@ bool fill_dev_secrets(api::Config& config) {
     }
 }
 
+// "a***@example.com": enough for an operator to recognise, not a full address in the logs.
+std::string mask_email(const std::string& email) {
+    const std::size_t at = email.find('@');
+    if (at == std::string::npos || at == 0) return "***";
+    return email.substr(0, 1) + "***" + email.substr(at);
+}
+
+// First start with no users and CODD_ADMIN_EMAIL/CODD_ADMIN_PASSWORD: create the super_admin.
+bool bootstrap_admin(engine::users::UserService& users, const api::Config& config) {
+    if (config.admin_email.empty() || users.user_count() > 0) return true;
+    engine::EventMetadata meta;
+    meta.actor = {"system", "bootstrap"};
+    const auto created = engine::users::ensure_first_admin(users, config.admin_email, config.admin_password, meta);
+    if (const auto* r = std::get_if<engine::users::Rejection>(&created)) {
+        if (r->kind == engine::users::Rejection::Kind::conflict && users.user_count() > 0) return true;
+        log::error("cannot create the first admin from CODD_ADMIN_EMAIL/CODD_ADMIN_PASSWORD",
+                   {{"field", r->field}, {"error", r->message}});
+        return false;
+    }
+    const auto& admin = std::get<engine::users::User>(created);
+    log::info("created the first admin", {{"email", mask_email(admin.email)}, {"user_id", admin.id}});
+    return true;
+}
+
 std::unique_ptr<engine::EventLog> open_log(const api::Config& config, std::shared_ptr<engine::Clock> clock,
                                            std::shared_ptr<engine::IdGenerator> ids) {
     std::filesystem::create_directories(config.data_dir);
@@ -78,9 +106,37 @@ std::unique_ptr<engine::EventLog> open_log(const api::Config& config, std::share
     return engine::EventLog::open(std::move(options));
 }
 
-api::Router make_router(const engine::EventLog& log, const api::Config& config, std::shared_ptr<engine::Clock> clock) {
+// The edge's shared state: the login handler takes the limiter for its per-email limit.
+struct EdgeParts {
+    std::shared_ptr<api::RateLimiter> limiter;
+    std::shared_ptr<api::HttpMetrics> metrics;
+};
+
+EdgeParts make_edge_parts(const api::Config& config) {
+    return {std::make_shared<api::RateLimiter>(config.edge.rate_limits), std::make_shared<api::HttpMetrics>()};
+}
+
+std::shared_ptr<const api::Edge> make_edge(const api::Config& config, const EdgeParts& parts) {
+    const api::EdgeConfig& e = config.edge;
+    log::info("edge", {{"rate_limit_auth", api::to_string(e.rate_limits[0])},
+                       {"rate_limit_writes", api::to_string(e.rate_limits[1])},
+                       {"rate_limit_public", api::to_string(e.rate_limits[2])},
+                       {"rate_limit_webhooks", api::to_string(e.rate_limits[3])},
+                       {"trusted_proxies", !e.trusted_proxies.empty()},
+                       {"admin_origin", e.cors.admin_origin.value_or("")},
+                       {"public_origins", e.cors.public_origins.size()}});
+    return std::make_shared<const api::Edge>(api::EdgeOptions{config.environment == api::Environment::production,
+                                                              e.trusted_proxies, api::CorsPolicy(e.cors), parts.limiter,
+                                                              parts.metrics});
+}
+
+api::Router make_router(const engine::EventLog& log, const api::Config& config, std::shared_ptr<engine::Clock> clock,
+                        const EdgeParts& edge, const api::Identity& identity) {
     api::Router router;
     api::add_health_routes(router, {&log, std::move(clock), config.environment, std::chrono::steady_clock::now()});
+    api::add_metrics_route(router, edge.metrics, &log, edge.limiter);
+    api::add_auth_routes(router, identity);
+    api::add_user_routes(router, identity);
     api::add_index_route(router);
     return router;
 }
@@ -110,11 +166,31 @@ int run_serve() {
         return kExitFailure;
     }
 
+    // The identity directory is rebuilt from the log before the first request.
+    std::unique_ptr<engine::users::UserService> users;
+    try {
+        users = std::make_unique<engine::users::UserService>(*event_log, clock, ids);
+    } catch (const std::exception& e) {
+        log::error("cannot load users from the event log", {{"error", e.what()}});
+        event_log->close();
+        return kExitFailure;
+    }
+    if (!bootstrap_admin(*users, *config)) {
+        event_log->close();
+        return kExitUsage;
+    }
+    const api::TokenService tokens({config->jwt_secret, config->jwt_refresh_secret, config->access_token_ttl,
+                                    config->refresh_token_ttl},
+                                   clock, ids);
+
     // Queued jobs hold responders into the server's connections: the pool is drained after the server stops
     // taking requests and before the server is destroyed.
     api::WorkerPool workers(config->worker_threads);
+    const api::Identity identity{*users, tokens, workers, config->allow_registration,
+                                 engine::users::hash_password(api::random_secret(24))};
+    const EdgeParts edge = make_edge_parts(*config);
     api::HttpServer server({config->listen, config->http_threads, config->max_body_bytes, config->read_timeout},
-                           api::Dispatcher(make_router(*event_log, *config, clock), ids));
+                           api::Dispatcher(make_router(*event_log, *config, clock, edge, identity), ids, make_edge(*config, edge)));
     try {
         server.start();
     } catch (const std::exception& e) {
