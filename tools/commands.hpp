@@ -3,6 +3,7 @@
 // 0 success, 1 failure at run time (or, for verify, a broken chain), 2 usage or configuration error.
 
 #include <filesystem>
+#include <string>
 
 namespace codd::tools {
 
@@ -19,5 +20,17 @@ struct VerifyOptions {
 
 // `codd verify`: recompute the log's hash chain, read-only, also while a server runs.
 int run_verify(const VerifyOptions& options);
+
+struct AdminCreateOptions {
+    std::filesystem::path data_dir = "./data";
+    std::string email;
+    std::string password;
+    std::string first_name = "Super";
+    std::string last_name = "Admin";
+};
+
+// `codd admin create`: a super_admin, offline (refused while a server holds the data directory).
+// Prints {"id","email","role"}; exit 2 for bad input (password policy, email), 1 if the log is in use.
+int run_admin_create(const AdminCreateOptions& options);
 
 }  // namespace codd::tools

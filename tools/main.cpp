@@ -25,6 +25,21 @@ int main(int argc, char** argv) {
     verify->add_option("--data-dir", verify_options.data_dir, "Data directory holding log/ (default: ./data)")
         ->envname("CODD_DATA_DIR");
 
+    AdminCreateOptions admin_options;
+    CLI::App* admin = app.add_subcommand("admin", "User administration on a data directory no server holds");
+    admin->require_subcommand(1, 1);
+    CLI::App* admin_create = admin->add_subcommand("create", "Create a super_admin (prints its id, email and role)");
+    admin_create->add_option("--data-dir", admin_options.data_dir, "Data directory holding log/ (default: ./data)")
+        ->envname("CODD_DATA_DIR");
+    admin_create->add_option("--email", admin_options.email, "Email address of the new super_admin")
+        ->envname("CODD_ADMIN_EMAIL")
+        ->required();
+    admin_create->add_option("--password", admin_options.password, "Password (or CODD_ADMIN_PASSWORD, kept off argv)")
+        ->envname("CODD_ADMIN_PASSWORD")
+        ->required();
+    admin_create->add_option("--first-name", admin_options.first_name, "First name (default: Super)");
+    admin_create->add_option("--last-name", admin_options.last_name, "Last name (default: Admin)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -33,6 +48,7 @@ int main(int argc, char** argv) {
     try {
         if (*serve) return run_serve();
         if (*verify) return run_verify(verify_options);
+        if (*admin_create) return run_admin_create(admin_options);
     } catch (const std::exception& e) {
         fmt::print(stderr, "codd: {}\n", e.what());
         return kExitFailure;
