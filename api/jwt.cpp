@@ -75,11 +75,9 @@ std::optional<TokenClaims> parse_claims(const json::object& o) {
     c.role = std::move(*role);
     c.jti = std::move(*jti);
     c.type = *type;
-    if (c.type == TokenType::refresh) {
-        auto fam = string_claim(o, "fam");
-        if (!fam || fam->empty()) return std::nullopt;
-        c.family = std::move(*fam);
-    }
+    auto fam = string_claim(o, "fam");
+    if (c.type == TokenType::refresh && (!fam || fam->empty())) return std::nullopt;
+    if (fam) c.family = std::move(*fam);
     return c;
 }
 
@@ -154,7 +152,7 @@ std::string sign_token(const TokenClaims& c, std::string_view secret) {
     json::object payload{{"id", c.user_id},         {"email", c.email},    {"role", c.role},
                          {"type", to_string(c.type)}, {"iat", c.issued_at}, {"exp", c.expires_at},
                          {"jti", c.jti}};
-    if (c.type == TokenType::refresh) payload["fam"] = c.family;
+    if (!c.family.empty()) payload["fam"] = c.family;
     std::string signing_input = base64url_encode(kHeader);
     signing_input += '.';
     signing_input += base64url_encode(json::serialize(payload));

@@ -3,7 +3,7 @@
 //
 // The payload keeps the replaced system's `{id:number, email, role}` (reference §3) and adds `type`
 // ("access" / "refresh": a refresh token is never accepted as an access token, nor the reverse), `iat`, `exp`,
-// `jti`, and for refresh tokens the session family `fam`. Verification is deliberately strict: exactly
+// `jti`, and the session family `fam` (required in refresh tokens). Verification is deliberately strict: exactly
 // HS256 (no "none", no other algorithm, whatever the header asks), canonical base64url, a signature compared in
 // constant time, and every claim present with its type. Access and refresh tokens use separate secrets.
 
@@ -27,7 +27,9 @@ struct TokenClaims {
     std::int64_t issued_at = 0;   // seconds since the epoch
     std::int64_t expires_at = 0;  // seconds since the epoch
     std::string jti;
-    std::string family;  // refresh tokens: the session (refresh-token family) it belongs to
+    // The session (refresh-token family) the token belongs to: required in refresh tokens; in access tokens
+    // it lets logout and revocation end the access token with its session.
+    std::string family;
 };
 
 enum class TokenError {

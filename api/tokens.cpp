@@ -10,7 +10,7 @@ std::int64_t TokenService::now_s() const {
     return std::chrono::duration_cast<std::chrono::seconds>(clock_->now().time_since_epoch()).count();
 }
 
-std::string TokenService::issue_access(const engine::users::User& user) const {
+std::string TokenService::issue_access(const engine::users::User& user, const std::string& family) const {
     const std::int64_t now = now_s();
     TokenClaims c{user.id,
                   user.email,
@@ -19,7 +19,7 @@ std::string TokenService::issue_access(const engine::users::User& user) const {
                   now,
                   now + settings_.access_ttl.count(),
                   ids_->next(),
-                  {}};
+                  family};
     return sign_token(c, settings_.access_secret);
 }
 

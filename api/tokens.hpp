@@ -26,7 +26,8 @@ class TokenService {
     TokenService(TokenSettings settings, std::shared_ptr<engine::Clock> clock,
                  std::shared_ptr<engine::IdGenerator> ids);
 
-    [[nodiscard]] std::string issue_access(const engine::users::User& user) const;
+    // `family`: the session the token was issued for (empty: none).
+    [[nodiscard]] std::string issue_access(const engine::users::User& user, const std::string& family) const;
     // `jti` and `family` come from the session that UserService started or rotated.
     [[nodiscard]] std::string issue_refresh(const engine::users::User& user, const std::string& family,
                                             const std::string& jti) const;

@@ -1,0 +1,67 @@
+#pragma once
+// The identity API: authentication of requests, the RBAC guard in front of every identity route, and the
+// routes of reference §2 (auth, admin, users) under /api/v1 and /api.
+//
+// Threads: reads are answered on the io thread from UserService's in-memory directory; anything slow runs on
+// the worker pool: password hashing and verification (argon2id), and every command (it waits for the event
+// log's fsync).
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "api/http_types.hpp"
+#include "api/rbac.hpp"
+#include "api/router.hpp"
+#include "api/tokens.hpp"
+#include "api/worker_pool.hpp"
+#include "engine/users/user_service.hpp"
+
+namespace codd::api {
+
+// Shared by every identity handler; outlives the server's requests (the composition root stops the server
+// and drains the pool first).
+struct Identity {
+    engine::users::UserService& users;
+    const TokenService& tokens;
+    WorkerPool& workers;
+    bool allow_registration = false;
+    // Verified against when a login names an unknown email, so that it costs what a wrong password costs.
+    std::string dummy_hash;
+};
+
+// An authenticated request's caller: the user as the directory has it now (role changes and deactivation
+// apply at once), and the token's claims.
+struct Authenticated {
+    engine::users::User user;
+    TokenClaims claims;
+    [[nodiscard]] Caller caller() const { return {user.id, user.role}; }
+};
+
+// The caller of a request with `Authorization: Bearer <access token>`, or the 401 problem: "No token
+// provided", "Invalid token" (bad, revoked, or its user deactivated) or "Token expired".
+[[nodiscard]] std::variant<Authenticated, Response> authenticate(const Request& request, const Identity& identity);
+
+// Metadata of the events a request causes: actor and request id.
+[[nodiscard]] engine::EventMetadata event_metadata(const Request& request, const engine::users::User* actor);
+
+// A handler behind the guard: `caller` is set unless the endpoint is public.
+using GuardedHandler = std::function<void(Request, Responder, std::optional<Authenticated> caller)>;
+
+// Registers `handler` for (method, path) under every API root, behind the access rule the RBAC table gives
+// that endpoint. Throws std::logic_error for an endpoint missing from the table.
+void add_guarded(Router& router, const Identity& identity, std::string_view method, std::string_view path,
+                 GuardedHandler handler);
+
+// Runs `job` on the worker pool; the responder it captured answers 500 if it throws.
+void run_on_workers(const Identity& identity, std::function<void()> job);
+
+void add_auth_routes(Router& router, const Identity& identity);
+void add_user_routes(Router& router, const Identity& identity);
+
+// A 200 JSON response.
+[[nodiscard]] Response ok_json(const boost::json::value& body, int status = 200);
+[[nodiscard]] Response forbidden(std::string message, std::string required = {});
+
+}  // namespace codd::api

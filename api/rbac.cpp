@@ -1,0 +1,149 @@
+#include "api/rbac.hpp"
+
+#include <algorithm>
+
+namespace codd::api {
+namespace {
+
+using R = Role;
+using AR = AccessRule;
+
+Access public_access() {
+    return {AR::public_access, {}, {}, {}};
+}
+Access authenticated() {
+    return {AR::authenticated, {}, {}, {}};
+}
+Access super_admin_only() {
+    return {AR::super_admin, {}, {}, {}};
+}
+Access roles(std::vector<Role> r) {
+    return {AR::roles, {}, {}, std::move(r)};
+}
+Access self_or(std::vector<Role> r) {
+    return {AR::self_or_roles, {}, {}, std::move(r)};
+}
+
+// Reference §2: auth, admin and users tables. Deliberate differences: GET /users/:id and
+// PATCH /users/:id/availability are self or admin roles (they were open to any token, §3 "holes");
+// registration never grants a privileged role (checked in its handler).
+const std::vector<EndpointAccess>& table() {
+    static const std::vector<EndpointAccess> t = {
+        {"POST", "/auth/login", public_access()},
+        {"POST", "/auth/register", public_access()},
+        {"POST", "/auth/refresh", public_access()},
+        {"POST", "/auth/logout", authenticated()},
+        {"GET", "/auth/me", authenticated()},
+
+        {"GET", "/admin/settings", super_admin_only()},
+        {"PUT", "/admin/settings", super_admin_only()},
+        {"GET", "/admin/permissions", super_admin_only()},
+        {"PUT", "/admin/permissions", super_admin_only()},
+        {"GET", "/admin/users", roles({R::admin, R::manager})},
+        {"POST", "/admin/users", roles({R::admin})},
+        {"PUT", "/admin/users/:id", roles({R::admin})},
+        {"POST", "/admin/users/:id/reset-password", roles({R::admin})},
+        {"DELETE", "/admin/users/:id", roles({R::admin})},
+        {"DELETE", "/admin/users/:id/permanent", roles({R::admin})},
+
+        {"GET", "/users", roles({R::admin, R::manager})},
+        {"POST", "/users", roles({R::admin})},
+        {"GET", "/users/preferences", authenticated()},
+        {"PUT", "/users/preferences", authenticated()},
+        {"PUT", "/users/reps/:id", roles({R::admin, R::manager})},
+        {"GET", "/users/:id", self_or({R::admin, R::manager})},
+        {"PUT", "/users/:id", roles({R::admin})},
+        {"DELETE", "/users/:id", roles({R::admin})},
+        {"PATCH", "/users/:id/availability", self_or({R::admin, R::manager})},
+    };
+    return t;
+}
+
+std::string role_list(const std::vector<Role>& roles) {
+    std::string out = "super_admin";
+    for (const Role r : roles) {
+        out += ", ";
+        out += engine::users::to_string(r);
+    }
+    return out;
+}
+
+bool has_role(const std::vector<Role>& roles, Role r) {
+    return std::find(roles.begin(), roles.end(), r) != roles.end();
+}
+
+}  // namespace
+
+std::span<const EndpointAccess> endpoint_table() {
+    return table();
+}
+
+const EndpointAccess* find_endpoint(std::string_view method, std::string_view path) {
+    for (const EndpointAccess& e : table()) {
+        if (e.method == method && e.path == path) return &e;
+    }
+    return nullptr;
+}
+
+AccessDecision decide_access(const Access& access, const Caller& caller,
+                             const engine::users::PermissionMatrix& matrix,
+                             std::optional<engine::users::UserId> target) {
+    if (access.rule == AR::public_access || access.rule == AR::authenticated || caller.role == R::super_admin) {
+        return {true, {}};
+    }
+    switch (access.rule) {
+        case AR::permission:
+            if (engine::users::allows(matrix, caller.role, access.resource, access.action)) return {true, {}};
+            return {false, std::string(access.resource) + ":" + std::string(access.action)};
+        case AR::roles:
+            if (has_role(access.roles, caller.role)) return {true, {}};
+            return {false, "role: " + role_list(access.roles)};
+        case AR::self_or_roles:
+            if (has_role(access.roles, caller.role) || (target && *target == caller.id)) return {true, {}};
+            return {false, "own account or role: " + role_list(access.roles)};
+        case AR::super_admin:
+            return {false, "role: super_admin"};
+        default:
+            return {true, {}};
+    }
+}
+
+Scope order_scope(const Caller& caller) {
+    switch (caller.role) {
+        case R::sales_rep:
+            return Scope::own_as_rep;
+        case R::delivery_agent:
+            return Scope::own_as_agent;
+        default:
+            return Scope::all;
+    }
+}
+
+bool in_scope(const Caller& caller, std::optional<engine::users::UserId> rep,
+              std::optional<engine::users::UserId> agent) {
+    switch (order_scope(caller)) {
+        case Scope::all:
+            return true;
+        case Scope::own_as_rep:
+            return rep && *rep == caller.id;
+        case Scope::own_as_agent:
+            return agent && *agent == caller.id;
+    }
+    return false;
+}
+
+engine::users::RoleMatrix effective_permissions(const engine::users::PermissionMatrix& matrix, Role role) {
+    if (role != R::super_admin) {
+        const auto it = matrix.find(role);
+        return it == matrix.end() ? engine::users::RoleMatrix{} : it->second;
+    }
+    engine::users::RoleMatrix all;
+    for (const auto* m : {&matrix, &engine::users::default_permissions()}) {
+        for (const auto& [r, row] : *m) {
+            for (const auto& [resource, actions] : row) all[resource].insert(actions.begin(), actions.end());
+        }
+    }
+    return all;
+}
+
+}  // namespace codd::api

@@ -1,0 +1,113 @@
+#include "api/request_body.hpp"
+
+#include <fmt/format.h>
+#include <boost/json/parser.hpp>
+
+#include "api/router.hpp"
+
+namespace codd::api {
+namespace {
+
+bool is_json_content_type(std::string_view v) {
+    const std::size_t semi = v.find(';');
+    std::string_view type = v.substr(0, semi);
+    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+    while (!type.empty() && type.front() == ' ') type.remove_prefix(1);
+    if (type.size() != 16) return false;
+    for (std::size_t i = 0; i < type.size(); ++i) {
+        const char c = type[i] >= 'A' && type[i] <= 'Z' ? static_cast<char>(type[i] - 'A' + 'a') : type[i];
+        if (c != "application/json"[i]) return false;
+    }
+    return true;
+}
+
+// Line and column (from 1) of byte `offset` of `text`.
+std::pair<std::size_t, std::size_t> line_and_column(std::string_view text, std::size_t offset) {
+    std::size_t line = 1;
+    std::size_t column = 1;
+    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return {line, column};
+}
+
+Response malformed(std::string_view text, std::size_t offset, std::string_view what) {
+    const auto [line, column] = line_and_column(text, offset);
+    return bad_request(fmt::format("Malformed JSON at line {}, column {} (byte {}): {}.", line, column, offset, what),
+                       fmt::format("The request body is not valid JSON (line {}, column {}).", line, column));
+}
+
+}  // namespace
+
+Response bad_request(std::string detail, std::string message) {
+    return problem_response({ProblemType::bad_request, std::move(detail), std::move(message), {}});
+}
+
+Response validation_problem(std::vector<FieldError> errors) {
+    std::string message = errors.empty() ? "Validation failed" : errors.front().message;
+    return problem_response({ProblemType::validation, "The request has invalid fields.", std::move(message),
+                             std::move(errors)});
+}
+
+std::variant<boost::json::object, Response> json_object_body(const Request& request, bool allow_empty) {
+    const std::string& text = request.body;
+    if (text.empty() && allow_empty) return boost::json::object{};
+    const auto content_type = request.header("Content-Type");
+    if (!content_type || !is_json_content_type(*content_type)) {
+        return problem_response({ProblemType::unsupported_media_type,
+                                 fmt::format("The body must be sent as application/json, not '{}'.",
+                                             content_type ? std::string(*content_type) : std::string("(none)")),
+                                 "The request body must be JSON (Content-Type: application/json).",
+                                 {}});
+    }
+    if (text.empty()) return bad_request("The request body is empty; a JSON object is expected.");
+    boost::json::parser parser;
+    boost::json::error_code ec;
+    const std::size_t used = parser.write_some(text.data(), text.size(), ec);
+    if (ec) return malformed(text, used, ec.message());
+    for (std::size_t i = used; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return malformed(text, i, "unexpected data after the JSON value");
+    }
+    boost::json::value v = parser.release();
+    if (!v.is_object()) return bad_request("The request body must be a JSON object.");
+    return std::move(v.as_object());
+}
+
+std::optional<QueryParams> parse_query(std::string_view query) {
+    QueryParams out;
+    std::string key;
+    std::string value;
+    while (!query.empty()) {
+        const std::size_t amp = query.find('&');
+        std::string pair(query.substr(0, amp));
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (pair.empty()) continue;
+        for (char& c : pair) {
+            if (c == '+') c = ' ';
+        }
+        const std::size_t eq = pair.find('=');
+        if (!percent_decode(std::string_view(pair).substr(0, eq), key)) return std::nullopt;
+        if (eq == std::string::npos) {
+            value.clear();
+        } else if (!percent_decode(std::string_view(pair).substr(eq + 1), value)) {
+            return std::nullopt;
+        }
+        out.emplace_back(key, value);
+    }
+    return out;
+}
+
+std::optional<std::string> query_value(const QueryParams& q, std::string_view key) {
+    for (const auto& [k, v] : q) {
+        if (k == key) return v;
+    }
+    return std::nullopt;
+}
+
+}  // namespace codd::api
