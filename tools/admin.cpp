@@ -56,7 +56,8 @@ int run_admin_create(const AdminCreateOptions& options) {
     log->close();
     if (const auto* r = std::get_if<engine::users::Rejection>(&created)) {
         const std::string where = r->field.empty() ? std::string() : r->field + ": ";
-        return refuse(r->kind == engine::users::Rejection::Kind::invalid ? kExitUsage : kExitFailure, where + r->message);
+        return refuse(r->kind == engine::users::Rejection::Kind::invalid ? kExitUsage : kExitFailure,
+                      where + r->message);
     }
     const auto& user = std::get<engine::users::User>(created);
     fmt::print("{}\n", boost::json::serialize(boost::json::object{

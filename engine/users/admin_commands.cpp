@@ -9,7 +9,8 @@ Result<PermissionMatrix> UserService::set_permissions(const PermissionMatrix& m,
     if (auto r = check_permissions(m)) return *r;
     auto decide = [&](const Directory& d) -> Decision {
         if (d.permissions() == m) return AppendRequest{};
-        return request_for({{std::string(events::kPermissionsStream), expect(d.permissions_version()),
+        return request_for({{std::string(events::kPermissionsStream),
+                             expect(d.permissions_version()),
                              {events::permissions_updated(m)}}});
     };
     auto result = commit(decide, meta);
@@ -23,8 +24,8 @@ Result<std::string> UserService::merge_settings(const std::string& settings_json
         if (auto* r = std::get_if<Rejection>(&changes)) return *r;
         const std::string& c = std::get<std::string>(changes);
         if (c == "{}") return AppendRequest{};
-        return request_for({{std::string(events::kSettingsStream), expect(d.settings_version()),
-                             {events::settings_updated(c)}}});
+        return request_for(
+            {{std::string(events::kSettingsStream), expect(d.settings_version()), {events::settings_updated(c)}}});
     };
     auto result = commit(decide, meta);
     if (auto* r = std::get_if<Rejection>(&result)) return *r;

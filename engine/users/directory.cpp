@@ -36,18 +36,30 @@ std::optional<std::int64_t> optional_int(const boost::json::object& o, std::stri
 
 void apply_changes(User& u, const boost::json::object& c) {
     for (const auto& [key, value] : c) {
-        if (key == "email") u.email = json::string_at(c, key);
-        else if (key == "firstName") u.first_name = json::string_at(c, key);
-        else if (key == "lastName") u.last_name = json::string_at(c, key);
-        else if (key == "phoneNumber") u.phone_number = json::string_at(c, key);
-        else if (key == "country") u.country = json::string_at(c, key);
-        else if (key == "vehicleType") u.vehicle_type = json::string_at(c, key);
-        else if (key == "vehicleId") u.vehicle_id = json::string_at(c, key);
-        else if (key == "location") u.location = json::string_at(c, key);
-        else if (key == "commissionMinor") u.commission_minor = json::int_at(c, key);
-        else if (key == "deliveryRateMinor") u.delivery_rate_minor = json::int_at(c, key);
-        else if (key == "isActive") u.is_active = json::bool_at(c, key);
-        else throw std::invalid_argument("unknown field " + std::string(key) + " in UserUpdated");
+        if (key == "email")
+            u.email = json::string_at(c, key);
+        else if (key == "firstName")
+            u.first_name = json::string_at(c, key);
+        else if (key == "lastName")
+            u.last_name = json::string_at(c, key);
+        else if (key == "phoneNumber")
+            u.phone_number = json::string_at(c, key);
+        else if (key == "country")
+            u.country = json::string_at(c, key);
+        else if (key == "vehicleType")
+            u.vehicle_type = json::string_at(c, key);
+        else if (key == "vehicleId")
+            u.vehicle_id = json::string_at(c, key);
+        else if (key == "location")
+            u.location = json::string_at(c, key);
+        else if (key == "commissionMinor")
+            u.commission_minor = json::int_at(c, key);
+        else if (key == "deliveryRateMinor")
+            u.delivery_rate_minor = json::int_at(c, key);
+        else if (key == "isActive")
+            u.is_active = json::bool_at(c, key);
+        else
+            throw std::invalid_argument("unknown field " + std::string(key) + " in UserUpdated");
     }
 }
 
@@ -75,7 +87,9 @@ User created_user(const boost::json::object& p) {
 
 Directory::Directory() : permissions_(default_permissions()), settings_json_(default_settings_json()) {}
 
-bool Directory::is_identity_event(std::string_view type) { return family_of(type) != Family::none; }
+bool Directory::is_identity_event(std::string_view type) {
+    return family_of(type) != Family::none;
+}
 
 std::int64_t Directory::applied_version(const std::string& stream) const {
     const auto it = versions_.find(stream);
@@ -86,7 +100,9 @@ std::int64_t Directory::permissions_version() const {
     return applied_version(std::string(events::kPermissionsStream));
 }
 
-std::int64_t Directory::settings_version() const { return applied_version(std::string(events::kSettingsStream)); }
+std::int64_t Directory::settings_version() const {
+    return applied_version(std::string(events::kSettingsStream));
+}
 
 void Directory::apply(const RecordedEvent& e) {
     const Family f = family_of(e.type);
@@ -94,11 +110,20 @@ void Directory::apply(const RecordedEvent& e) {
     if (e.version.value() <= applied_version(e.stream)) return;
     try {
         switch (f) {
-            case Family::user: apply_user(e); break;
-            case Family::email: apply_email(e); break;
-            case Family::session: apply_session(e); break;
-            case Family::settings: apply_settings(e); break;
-            case Family::none: break;
+            case Family::user:
+                apply_user(e);
+                break;
+            case Family::email:
+                apply_email(e);
+                break;
+            case Family::session:
+                apply_session(e);
+                break;
+            case Family::settings:
+                apply_settings(e);
+                break;
+            case Family::none:
+                break;
         }
     } catch (const std::exception& ex) {
         throw std::runtime_error("identity event " + e.type + " at position " + std::to_string(e.position.value()) +

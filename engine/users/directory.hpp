@@ -23,7 +23,7 @@ struct EmailReservation {
 };
 
 class Directory {
-public:
+  public:
     Directory();
 
     // Applies one event. Events of other types are ignored; so is an event at or below the version of its
@@ -50,7 +50,7 @@ public:
     [[nodiscard]] const std::string& settings_json() const { return settings_json_; }
     [[nodiscard]] std::int64_t settings_version() const;
 
-private:
+  private:
     void apply_user(const RecordedEvent& e);
     void apply_email(const RecordedEvent& e);
     void apply_session(const RecordedEvent& e);

@@ -49,7 +49,9 @@ boost::json::object parse_object(std::string_view text) {
     return std::move(v.get_object());
 }
 
-std::string serialize(const boost::json::value& v) { return boost::json::serialize(v); }
+std::string serialize(const boost::json::value& v) {
+    return boost::json::serialize(v);
+}
 
 namespace {
 

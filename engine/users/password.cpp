@@ -37,10 +37,14 @@ std::optional<std::string> password_policy_violation(std::string_view password) 
     if (chars > kMaxChars) return "password must be at most 128 characters long";
     bool upper = false, lower = false, digit = false, special = false;
     for (unsigned char c : password) {
-        if (c >= 'A' && c <= 'Z') upper = true;
-        else if (c >= 'a' && c <= 'z') lower = true;
-        else if (c >= '0' && c <= '9') digit = true;
-        else special = true;  // punctuation, space, or any non-ASCII character
+        if (c >= 'A' && c <= 'Z')
+            upper = true;
+        else if (c >= 'a' && c <= 'z')
+            lower = true;
+        else if (c >= '0' && c <= '9')
+            digit = true;
+        else
+            special = true;  // punctuation, space, or any non-ASCII character
     }
     if (!upper) return "password must contain an upper-case letter";
     if (!lower) return "password must contain a lower-case letter";

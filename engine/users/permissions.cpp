@@ -56,17 +56,11 @@ PermissionMatrix build_defaults() {
         {"analytics", {"view"}},
     };
     m[Role::delivery_agent] = {
-        {"orders", {"view", "update"}},
-        {"customers", {"view"}},
-        {"products", {"view"}},
-        {"financial", {"create"}},
-        {"analytics", {"view"}},
+        {"orders", {"view", "update"}}, {"customers", {"view"}}, {"products", {"view"}},
+        {"financial", {"create"}},      {"analytics", {"view"}},
     };
     m[Role::accountant] = {
-        {"orders", {"view"}},
-        {"customers", {"view"}},
-        {"products", {"view"}},
-        {"financial", {"view", "create"}},
+        {"orders", {"view"}},    {"customers", {"view"}}, {"products", {"view"}}, {"financial", {"view", "create"}},
         {"analytics", {"view"}},
     };
     return m;

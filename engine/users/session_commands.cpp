@@ -8,7 +8,8 @@ namespace codd::engine::users {
 namespace {
 
 StreamAppend revocation(const Session& s, RevokeReason reason) {
-    return {events::session_stream(s.family), expect(s.version), {events::session_revoked(s.family, s.user_id, reason)}};
+    return {
+        events::session_stream(s.family), expect(s.version), {events::session_revoked(s.family, s.user_id, reason)}};
 }
 
 }  // namespace
@@ -28,7 +29,8 @@ Result<Session> UserService::start_session(UserId id, std::int64_t expires_us, c
         s.expires_us = expires_us;
         // Recorded so that a deactivation or password reset decided concurrently still kills this session.
         s.user_version = u->version;
-        return request_for({{events::session_stream(family), ExpectedVersion::no_stream(), {events::session_started(s)}}});
+        return request_for(
+            {{events::session_stream(family), ExpectedVersion::no_stream(), {events::session_started(s)}}});
     };
     auto result = commit(decide, meta);
     if (auto* r = std::get_if<Rejection>(&result)) return *r;
@@ -64,7 +66,8 @@ Result<Session> UserService::rotate_session(const std::string& family, const std
             return request_for({revocation(*s, why)});
         }
         if (expires_us <= now) return invalid("expiresAt", "a session must expire in the future");
-        return request_for({{events::session_stream(family), expect(s->version),
+        return request_for({{events::session_stream(family),
+                             expect(s->version),
                              {events::session_rotated(family, token_digest(next_jti), expires_us)}}});
     };
     auto result = commit(decide, meta);

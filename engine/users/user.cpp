@@ -6,13 +6,20 @@ namespace codd::engine::users {
 
 const char* to_string(Role r) {
     switch (r) {
-        case Role::super_admin: return "super_admin";
-        case Role::admin: return "admin";
-        case Role::manager: return "manager";
-        case Role::sales_rep: return "sales_rep";
-        case Role::inventory_manager: return "inventory_manager";
-        case Role::delivery_agent: return "delivery_agent";
-        case Role::accountant: return "accountant";
+        case Role::super_admin:
+            return "super_admin";
+        case Role::admin:
+            return "admin";
+        case Role::manager:
+            return "manager";
+        case Role::sales_rep:
+            return "sales_rep";
+        case Role::inventory_manager:
+            return "inventory_manager";
+        case Role::delivery_agent:
+            return "delivery_agent";
+        case Role::accountant:
+            return "accountant";
     }
     return "unknown";
 }
@@ -27,15 +34,21 @@ std::optional<Role> parse_role(std::string_view s) {
 
 const char* to_string(RevokeReason r) {
     switch (r) {
-        case RevokeReason::logout: return "logout";
-        case RevokeReason::reuse_detected: return "reuse_detected";
-        case RevokeReason::user_deactivated: return "user_deactivated";
-        case RevokeReason::password_reset: return "password_reset";
+        case RevokeReason::logout:
+            return "logout";
+        case RevokeReason::reuse_detected:
+            return "reuse_detected";
+        case RevokeReason::user_deactivated:
+            return "user_deactivated";
+        case RevokeReason::password_reset:
+            return "password_reset";
     }
     return "unknown";
 }
 
-bool is_privileged(Role r) { return r == Role::super_admin || r == Role::admin || r == Role::manager; }
+bool is_privileged(Role r) {
+    return r == Role::super_admin || r == Role::admin || r == Role::manager;
+}
 
 bool allows(const PermissionMatrix& m, Role role, std::string_view resource, std::string_view action) {
     if (role == Role::super_admin) return true;

@@ -26,7 +26,7 @@ using UserId = std::int64_t;
 
 struct User {
     UserId id = 0;
-    std::string email;  // normalized: trimmed, lower-case
+    std::string email;          // normalized: trimmed, lower-case
     std::string password_hash;  // argon2id encoded string (libsodium crypto_pwhash_str)
     std::string first_name;
     std::string last_name;
@@ -37,7 +37,7 @@ struct User {
     std::optional<std::int64_t> last_login_us;
     std::string preferences_json = "{}";  // a JSON object
     // Role-specific profile fields of the replaced system (money in minor units).
-    std::optional<std::int64_t> commission_minor;  // sales reps: fixed amount per delivered order
+    std::optional<std::int64_t> commission_minor;     // sales reps: fixed amount per delivered order
     std::optional<std::int64_t> delivery_rate_minor;  // delivery agents
     std::string country, vehicle_type, vehicle_id, location;
     std::int64_t created_us = 0;
@@ -78,7 +78,7 @@ const char* to_string(RevokeReason r);
 
 // resource -> actions, per role. super_admin passes every check regardless of the matrix.
 using Actions = std::set<std::string>;
-using RoleMatrix = std::map<std::string, Actions>;          // resource -> actions
+using RoleMatrix = std::map<std::string, Actions>;  // resource -> actions
 using PermissionMatrix = std::map<Role, RoleMatrix>;
 
 // The default matrix of reference §3.

@@ -63,8 +63,8 @@ bool has_field_changes(const UserPatch& p) {
 void revoke_all(const Directory& d, UserId id, RevokeReason reason, std::int64_t now_us,
                 std::vector<StreamAppend>& out) {
     for (const Session* s : d.live_sessions(id, now_us)) {
-        out.push_back({events::session_stream(s->family), expect(s->version),
-                       {events::session_revoked(s->family, id, reason)}});
+        out.push_back(
+            {events::session_stream(s->family), expect(s->version), {events::session_revoked(s->family, id, reason)}});
     }
 }
 
@@ -109,11 +109,12 @@ Result<User> UserService::update_user(UserId id, const UserPatch& patch, const E
             const EmailReservation* wanted = d.email(*c.email);
             if (wanted != nullptr && wanted->reserved) return conflict("email is already in use", "email");
             const EmailReservation* old = d.email(u->email);
-            streams.push_back({events::email_stream(*c.email), expect(wanted ? wanted->version : -1),
+            streams.push_back({events::email_stream(*c.email),
+                               expect(wanted ? wanted->version : -1),
                                {events::email_reserved(*c.email, id)}});
             if (old != nullptr && old->reserved && old->user_id == id) {
-                streams.push_back({events::email_stream(u->email), expect(old->version),
-                                   {events::email_released(u->email, id)}});
+                streams.push_back(
+                    {events::email_stream(u->email), expect(old->version), {events::email_released(u->email, id)}});
             }
         }
         if (has_field_changes(c)) user_events.push_back(events::user_updated(id, c));
@@ -138,7 +139,8 @@ Result<User> UserService::deactivate_user(UserId id, const EventMetadata& meta) 
         const User* u = d.user(id);
         if (u == nullptr) return not_found("user " + std::to_string(id));
         if (!u->is_active) return conflict("user is already deactivated");
-        std::vector<StreamAppend> streams{{events::user_stream(id), expect(u->version), {events::user_deactivated(id)}}};
+        std::vector<StreamAppend> streams{
+            {events::user_stream(id), expect(u->version), {events::user_deactivated(id)}}};
         revoke_all(d, id, RevokeReason::user_deactivated, now, streams);
         return request_for(std::move(streams));
     };
@@ -168,8 +170,8 @@ Result<User> UserService::set_availability(UserId id, bool available, const Even
         const User* u = d.user(id);
         if (u == nullptr) return not_found("user " + std::to_string(id));
         if (u->is_available == available) return AppendRequest{};
-        return request_for({{events::user_stream(id), expect(u->version),
-                             {events::user_availability_changed(id, available)}}});
+        return request_for(
+            {{events::user_stream(id), expect(u->version), {events::user_availability_changed(id, available)}}});
     };
     auto result = commit(decide, meta);
     if (auto* r = std::get_if<Rejection>(&result)) return *r;

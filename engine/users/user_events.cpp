@@ -23,9 +23,15 @@ void put_if(boost::json::object& o, std::string_view key, const std::optional<st
 
 }  // namespace
 
-std::string user_stream(UserId id) { return "user-" + std::to_string(id); }
-std::string email_stream(std::string_view normalized_email) { return "user-email-" + std::string(normalized_email); }
-std::string session_stream(std::string_view family) { return "session-" + std::string(family); }
+std::string user_stream(UserId id) {
+    return "user-" + std::to_string(id);
+}
+std::string email_stream(std::string_view normalized_email) {
+    return "user-email-" + std::string(normalized_email);
+}
+std::string session_stream(std::string_view family) {
+    return "session-" + std::string(family);
+}
 
 NewEvent user_created(const User& u) {
     boost::json::object p{
@@ -68,7 +74,9 @@ NewEvent user_role_changed(UserId id, Role role, Role previous) {
     return make(kUserRoleChanged, {{"id", id}, {"role", to_string(role)}, {"previousRole", to_string(previous)}});
 }
 
-NewEvent user_deactivated(UserId id) { return make(kUserDeactivated, {{"id", id}}); }
+NewEvent user_deactivated(UserId id) {
+    return make(kUserDeactivated, {{"id", id}});
+}
 
 NewEvent user_password_reset(UserId id, const std::string& password_hash) {
     return make(kUserPasswordReset, {{"id", id}, {"passwordHash", password_hash}});
@@ -82,7 +90,9 @@ NewEvent user_preferences_changed(UserId id, const std::string& preferences_json
     return make(kUserPreferencesChanged, {{"id", id}, {"preferences", json::parse_object(preferences_json_object)}});
 }
 
-NewEvent user_logged_in(UserId id) { return make(kUserLoggedIn, {{"id", id}}); }
+NewEvent user_logged_in(UserId id) {
+    return make(kUserLoggedIn, {{"id", id}});
+}
 
 NewEvent email_reserved(std::string_view normalized_email, UserId id) {
     return make(kEmailReserved, {{"email", normalized_email}, {"userId", id}});

@@ -9,13 +9,17 @@
 
 namespace codd::engine::users {
 
-Rejection not_found(const std::string& what) { return Rejection{Rejection::Kind::not_found, what + " not found", {}}; }
+Rejection not_found(const std::string& what) {
+    return Rejection{Rejection::Kind::not_found, what + " not found", {}};
+}
 
 Rejection conflict(std::string message, std::string field) {
     return Rejection{Rejection::Kind::conflict, std::move(message), std::move(field)};
 }
 
-Rejection unauthorized(std::string message) { return Rejection{Rejection::Kind::unauthorized, std::move(message), {}}; }
+Rejection unauthorized(std::string message) {
+    return Rejection{Rejection::Kind::unauthorized, std::move(message), {}};
+}
 
 AppendRequest request_for(std::vector<StreamAppend> streams) {
     AppendRequest r;

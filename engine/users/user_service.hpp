@@ -70,7 +70,7 @@ struct UserPage {
 };
 
 class UserService {
-public:
+  public:
     // Rebuilds the directory from the whole log. Throws StorageError.
     explicit UserService(EventLog& log, std::shared_ptr<Clock> clock = system_clock(),
                          std::shared_ptr<IdGenerator> ids = random_ids());
@@ -110,7 +110,7 @@ public:
     // Trimmed and lower-cased: the form the directory and the user-email-<...> streams use.
     static std::string normalize_email(std::string_view email);
 
-private:
+  private:
     using Decision = std::variant<Rejection, AppendRequest>;
     using Decide = std::function<Decision(const Directory&)>;
 

@@ -10,8 +10,12 @@
 namespace codd::engine::users {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+bool is_alnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 std::size_t utf8_length(std::string_view s) {
     return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
@@ -58,7 +62,8 @@ std::optional<Rejection> check_email(std::string& email) {
 std::optional<Rejection> check_name(std::string& name, const char* field, const char* label) {
     name = trim(name);
     if (name.empty()) return invalid(field, std::string(label) + " is required");
-    if (utf8_length(name) > kMaxNameChars) return invalid(field, std::string(label) + " must be at most 100 characters");
+    if (utf8_length(name) > kMaxNameChars)
+        return invalid(field, std::string(label) + " must be at most 100 characters");
     if (has_control(name)) return invalid(field, std::string(label) + " must not contain control characters");
     return std::nullopt;
 }
@@ -79,8 +84,10 @@ std::optional<Rejection> check_phone(std::string& phone) {
     std::size_t digits = 0;
     for (std::size_t i = 0; i < phone.size(); ++i) {
         const char c = phone[i];
-        if (c >= '0' && c <= '9') ++digits;
-        else if (c == '+' && i == 0) continue;
+        if (c >= '0' && c <= '9')
+            ++digits;
+        else if (c == '+' && i == 0)
+            continue;
         else if (c != ' ' && c != '-' && c != '(' && c != ')' && c != '.') {
             return invalid("phoneNumber", "phoneNumber may contain only digits, spaces, -, (, ), . and a leading +");
         }
@@ -169,7 +176,8 @@ std::optional<Rejection> normalize(UserPatch& p) {
 std::variant<std::string, Rejection> canonical_object(std::string_view text, std::string_view field,
                                                       std::size_t max_bytes) {
     if (text.size() > max_bytes) {
-        return invalid(std::string(field), std::string(field) + " must be at most " + std::to_string(max_bytes) + " bytes");
+        return invalid(std::string(field),
+                       std::string(field) + " must be at most " + std::to_string(max_bytes) + " bytes");
     }
     try {
         return json::serialize(json::parse_object(text));
@@ -204,8 +212,8 @@ std::variant<std::string, Rejection> settings_changes(const std::string& current
     } catch (const std::invalid_argument&) {
         return invalid("settings", "settings must be a JSON object");
     }
-    static constexpr std::string_view kTextKeys[] = {"businessName", "businessEmail", "businessPhone",
-                                                     "businessAddress", "taxId", "currency"};
+    static constexpr std::string_view kTextKeys[] = {"businessName",    "businessEmail", "businessPhone",
+                                                     "businessAddress", "taxId",         "currency"};
     static constexpr std::string_view kObjectKeys[] = {"operatingHours", "smsProvider", "emailProvider",
                                                        "notificationTemplates"};
     const auto cur = json::parse_object(current);

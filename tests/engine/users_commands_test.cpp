@@ -11,7 +11,9 @@ using namespace codd::test;
 
 namespace {
 
-boost::json::object payload(const RecordedEvent& e) { return boost::json::parse(e.payload).as_object(); }
+boost::json::object payload(const RecordedEvent& e) {
+    return boost::json::parse(e.payload).as_object();
+}
 
 }  // namespace
 
@@ -214,12 +216,14 @@ TEST_CASE("users: availability, preferences and logins") {
     CHECK_FALSE(ok(f.service->set_availability(u.id, false, admin_meta())).is_available);  // no change, no event
     CHECK(f.log->head() == head);
 
-    CHECK(ok(f.service->set_preferences(u.id, R"( {"theme": "dark", "pageSize": 50} )", admin_meta()))
-              .preferences_json == R"({"theme":"dark","pageSize":50})");
+    CHECK(
+        ok(f.service->set_preferences(u.id, R"( {"theme": "dark", "pageSize": 50} )", admin_meta())).preferences_json ==
+        R"({"theme":"dark","pageSize":50})");
     CHECK(rejected(f.service->set_preferences(u.id, "[1,2]", admin_meta())).field == "preferences");
     CHECK(rejected(f.service->set_preferences(u.id, "{oops", admin_meta())).field == "preferences");
-    CHECK(rejected(f.service->set_preferences(u.id, "{\"a\":\"" + std::string(20000, 'x') + "\"}", admin_meta()))
-              .field == "preferences");
+    CHECK(
+        rejected(f.service->set_preferences(u.id, "{\"a\":\"" + std::string(20000, 'x') + "\"}", admin_meta())).field ==
+        "preferences");
 
     f.clock->advance(std::chrono::seconds(30));
     const User logged = ok(f.service->record_login(u.id, admin_meta()));

@@ -56,7 +56,8 @@ TEST_CASE("users: the directory rebuilt after a reopen equals the live one") {
     ok(f.service->record_login(ama.id, admin_meta()));
     std::vector<std::string> families;
     const Session s1 = ok(f.service->start_session(ama.id, f.now_us() + kHourUs, admin_meta()));
-    const Session s1b = ok(f.service->rotate_session(s1.family, s1.current_jti, f.now_us() + 2 * kHourUs, admin_meta()));
+    const Session s1b =
+        ok(f.service->rotate_session(s1.family, s1.current_jti, f.now_us() + 2 * kHourUs, admin_meta()));
     const Session s2 = ok(f.service->start_session(ama.id, f.now_us() + kHourUs, admin_meta()));
     ok(f.service->revoke_session(s2.family, admin_meta()));
     const Session s3 = ok(f.service->start_session(kofi.id, f.now_us() + kHourUs, admin_meta()));

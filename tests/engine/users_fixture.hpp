@@ -55,7 +55,7 @@ users::Rejection rejected(const users::Result<T>& r) {
 constexpr std::int64_t kHourUs = 3'600'000'000LL;
 
 class UsersFixture {
-public:
+  public:
     UsersFixture() { open(); }
 
     void open() {

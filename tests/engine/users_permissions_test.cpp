@@ -14,7 +14,9 @@ namespace {
 
 const Actions kCrud{"create", "view", "update", "delete"};
 
-const RoleMatrix& row(Role r) { return default_permissions().at(r); }
+const RoleMatrix& row(Role r) {
+    return default_permissions().at(r);
+}
 
 }  // namespace
 
@@ -49,10 +51,8 @@ TEST_CASE("users: the default matrix is reference §3, row by row") {
                                            {"workflows", {"view", "execute"}}});
     CHECK(row(Role::sales_rep) ==
           RoleMatrix{{"orders", {"create", "view", "update"}}, {"customers", kCrud}, {"products", {"view"}}});
-    CHECK(row(Role::inventory_manager) == RoleMatrix{{"orders", {"view"}},
-                                                     {"customers", {"view"}},
-                                                     {"products", crud_stock},
-                                                     {"analytics", {"view"}}});
+    CHECK(row(Role::inventory_manager) ==
+          RoleMatrix{{"orders", {"view"}}, {"customers", {"view"}}, {"products", crud_stock}, {"analytics", {"view"}}});
     CHECK(row(Role::delivery_agent) == RoleMatrix{{"orders", {"view", "update"}},
                                                   {"customers", {"view"}},
                                                   {"products", {"view"}},

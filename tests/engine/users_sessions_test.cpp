@@ -143,8 +143,9 @@ TEST_CASE("users: a session started against a user version older than a reset ca
     started.type = "SessionStarted";
     started.payload = R"({"family":"late-family","userId":1001,"jtiSha256":")" + late.current_jti_digest +
                       R"(","expiresUs":)" + std::to_string(late.expires_us) + R"(,"userVersion":0})";
-    REQUIRE(f.log->append(request({to_stream("session-late-family", ExpectedVersion::no_stream(), {started})}))
-                .status == AppendStatus::ok);
+    REQUIRE(
+        f.log->append(request({to_stream("session-late-family", ExpectedVersion::no_stream(), {started})})).status ==
+        AppendStatus::ok);
     f.reopen();  // the directory learns of it from the log
     const Rejection r =
         rejected(f.service->rotate_session("late-family", "late-jti", f.now_us() + kHourUs, admin_meta()));
