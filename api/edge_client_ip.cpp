@@ -128,6 +128,8 @@ bool TrustedProxies::contains(const IpAddress& a) const {
 
 std::string client_ip(std::string_view peer, const std::vector<std::string_view>& forwarded_for,
                       const TrustedProxies& trusted) {
+    // The server reports the peer in canonical form already; parse only when proxies may change the answer.
+    if (trusted.empty()) return std::string(peer);
     const auto peer_address = IpAddress::parse(peer);
     if (!peer_address) return std::string(peer);
     if (trusted.empty() || forwarded_for.empty() || !trusted.contains(*peer_address)) return peer_address->to_string();

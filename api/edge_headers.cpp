@@ -48,6 +48,7 @@ HeaderScope header_scope(std::string_view path) {
 
 void add_security_headers(HeaderScope scope, bool hsts, std::vector<Header>& headers) {
     const bool is_public = scope == HeaderScope::public_api;
+    headers.reserve(headers.size() + 8);
     add_default(headers, "X-Content-Type-Options", "nosniff");
     add_default(headers, "Referrer-Policy", "no-referrer");
     if (is_public) {
