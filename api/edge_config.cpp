@@ -97,14 +97,12 @@ EdgeConfig load_edge_config(const EnvMap& env, bool production) {
         c.cors.admin_origin = std::string(kDevelopmentAdminOrigin);
     }
     if (const auto v = lookup(env, kPublicOrigins)) c.cors.public_origins = origins_or_throw(kPublicOrigins, *v);
-    const auto cert = lookup(env, kTlsCert);
-    const auto key = lookup(env, kTlsKey);
-    if (cert.value_or("").empty() != key.value_or("").empty()) {
-        throw std::invalid_argument(fmt::format("{} and {} must be set together", kTlsCert, kTlsKey));
-    }
-    if (cert && !cert->empty()) {
-        c.tls_cert = std::string(*cert);
-        c.tls_key = std::string(*key);
+    for (const std::string_view key : {kTlsCert, kTlsKey}) {
+        if (!lookup(env, key).value_or("").empty()) {
+            throw std::invalid_argument(fmt::format(
+                "{}: native TLS is not available in this version; terminate TLS at a reverse proxy and list it in {}",
+                key, kTrustedProxies));
+        }
     }
     return c;
 }

@@ -18,7 +18,6 @@ TEST_CASE("edge defaults: generous in development, strict in production") {
     CHECK(tier(dev, RateTier::auth).requests >= 100);
     CHECK(dev.edge.cors.admin_origin == "http://localhost:5173");
     CHECK(dev.edge.trusted_proxies.empty());
-    CHECK_FALSE(dev.edge.native_tls());
 
     const Config prod = load_config({{"CODD_ENV", "production"},
                                      {"CODD_JWT_SECRET", std::string(40, 'a')},
@@ -38,8 +37,7 @@ TEST_CASE("edge variables are read") {
                                   {"CODD_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"},
                                   {"CODD_ADMIN_ORIGIN", "https://Admin.Example.com/"},
                                   {"CODD_PUBLIC_ORIGINS", "https://partner.com, https://shop.example:8443"},
-                                  {"CODD_TLS_CERT", "/etc/codd/cert.pem"},
-                                  {"CODD_TLS_KEY", "/etc/codd/key.pem"}},
+                                  {"CODD_TLS_CERT", ""}},
                                  std::nullopt);
     CHECK(tier(c, RateTier::auth) == RateLimit{3, 60s});
     CHECK(tier(c, RateTier::writes).off());
@@ -48,8 +46,6 @@ TEST_CASE("edge variables are read") {
     CHECK_FALSE(c.edge.trusted_proxies.empty());
     CHECK(c.edge.cors.admin_origin == "https://admin.example.com");
     CHECK(c.edge.cors.public_origins == std::vector<std::string>{"https://partner.com", "https://shop.example:8443"});
-    CHECK(c.edge.native_tls());
-    CHECK(c.edge.tls_key == "/etc/codd/key.pem");
     // An empty admin origin turns the development default off.
     CHECK_FALSE(load_config({{"CODD_ADMIN_ORIGIN", ""}}, std::nullopt).edge.cors.admin_origin.has_value());
 }
@@ -66,6 +62,6 @@ TEST_CASE("bad edge values stop the start with a message naming the variable") {
     fails("CODD_ADMIN_ORIGIN", "*");
     fails("CODD_PUBLIC_ORIGINS", "https://partner.com, https://*.partner.com");
     fails("CODD_PUBLIC_ORIGINS", "https://partner.com/embed");
-    fails("CODD_TLS_CERT", "/etc/codd/cert.pem");  // without the key
+    fails("CODD_TLS_CERT", "/etc/codd/cert.pem");  // native TLS is refused, never silently ignored
     fails("CODD_TLS_KEY", "/etc/codd/key.pem");
 }
