@@ -1,0 +1,34 @@
+#pragma once
+// Replaying the log into a view file: the catch-up of a runner and the offline rebuild of `codd rebuild`.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+
+#include "engine/clock.hpp"
+#include "engine/event_log.hpp"
+#include "projections/projection.hpp"
+#include "projections/view_writer.hpp"
+
+namespace codd::projections {
+
+inline constexpr std::size_t kDefaultBatchSize = 1024;
+
+struct ReplayStats {
+    std::uint64_t events = 0;  // events applied
+    GlobalPosition position;   // the checkpoint afterwards
+    double seconds = 0;
+};
+
+// Applies the log from the writer's checkpoint + 1 up to the log's head, `batch_size` events per transaction.
+ReplayStats catch_up(const engine::EventLog& log, ViewWriter& writer, std::size_t batch_size = kDefaultBatchSize);
+
+// Builds the view from position 1 into `file`, which is removed first (with its -wal and -shm).
+ReplayStats rebuild_view(const engine::EventLog& log, Projection& projection, const std::filesystem::path& file,
+                         std::size_t batch_size = kDefaultBatchSize,
+                         std::shared_ptr<engine::Clock> clock = engine::system_clock());
+
+// Removes a view file and its WAL companions; missing files are not an error, others throw.
+void remove_view_file(const std::filesystem::path& file);
+
+}  // namespace codd::projections

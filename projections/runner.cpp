@@ -1,0 +1,186 @@
+#include "projections/runner.hpp"
+
+#include <algorithm>
+
+namespace codd::projections {
+
+namespace {
+
+// Removes the rebuild file when a rebuild ends, whether it succeeded or threw.
+class RemoveOnExit {
+public:
+    explicit RemoveOnExit(std::filesystem::path file) : file_(std::move(file)) {}
+    ~RemoveOnExit() {
+        try {
+            remove_view_file(file_);
+        } catch (const std::exception&) {
+            // A leftover <file>.rebuild is harmless: the next rebuild removes it first.
+        }
+    }
+    RemoveOnExit(const RemoveOnExit&) = delete;
+    RemoveOnExit& operator=(const RemoveOnExit&) = delete;
+
+private:
+    std::filesystem::path file_;
+};
+
+}  // namespace
+
+ProjectionRunner::ProjectionRunner(engine::EventLog& log, std::filesystem::path db_file, Projection& projection,
+                                   RunnerOptions options)
+    : log_(log),
+      file_(std::move(db_file)),
+      projection_(projection),
+      options_(std::move(options)),
+      writer_(file_, projection_, options_.clock, options_.database),
+      position_(writer_.checkpoint()) {
+    start();
+}
+
+ProjectionRunner::~ProjectionRunner() { stop(); }
+
+GlobalPosition ProjectionRunner::position() const {
+    std::lock_guard lock(mu_);
+    return position_;
+}
+
+bool ProjectionRunner::wait_for(GlobalPosition p, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, timeout, [&] { return position_ >= p || !error_.empty() || halted_; });
+    return position_ >= p;
+}
+
+Lag ProjectionRunner::lag() const {
+    const auto at = position();
+    const auto head = log_.head();
+    if (head <= at) return {};
+    Lag lag;
+    lag.events = head.value() - at.value();
+    const auto next = log_.read_all(GlobalPosition{at.value() + 1}, 1);
+    if (!next.empty()) {
+        const auto now_us =
+            std::chrono::duration_cast<std::chrono::microseconds>(options_.clock->now().time_since_epoch()).count();
+        lag.seconds = std::max(0.0, static_cast<double>(now_us - next.front().time_us) / 1e6);
+    }
+    return lag;
+}
+
+std::string ProjectionRunner::error() const {
+    std::lock_guard lock(mu_);
+    return error_;
+}
+
+bool ProjectionRunner::running() const {
+    std::lock_guard lock(mu_);
+    return error_.empty() && !halted_;
+}
+
+void ProjectionRunner::stop() {
+    std::lock_guard control(control_mu_);
+    {
+        std::lock_guard lock(mu_);
+        halted_ = true;
+    }
+    cv_.notify_all();
+    unsubscribe_locked();
+}
+
+void ProjectionRunner::start() {
+    std::lock_guard control(control_mu_);
+    {
+        std::lock_guard lock(mu_);
+        if (subscription_ && error_.empty() && !halted_) return;
+        error_.clear();
+        halted_ = false;
+    }
+    subscribe_locked();
+}
+
+void ProjectionRunner::subscribe_locked() {
+    unsubscribe_locked();  // a subscription that stopped on an error still has a thread to join
+    subscription_ = log_.subscribe(
+        GlobalPosition{writer_.checkpoint().value() + 1},
+        [this](std::span<const RecordedEvent> events) { on_batch(events); }, options_.batch_size);
+}
+
+void ProjectionRunner::unsubscribe_locked() {
+    if (!subscription_) return;
+    subscription_->stop();
+    subscription_.reset();
+}
+
+void ProjectionRunner::on_batch(std::span<const RecordedEvent> events) {
+    try {
+        writer_.apply(events);
+    } catch (const std::exception& e) {
+        fail(e.what());
+        throw;  // stops the subscription at the last good position
+    } catch (...) {
+        fail("unknown exception");
+        throw ProjectionError("unknown exception");
+    }
+    publish(writer_.checkpoint());
+}
+
+void ProjectionRunner::publish(GlobalPosition p) {
+    {
+        std::lock_guard lock(mu_);
+        position_ = p;
+    }
+    cv_.notify_all();
+}
+
+void ProjectionRunner::fail(const std::string& what) {
+    {
+        std::lock_guard lock(mu_);
+        error_ = "view " + projection_.name() + " stopped after position " +
+                 std::to_string(writer_.checkpoint().value()) + ": " + what;
+    }
+    cv_.notify_all();
+}
+
+ReplayStats ProjectionRunner::rebuild() {
+    std::lock_guard control(control_mu_);
+    const auto start = std::chrono::steady_clock::now();
+    const std::filesystem::path scratch = file_.string() + ".rebuild";
+    remove_view_file(scratch);
+    RemoveOnExit cleanup(scratch);
+    ReplayStats stats;
+    {
+        ViewWriter fresh(scratch, projection_, options_.clock, options_.database);
+        // Catch up while the live view keeps applying; repeat until the tail is short, so the pause below
+        // covers at most about one batch of new events.
+        for (auto step = catch_up(log_, fresh, options_.batch_size);; step = catch_up(log_, fresh, options_.batch_size)) {
+            stats.events += step.events;
+            if (step.events <= options_.batch_size) break;
+        }
+        unsubscribe_locked();
+        try {
+            stats.events += catch_up(log_, fresh, options_.batch_size).events;
+            copy_database(fresh.db(), writer_.db());
+            writer_.reload();
+        } catch (...) {
+            bool resume = false;
+            {
+                std::lock_guard lock(mu_);
+                resume = error_.empty() && !halted_;
+            }
+            if (resume) subscribe_locked();
+            throw;
+        }
+    }
+    stats.position = writer_.checkpoint();
+    bool resume = false;
+    {
+        std::lock_guard lock(mu_);
+        position_ = stats.position;
+        error_.clear();  // the rebuilt view applied everything up to its checkpoint
+        resume = !halted_;
+    }
+    cv_.notify_all();
+    if (resume) subscribe_locked();
+    stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return stats;
+}
+
+}  // namespace codd::projections

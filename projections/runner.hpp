@@ -1,0 +1,102 @@
+#pragma once
+// ProjectionRunner: keeps one view file up to date with the log (DESIGN §5).
+//
+// It opens the file, migrates it, reads its checkpoint and subscribes to the log from checkpoint + 1. Each
+// delivered batch is applied in one SQLite transaction together with the new checkpoint (ViewWriter), so
+// after a crash at any moment the file holds exactly the events up to its checkpoint, and the restarted
+// runner continues from there.
+//
+// An exception from the projection (or SQLite) rolls the batch back and stops the runner with error() set:
+// the view stays at the last good checkpoint and no event is skipped. start() retries from there.
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "engine/clock.hpp"
+#include "engine/event_log.hpp"
+#include "projections/projection.hpp"
+#include "projections/rebuild.hpp"
+#include "projections/view_writer.hpp"
+
+namespace codd::projections {
+
+struct RunnerOptions {
+    std::size_t batch_size = kDefaultBatchSize;  // events per transaction at most
+    // For updated_us and lag seconds; the same clock as the log's in tests.
+    std::shared_ptr<engine::Clock> clock = engine::system_clock();
+    DatabaseOptions database;
+};
+
+struct Lag {
+    std::uint64_t events = 0;  // log head - position
+    // now - time of the oldest event the view has not applied; 0 when caught up. The oldest unapplied
+    // event, not the last applied one: after a quiet hour a new event is seconds behind, not an hour.
+    double seconds = 0;
+};
+
+class ProjectionRunner {
+public:
+    // Opens `db_file` (creating it), migrates, and starts applying from the checkpoint on. Throws SqliteError
+    // or ProjectionError if the file cannot be opened or migrated.
+    ProjectionRunner(engine::EventLog& log, std::filesystem::path db_file, Projection& projection,
+                     RunnerOptions options = {});
+    ~ProjectionRunner();
+    ProjectionRunner(const ProjectionRunner&) = delete;
+    ProjectionRunner& operator=(const ProjectionRunner&) = delete;
+
+    // The last applied position (the checkpoint).
+    [[nodiscard]] GlobalPosition position() const;
+    // Read-your-writes: blocks until position() >= p or the timeout passes, and returns whether it was
+    // reached. Returns false at once when the runner stopped (an error, or stop()); a rebuild's pause is
+    // not a stop: waiters wait through it.
+    [[nodiscard]] bool wait_for(GlobalPosition p, std::chrono::milliseconds timeout) const;
+    [[nodiscard]] Lag lag() const;
+
+    // Empty while healthy; otherwise what stopped the runner.
+    [[nodiscard]] std::string error() const;
+    [[nodiscard]] bool running() const;
+
+    // Stops applying (joins the subscription thread). Idempotent; the destructor calls it.
+    void stop();
+    // (Re)subscribes from the checkpoint, clearing a previous error. No-op while running.
+    void start();
+
+    // Rebuilds the view from position 1 into a new file next to it (<file>.rebuild) while the live view
+    // keeps serving and applying; then pauses the live runner, brings the new file to the log's head, and
+    // replaces the live file's content with it in one SQLite write transaction (the online backup API), so
+    // readers see the old view or the new one, never a mix. The files are not renamed: connections of a
+    // reader pool stay valid. Resumes applying afterwards. Throws if the rebuild fails; the live view is then
+    // untouched and resumes as before.
+    ReplayStats rebuild();
+
+    [[nodiscard]] const std::filesystem::path& file() const { return file_; }
+
+private:
+    void on_batch(std::span<const RecordedEvent> events);
+    void publish(GlobalPosition p);
+    void fail(const std::string& what);
+    // With control_mu_ held.
+    void subscribe_locked();
+    void unsubscribe_locked();
+
+    engine::EventLog& log_;
+    std::filesystem::path file_;
+    Projection& projection_;
+    RunnerOptions options_;
+    ViewWriter writer_;  // used by the subscription thread, or by rebuild() while it is stopped
+
+    std::mutex control_mu_;  // serializes start / stop / rebuild
+    std::unique_ptr<engine::Subscription> subscription_;
+
+    mutable std::mutex mu_;
+    mutable std::condition_variable cv_;
+    GlobalPosition position_;
+    std::string error_;
+    bool halted_ = false;  // stop() was called and start() not since
+};
+
+}  // namespace codd::projections

@@ -1,0 +1,295 @@
+#include "projections/sqlite.hpp"
+
+#include <sqlite3.h>
+
+#include <limits>
+#include <utility>
+
+namespace codd::projections {
+
+namespace {
+
+// The one place an SQLite result code becomes codd's: success passes, anything else is a SqliteError.
+void check(int rc, sqlite3* db, std::string_view sql) {
+    if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return;
+    // The connection's message describes its last failure; without a connection only the code is known.
+    const int code = db ? sqlite3_extended_errcode(db) : rc;
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    throw SqliteError((code & 0xff) == (rc & 0xff) ? code : rc, std::move(message), std::string(sql));
+}
+
+std::string describe(int code, const std::string& message, const std::string& sql) {
+    std::string s = "sqlite: " + message + " (" + sqlite3_errstr(code) + ", code " + std::to_string(code) + ")";
+    if (!sql.empty()) s += " in: " + sql;
+    return s;
+}
+
+}  // namespace
+
+SqliteError::SqliteError(int code, std::string message, std::string sql)
+    : std::runtime_error(describe(code, message, sql)),
+      code_(code),
+      message_(std::move(message)),
+      sql_(std::move(sql)) {}
+
+// --- Statement ---
+
+Statement::Statement(Database& db, std::string_view sql) : db_(db.handle()), sql_(sql) {
+    const char* tail = nullptr;
+    check(sqlite3_prepare_v3(db_, sql_.data(), static_cast<int>(sql_.size()), SQLITE_PREPARE_PERSISTENT, &stmt_,
+                             &tail));
+    if (stmt_ == nullptr) throw SqliteError(SQLITE_MISUSE, "empty statement", sql_);
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement::Statement(Statement&& other) noexcept
+    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), sql_(std::move(other.sql_)) {}
+
+void Statement::check(int rc) const { projections::check(rc, db_, sql_); }
+
+Statement& Statement::bind(int index, std::int64_t value) {
+    check(sqlite3_bind_int64(stmt_, index, value));
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::uint64_t value) {
+    if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        throw SqliteError(SQLITE_RANGE, "unsigned value " + std::to_string(value) + " exceeds INTEGER", sql_);
+    }
+    return bind(index, static_cast<std::int64_t>(value));
+}
+
+Statement& Statement::bind(int index, double value) {
+    check(sqlite3_bind_double(stmt_, index, value));
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+    check(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+    return *this;
+}
+
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+    check(sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT));
+    return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+    check(sqlite3_bind_null(stmt_, index));
+    return *this;
+}
+
+int Statement::index_of(std::string_view name) const {
+    const int i = sqlite3_bind_parameter_index(stmt_, std::string(name).c_str());
+    if (i == 0) throw SqliteError(SQLITE_RANGE, "no parameter named " + std::string(name), sql_);
+    return i;
+}
+
+bool Statement::step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    // The failing step's code is reported by reset in the legacy interface; v2 statements report it here.
+    check(rc);
+    return false;
+}
+
+void Statement::run() {
+    while (step()) {
+    }
+    reset();
+}
+
+void Statement::reset() {
+    // reset() repeats the last step's error code; that error was already raised by step().
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+}
+
+int Statement::column_count() const { return sqlite3_column_count(stmt_); }
+std::string_view Statement::column_name(int col) const { return sqlite3_column_name(stmt_, col); }
+bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+std::int64_t Statement::column_int(int col) const { return sqlite3_column_int64(stmt_, col); }
+double Statement::column_double(int col) const { return sqlite3_column_double(stmt_, col); }
+int Statement::column_type(int col) const { return sqlite3_column_type(stmt_, col); }
+
+std::string_view Statement::column_text(int col) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string_view();
+}
+
+std::string_view Statement::column_blob(int col) const {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string_view();
+}
+
+std::optional<std::int64_t> Statement::column_optional_int(int col) const {
+    if (is_null(col)) return std::nullopt;
+    return column_int(col);
+}
+
+// --- Database ---
+
+Database Database::open(const std::filesystem::path& file, DatabaseOptions options) {
+    // NOMUTEX: a connection is used by one thread at a time; the pool and the runner guarantee it.
+    int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+    flags |= options.mode == OpenMode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
+    Database db(raw, file);
+    check(rc, raw, "open " + file.string());
+    check(sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count())), raw, "busy_timeout");
+    if (options.mode == OpenMode::read_write) {
+        auto mode = db.prepare("PRAGMA journal_mode=WAL");
+        if (!mode.step() || mode.column_text(0) != "wal") {
+            throw SqliteError(SQLITE_ERROR, "could not switch to WAL mode", "PRAGMA journal_mode=WAL");
+        }
+        db.exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    } else {
+        db.exec("PRAGMA foreign_keys=ON; PRAGMA query_only=ON;");
+    }
+    return db;
+}
+
+Database::~Database() { close(); }
+
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), file_(std::move(other.file_)), cache_(std::move(other.cache_)) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+    if (this != &other) {
+        close();
+        db_ = std::exchange(other.db_, nullptr);
+        file_ = std::move(other.file_);
+        cache_ = std::move(other.cache_);
+    }
+    return *this;
+}
+
+void Database::close() noexcept {
+    cache_.clear();  // statements first: a connection with live statements does not close
+    if (db_) sqlite3_close_v2(db_);
+    db_ = nullptr;
+}
+
+void Database::exec(std::string_view sql) {
+    const std::string text(sql);
+    check(sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr), db_, text);
+}
+
+Statement& Database::cached(std::string_view sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+        it = cache_.emplace(std::string(sql), std::make_unique<Statement>(*this, sql)).first;
+    } else {
+        it->second->reset();
+    }
+    return *it->second;
+}
+
+void Database::clear_cache() { cache_.clear(); }
+
+void Database::reset_cache() {
+    for (auto& [sql, stmt] : cache_) stmt->reset();
+}
+
+std::int64_t Database::changes() const { return sqlite3_changes64(db_); }
+std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+bool Database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+bool Database::table_exists(std::string_view table) {
+    auto& q = cached("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
+    q.bind(1, table);
+    const bool found = q.step();
+    q.reset();
+    return found;
+}
+
+void copy_database(Database& from, Database& to) {
+    // A busy statement on the destination would hold a read transaction and make the backup fail.
+    to.clear_cache();
+    from.clear_cache();
+    sqlite3_backup* backup = sqlite3_backup_init(to.db_, "main", from.db_, "main");
+    if (backup == nullptr) check(sqlite3_errcode(to.db_), to.db_, "backup init");
+    const int rc = sqlite3_backup_step(backup, -1);  // -1: every page in one step, one write transaction
+    sqlite3_backup_finish(backup);
+    if (rc != SQLITE_DONE) check(sqlite3_errcode(to.db_) != SQLITE_OK ? sqlite3_errcode(to.db_) : rc, to.db_, "backup");
+}
+
+// --- Transaction ---
+
+Transaction::Transaction(Database& db, Kind kind) : db_(db) {
+    db_.cached(kind == Kind::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED").run();
+}
+
+Transaction::~Transaction() {
+    if (!active_) return;
+    try {
+        rollback();
+    } catch (...) {
+        // A failed rollback leaves SQLite to roll back when the connection closes; nothing better to do here.
+    }
+}
+
+void Transaction::commit() {
+    db_.cached("COMMIT").run();
+    active_ = false;  // only now: a failed COMMIT leaves the destructor to roll back
+}
+
+void Transaction::rollback() {
+    active_ = false;
+    // SQLite may already have rolled back on its own (SQLITE_FULL, SQLITE_IOERR, ...).
+    if (db_.in_transaction()) db_.cached("ROLLBACK").run();
+}
+
+// --- ReaderPool ---
+
+ReaderPool::ReaderPool(const std::filesystem::path& file, std::size_t size, DatabaseOptions options)
+    : size_(size == 0 ? 1 : size) {
+    options.mode = OpenMode::read_only;
+    for (std::size_t i = 0; i < size_; ++i) idle_.push_back(std::make_unique<Database>(Database::open(file, options)));
+}
+
+ReaderPool::Lease::~Lease() {
+    if (db_) pool_->give_back(std::move(db_));
+}
+
+ReaderPool::Lease ReaderPool::acquire() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !idle_.empty(); });
+    auto db = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(this, std::move(db));
+}
+
+std::optional<ReaderPool::Lease> ReaderPool::try_acquire(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, timeout, [&] { return !idle_.empty(); })) return std::nullopt;
+    auto db = std::move(idle_.back());
+    idle_.pop_back();
+    return std::optional<Lease>(std::in_place, this, std::move(db));
+}
+
+std::size_t ReaderPool::available() const {
+    std::lock_guard lock(mu_);
+    return idle_.size();
+}
+
+void ReaderPool::give_back(std::unique_ptr<Database> db) {
+    // A lease may have left a read transaction open (an unfinished SELECT); the next user starts clean.
+    db->reset_cache();
+    if (db->in_transaction()) {
+        try {
+            db->exec("ROLLBACK");
+        } catch (const SqliteError&) {
+        }
+    }
+    {
+        std::lock_guard lock(mu_);
+        idle_.push_back(std::move(db));
+    }
+    cv_.notify_one();
+}
+
+}  // namespace codd::projections

@@ -1,0 +1,53 @@
+#pragma once
+// ViewWriter: the write connection of one view file. It migrates the schema, keeps the checkpoint, and
+// applies a batch of events together with the new checkpoint in one SQLite transaction. Positions at or
+// below the checkpoint are skipped, so delivering a batch twice (after a crash, a retry, a Kafka
+// redelivery) changes nothing: exactly-once in effect.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+
+#include "engine/clock.hpp"
+#include "projections/projection.hpp"
+#include "projections/sqlite.hpp"
+
+namespace codd::projections {
+
+// Creates codd_migrations and applies the steps of `projection` not yet recorded there, in version order,
+// each in its own transaction with its record. Returns how many ran. Throws ProjectionError when the steps
+// are not numbered 1..n or the file records a step this build does not know (a newer binary's view).
+int migrate(Database& db, const Projection& projection, std::int64_t now_us);
+
+// The last applied position recorded for `view` (0 when none).
+GlobalPosition read_checkpoint(Database& db, const std::string& view);
+
+class ViewWriter {
+public:
+    // Opens (creating) `file`, migrates it and reads its checkpoint. The clock stamps updated_us only.
+    ViewWriter(const std::filesystem::path& file, Projection& projection,
+               std::shared_ptr<engine::Clock> clock = engine::system_clock(), DatabaseOptions options = {});
+
+    // Applies the events above the checkpoint in one transaction that also moves the checkpoint to the last
+    // of them. Returns how many were applied. On any exception nothing of the batch is visible and the
+    // checkpoint is unchanged. Throws ProjectionError if the events do not continue the checkpoint
+    // (a gap would mean a lost event).
+    std::size_t apply(std::span<const RecordedEvent> events);
+
+    [[nodiscard]] GlobalPosition checkpoint() const { return checkpoint_; }
+    // Re-reads the checkpoint after the file's content was replaced (rebuild).
+    void reload();
+
+    [[nodiscard]] Database& db() { return db_; }
+    [[nodiscard]] Projection& projection() { return projection_; }
+
+private:
+    Database db_;
+    Projection& projection_;
+    std::shared_ptr<engine::Clock> clock_;
+    std::string name_;
+    GlobalPosition checkpoint_;
+};
+
+}  // namespace codd::projections

@@ -1,0 +1,228 @@
+// ProjectionRunner: live application in batches, failure and restart, read-your-writes, lag, rebuild, and
+// readers during writes.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "projections/digest.hpp"
+#include "projections/rebuild.hpp"
+#include "projections/runner.hpp"
+#include "tests/projections/projection_fixture.hpp"
+
+using namespace codd::projections;
+using namespace codd::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string rebuilt_digest(const codd::engine::EventLog& log, Projection& p, const std::filesystem::path& file) {
+    rebuild_view(log, p, file);
+    auto db = Database::open(file);
+    return view_digest(db, p);
+}
+
+std::string live_digest(const std::filesystem::path& file, Projection& p) {
+    auto db = Database::open(file, {OpenMode::read_only});
+    return view_digest(db, p);
+}
+
+RunnerOptions batches_of(std::size_t n) {
+    RunnerOptions o;
+    o.batch_size = n;
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE("the runner applies the log in batches and checkpoints each") {
+    TempDir dir;
+    auto log = open_log(dir / "log");
+    append_events(*log, 250);
+    StreamStats p;
+    ProjectionRunner runner(*log, dir / "v.db", p, batches_of(64));
+    REQUIRE(runner.wait_for(GlobalPosition{250}, 5s));
+    CHECK(runner.position() == GlobalPosition{250});
+    CHECK(p.batches.load() == 4);  // 64 + 64 + 64 + 58, one transaction each
+    CHECK(runner.error().empty());
+    CHECK(runner.running());
+    runner.stop();
+    auto db = Database::open(dir / "v.db", {OpenMode::read_only});
+    CHECK(checkpoint_of(db) == 250);
+    CHECK(stream_events(db) == 250);
+    CHECK(scalar(db, "SELECT sum(n) FROM type_counts") == 250);
+    CHECK(scalar(db, "SELECT events FROM stream_stats WHERE stream = 's-0'") == 36);  // 0, 7, ..., 245
+    CHECK(scalar(db, "SELECT last_position FROM stream_stats WHERE stream = 's-0'") == 246);
+}
+
+TEST_CASE("an exception from apply rolls the batch back and stops the runner; a restart continues exactly") {
+    TempDir dir;
+    auto log = open_log(dir / "log");
+    append_events(*log, 100);
+    StreamStats p;
+    p.fail_at = 57;  // in the batch 51..60
+    {
+        ProjectionRunner runner(*log, dir / "v.db", p, batches_of(10));
+        const auto t0 = std::chrono::steady_clock::now();
+        CHECK_FALSE(runner.wait_for(GlobalPosition{100}, 5s));
+        CHECK(std::chrono::steady_clock::now() - t0 < 4s);  // the error ends the wait, not the timeout
+        CHECK(runner.position() == GlobalPosition{50});
+        CHECK(runner.error().find("injected failure at 57") != std::string::npos);
+        CHECK(runner.error().find("after position 50") != std::string::npos);
+        CHECK_FALSE(runner.running());
+        CHECK(runner.lag().events == 50);
+        // Nothing of the failed batch is visible, and nothing after it was applied (no skipping).
+        auto db = Database::open(dir / "v.db", {OpenMode::read_only});
+        CHECK(checkpoint_of(db) == 50);
+        CHECK(stream_events(db) == 50);
+        CHECK(scalar(db, "SELECT max(last_position) FROM stream_stats") == 50);
+    }
+    // The process "restarts" with the fault fixed: it continues from 51 and ends equal to a rebuild.
+    p.fail_at = 0;
+    p.batches = 0;
+    {
+        ProjectionRunner runner(*log, dir / "v.db", p, batches_of(10));
+        REQUIRE(runner.wait_for(GlobalPosition{100}, 5s));
+        CHECK(p.batches.load() == 5);
+    }
+    CHECK(live_digest(dir / "v.db", p) == rebuilt_digest(*log, p, dir / "fresh.db"));
+}
+
+TEST_CASE("start() after a failure retries from the checkpoint") {
+    TempDir dir;
+    auto log = open_log(dir / "log");
+    append_events(*log, 40);
+    StreamStats p;
+    p.fail_at = 25;
+    ProjectionRunner runner(*log, dir / "v.db", p, batches_of(8));
+    CHECK_FALSE(runner.wait_for(GlobalPosition{40}, 5s));
+    CHECK(runner.position() == GlobalPosition{24});
+    runner.start();  // still failing: same place, same error
+    CHECK_FALSE(runner.wait_for(GlobalPosition{40}, 5s));
+    CHECK(runner.position() == GlobalPosition{24});
+    p.fail_at = 0;
+    runner.start();
+    CHECK(runner.wait_for(GlobalPosition{40}, 5s));
+    CHECK(runner.error().empty());
+}
+
+TEST_CASE("wait_for sees events appended later and times out beyond the head") {
+    TempDir dir;
+    auto log = open_log(dir / "log");
+    StreamStats p;
+    ProjectionRunner runner(*log, dir / "v.db", p);
+    CHECK(runner.position() == GlobalPosition{0});
+    std::thread writer([&] {
+        std::this_thread::sleep_for(50ms);
+        append_events(*log, 5);
+    });
+    CHECK(runner.wait_for(GlobalPosition{5}, 5s));
+    writer.join();
+    // Read-your-writes: once wait_for returns, a reader sees the write.
+    const auto last = append_events(*log, 1, 7, 5);
+    REQUIRE(runner.wait_for(last, 5s));
+    {
+        ReaderPool pool(dir / "v.db", 1);
+        auto r = pool.acquire();
+        CHECK(stream_events(*r) == 6);
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK_FALSE(runner.wait_for(GlobalPosition{7}, 100ms));
+    const auto waited = std::chrono::steady_clock::now() - t0;
+    CHECK(waited >= 100ms);
+    CHECK(waited < 3s);
+    runner.stop();
+    CHECK_FALSE(runner.running());
+    CHECK_FALSE(runner.wait_for(GlobalPosition{7}, 5s));  // stopped: returns at once
+}
+
+TEST_CASE("lag counts events behind the head and the age of the oldest unapplied event") {
+    TempDir dir;
+    auto options = options_for(dir / "log");
+    auto clock = std::static_pointer_cast<codd::engine::ManualClock>(options.clock);
+    auto log = codd::engine::EventLog::open(options);
+    append_events(*log, 3);
+    StreamStats p;
+    RunnerOptions ro;
+    ro.clock = clock;
+    ProjectionRunner runner(*log, dir / "v.db", p, ro);
+    REQUIRE(runner.wait_for(GlobalPosition{3}, 5s));
+    clock->advance(60s);  // quiet for a minute: caught up means no lag, however old the last event
+    CHECK(runner.lag().events == 0);
+    CHECK(runner.lag().seconds == 0);
+
+    runner.stop();
+    append_events(*log, 10);  // written "now"
+    clock->advance(2500ms);
+    auto lag = runner.lag();
+    CHECK(lag.events == 10);
+    CHECK(lag.seconds == doctest::Approx(2.5));
+
+    runner.start();
+    REQUIRE(runner.wait_for(GlobalPosition{13}, 5s));
+    lag = runner.lag();
+    CHECK(lag.events == 0);
+    CHECK(lag.seconds == 0);
+}
+
+TEST_CASE("rebuild while live: the swapped-in view equals a fresh rebuild, readers never see a mix") {
+    TempDir dir;
+    auto log = open_log(dir / "log");
+    append_events(*log, 3000, 50);
+    StreamStats p;
+    ProjectionRunner runner(*log, dir / "v.db", p, batches_of(100));
+    REQUIRE(runner.wait_for(GlobalPosition{3000}, 10s));
+    const auto live_before = live_digest(dir / "v.db", p);
+    CHECK(live_before == rebuilt_digest(*log, p, dir / "fresh.db"));
+
+    // Readers check the view's invariant in one read transaction each, during writes and the swap.
+    ReaderPool pool(dir / "v.db", 2);
+    std::atomic<bool> done{false};
+    std::atomic<int> reads{0}, broken{0};
+    std::vector<std::thread> readers;
+    for (int i = 0; i < 2; ++i) {
+        readers.emplace_back([&] {
+            while (!done.load()) {
+                auto r = pool.acquire();
+                r->exec("BEGIN");
+                const auto events = stream_events(*r);
+                const auto typed = scalar(*r, "SELECT coalesce(sum(n), 0) FROM type_counts");
+                const auto at = checkpoint_of(*r);
+                r->exec("COMMIT");
+                if (events != at || typed != at) broken.fetch_add(1);
+                reads.fetch_add(1);
+            }
+        });
+    }
+    std::thread writer([&] { append_events(*log, 500, 50, 3000); });
+    const auto stats = runner.rebuild();
+    writer.join();
+    REQUIRE(runner.wait_for(GlobalPosition{3500}, 10s));
+    done = true;
+    for (auto& t : readers) t.join();
+    CHECK(broken.load() == 0);
+    CHECK(reads.load() > 0);
+    CHECK(stats.events >= 3000);
+    CHECK(stats.position >= GlobalPosition{3000});
+    CHECK(runner.running());
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "v.db.rebuild"));
+    CHECK(live_digest(dir / "v.db", p) == rebuilt_digest(*log, p, dir / "fresh.db"));
+}
+
+TEST_CASE("rebuild recovers a view whose rows were damaged") {
+    TempDir dir;
+    auto log = open_log(dir / "log");
+    append_events(*log, 200);
+    StreamStats p;
+    ProjectionRunner runner(*log, dir / "v.db", p);
+    REQUIRE(runner.wait_for(GlobalPosition{200}, 5s));
+    const auto good = live_digest(dir / "v.db", p);
+    {
+        auto db = Database::open(dir / "v.db");
+        db.exec("UPDATE stream_stats SET events = events + 1 WHERE stream = 's-3'; DELETE FROM type_counts");
+    }
+    CHECK(live_digest(dir / "v.db", p) != good);
+    runner.rebuild();
+    CHECK(live_digest(dir / "v.db", p) == good);
+    CHECK(runner.position() == GlobalPosition{200});
+}
