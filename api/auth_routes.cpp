@@ -99,26 +99,32 @@ void refresh(const Identity& id, Request request, Responder respond) {
     });
 }
 
-// Ends the session of the refresh token in the body when it is the caller's, else the session of the access
-// token that authenticated the request.
+// With a refresh token of the caller in the body, ends that session (one device); without one, ends every
+// session of the caller ("log out everywhere"). A refresh token that is not the caller's ends the session
+// of the access token that authenticated the request, and nothing else.
 void logout(const Identity& id, Request request, Responder respond, const Authenticated& caller) {
     auto body = json_object_body(request, true);
     if (auto* r = std::get_if<Response>(&body)) return respond(std::move(*r));
     FieldReader in(std::get<json::object>(body));
     const auto token = in.text("refreshToken");
     if (!in.ok()) return respond(validation_problem(std::move(in.errors())));
-    std::string family = caller.claims.family;
+    std::optional<std::string> family;  // unset: every session
     if (token) {
         auto verified = id.tokens.verify_refresh(*token);
         const auto* claims = std::get_if<TokenClaims>(&verified);
-        if (claims != nullptr && claims->user_id == caller.user.id) family = claims->family;
+        family = claims != nullptr && claims->user_id == caller.user.id ? claims->family : caller.claims.family;
     }
     run_on_workers(id, [&id, request = std::move(request), respond, family, user = caller.user] {
-        if (!family.empty()) {
-            auto revoked = id.users.revoke_session(family, event_metadata(request, &user));
-            const auto* r = std::get_if<users::Rejection>(&revoked);
-            if (r != nullptr && r->kind != users::Rejection::Kind::not_found) return respond(rejection_response(*r));
+        const auto meta = event_metadata(request, &user);
+        std::optional<users::Rejection> refused;
+        if (!family) {
+            auto revoked = id.users.revoke_all_sessions(user.id, users::RevokeReason::logout, meta);
+            if (auto* r = std::get_if<users::Rejection>(&revoked)) refused = *r;
+        } else if (!family->empty()) {
+            auto revoked = id.users.revoke_session(*family, meta);
+            if (auto* r = std::get_if<users::Rejection>(&revoked)) refused = *r;
         }
+        if (refused && refused->kind != users::Rejection::Kind::not_found) return respond(rejection_response(*refused));
         respond(ok_json(json::object{{"message", "Logout successful"}}));
     });
 }

@@ -24,4 +24,9 @@ Rejection unauthorized(std::string message);
 AppendRequest request_for(std::vector<StreamAppend> streams);
 ExpectedVersion expect(std::int64_t version);
 
+// Appends a SessionRevoked to `out` for every live session of the user, each on its own stream, so that the
+// caller ends them in the same atomic append as its own events.
+void revoke_live_sessions(const Directory& d, UserId id, RevokeReason reason, std::int64_t now_us,
+                          std::vector<StreamAppend>& out);
+
 }  // namespace codd::engine::users

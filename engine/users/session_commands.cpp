@@ -14,6 +14,11 @@ StreamAppend revocation(const Session& s, RevokeReason reason) {
 
 }  // namespace
 
+void revoke_live_sessions(const Directory& d, UserId id, RevokeReason reason, std::int64_t now_us,
+                          std::vector<StreamAppend>& out) {
+    for (const Session* s : d.live_sessions(id, now_us)) out.push_back(revocation(*s, reason));
+}
+
 Result<Session> UserService::start_session(UserId id, std::int64_t expires_us, const EventMetadata& meta) {
     if (expires_us <= now_us()) return invalid("expiresAt", "a session must expire in the future");
     const std::string family = ids_->next();
@@ -87,6 +92,21 @@ Result<bool> UserService::revoke_session(const std::string& family, const EventM
         if (s->revoked) return AppendRequest{};
         revoked_now = true;
         return request_for({revocation(*s, RevokeReason::logout)});
+    };
+    auto result = commit(decide, meta);
+    if (auto* r = std::get_if<Rejection>(&result)) return *r;
+    return revoked_now;
+}
+
+Result<std::size_t> UserService::revoke_all_sessions(UserId id, RevokeReason reason, const EventMetadata& meta) {
+    const std::int64_t now = now_us();
+    std::size_t revoked_now = 0;
+    auto decide = [&](const Directory& d) -> Decision {
+        if (d.user(id) == nullptr) return not_found("user " + std::to_string(id));
+        std::vector<StreamAppend> streams;
+        revoke_live_sessions(d, id, reason, now, streams);
+        revoked_now = streams.size();
+        return request_for(std::move(streams));
     };
     auto result = commit(decide, meta);
     if (auto* r = std::get_if<Rejection>(&result)) return *r;

@@ -59,15 +59,6 @@ bool has_field_changes(const UserPatch& p) {
            p.location || p.commission_minor || p.delivery_rate_minor || (p.is_active && *p.is_active);
 }
 
-// Every live session of the user ends, each on its own stream, in the same append as the user's event.
-void revoke_all(const Directory& d, UserId id, RevokeReason reason, std::int64_t now_us,
-                std::vector<StreamAppend>& out) {
-    for (const Session* s : d.live_sessions(id, now_us)) {
-        out.push_back(
-            {events::session_stream(s->family), expect(s->version), {events::session_revoked(s->family, id, reason)}});
-    }
-}
-
 }  // namespace
 
 Result<User> UserService::create_user(const NewUser& input, const EventMetadata& meta) {
@@ -121,7 +112,7 @@ Result<User> UserService::update_user(UserId id, const UserPatch& patch, const E
         if (c.role) user_events.push_back(events::user_role_changed(id, *c.role, u->role));
         if (c.is_active && !*c.is_active) {
             user_events.push_back(events::user_deactivated(id));
-            revoke_all(d, id, RevokeReason::user_deactivated, now, streams);
+            revoke_live_sessions(d, id, RevokeReason::user_deactivated, now, streams);
         }
         if (user_events.empty()) return AppendRequest{};
         streams.push_back({events::user_stream(id), expect(u->version), std::move(user_events)});
@@ -141,7 +132,7 @@ Result<User> UserService::deactivate_user(UserId id, const EventMetadata& meta) 
         if (!u->is_active) return conflict("user is already deactivated");
         std::vector<StreamAppend> streams{
             {events::user_stream(id), expect(u->version), {events::user_deactivated(id)}}};
-        revoke_all(d, id, RevokeReason::user_deactivated, now, streams);
+        revoke_live_sessions(d, id, RevokeReason::user_deactivated, now, streams);
         return request_for(std::move(streams));
     };
     auto result = commit(decide, meta);
@@ -157,7 +148,7 @@ Result<User> UserService::reset_password(UserId id, const std::string& new_passw
         if (u == nullptr) return not_found("user " + std::to_string(id));
         std::vector<StreamAppend> streams{
             {events::user_stream(id), expect(u->version), {events::user_password_reset(id, new_password_hash)}}};
-        revoke_all(d, id, RevokeReason::password_reset, now, streams);
+        revoke_live_sessions(d, id, RevokeReason::password_reset, now, streams);
         return request_for(std::move(streams));
     };
     auto result = commit(decide, meta);

@@ -93,6 +93,9 @@ class UserService {
     Result<Session> rotate_session(const std::string& family, const std::string& jti, std::int64_t expires_us,
                                    const EventMetadata& meta);
     Result<bool> revoke_session(const std::string& family, const EventMetadata& meta);
+    // Ends every live session of the user in one append ("log out everywhere"); returns how many ended now
+    // (0 when none was live). not_found for an unknown user.
+    Result<std::size_t> revoke_all_sessions(UserId id, RevokeReason reason, const EventMetadata& meta);
 
     Result<PermissionMatrix> set_permissions(const PermissionMatrix& m, const EventMetadata& meta);
     // System settings of the replaced system's SystemConfig, a JSON object; PUT merges top-level keys.

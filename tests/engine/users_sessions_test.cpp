@@ -152,3 +152,47 @@ TEST_CASE("users: a session started against a user version older than a reset ca
     CHECK(r.kind == Rejection::Kind::unauthorized);
     CHECK(f.service->session("late-family")->revoked_reason == "password_reset");
 }
+
+TEST_CASE("users: revoke_all_sessions ends every live session of the user, and only theirs, in one append") {
+    SessionFixture f;
+    const User other = ok(f.service->create_user(new_user("kofi@example.com"), admin_meta()));
+    const Session a = f.start();
+    const Session b = f.start();
+    const Session ended = f.start();
+    ok(f.service->revoke_session(ended.family, admin_meta()));
+    const Session expired = ok(f.service->start_session(f.user.id, f.now_us() + kHourUs, admin_meta()));
+    const Session others = ok(f.service->start_session(other.id, f.now_us() + 7 * 24 * kHourUs, admin_meta()));
+    f.clock->advance(std::chrono::hours(2));
+    const auto head = f.log->head().value();
+    // when
+    CHECK(ok(f.service->revoke_all_sessions(f.user.id, RevokeReason::logout, admin_meta())) == 2);
+    // then both live sessions end, atomically (adjacent positions of one append), with the reason given
+    for (const Session* s : {&a, &b}) {
+        const auto revoked = f.stream("session-" + s->family).back();
+        CHECK(revoked.type == "SessionRevoked");
+        CHECK(revoked.payload.find("\"reason\":\"logout\"") != std::string::npos);
+        CHECK(revoked.position.value() > head);
+        CHECK(revoked.position.value() <= head + 2);
+        CHECK(f.service->session(s->family)->revoked_reason == "logout");
+        CHECK(rejected(f.rotate(*s)).kind == Rejection::Kind::unauthorized);
+    }
+    CHECK(f.log->head().value() == head + 2);
+    // an ended or expired session is not revoked again; another user's session lives on
+    CHECK(f.stream("session-" + ended.family).size() == 2);
+    CHECK_FALSE(f.service->session(expired.family)->revoked);
+    CHECK_FALSE(ok(f.rotate(others)).revoked);
+}
+
+TEST_CASE("users: revoke_all_sessions with nothing live appends nothing; an unknown user is not found") {
+    SessionFixture f;
+    const auto head = f.log->head().value();
+    CHECK(ok(f.service->revoke_all_sessions(f.user.id, RevokeReason::logout, admin_meta())) == 0);
+    CHECK(f.log->head().value() == head);
+    CHECK(rejected(f.service->revoke_all_sessions(4242, RevokeReason::logout, admin_meta())).kind ==
+          Rejection::Kind::not_found);
+    // Sessions started afterwards work; after a reopen the index of sessions by user is rebuilt from the log.
+    const Session later = f.start();
+    f.reopen();
+    CHECK(ok(f.service->revoke_all_sessions(f.user.id, RevokeReason::logout, admin_meta())) == 1);
+    CHECK(f.service->session(later.family)->revoked);
+}

@@ -114,11 +114,35 @@ TEST_CASE("logout, deactivation and password reset end sessions") {
                   .status == 401);
         CHECK(s.call("GET", "/api/auth/me", IdentityServer::access_token(l)).status == 401);
     }
-    SUBCASE("logout without a body, as the UI sends it, ends the access token's session") {
-        const json::object l = s.login("agent@example.com", kUserPassword);
-        CHECK(s.call("POST", "/api/auth/logout", IdentityServer::access_token(l)).status == 200);
-        CHECK(s.call("POST", "/api/auth/refresh", {}, json::object{{"refreshToken", IdentityServer::refresh_token(l)}})
-                  .status == 401);
+    SUBCASE("logout with the refresh token ends that session only") {
+        const json::object phone = s.login("agent@example.com", kUserPassword);
+        const json::object laptop = s.login("agent@example.com", kUserPassword);
+        CHECK(s.call("POST", "/api/auth/logout", IdentityServer::access_token(phone),
+                     json::object{{"refreshToken", IdentityServer::refresh_token(phone)}})
+                  .status == 200);
+        CHECK(s.call("GET", "/api/auth/me", IdentityServer::access_token(phone)).status == 401);
+        CHECK(s.call("GET", "/api/auth/me", IdentityServer::access_token(laptop)).status == 200);
+        CHECK(s.call("POST", "/api/auth/refresh", {},
+                     json::object{{"refreshToken", IdentityServer::refresh_token(laptop)}})
+                  .status == 200);
+    }
+    SUBCASE("logout without a refresh token, as the UI sends it, ends every session of the caller") {
+        const json::object phone = s.login("agent@example.com", kUserPassword);
+        const json::object laptop = s.login("agent@example.com", kUserPassword);
+        CHECK(s.call("POST", "/api/auth/logout", IdentityServer::access_token(laptop)).status == 200);
+        for (const json::object* l : {&phone, &laptop}) {
+            CHECK(s.call("GET", "/api/auth/me", IdentityServer::access_token(*l)).status == 401);
+            CHECK(s.call("POST", "/api/auth/refresh", {},
+                         json::object{{"refreshToken", IdentityServer::refresh_token(*l)}})
+                      .status == 401);
+        }
+        // An empty JSON body is the same; other users' sessions live on; a new login works.
+        const json::object again = s.login("agent@example.com", kUserPassword);
+        CHECK(s.call("POST", "/api/auth/logout", IdentityServer::access_token(again), json::object{}).status == 200);
+        CHECK(s.call("GET", "/api/auth/me", IdentityServer::access_token(again)).status == 401);
+        CHECK(s.call("GET", "/api/auth/me", admin).status == 200);
+        CHECK(s.call("GET", "/api/auth/me", IdentityServer::access_token(s.login("agent@example.com", kUserPassword)))
+                  .status == 200);
     }
     SUBCASE("deactivation") {
         const json::object l = s.login("agent@example.com", kUserPassword);
