@@ -27,6 +27,7 @@ constexpr std::int64_t kMaxTtlSeconds = 365LL * 24 * 3600;
 constexpr std::string_view kMaxBodyBytes = "CODD_MAX_BODY_BYTES";
 constexpr std::string_view kShutdownGraceMs = "CODD_SHUTDOWN_GRACE_MS";
 constexpr std::string_view kReadTimeoutMs = "CODD_HTTP_READ_TIMEOUT_MS";
+constexpr std::string_view kRequestTimeoutMs = "CODD_REQUEST_TIMEOUT_MS";
 
 std::optional<std::string_view> lookup(const EnvMap& env, std::string_view key) {
     const auto it = env.find(key);
@@ -228,6 +229,9 @@ Config load_config(const EnvMap& raw_env, const std::optional<std::string>& dote
     }
     if (const auto v = lookup(env, kReadTimeoutMs)) {
         c.read_timeout = std::chrono::milliseconds(parse_integer(kReadTimeoutMs, *v, 1, 3'600'000));
+    }
+    if (const auto v = lookup(env, kRequestTimeoutMs)) {
+        c.request_timeout = std::chrono::milliseconds(parse_integer(kRequestTimeoutMs, *v, 1, 3'600'000));
     }
     load_auth(env, c);
     try {

@@ -41,6 +41,8 @@ struct Config {
     std::chrono::milliseconds shutdown_grace{10'000};
     // How long a connection may take to send one request, and how long an idle keep-alive connection stays.
     std::chrono::milliseconds read_timeout{30'000};
+    // How long a handler may take to answer; then the client gets a 503 and the late answer is dropped.
+    std::chrono::milliseconds request_timeout{30'000};
 
     // Auth (DESIGN §7). Secrets are at least 32 bytes; in production both are required. In development an
     // unset secret stays empty here and `codd serve` generates it once into <data dir>/secrets.json.

@@ -51,7 +51,12 @@ std::string Dispatcher::request_id(std::optional<std::string_view> incoming) con
     return accept_or_generate_request_id(incoming, *ids_);
 }
 
-void Dispatcher::dispatch(Request request, Responder respond) const {
+Responder::Watch Dispatcher::dispatch(Request request, Responder respond) const {
+    route(std::move(request), respond);
+    return respond.watch();
+}
+
+void Dispatcher::route(Request request, Responder& respond) const {
     if (request.request_id.empty()) request.request_id = request_id(request.header("X-Request-ID"));
     std::optional<Edge::Context> edge_context;
     if (edge_) {

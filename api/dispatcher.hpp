@@ -21,8 +21,9 @@ class Dispatcher {
     // Sets request.request_id (unless the caller already did, see request_id()) and request.params, and
     // hands the request to its handler, which answers through `respond`, now or later, from any thread.
     // Never throws: an exception escaping the handler before it answered is logged and answered with a 500
-    // problem that names only the request id.
-    void dispatch(Request request, Responder respond) const;
+    // problem that names only the request id. Returns a watch on the answer for the server's request
+    // deadline: expiring it answers 503 through the edge, like any other answer.
+    Responder::Watch dispatch(Request request, Responder respond) const;
 
     // The id for a request whose X-Request-ID header is `incoming` (nullopt: no such header).
     [[nodiscard]] std::string request_id(std::optional<std::string_view> incoming) const;
@@ -32,6 +33,9 @@ class Dispatcher {
     [[nodiscard]] Response finish_rejected(Request head, Response response) const;
 
   private:
+    // dispatch() without the watch; `respond` becomes the edge's responder once the request is admitted.
+    void route(Request request, Responder& respond) const;
+
     Router router_;
     std::shared_ptr<engine::IdGenerator> ids_;
     std::shared_ptr<const Edge> edge_;

@@ -230,10 +230,25 @@ class Session : public std::enable_shared_from_this<Session> {
                            [self, res = std::move(res)]() mutable { self->on_response(std::move(res)); });
             },
             req.request_id, req.method, req.path);
-        state_.dispatcher.dispatch(std::move(req), std::move(respond));
+        pending_ = state_.dispatcher.dispatch(std::move(req), std::move(respond));
+        await_answer();
+    }
+
+    // No handler holds a connection forever: once the request deadline passes, the client gets a 503.
+    // The connection's timer is free meanwhile (no read or write is in progress); send() re-arms it.
+    void await_answer() {
+        if (pending_.answered()) return;
+        const std::uint64_t id = ++deadline_id_;
+        timer_.expires_after(state_.options.request_timeout);
+        timer_.async_wait([weak = weak_from_this(), id](beast::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self || self->deadline_id_ != id) return;
+            self->pending_.expire(self->state_.options.request_timeout);
+        });
     }
 
     void on_response(Response res) {
+        pending_ = {};
         const auto& msg = parser_->get();
         send(std::move(res), request_id_, msg.version(), msg.keep_alive() && !state_.draining.load(),
              method_ == "HEAD", false);
@@ -342,6 +357,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string method_;
     std::string path_;
     std::string request_id_;
+    Responder::Watch pending_;  // the answer of the request in its handler
     int status_ = 0;
     std::size_t bytes_ = 0;
 };

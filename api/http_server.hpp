@@ -3,7 +3,8 @@
 // what a request means is the Dispatcher's business, so this header carries no Beast.
 //
 // Limits that keep a misbehaving client from hurting others: a body limit (413), a header limit (431), and a
-// read timeout (408 for a started request, a silent close for an idle keep-alive connection).
+// read timeout (408 for a started request, a silent close for an idle keep-alive connection), and a request
+// deadline (503 when a handler takes longer, so that no request hangs).
 
 #include <chrono>
 #include <cstddef>
@@ -19,6 +20,8 @@ struct ServerOptions {
     int threads = 2;
     std::size_t max_body_bytes = std::size_t{1} << 20;
     std::chrono::milliseconds read_timeout{30'000};
+    // A handler that has not answered by then is answered 503 for it (Responder::Watch::expire).
+    std::chrono::milliseconds request_timeout{30'000};
 };
 
 class HttpServer {

@@ -2,6 +2,7 @@
 // The HTTP request and response as handlers see them: plain structs, no Beast, so handlers and their tests
 // compile without the networking headers. The server converts at the edge.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -54,18 +55,35 @@ struct Response {
 // If every copy is destroyed without a call (a lost callback, an exception on another thread), the request
 // is answered with a 500 problem and the bug is logged, so that no request ever hangs.
 class Responder {
+    struct State;
+
   public:
     using Sink = std::function<void(Response)>;
 
     // `sink` receives the one response; it must be safe to call from any thread. The request fields are
-    // kept for the log line of a dropped responder only.
+    // kept for the log lines of a dropped, late or doubled answer only.
     Responder(Sink sink, std::string request_id, std::string method, std::string path);
 
     void operator()(Response response) const;
     [[nodiscard]] bool answered() const;
 
+    // A handle on the answer that does not keep the request open (a responder its handler drops still
+    // answers 500). The server holds one while the handler runs, for the request deadline.
+    class Watch {
+      public:
+        // Answers a request still unanswered with a 503 problem ("The request took too long") and logs it;
+        // the handler's answer, if it ever comes, is then dropped and logged. Returns whether it answered.
+        bool expire(std::chrono::milliseconds deadline) const;
+        // Also true once every copy of the responder is gone (it answered 500 then).
+        [[nodiscard]] bool answered() const;
+
+      private:
+        friend class Responder;
+        std::weak_ptr<State> state_;
+    };
+    [[nodiscard]] Watch watch() const;
+
   private:
-    struct State;
     std::shared_ptr<State> state_;
 };
 

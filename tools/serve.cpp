@@ -189,7 +189,8 @@ int run_serve() {
     const api::Identity identity{*users, tokens, workers, config->allow_registration,
                                  engine::users::hash_password(api::random_secret(24))};
     const EdgeParts edge = make_edge_parts(*config);
-    api::HttpServer server({config->listen, config->http_threads, config->max_body_bytes, config->read_timeout},
+    api::HttpServer server({config->listen, config->http_threads, config->max_body_bytes, config->read_timeout,
+                            config->request_timeout},
                            api::Dispatcher(make_router(*event_log, *config, clock, edge, identity), ids, make_edge(*config, edge)));
     try {
         server.start();

@@ -16,6 +16,7 @@ TEST_CASE("defaults") {
     CHECK(c.max_body_bytes == 1024 * 1024);
     CHECK(c.shutdown_grace == 10'000ms);
     CHECK(c.read_timeout == 30'000ms);
+    CHECK(c.request_timeout == 30'000ms);
 }
 
 TEST_CASE("every variable is read") {
@@ -27,6 +28,7 @@ TEST_CASE("every variable is read") {
                                   {"CODD_MAX_BODY_BYTES", "2048"},
                                   {"CODD_SHUTDOWN_GRACE_MS", "0"},
                                   {"CODD_HTTP_READ_TIMEOUT_MS", "500"},
+                                  {"CODD_REQUEST_TIMEOUT_MS", "750"},
                                   {"CODD_JWT_SECRET", std::string(32, 'a')},
                                   {"CODD_JWT_REFRESH_SECRET", std::string(40, 'b')}},
                                  std::nullopt);
@@ -38,6 +40,7 @@ TEST_CASE("every variable is read") {
     CHECK(c.max_body_bytes == 2048);
     CHECK(c.shutdown_grace == 0ms);
     CHECK(c.read_timeout == 500ms);
+    CHECK(c.request_timeout == 750ms);
 }
 
 TEST_CASE("listen addresses") {
