@@ -97,13 +97,13 @@ EdgeConfig load_edge_config(const EnvMap& env, bool production) {
         c.cors.admin_origin = std::string(kDevelopmentAdminOrigin);
     }
     if (const auto v = lookup(env, kPublicOrigins)) c.cors.public_origins = origins_or_throw(kPublicOrigins, *v);
-    for (const std::string_view key : {kTlsCert, kTlsKey}) {
-        if (!lookup(env, key).value_or("").empty()) {
-            throw std::invalid_argument(fmt::format(
-                "{}: native TLS is not available in this version; terminate TLS at a reverse proxy and list it in {}",
-                key, kTrustedProxies));
-        }
+    const std::string_view cert = lookup(env, kTlsCert).value_or("");
+    const std::string_view key = lookup(env, kTlsKey).value_or("");
+    if (cert.empty() != key.empty()) {
+        throw std::invalid_argument(fmt::format("{} is set but {} is not: native TLS needs both (PEM paths) or neither",
+                                                cert.empty() ? kTlsKey : kTlsCert, cert.empty() ? kTlsCert : kTlsKey));
     }
+    if (!cert.empty()) c.tls = TlsFiles{std::filesystem::path(cert), std::filesystem::path(key)};
     return c;
 }
 

@@ -1,25 +1,34 @@
 #include "api/http_server.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "api/logging.hpp"
 #include "api/problem.hpp"
@@ -38,24 +47,40 @@ constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 // closing, so the client reads our error response instead of a connection reset.
 constexpr auto kLingerTimeout = std::chrono::seconds(1);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+// How long a TLS connection waits for the client's close_notify after sending its own.
+constexpr auto kTlsShutdownTimeout = std::chrono::milliseconds(1000);
+// TLS 1.2 suites: forward-secret AEAD only (Mozilla's "intermediate" list, minus DHE: no DH parameters are
+// configured). TLS 1.3 suites are all AEAD; OpenSSL's defaults stay.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
-class Session;
+using PlainStream = tcp::socket;
+using TlsStream = beast::ssl_stream<tcp::socket>;
+
+// What stop() needs of a connection, whatever its stream.
+class Connection {
+  public:
+    virtual ~Connection() = default;
+    virtual void drain() = 0;  // an idle connection closes now, a busy one after its response
+    virtual void cut() = 0;    // closes now
+};
 
 // The live connections, so that stop() can drain them and wait until they are gone.
 class Registry {
   public:
-    void add(Session* s, std::weak_ptr<Session> w) {
+    void add(Connection* s, std::weak_ptr<Connection> w) {
         std::lock_guard lk(mu_);
         sessions_.emplace(s, std::move(w));
     }
-    void remove(Session* s) {
+    void remove(Connection* s) {
         std::lock_guard lk(mu_);
         sessions_.erase(s);
         cv_.notify_all();
     }
-    [[nodiscard]] std::vector<std::shared_ptr<Session>> snapshot() const {
+    [[nodiscard]] std::vector<std::shared_ptr<Connection>> snapshot() const {
         std::lock_guard lk(mu_);
-        std::vector<std::shared_ptr<Session>> out;
+        std::vector<std::shared_ptr<Connection>> out;
         for (const auto& [_, w] : sessions_) {
             if (auto s = w.lock()) out.push_back(std::move(s));
         }
@@ -73,7 +98,7 @@ class Registry {
   private:
     mutable std::mutex mu_;
     std::condition_variable cv_;
-    std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+    std::unordered_map<Connection*, std::weak_ptr<Connection>> sessions_;
 };
 
 struct ServerState {
@@ -83,34 +108,71 @@ struct ServerState {
     std::atomic<bool> draining{false};
 };
 
-// One connection. Every handler runs on the connection's strand (the socket's executor), so no member needs
-// a lock. The connection's own timer bounds each read and write.
-class Session : public std::enable_shared_from_this<Session> {
+// One connection over a plain TCP socket or TLS; the HTTP logic is the same, the stream differs only in the
+// handshake and the close (`kTls`). Every handler runs on the connection's strand (the socket's executor), so
+// no member needs a lock. The connection's own timer bounds each read, write, handshake and TLS shutdown.
+template <typename Stream>
+class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+    static constexpr bool kTls = !std::is_same_v<Stream, PlainStream>;
+    using std::enable_shared_from_this<Session>::shared_from_this;
+    using std::enable_shared_from_this<Session>::weak_from_this;
+
   public:
-    Session(tcp::socket socket, ServerState& state)
-        : socket_(std::move(socket)), timer_(socket_.get_executor()), state_(state) {}
-    ~Session() { state_.registry.remove(this); }
+    Session(Stream stream, ServerState& state)
+        : stream_(std::move(stream)), timer_(stream_.get_executor()), state_(state) {}
+    ~Session() override { state_.registry.remove(this); }
 
     void start() {
         beast::error_code ec;
-        const tcp::endpoint remote = socket_.remote_endpoint(ec);
+        const tcp::endpoint remote = socket().remote_endpoint(ec);
         if (!ec) peer_ = remote.address().to_string();
         state_.registry.add(this, weak_from_this());
-        asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->read_header(); });
-    }
-
-    // Stop: an idle connection closes now, a busy one after its response.
-    void drain() {
-        asio::post(socket_.get_executor(), [self = shared_from_this()] {
-            if (self->idle()) self->close();
+        asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+            if constexpr (kTls) {
+                self->handshake();
+            } else {
+                self->read_header();
+            }
         });
     }
 
-    void cut() {
-        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
+    void drain() override {
+        asio::post(stream_.get_executor(), [self = shared_from_this()] {
+            if (!self->idle()) return;
+            if constexpr (kTls) {
+                // The pending read ends with operation_aborted and its handler closes: a TLS shutdown cannot
+                // start while a read is in progress.
+                beast::error_code ignored;
+                self->socket().cancel(ignored);
+            } else {
+                self->close();
+            }
+        });
+    }
+
+    void cut() override {
+        asio::post(stream_.get_executor(), [self = shared_from_this()] { self->abort(); });
     }
 
   private:
+    tcp::socket& socket() { return beast::get_lowest_layer(stream_); }
+
+    // Bounded like a request, so a client that connects and never finishes the handshake is closed. A failed
+    // handshake (a scanner, plain HTTP, an old protocol) is the client's problem: logged at debug, not louder.
+    void handshake() {
+        arm(state_.options.read_timeout);
+        stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+            self->disarm();
+            if (ec) {
+                log::debug("TLS handshake failed",
+                           {{"peer", self->peer_}, {"error", self->timed_out_ ? "timed out" : ec.message()}});
+                return self->abort();
+            }
+            self->handshake_done_ = true;
+            self->read_header();
+        });
+    }
+
     [[nodiscard]] bool idle() const { return !busy_ && buffer_.size() == 0 && (!parser_ || !parser_->got_some()); }
 
     // The id tells a stale expiry (already queued when the deadline was moved) from the current one.
@@ -123,7 +185,7 @@ class Session : public std::enable_shared_from_this<Session> {
             if (ec || !self || self->deadline_id_ != id) return;
             self->timed_out_ = true;
             beast::error_code ignored;
-            self->socket_.cancel(ignored);
+            self->socket().cancel(ignored);
         });
     }
 
@@ -141,7 +203,7 @@ class Session : public std::enable_shared_from_this<Session> {
         parser_->body_limit(boost::none);
         arm(state_.options.read_timeout);
         auto self = shared_from_this();
-        http::async_read_header(socket_, buffer_, *parser_,
+        http::async_read_header(stream_, buffer_, *parser_,
                                 [self](beast::error_code ec, std::size_t) { self->on_header(ec); });
     }
 
@@ -159,7 +221,7 @@ class Session : public std::enable_shared_from_this<Session> {
         if (!parser_->is_done() && msg.version() >= 11 && beast::iequals(msg[http::field::expect], "100-continue")) {
             // The client waits for this before sending the body; the limits were already checked on the header.
             auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, msg.version());
-            http::async_write(socket_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
+            http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
                 if (wec) return self->on_read_error(wec);
                 self->read_body();
             });
@@ -169,7 +231,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     void read_body() {
-        http::async_read(socket_, buffer_, *parser_,
+        http::async_read(stream_, buffer_, *parser_,
                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
     }
 
@@ -217,6 +279,7 @@ class Session : public std::enable_shared_from_this<Session> {
         for (const auto& f : msg) req.headers.push_back({std::string(f.name_string()), std::string(f.value())});
         req.body = std::move(msg.body());
         req.peer = peer_;
+        req.secure = kTls;
         req.request_id = state_.dispatcher.request_id(req.header("X-Request-ID"));
         method_ = req.method;
         path_ = req.path;
@@ -226,7 +289,7 @@ class Session : public std::enable_shared_from_this<Session> {
         // sink keeps the connection alive until then (the owner drains handlers before destroying the server).
         Responder respond(
             [self = shared_from_this()](Response res) {
-                asio::post(self->socket_.get_executor(),
+                asio::post(self->stream_.get_executor(),
                            [self, res = std::move(res)]() mutable { self->on_response(std::move(res)); });
             },
             req.request_id, req.method, req.path);
@@ -261,6 +324,7 @@ class Session : public std::enable_shared_from_this<Session> {
         path_.clear();
         Request head;  // what is known of the request, for the edge's response headers
         head.peer = peer_;
+        head.secure = kTls;
         if (parser_->is_header_done()) {
             const auto& msg = parser_->get();
             if (const auto it = msg.find("X-Request-ID"); it != msg.end()) incoming_id = it->value();
@@ -294,7 +358,7 @@ class Session : public std::enable_shared_from_this<Session> {
         status_ = r.status;
         request_id_ = request_id;
         arm(state_.options.read_timeout);
-        http::async_write(socket_, response_,
+        http::async_write(stream_, response_,
                           [self = shared_from_this(), keep_alive, linger](beast::error_code ec, std::size_t) {
                               self->on_write(ec, keep_alive, linger);
                           });
@@ -321,27 +385,45 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     void linger_close() {
-        beast::error_code ignored;
-        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        if constexpr (!kTls) {  // over TLS, a half-close would need close_notify first; the response said close
+            beast::error_code ignored;
+            socket().shutdown(tcp::socket::shutdown_send, ignored);
+        }
         arm(std::chrono::duration_cast<std::chrono::milliseconds>(kLingerTimeout));
         discard_input();
     }
 
     void discard_input() {
-        socket_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
             if (ec) return self->close();
             self->discard_input();
         });
     }
 
+    // Call with no read or write in progress. Over TLS, after a handshake, first sends close_notify (so the
+    // client can tell the end from a truncation) and waits a little for the client's.
     void close() {
-        disarm();
-        beast::error_code ignored;
-        socket_.shutdown(tcp::socket::shutdown_both, ignored);
-        socket_.close(ignored);
+        if constexpr (kTls) {
+            if (handshake_done_ && !closing_) {
+                closing_ = true;
+                arm(kTlsShutdownTimeout);
+                stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->abort(); });
+                return;
+            }
+        }
+        abort();
     }
 
-    tcp::socket socket_;
+    // Closes the socket now; what is in progress ends with an error.
+    void abort() {
+        closing_ = true;
+        disarm();
+        beast::error_code ignored;
+        socket().shutdown(tcp::socket::shutdown_both, ignored);
+        socket().close(ignored);
+    }
+
+    Stream stream_;
     asio::steady_timer timer_;
     ServerState& state_;
     beast::flat_buffer buffer_;
@@ -350,6 +432,8 @@ class Session : public std::enable_shared_from_this<Session> {
     std::array<char, 4096> discard_{};
     bool busy_ = false;  // a request has started and is not answered yet
     bool timed_out_ = false;
+    bool handshake_done_ = false;  // TLS only
+    bool closing_ = false;
     std::uint64_t deadline_id_ = 0;
     SteadyClock::time_point started_{};
     std::string peer_;  // the remote address, for the edge (client IP, trusted proxies)
@@ -361,6 +445,54 @@ class Session : public std::enable_shared_from_this<Session> {
     int status_ = 0;
     std::size_t bytes_ = 0;
 };
+
+std::string openssl_error() {
+    const unsigned long e = ERR_get_error();
+    ERR_clear_error();
+    if (e == 0) return "unknown OpenSSL error";
+    std::array<char, 256> text{};
+    ERR_error_string_n(e, text.data(), text.size());
+    return text.data();
+}
+
+void require_readable(const std::filesystem::path& path, std::string_view what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in || in.peek() == std::ifstream::traits_type::eof()) {
+        throw std::runtime_error(fmt::format("cannot read the TLS {} file {}: {}", what, path.string(),
+                                             in ? "empty file" : std::strerror(errno)));
+    }
+}
+
+// Loaded once: every connection shares the context (certificate, key, protocol floor, ciphers).
+asio::ssl::context make_tls_context(const TlsFiles& files) {
+    namespace ssl = asio::ssl;
+    require_readable(files.cert_chain, "certificate chain");
+    require_readable(files.private_key, "private key");
+    ssl::context ctx(ssl::context::tls_server);
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
+                    ssl::context::single_dh_use);
+    if (SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION) != 1 ||
+        SSL_CTX_set_cipher_list(ctx.native_handle(), kTls12Ciphers) != 1) {
+        throw std::runtime_error(fmt::format("cannot configure TLS: {}", openssl_error()));
+    }
+    beast::error_code ec;
+    ctx.use_certificate_chain_file(files.cert_chain.string(), ec);
+    if (ec) {
+        throw std::runtime_error(fmt::format("cannot load the TLS certificate chain {} (PEM expected): {}",
+                                             files.cert_chain.string(), ec.message()));
+    }
+    ctx.use_private_key_file(files.private_key.string(), ssl::context::pem, ec);
+    if (ec) {
+        throw std::runtime_error(fmt::format("cannot load the TLS private key {} (PEM expected): {}",
+                                             files.private_key.string(), ec.message()));
+    }
+    if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+        throw std::runtime_error(fmt::format("the TLS private key {} does not match the certificate {}: {}",
+                                             files.private_key.string(), files.cert_chain.string(), openssl_error()));
+    }
+    return ctx;
+}
 
 }  // namespace
 
@@ -376,6 +508,7 @@ class HttpServer::Impl {
 
     void start() {
         const ListenAddress& want = state_.options.listen;
+        if (state_.options.tls) tls_.emplace(make_tls_context(*state_.options.tls));
         const tcp::endpoint endpoint = resolve(want);
         beast::error_code ec;
         acceptor_.open(endpoint.protocol(), ec);
@@ -451,7 +584,11 @@ class HttpServer::Impl {
         }
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<Session>(std::move(socket), state_)->start();
+        if (tls_) {
+            std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *tls_), state_)->start();
+        } else {
+            std::make_shared<Session<PlainStream>>(std::move(socket), state_)->start();
+        }
         accept();
     }
 
@@ -468,6 +605,7 @@ class HttpServer::Impl {
 
     // Declared first, destroyed last: sessions destroyed with the io_context still unregister themselves.
     ServerState state_;
+    std::optional<asio::ssl::context> tls_;  // outlives the connections that use it
     asio::io_context ioc_;
     tcp::acceptor acceptor_;
     asio::steady_timer retry_timer_;

@@ -4,11 +4,13 @@
 //
 // Limits that keep a misbehaving client from hurting others: a body limit (413), a header limit (431), and a
 // read timeout (408 for a started request, a silent close for an idle keep-alive connection), and a request
-// deadline (503 when a handler takes longer, so that no request hangs).
+// deadline (503 when a handler takes longer, so that no request hangs). With TLS files it speaks HTTPS only;
+// the handshake is bounded by the read timeout.
 
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 
 #include "api/config.hpp"
 #include "api/dispatcher.hpp"
@@ -22,6 +24,8 @@ struct ServerOptions {
     std::chrono::milliseconds read_timeout{30'000};
     // A handler that has not answered by then is answered 503 for it (Responder::Watch::expire).
     std::chrono::milliseconds request_timeout{30'000};
+    // Set: HTTPS only (TLS 1.2 or later) on `listen`; start() reads the files and throws if it cannot.
+    std::optional<TlsFiles> tls;
 };
 
 class HttpServer {

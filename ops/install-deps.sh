@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-    build-essential cmake ninja-build ccache pkg-config git ca-certificates curl python3
+    build-essential cmake ninja-build ccache pkg-config git ca-certificates curl openssl python3
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
     librocksdb-dev librdkafka-dev libsqlite3-dev sqlite3
     libsimdjson-dev libfmt-dev libspdlog-dev doctest-dev libcli11-dev

@@ -190,7 +190,7 @@ int run_serve() {
                                  engine::users::hash_password(api::random_secret(24))};
     const EdgeParts edge = make_edge_parts(*config);
     api::HttpServer server({config->listen, config->http_threads, config->max_body_bytes, config->read_timeout,
-                            config->request_timeout},
+                            config->request_timeout, config->edge.tls},
                            api::Dispatcher(make_router(*event_log, *config, clock, edge, identity), ids, make_edge(*config, edge)));
     try {
         server.start();
@@ -201,7 +201,7 @@ int run_serve() {
         return kExitFailure;
     }
     const std::string listen = server.local_address().to_string();
-    log::info(fmt::format("listening on {}", listen), {{"listen", listen}});
+    log::info(fmt::format("listening on {}", listen), {{"listen", listen}, {"tls", config->edge.tls.has_value()}});
 
     const int sig = signals.wait();
     log::info("shutting down", {{"signal", signal_name(sig)}, {"grace_ms", config->shutdown_grace.count()}});

@@ -62,6 +62,19 @@ TEST_CASE("bad edge values stop the start with a message naming the variable") {
     fails("CODD_ADMIN_ORIGIN", "*");
     fails("CODD_PUBLIC_ORIGINS", "https://partner.com, https://*.partner.com");
     fails("CODD_PUBLIC_ORIGINS", "https://partner.com/embed");
-    fails("CODD_TLS_CERT", "/etc/codd/cert.pem");  // native TLS is refused, never silently ignored
+    fails("CODD_TLS_CERT", "/etc/codd/cert.pem");  // one without the other is refused, never silently ignored
     fails("CODD_TLS_KEY", "/etc/codd/key.pem");
+}
+
+TEST_CASE("native TLS takes both PEM paths or neither") {
+    CHECK_FALSE(load_config({}, std::nullopt).edge.tls.has_value());
+    CHECK_FALSE(load_config({{"CODD_TLS_CERT", ""}, {"CODD_TLS_KEY", ""}}, std::nullopt).edge.tls.has_value());
+    const Config c =
+        load_config({{"CODD_TLS_CERT", "/etc/codd/fullchain.pem"}, {"CODD_TLS_KEY", "/etc/codd/key.pem"}}, std::nullopt);
+    REQUIRE(c.edge.tls.has_value());
+    CHECK(c.edge.tls->cert_chain == "/etc/codd/fullchain.pem");
+    CHECK(c.edge.tls->private_key == "/etc/codd/key.pem");
+    // The files are read when the server starts, not here: configuration stays a pure function.
+    CHECK_THROWS_WITH_AS(load_config({{"CODD_TLS_CERT", "/c.pem"}, {"CODD_TLS_KEY", ""}}, std::nullopt),
+                         doctest::Contains("CODD_TLS_KEY"), ConfigError);
 }
