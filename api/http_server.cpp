@@ -286,11 +286,13 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         request_id_ = req.request_id;
 
         // The handler may answer from any thread; the answer is written on this connection's strand. The
-        // sink keeps the connection alive until then (the owner drains handlers before destroying the server).
+        // sink keeps the connection alive until then (the owner drains handlers before destroying the server),
+        // and no longer: a handler that still holds its responder after the deadline answered keeps nothing open.
         Responder respond(
-            [self = shared_from_this()](Response res) {
-                asio::post(self->stream_.get_executor(),
-                           [self, res = std::move(res)]() mutable { self->on_response(std::move(res)); });
+            [self = shared_from_this()](Response res) mutable {
+                auto session = std::move(self);
+                asio::post(session->stream_.get_executor(),
+                           [session, res = std::move(res)]() mutable { session->on_response(std::move(res)); });
             },
             req.request_id, req.method, req.path);
         pending_ = state_.dispatcher.dispatch(std::move(req), std::move(respond));
