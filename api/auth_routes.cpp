@@ -1,4 +1,5 @@
 // /auth: login, refresh, logout, me, register (reference §2 auth, §3; DESIGN §7).
+#include <fmt/format.h>
 #include <boost/json/object.hpp>
 
 #include "api/identity.hpp"
@@ -22,6 +23,17 @@ Response invalid_login() {
 
 Response unauthorized(std::string_view message) {
     return problem_response({ProblemType::unauthorized, std::string(message), std::string(message), {}});
+}
+
+// Refused before the password is verified: attempts past the limit cost no hashing and reveal nothing.
+Response too_many_attempts(std::chrono::seconds retry_after) {
+    Response r =
+        problem_response({ProblemType::too_many_requests,
+                          fmt::format("Too many login attempts for this email; retry in {} s.", retry_after.count()),
+                          "Too many attempts. Please wait before trying again.",
+                          {}});
+    r.headers.push_back({"Retry-After", std::to_string(retry_after.count())});
+    return r;
 }
 
 json::object permissions_of(const Identity& id, users::Role role) {
@@ -59,17 +71,25 @@ void login(const Identity& id, Request request, Responder respond) {
     std::string email = in.required_text("email");
     std::string password = in.required_text("password");
     if (!in.ok()) return respond(validation_problem(std::move(in.errors())));
-    run_on_workers(id, [&id, request = std::move(request), respond, email = std::move(email),
-                        password = std::move(password)] {
-        const auto user = id.users.find_by_email(email);
-        // The same work and the same answer for an unknown email, a wrong password and a deactivated user.
-        const bool verified = users::verify_password(password, user ? user->password_hash : id.dummy_hash);
-        if (!user || !verified || !user->is_active) {
-            log::info("login refused", {{"request_id", request.request_id}});
-            return respond(invalid_login());
+    if (id.limiter) {
+        const RateDecision d = id.limiter->check(RateTier::auth, "email:" + users::UserService::normalize_email(email));
+        if (!d.allowed) {
+            log::warn("login rate limited",
+                      {{"request_id", request.request_id}, {"retry_after_s", d.retry_after.count()}});
+            return respond(too_many_attempts(d.retry_after));
         }
-        respond(session_response(id, request, *user, 200, "Login successful"));
-    });
+    }
+    run_on_workers(
+        id, [&id, request = std::move(request), respond, email = std::move(email), password = std::move(password)] {
+            const auto user = id.users.find_by_email(email);
+            // The same work and the same answer for an unknown email, a wrong password and a deactivated user.
+            const bool verified = users::verify_password(password, user ? user->password_hash : id.dummy_hash);
+            if (!user || !verified || !user->is_active) {
+                log::info("login refused", {{"request_id", request.request_id}});
+                return respond(invalid_login());
+            }
+            respond(session_response(id, request, *user, 200, "Login successful"));
+        });
 }
 
 void refresh(const Identity& id, Request request, Responder respond) {
@@ -130,7 +150,8 @@ void logout(const Identity& id, Request request, Responder respond, const Authen
 }
 
 void me(const Identity& id, const Authenticated& caller, Responder& respond) {
-    respond(ok_json(json::object{{"user", user_json(caller.user)}, {"permissions", permissions_of(id, caller.user.role)}}));
+    respond(
+        ok_json(json::object{{"user", user_json(caller.user)}, {"permissions", permissions_of(id, caller.user.role)}}));
 }
 
 void register_user(const Identity& id, Request request, Responder respond) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <variant>
 
+#include "api/edge_rate_limiter.hpp"
 #include "api/http_types.hpp"
 #include "api/rbac.hpp"
 #include "api/router.hpp"
@@ -29,6 +30,9 @@ struct Identity {
     bool allow_registration = false;
     // Verified against when a login names an unknown email, so that it costs what a wrong password costs.
     std::string dummy_hash;
+    // The edge's limiter: login also takes a token of the auth tier per email ("email:<normalized>"), on top
+    // of the edge's per-IP one, so one account can't be guessed at from many addresses. Null: no limit.
+    std::shared_ptr<RateLimiter> limiter;
 };
 
 // An authenticated request's caller: the user as the directory has it now (role changes and deactivation

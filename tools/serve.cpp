@@ -186,9 +186,9 @@ int run_serve() {
     // Queued jobs hold responders into the server's connections: the pool is drained after the server stops
     // taking requests and before the server is destroyed.
     api::WorkerPool workers(config->worker_threads);
-    const api::Identity identity{*users, tokens, workers, config->allow_registration,
-                                 engine::users::hash_password(api::random_secret(24))};
     const EdgeParts edge = make_edge_parts(*config);
+    const api::Identity identity{*users, tokens, workers, config->allow_registration,
+                                 engine::users::hash_password(api::random_secret(24)), edge.limiter};
     api::HttpServer server({config->listen, config->http_threads, config->max_body_bytes, config->read_timeout,
                             config->request_timeout, config->edge.tls},
                            api::Dispatcher(make_router(*event_log, *config, clock, edge, identity), ids, make_edge(*config, edge)));

@@ -174,6 +174,32 @@ TEST_CASE("logout, deactivation and password reset end sessions") {
     }
 }
 
+TEST_CASE("login is limited per email, whatever the client address: 429 with Retry-After before any hashing") {
+    // Behind a trusted proxy each attempt comes from another client address, so the edge's per-IP limit never
+    // trips and only the per-email limit of the login handler can.
+    IdentityServer s(Env{{"CODD_RATE_LIMIT_AUTH", "3/15m"}, {"CODD_TRUSTED_PROXIES", "127.0.0.1"}});
+    int address = 0;
+    auto attempt = [&](const std::string& email, const std::string& password) {
+        return s.client().request(
+            "POST", "/api/auth/login",
+            {{"Content-Type", "application/json"}, {"X-Forwarded-For", "203.0.113." + std::to_string(++address)}},
+            json::serialize(json::object{{"email", email}, {"password", password}}));
+    };
+    for (int i = 0; i < 3; ++i) CHECK(attempt(kAdminEmail, "Wrong#Pass1").status == 401);
+    // The same address in another case and with blanks is the same key; the right password does not help.
+    const HttpResponse limited = attempt("  ROOT@Example.com ", kAdminPassword);
+    CHECK(limited.status == 429);
+    CHECK(limited.header("Content-Type") == "application/problem+json");
+    CHECK(message_of(limited) == "Too many attempts. Please wait before trying again.");
+    REQUIRE(limited.header("Retry-After").has_value());
+    CHECK(std::stoi(*limited.header("Retry-After")) >= 1);
+    CHECK(std::stoi(*limited.header("Retry-After")) <= 15 * 60);
+    // Other emails, known or not, are not affected.
+    CHECK(attempt("nobody@example.com", kUserPassword).status == 401);
+    const std::string out = s.stop();
+    CHECK(out.find("login rate limited") != std::string::npos);
+}
+
 TEST_CASE("access and refresh tokens expire") {
     IdentityServer s(Env{{"CODD_ACCESS_TOKEN_TTL", "1"}, {"CODD_REFRESH_TOKEN_TTL", "3s"}});
     const json::object l = s.login(kAdminEmail, kAdminPassword);
