@@ -13,7 +13,7 @@ namespace codd::projections {
 namespace {
 
 class Sha256 {
-public:
+  public:
     Sha256() : ctx_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
         if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) {
             throw std::runtime_error("SHA-256 unavailable");
@@ -40,7 +40,7 @@ public:
         return out;
     }
 
-private:
+  private:
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
 };
 

@@ -19,7 +19,7 @@ using engine::RecordedEvent;
 // A failure of the read side's own rules (an unknown migration, a gap in delivered positions): unexpected,
 // never skipped.
 class ProjectionError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -36,7 +36,7 @@ struct ViewTable {
 };
 
 class Projection {
-public:
+  public:
     virtual ~Projection() = default;
 
     // Names the view in codd_checkpoint and codd_migrations; stable across releases.

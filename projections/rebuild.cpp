@@ -1,25 +1,23 @@
 #include "projections/rebuild.hpp"
 
+#include <algorithm>
 #include <chrono>
-#include <vector>
 
 namespace codd::projections {
 
 ReplayStats catch_up(const engine::EventLog& log, ViewWriter& writer, std::size_t batch_size) {
     if (batch_size == 0) batch_size = 1;
     const auto start = std::chrono::steady_clock::now();
+    // Up to the head as it is now: a busy log must not keep a catch-up running for ever.
+    const auto head = log.head();
     ReplayStats stats;
-    std::vector<RecordedEvent> batch;
-    batch.reserve(batch_size);
-    log.scan(GlobalPosition{writer.checkpoint().value() + 1}, [&](const RecordedEvent& e) {
-        batch.push_back(e);
-        if (batch.size() == batch_size) {
-            stats.events += writer.apply(batch);
-            batch.clear();
-        }
-        return true;
-    });
-    if (!batch.empty()) stats.events += writer.apply(batch);
+    while (writer.checkpoint() < head) {
+        const auto from = writer.checkpoint().value() + 1;
+        const auto want = std::min<std::uint64_t>(batch_size, head.value() - from + 1);
+        const auto batch = log.read_all(GlobalPosition{from}, want);
+        if (batch.empty()) break;
+        stats.events += writer.apply(batch);
+    }
     stats.position = writer.checkpoint();
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return stats;
@@ -29,8 +27,13 @@ ReplayStats rebuild_view(const engine::EventLog& log, Projection& projection, co
                          std::size_t batch_size, std::shared_ptr<engine::Clock> clock) {
     const auto start = std::chrono::steady_clock::now();
     remove_view_file(file);
-    ViewWriter writer(file, projection, std::move(clock));
+    DatabaseOptions scratch;
+    scratch.durable = false;
+    ViewWriter writer(file, projection, std::move(clock), scratch);
     auto stats = catch_up(log, writer, batch_size);
+    // Durable from here on: a checkpoint under synchronous=NORMAL syncs the WAL and the database file.
+    writer.db().exec("PRAGMA synchronous=NORMAL");
+    writer.db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return stats;
 }

@@ -12,7 +12,10 @@
 
 namespace codd::projections {
 
+// Events per transaction at most. Live batches are whatever has committed since (often a few); a rebuild
+// has the whole log ahead, and larger transactions amortize the commit and the checkpoint upsert.
 inline constexpr std::size_t kDefaultBatchSize = 1024;
+inline constexpr std::size_t kRebuildBatchSize = 8192;
 
 struct ReplayStats {
     std::uint64_t events = 0;  // events applied
@@ -23,9 +26,10 @@ struct ReplayStats {
 // Applies the log from the writer's checkpoint + 1 up to the log's head, `batch_size` events per transaction.
 ReplayStats catch_up(const engine::EventLog& log, ViewWriter& writer, std::size_t batch_size = kDefaultBatchSize);
 
-// Builds the view from position 1 into `file`, which is removed first (with its -wal and -shm).
+// Builds the view from position 1 into `file`, which is removed first (with its -wal and -shm). The file is
+// written without fsync (synchronous=OFF) and synced once at the end: a rebuild cut short is started over.
 ReplayStats rebuild_view(const engine::EventLog& log, Projection& projection, const std::filesystem::path& file,
-                         std::size_t batch_size = kDefaultBatchSize,
+                         std::size_t batch_size = kRebuildBatchSize,
                          std::shared_ptr<engine::Clock> clock = engine::system_clock());
 
 // Removes a view file and its WAL companions; missing files are not an error, others throw.

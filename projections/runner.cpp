@@ -8,7 +8,7 @@ namespace {
 
 // Removes the rebuild file when a rebuild ends, whether it succeeded or threw.
 class RemoveOnExit {
-public:
+  public:
     explicit RemoveOnExit(std::filesystem::path file) : file_(std::move(file)) {}
     ~RemoveOnExit() {
         try {
@@ -20,7 +20,7 @@ public:
     RemoveOnExit(const RemoveOnExit&) = delete;
     RemoveOnExit& operator=(const RemoveOnExit&) = delete;
 
-private:
+  private:
     std::filesystem::path file_;
 };
 
@@ -37,7 +37,9 @@ ProjectionRunner::ProjectionRunner(engine::EventLog& log, std::filesystem::path 
     start();
 }
 
-ProjectionRunner::~ProjectionRunner() { stop(); }
+ProjectionRunner::~ProjectionRunner() {
+    stop();
+}
 
 GlobalPosition ProjectionRunner::position() const {
     std::lock_guard lock(mu_);
@@ -147,16 +149,19 @@ ReplayStats ProjectionRunner::rebuild() {
     RemoveOnExit cleanup(scratch);
     ReplayStats stats;
     {
-        ViewWriter fresh(scratch, projection_, options_.clock, options_.database);
+        auto scratch_options = options_.database;
+        scratch_options.durable = false;  // copied into the live file, which is durable; never read after a crash
+        ViewWriter fresh(scratch, projection_, options_.clock, scratch_options);
         // Catch up while the live view keeps applying; repeat until the tail is short, so the pause below
         // covers at most about one batch of new events.
-        for (auto step = catch_up(log_, fresh, options_.batch_size);; step = catch_up(log_, fresh, options_.batch_size)) {
+        const auto batch = options_.rebuild_batch_size;
+        for (auto step = catch_up(log_, fresh, batch);; step = catch_up(log_, fresh, batch)) {
             stats.events += step.events;
             if (step.events <= options_.batch_size) break;
         }
         unsubscribe_locked();
         try {
-            stats.events += catch_up(log_, fresh, options_.batch_size).events;
+            stats.events += catch_up(log_, fresh, batch).events;
             copy_database(fresh.db(), writer_.db());
             writer_.reload();
         } catch (...) {

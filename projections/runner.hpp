@@ -25,7 +25,8 @@
 namespace codd::projections {
 
 struct RunnerOptions {
-    std::size_t batch_size = kDefaultBatchSize;  // events per transaction at most
+    std::size_t batch_size = kDefaultBatchSize;          // events per live transaction at most
+    std::size_t rebuild_batch_size = kRebuildBatchSize;  // events per transaction of rebuild()
     // For updated_us and lag seconds; the same clock as the log's in tests.
     std::shared_ptr<engine::Clock> clock = engine::system_clock();
     DatabaseOptions database;
@@ -39,7 +40,7 @@ struct Lag {
 };
 
 class ProjectionRunner {
-public:
+  public:
     // Opens `db_file` (creating it), migrates, and starts applying from the checkpoint on. Throws SqliteError
     // or ProjectionError if the file cannot be opened or migrated.
     ProjectionRunner(engine::EventLog& log, std::filesystem::path db_file, Projection& projection,
@@ -75,7 +76,7 @@ public:
 
     [[nodiscard]] const std::filesystem::path& file() const { return file_; }
 
-private:
+  private:
     void on_batch(std::span<const RecordedEvent> events);
     void publish(GlobalPosition p);
     void fail(const std::string& what);

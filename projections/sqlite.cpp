@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <limits>
+#include <mutex>
 #include <utility>
 
 namespace codd::projections {
@@ -36,17 +37,21 @@ SqliteError::SqliteError(int code, std::string message, std::string sql)
 
 Statement::Statement(Database& db, std::string_view sql) : db_(db.handle()), sql_(sql) {
     const char* tail = nullptr;
-    check(sqlite3_prepare_v3(db_, sql_.data(), static_cast<int>(sql_.size()), SQLITE_PREPARE_PERSISTENT, &stmt_,
-                             &tail));
+    check(
+        sqlite3_prepare_v3(db_, sql_.data(), static_cast<int>(sql_.size()), SQLITE_PREPARE_PERSISTENT, &stmt_, &tail));
     if (stmt_ == nullptr) throw SqliteError(SQLITE_MISUSE, "empty statement", sql_);
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+    sqlite3_finalize(stmt_);
+}
 
 Statement::Statement(Statement&& other) noexcept
     : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), sql_(std::move(other.sql_)) {}
 
-void Statement::check(int rc) const { projections::check(rc, db_, sql_); }
+void Statement::check(int rc) const {
+    projections::check(rc, db_, sql_);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
     check(sqlite3_bind_int64(stmt_, index, value));
@@ -81,7 +86,16 @@ Statement& Statement::bind_null(int index) {
 }
 
 int Statement::index_of(std::string_view name) const {
-    const int i = sqlite3_bind_parameter_index(stmt_, std::string(name).c_str());
+    // SQLite wants a NUL-terminated name; names are short, so the hot path needs no allocation.
+    char buf[64];
+    int i = 0;
+    if (name.size() < sizeof buf) {
+        name.copy(buf, name.size());
+        buf[name.size()] = '\0';
+        i = sqlite3_bind_parameter_index(stmt_, buf);
+    } else {
+        i = sqlite3_bind_parameter_index(stmt_, std::string(name).c_str());
+    }
     if (i == 0) throw SqliteError(SQLITE_RANGE, "no parameter named " + std::string(name), sql_);
     return i;
 }
@@ -107,12 +121,24 @@ void Statement::reset() {
     sqlite3_clear_bindings(stmt_);
 }
 
-int Statement::column_count() const { return sqlite3_column_count(stmt_); }
-std::string_view Statement::column_name(int col) const { return sqlite3_column_name(stmt_, col); }
-bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-std::int64_t Statement::column_int(int col) const { return sqlite3_column_int64(stmt_, col); }
-double Statement::column_double(int col) const { return sqlite3_column_double(stmt_, col); }
-int Statement::column_type(int col) const { return sqlite3_column_type(stmt_, col); }
+int Statement::column_count() const {
+    return sqlite3_column_count(stmt_);
+}
+std::string_view Statement::column_name(int col) const {
+    return sqlite3_column_name(stmt_, col);
+}
+bool Statement::is_null(int col) const {
+    return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
+std::int64_t Statement::column_int(int col) const {
+    return sqlite3_column_int64(stmt_, col);
+}
+double Statement::column_double(int col) const {
+    return sqlite3_column_double(stmt_, col);
+}
+int Statement::column_type(int col) const {
+    return sqlite3_column_type(stmt_, col);
+}
 
 std::string_view Statement::column_text(int col) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
@@ -132,6 +158,10 @@ std::optional<std::int64_t> Statement::column_optional_int(int col) const {
 // --- Database ---
 
 Database Database::open(const std::filesystem::path& file, DatabaseOptions options) {
+    // Memory statistics take a global mutex on every allocation; codd never reads them. Only possible
+    // before SQLite initializes, hence once, before the first connection of the process.
+    static std::once_flag configured;
+    std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
     // NOMUTEX: a connection is used by one thread at a time; the pool and the runner guarantee it.
     int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
     flags |= options.mode == OpenMode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -140,19 +170,23 @@ Database Database::open(const std::filesystem::path& file, DatabaseOptions optio
     Database db(raw, file);
     check(rc, raw, "open " + file.string());
     check(sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count())), raw, "busy_timeout");
+    db.exec("PRAGMA cache_size=-" + std::to_string(options.cache_kib));
     if (options.mode == OpenMode::read_write) {
         auto mode = db.prepare("PRAGMA journal_mode=WAL");
         if (!mode.step() || mode.column_text(0) != "wal") {
             throw SqliteError(SQLITE_ERROR, "could not switch to WAL mode", "PRAGMA journal_mode=WAL");
         }
-        db.exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+        db.exec(options.durable ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=OFF");
+        db.exec("PRAGMA foreign_keys=ON");
     } else {
         db.exec("PRAGMA foreign_keys=ON; PRAGMA query_only=ON;");
     }
     return db;
 }
 
-Database::~Database() { close(); }
+Database::~Database() {
+    close();
+}
 
 Database::Database(Database&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)), file_(std::move(other.file_)), cache_(std::move(other.cache_)) {}
@@ -188,15 +222,23 @@ Statement& Database::cached(std::string_view sql) {
     return *it->second;
 }
 
-void Database::clear_cache() { cache_.clear(); }
+void Database::clear_cache() {
+    cache_.clear();
+}
 
 void Database::reset_cache() {
     for (auto& [sql, stmt] : cache_) stmt->reset();
 }
 
-std::int64_t Database::changes() const { return sqlite3_changes64(db_); }
-std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
-bool Database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+std::int64_t Database::changes() const {
+    return sqlite3_changes64(db_);
+}
+std::int64_t Database::last_insert_rowid() const {
+    return sqlite3_last_insert_rowid(db_);
+}
+bool Database::in_transaction() const {
+    return sqlite3_get_autocommit(db_) == 0;
+}
 
 bool Database::table_exists(std::string_view table) {
     auto& q = cached("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
@@ -211,10 +253,14 @@ void copy_database(Database& from, Database& to) {
     to.clear_cache();
     from.clear_cache();
     sqlite3_backup* backup = sqlite3_backup_init(to.db_, "main", from.db_, "main");
-    if (backup == nullptr) check(sqlite3_errcode(to.db_), to.db_, "backup init");
-    const int rc = sqlite3_backup_step(backup, -1);  // -1: every page in one step, one write transaction
-    sqlite3_backup_finish(backup);
-    if (rc != SQLITE_DONE) check(sqlite3_errcode(to.db_) != SQLITE_OK ? sqlite3_errcode(to.db_) : rc, to.db_, "backup");
+    if (backup == nullptr) {
+        const int code = sqlite3_errcode(to.db_);
+        check(code == SQLITE_OK ? SQLITE_ERROR : code, to.db_, "backup");
+    }
+    const int step = sqlite3_backup_step(backup, -1);  // -1: every page in one step, one write transaction
+    const int finish = sqlite3_backup_finish(backup);  // leaves the failure's message on the destination
+    if (step != SQLITE_DONE) check(step == SQLITE_OK ? SQLITE_ERROR : step, to.db_, "backup");
+    check(finish, to.db_, "backup");
 }
 
 // --- Transaction ---

@@ -25,7 +25,7 @@ struct sqlite3_stmt;
 namespace codd::projections {
 
 class SqliteError : public std::runtime_error {
-public:
+  public:
     SqliteError(int code, std::string message, std::string sql);
     // The extended result code (SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_BUSY_SNAPSHOT, ...).
     [[nodiscard]] int code() const { return code_; }
@@ -34,7 +34,7 @@ public:
     [[nodiscard]] const std::string& message() const { return message_; }
     [[nodiscard]] const std::string& sql() const { return sql_; }
 
-private:
+  private:
     int code_;
     std::string message_;
     std::string sql_;
@@ -46,6 +46,11 @@ struct DatabaseOptions {
     OpenMode mode = OpenMode::read_write;
     // How long a statement waits on a lock held by another connection before SQLITE_BUSY.
     std::chrono::milliseconds busy_timeout{5000};
+    // Page cache per connection. SQLite's default (2 MiB) makes a writer re-read index pages of a large
+    // view from the OS on every batch.
+    std::int64_t cache_kib = 32 * 1024;
+    // false: synchronous=OFF, for scratch files that are simply rebuilt after a crash (a rebuild in progress).
+    bool durable = true;
 };
 
 class Database;
@@ -53,7 +58,7 @@ class Database;
 // A prepared statement. Prepare once, then bind / step / read columns / reset for each use.
 // Parameters are 1-based as in SQLite; columns are 0-based.
 class Statement {
-public:
+  public:
     Statement(Database& db, std::string_view sql);
     ~Statement();
     Statement(Statement&& other) noexcept;
@@ -101,7 +106,7 @@ public:
 
     [[nodiscard]] const std::string& sql() const { return sql_; }
 
-private:
+  private:
     void check(int rc) const;
 
     sqlite3* db_;
@@ -111,7 +116,7 @@ private:
 
 // One connection. Not thread-safe: one thread uses it at a time (the runner's thread, or a pool lease).
 class Database {
-public:
+  public:
     // Opens (creating when read_write) `file`. Read-write connections switch the file to WAL with
     // synchronous=NORMAL: a commit is atomic and consistent after a crash, and the last commits before a
     // power loss may be lost, which a view survives by replaying from its checkpoint.
@@ -145,7 +150,7 @@ public:
     // transaction of `to`: its other connections see either the old content or the new one.
     friend void copy_database(Database& from, Database& to);
 
-private:
+  private:
     Database(sqlite3* db, std::filesystem::path file) : db_(db), file_(std::move(file)) {}
     void close() noexcept;
 
@@ -159,7 +164,7 @@ void copy_database(Database& from, Database& to);
 // RAII write transaction: rolls back unless committed. BEGIN IMMEDIATE takes the write lock up front so a
 // transaction never fails half-way on a lock upgrade.
 class Transaction {
-public:
+  public:
     enum class Kind { deferred, immediate };
     explicit Transaction(Database& db, Kind kind = Kind::immediate);
     ~Transaction();
@@ -171,7 +176,7 @@ public:
     [[nodiscard]] bool active() const { return active_; }
     [[nodiscard]] Database& db() { return db_; }
 
-private:
+  private:
     Database& db_;
     bool active_ = true;
 };
@@ -179,9 +184,9 @@ private:
 // N read-only connections to one view file, lent out one at a time (DESIGN §5: one writer, many readers).
 // In WAL mode readers never block the writer and see the last committed transaction when they start.
 class ReaderPool {
-public:
+  public:
     class Lease {
-    public:
+      public:
         Lease(ReaderPool* pool, std::unique_ptr<Database> db) : pool_(pool), db_(std::move(db)) {}
         ~Lease();
         Lease(Lease&&) noexcept = default;
@@ -191,7 +196,7 @@ public:
         Database& operator*() const { return *db_; }
         Database* operator->() const { return db_.get(); }
 
-    private:
+      private:
         ReaderPool* pool_;
         std::unique_ptr<Database> db_;
     };
@@ -208,7 +213,7 @@ public:
     [[nodiscard]] std::size_t size() const { return size_; }
     [[nodiscard]] std::size_t available() const;
 
-private:
+  private:
     void give_back(std::unique_ptr<Database> db);
 
     std::size_t size_;

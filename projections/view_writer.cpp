@@ -83,17 +83,16 @@ GlobalPosition read_checkpoint(Database& db, const std::string& view) {
     return GlobalPosition{position};
 }
 
-ViewWriter::ViewWriter(const std::filesystem::path& file, Projection& projection,
-                       std::shared_ptr<engine::Clock> clock, DatabaseOptions options)
-    : db_(Database::open(file, options)),
-      projection_(projection),
-      clock_(std::move(clock)),
-      name_(projection.name()) {
+ViewWriter::ViewWriter(const std::filesystem::path& file, Projection& projection, std::shared_ptr<engine::Clock> clock,
+                       DatabaseOptions options)
+    : db_(Database::open(file, options)), projection_(projection), clock_(std::move(clock)), name_(projection.name()) {
     migrate(db_, projection_, to_us(clock_->now()));
     reload();
 }
 
-void ViewWriter::reload() { checkpoint_ = read_checkpoint(db_, name_); }
+void ViewWriter::reload() {
+    checkpoint_ = read_checkpoint(db_, name_);
+}
 
 std::size_t ViewWriter::apply(std::span<const RecordedEvent> events) {
     std::size_t skip = 0;

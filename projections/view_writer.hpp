@@ -24,7 +24,7 @@ int migrate(Database& db, const Projection& projection, std::int64_t now_us);
 GlobalPosition read_checkpoint(Database& db, const std::string& view);
 
 class ViewWriter {
-public:
+  public:
     // Opens (creating) `file`, migrates it and reads its checkpoint. The clock stamps updated_us only.
     ViewWriter(const std::filesystem::path& file, Projection& projection,
                std::shared_ptr<engine::Clock> clock = engine::system_clock(), DatabaseOptions options = {});
@@ -42,7 +42,7 @@ public:
     [[nodiscard]] Database& db() { return db_; }
     [[nodiscard]] Projection& projection() { return projection_; }
 
-private:
+  private:
     Database db_;
     Projection& projection_;
     std::shared_ptr<engine::Clock> clock_;

@@ -34,8 +34,10 @@ int main(int argc, char** argv) {
                 engine::StreamAppend sa;
                 sa.stream = "s-" + std::to_string(rng() % 40);
                 for (int k = 0; k < n; ++k) {
-                    sa.events.push_back({"T" + std::to_string(rng() % 5), 1,
-                                         "{\"t\":" + std::to_string(t) + ",\"i\":" + std::to_string(i) + "}", {}});
+                    sa.events.push_back({"T" + std::to_string(rng() % 5),
+                                         1,
+                                         "{\"t\":" + std::to_string(t) + ",\"i\":" + std::to_string(i) + "}",
+                                         {}});
                 }
                 req.streams.push_back(std::move(sa));
                 if (!log->append(std::move(req)).committed()) std::_Exit(3);

@@ -25,7 +25,8 @@ void run_and_kill(const std::filesystem::path& log_dir, const std::filesystem::p
     REQUIRE(pid >= 0);
     if (pid == 0) {
         const std::string l = log_dir.string(), v = view.string(), b = std::to_string(batch);
-        ::execl(CODD_CRASH_PROJECTOR, CODD_CRASH_PROJECTOR, l.c_str(), v.c_str(), b.c_str(), static_cast<char*>(nullptr));
+        ::execl(CODD_CRASH_PROJECTOR, CODD_CRASH_PROJECTOR, l.c_str(), v.c_str(), b.c_str(),
+                static_cast<char*>(nullptr));
         std::_Exit(127);
     }
     std::this_thread::sleep_for(run_for);

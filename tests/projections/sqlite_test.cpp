@@ -30,9 +30,16 @@ TEST_CASE("statements bind by index and name, step, read columns and are reused 
     auto db = Database::open(dir / "v.db");
     db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB, note TEXT)");
     auto insert = db.prepare("INSERT INTO t (id, name, score, data, note) VALUES (?1, :name, @score, $data, ?5)");
-    insert.bind(1, 1).bind(":name", std::string("ama")).bind("@score", 2.5).bind_blob(insert.index_of("$data"), std::string_view("\x01\x00\x02", 3));
+    insert.bind(1, 1)
+        .bind(":name", std::string("ama"))
+        .bind("@score", 2.5)
+        .bind_blob(insert.index_of("$data"), std::string_view("\x01\x00\x02", 3));
     insert.bind(5, std::optional<std::string>{}).run();
-    insert.bind(1, std::int64_t{2}).bind(":name", "kofi").bind("@score", 0.0).bind_null(4).bind(5, std::optional<std::string>("x"));
+    insert.bind(1, std::int64_t{2})
+        .bind(":name", "kofi")
+        .bind("@score", 0.0)
+        .bind_null(4)
+        .bind(5, std::optional<std::string>("x"));
     insert.run();
     CHECK(db.changes() == 1);
     CHECK(db.last_insert_rowid() == 2);

@@ -12,16 +12,18 @@
 namespace codd::test {
 
 class StreamStats : public projections::Projection {
-public:
+  public:
     [[nodiscard]] std::string name() const override { return "stream_stats"; }
 
     [[nodiscard]] std::vector<projections::Migration> migrations() const override {
         return {
-            {1, "CREATE TABLE stream_stats (stream TEXT PRIMARY KEY, events INTEGER NOT NULL, "
-                "last_type TEXT NOT NULL, last_payload TEXT NOT NULL, last_position INTEGER NOT NULL)"},
+            {1,
+             "CREATE TABLE stream_stats (stream TEXT PRIMARY KEY, events INTEGER NOT NULL, "
+             "last_type TEXT NOT NULL, last_payload TEXT NOT NULL, last_position INTEGER NOT NULL)"},
             {2, "CREATE TABLE type_counts (type TEXT PRIMARY KEY, n INTEGER NOT NULL)"},
-            {3, "ALTER TABLE stream_stats ADD COLUMN first_position INTEGER;"
-                "CREATE INDEX stream_stats_by_last ON stream_stats (last_position)"},
+            {3,
+             "ALTER TABLE stream_stats ADD COLUMN first_position INTEGER;"
+             "CREATE INDEX stream_stats_by_last ON stream_stats (last_position)"},
         };
     }
 

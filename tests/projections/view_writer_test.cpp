@@ -14,7 +14,7 @@ namespace {
 // A projection whose migrations can be extended between opens; each step appends to a log table, and the
 // steps would fail if run twice (CREATE TABLE without IF NOT EXISTS).
 class Evolving : public Projection {
-public:
+  public:
     explicit Evolving(int steps) : steps_(steps) {}
     [[nodiscard]] std::string name() const override { return "evolving"; }
     [[nodiscard]] std::vector<Migration> migrations() const override {
@@ -33,7 +33,7 @@ public:
 };
 
 class Misnumbered : public Evolving {
-public:
+  public:
     Misnumbered() : Evolving(0) {}
     [[nodiscard]] std::vector<Migration> migrations() const override {
         return {{1, "CREATE TABLE a (x)"}, {3, "CREATE TABLE b (x)"}};
@@ -82,7 +82,7 @@ TEST_CASE("migrations run once each, in order, recorded in codd_migrations") {
 TEST_CASE("a failing migration leaves no trace of itself") {
     TempDir dir;
     class Broken : public Evolving {
-    public:
+      public:
         Broken() : Evolving(0) {}
         [[nodiscard]] std::vector<Migration> migrations() const override {
             return {{1, "CREATE TABLE a (x)"}, {2, "CREATE TABLE b (x); INSERT INTO nowhere VALUES (1)"}};
