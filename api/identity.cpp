@@ -10,6 +10,7 @@
 
 #include "api/logging.hpp"
 #include "api/problem.hpp"
+#include "api/user_json.hpp"
 
 namespace codd::api {
 namespace {
@@ -30,6 +31,22 @@ std::optional<engine::users::UserId> id_param(const Request& r) {
 }
 
 }  // namespace
+
+std::shared_ptr<const std::string> PermissionsJsonCache::get(const engine::users::UserService& users,
+                                                             engine::users::Role role) const {
+    const std::int64_t version = users.permissions_version();
+    Entry& e = entries_.at(static_cast<std::size_t>(role));
+    {
+        std::lock_guard lk(mu_);
+        if (e.version == version) return e.json;
+    }
+    auto json = std::make_shared<const std::string>(
+        boost::json::serialize(role_permissions_json(effective_permissions(users.permissions(), role))));
+    std::lock_guard lk(mu_);
+    e.version = version;
+    e.json = json;
+    return json;
+}
 
 Response ok_json(const boost::json::value& body, int status) {
     return Response::json(status, body);

@@ -6,8 +6,11 @@
 // the worker pool: password hashing and verification (argon2id), and every command (it waits for the event
 // log's fsync).
 
+#include <array>
 #include <functional>
+#include <iterator>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <variant>
 
@@ -21,6 +24,22 @@
 
 namespace codd::api {
 
+// The effective permissions of each role as the JSON text of the login and /auth/me answers, rebuilt when
+// the matrix changes: /auth/me is the hottest authenticated read, and building it costs a copy of the matrix.
+class PermissionsJsonCache {
+  public:
+    [[nodiscard]] std::shared_ptr<const std::string> get(const engine::users::UserService& users,
+                                                         engine::users::Role role) const;
+
+  private:
+    struct Entry {
+        std::int64_t version = -2;  // below any matrix version: empty
+        std::shared_ptr<const std::string> json;
+    };
+    mutable std::mutex mu_;
+    mutable std::array<Entry, std::size(engine::users::kAllRoles)> entries_;
+};
+
 // Shared by every identity handler; outlives the server's requests (the composition root stops the server
 // and drains the pool first).
 struct Identity {
@@ -33,6 +52,7 @@ struct Identity {
     // The edge's limiter: login also takes a token of the auth tier per email ("email:<normalized>"), on top
     // of the edge's per-IP one, so one account can't be guessed at from many addresses. Null: no limit.
     std::shared_ptr<RateLimiter> limiter;
+    std::shared_ptr<const PermissionsJsonCache> permissions_json = std::make_shared<PermissionsJsonCache>();
 };
 
 // An authenticated request's caller: the user as the directory has it now (role changes and deactivation

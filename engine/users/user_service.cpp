@@ -125,6 +125,11 @@ PermissionMatrix UserService::permissions() const {
     return state_->directory.permissions();
 }
 
+std::int64_t UserService::permissions_version() const {
+    std::shared_lock lock(state_->mu);
+    return state_->directory.permissions_version();
+}
+
 std::string UserService::settings_json() const {
     std::shared_lock lock(state_->mu);
     return state_->directory.settings_json();

@@ -107,6 +107,9 @@ class UserService {
     UserPage list(const UserQuery& q) const;
     std::optional<Session> session(const std::string& family) const;
     PermissionMatrix permissions() const;
+    // The version of the permission matrix (-1: the defaults, never changed); read it before permissions()
+    // to label a copy, so that a label never claims more than the copy holds.
+    std::int64_t permissions_version() const;
     std::string settings_json() const;
     std::size_t user_count() const;
 

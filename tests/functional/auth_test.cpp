@@ -201,7 +201,9 @@ TEST_CASE("login is limited per email, whatever the client address: 429 with Ret
 }
 
 TEST_CASE("access and refresh tokens expire") {
-    IdentityServer s(Env{{"CODD_ACCESS_TOKEN_TTL", "1"}, {"CODD_REFRESH_TOKEN_TTL", "3s"}});
+    // Token times are whole seconds (exp = floor(now) + ttl), so a token may live up to a second less than its
+    // ttl: the refresh ttl leaves room for a slow login (argon2id on a loaded machine) before the first refresh.
+    IdentityServer s(Env{{"CODD_ACCESS_TOKEN_TTL", "1"}, {"CODD_REFRESH_TOKEN_TTL", "5s"}});
     const json::object l = s.login(kAdminEmail, kAdminPassword);
     CHECK(s.call("GET", "/api/auth/me", IdentityServer::access_token(l)).status == 200);
     std::this_thread::sleep_for(2100ms);
@@ -211,7 +213,7 @@ TEST_CASE("access and refresh tokens expire") {
     const HttpResponse refreshed =
         s.call("POST", "/api/auth/refresh", {}, json::object{{"refreshToken", IdentityServer::refresh_token(l)}});
     REQUIRE(refreshed.status == 200);
-    std::this_thread::sleep_for(3100ms);
+    std::this_thread::sleep_for(5100ms);
     const HttpResponse late = s.call("POST", "/api/auth/refresh", {},
                                      json::object{{"refreshToken", refreshed.json().at("refreshToken").as_string()}});
     CHECK(late.status == 401);
@@ -370,10 +372,15 @@ TEST_CASE("admin users: shapes, money in major units, privileged accounts protec
     REQUIRE(matrix.status == 200);
     json::object m = matrix.json().as_object();
     CHECK(m.at("sales_rep").at("orders").as_array().size() == 3);
+    // /auth/me before the change (its cached permissions must not outlive the change), then after.
+    const std::string rep_token = IdentityServer::access_token(s.login("rep@example.com", kUserPassword));
+    CHECK_FALSE(s.call("GET", "/api/auth/me", rep_token).json().at("permissions").as_object().contains("analytics"));
     m["sales_rep"].as_object()["analytics"] = json::array{"view"};
     CHECK(s.call("PUT", "/api/admin/permissions", root, m).status == 200);
-    const std::string rep_token = IdentityServer::access_token(s.login("rep@example.com", kUserPassword));
-    CHECK(s.call("GET", "/api/auth/me", rep_token).json().at("permissions").at("analytics").at(0) == "view");
+    const HttpResponse me = s.call("GET", "/api/auth/me", rep_token);
+    CHECK(me.header("Content-Type") == "application/json");
+    CHECK(me.json().at("permissions").at("analytics").at(0) == "view");
+    CHECK(me.json().at("user").at("email") == "rep@example.com");
 
     const HttpResponse settings = s.call("PUT", "/api/admin/settings", root, json::object{{"businessName", "Acme COD"}});
     REQUIRE(settings.status == 200);
