@@ -54,23 +54,25 @@ cleanup() {
 trap cleanup EXIT
 
 # --- the server -------------------------------------------------------------------------------------------
+# A free port picked here rather than port 0 and the log: the caller may set CODD_LOG_LEVEL=warn.
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 (
     cd "$work"  # no stray .env from the caller's directory
-    export CODD_DATA_DIR="$work/data" CODD_LISTEN="127.0.0.1:0" CODD_ENV=development
+    export CODD_DATA_DIR="$work/data" CODD_LISTEN="127.0.0.1:$port" CODD_ENV=development
     export CODD_ADMIN_EMAIL="$email" CODD_ADMIN_PASSWORD="$password"
     export CODD_RATE_LIMIT_AUTH=off CODD_RATE_LIMIT_WRITES=off CODD_RATE_LIMIT_PUBLIC=off CODD_RATE_LIMIT_WEBHOOKS=off
     exec "$codd" serve >"$work/serve.log" 2>&1
 ) &
 server_pid=$!
 
-address=""
+address="127.0.0.1:$port"
+started=""
 for _ in $(seq 1 200); do
-    address="$(grep -m1 -o '"listen":"[^"]*"' "$work/serve.log" 2>/dev/null | cut -d'"' -f4 || true)"
-    [[ -n "$address" ]] && break
+    curl -fsS -o /dev/null "http://$address/health/live" 2>/dev/null && { started=1; break; }
     kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
     sleep 0.1
 done
-[[ -n "$address" ]] || { echo "auth_bench.sh: codd serve did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
+[[ -n "$started" ]] || { echo "auth_bench.sh: codd serve did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
 
 login_body="{\"email\":\"$email\",\"password\":\"$password\"}"
 token="$(curl -fsS -X POST "http://$address/api/auth/login" -H 'Content-Type: application/json' \
