@@ -170,7 +170,10 @@ Database Database::open(const std::filesystem::path& file, DatabaseOptions optio
     Database db(raw, file);
     check(rc, raw, "open " + file.string());
     check(sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count())), raw, "busy_timeout");
-    db.exec("PRAGMA cache_size=-" + std::to_string(options.cache_kib));
+    const auto cache_kib = options.cache_kib > 0                  ? options.cache_kib
+                           : options.mode == OpenMode::read_write ? kWriterCacheKib
+                                                                  : kReaderCacheKib;
+    db.exec("PRAGMA cache_size=-" + std::to_string(cache_kib));
     if (options.mode == OpenMode::read_write) {
         auto mode = db.prepare("PRAGMA journal_mode=WAL");
         if (!mode.step() || mode.column_text(0) != "wal") {

@@ -42,13 +42,17 @@ class SqliteError : public std::runtime_error {
 
 enum class OpenMode { read_write, read_only };
 
+inline constexpr std::int64_t kWriterCacheKib = 32 * 1024;
+inline constexpr std::int64_t kReaderCacheKib = 4 * 1024;
+
 struct DatabaseOptions {
     OpenMode mode = OpenMode::read_write;
     // How long a statement waits on a lock held by another connection before SQLITE_BUSY.
     std::chrono::milliseconds busy_timeout{5000};
-    // Page cache per connection. SQLite's default (2 MiB) makes a writer re-read index pages of a large
-    // view from the OS on every batch.
-    std::int64_t cache_kib = 32 * 1024;
+    // Page cache per connection, an upper bound filled on demand; 0: by mode. SQLite's own default (2 MiB)
+    // makes a writer re-read the index pages of a large view from the OS on every batch; readers are many
+    // and served well enough by the OS page cache, so they stay small for the server's resident memory.
+    std::int64_t cache_kib = 0;
     // false: synchronous=OFF, for scratch files that are simply rebuilt after a crash (a rebuild in progress).
     bool durable = true;
 };

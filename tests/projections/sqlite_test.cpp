@@ -23,6 +23,10 @@ TEST_CASE("a read-write connection uses WAL, synchronous=NORMAL, foreign keys an
     CHECK(scalar(db, "PRAGMA synchronous") == 1);  // NORMAL
     CHECK(scalar(db, "PRAGMA foreign_keys") == 1);
     CHECK(scalar(db, "PRAGMA busy_timeout") == 1234);
+    CHECK(scalar(db, "PRAGMA cache_size") == -kWriterCacheKib);
+    auto reader = Database::open(dir / "v.db", {OpenMode::read_only});
+    CHECK(scalar(reader, "PRAGMA cache_size") == -kReaderCacheKib);
+    CHECK(scalar(reader, "PRAGMA query_only") == 1);
 }
 
 TEST_CASE("statements bind by index and name, step, read columns and are reused after reset") {
