@@ -55,7 +55,7 @@ TEST_CASE("the runner applies the log in batches and checkpoints each") {
     CHECK(scalar(db, "SELECT last_position FROM stream_stats WHERE stream = 's-0'") == 246);
 }
 
-TEST_CASE("an exception from apply rolls the batch back and stops the runner; a restart continues exactly") {
+TEST_CASE("an exception from apply rolls the batch back and stops the runner, and a restart continues exactly") {
     TempDir dir;
     auto log = open_log(dir / "log");
     append_events(*log, 100);

@@ -95,7 +95,7 @@ TEST_CASE("a failing migration leaves no trace of itself") {
     CHECK(scalar(db, "SELECT max(version) FROM codd_migrations") == 1);
 }
 
-TEST_CASE("a batch and its checkpoint commit together; redelivered positions are skipped") {
+TEST_CASE("a batch and its checkpoint commit together and redelivered positions are skipped") {
     TempDir dir;
     auto log = open_log(dir / "log");
     append_events(*log, 30);
