@@ -195,8 +195,13 @@ TEST_CASE("rebuild while live: the swapped-in view equals a fresh rebuild, reade
         });
     }
     std::thread writer([&] { append_events(*log, 500, 50, 3000); });
+    // A read-your-writes wait spans the rebuild's pause: the pause is not a stop.
+    std::atomic<bool> waited_through{false};
+    std::thread waiter([&] { waited_through = runner.wait_for(GlobalPosition{3500}, 20s); });
     const auto stats = runner.rebuild();
     writer.join();
+    waiter.join();
+    CHECK(waited_through.load());
     REQUIRE(runner.wait_for(GlobalPosition{3500}, 10s));
     done = true;
     for (auto& t : readers) t.join();
