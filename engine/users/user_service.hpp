@@ -20,26 +20,17 @@
 #include <vector>
 
 #include "engine/event_log.hpp"
+#include "engine/result.hpp"
 #include "engine/users/user.hpp"
 
 namespace codd::engine::users {
 
 class Directory;
 
-// An expected refusal, as a value. `field` names the offending input for validation errors, with the
-// names of the REST API (email, password, firstName, lastName, phoneNumber, role, ...).
-//   invalid: bad input (400); not_found (404); conflict: a duplicate, a state that forbids the command
-//   (already deactivated), or concurrent changes that kept winning (409); forbidden (403); unauthorized:
-//   a session that cannot be used (401).
-struct Rejection {
-    enum class Kind { invalid, not_found, conflict, forbidden, unauthorized };
-    Kind kind = Kind::invalid;
-    std::string message;
-    std::string field;
-};
-
-template <typename T>
-using Result = std::variant<T, Rejection>;
+// Rejection and Result are the engine's (engine/result.hpp); the identity commands name fields as the REST
+// API does (email, password, firstName, lastName, phoneNumber, role, ...).
+using engine::Rejection;
+using engine::Result;
 
 struct NewUser {
     std::string email, password_hash, first_name, last_name, phone_number;

@@ -1,0 +1,82 @@
+#pragma once
+// The decider loop shared by the domain modules: fold a stream into an aggregate's state, decide a command
+// against that state (a pure function of state, command and `now`), append the decision atomically with
+// expected versions, and on a version conflict load and decide again, a few times.
+//
+// A decision is an AppendRequest: the aggregate's own stream at its loaded version plus any other streams
+// that must change in the same atomic append (a uniqueness reservation expected absent, another aggregate
+// at its loaded version). New aggregates take their id from a log sequence through AppendRequest::build,
+// so a refused create consumes no id.
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/clock.hpp"
+#include "engine/event_log.hpp"
+#include "engine/result.hpp"
+
+namespace codd::engine {
+
+// A stream folded into a state; version -1 when the stream does not exist.
+template <typename State>
+struct Loaded {
+    State state{};
+    std::int64_t version = -1;
+
+    [[nodiscard]] bool exists() const { return version >= 0; }
+};
+
+// Folds `stream` from version 0 with `evolve(State&, const RecordedEvent&)`.
+template <typename State, typename Evolve>
+Loaded<State> load(const EventLog& log, const std::string& stream, Evolve&& evolve) {
+    // Read in pages so a long stream never sits in memory twice.
+    constexpr std::size_t kPage = 1024;
+    Loaded<State> out;
+    for (;;) {
+        const auto events = log.read_stream(stream, StreamVersion{out.version + 1}, kPage);
+        for (const auto& e : events) {
+            evolve(out.state, e);
+            out.version = e.version.value();
+        }
+        if (events.size() < kPage) return out;
+    }
+}
+
+// The expectation that a stream is still at `version` (-1: that it still does not exist).
+ExpectedVersion expect(std::int64_t version);
+
+// An append of `streams` and nothing else: the usual output of a decision.
+AppendRequest append_of(std::vector<StreamAppend> streams);
+
+Rejection invalid(std::string field, std::string message);
+Rejection not_found(const std::string& what);
+Rejection conflict(std::string message, std::string field = {});
+
+// Who asks, and the id that makes a retried command idempotent (empty: none).
+struct CommandContext {
+    EventMetadata metadata;
+    std::string command_id;
+};
+
+// A load-and-decide pass: reads what it needs from the log and returns the decision for `now`. An
+// AppendRequest without streams and without build means "nothing changes".
+using Attempt = std::function<Result<AppendRequest>(TimePoint now)>;
+
+inline constexpr int kMaxDecideAttempts = 8;
+
+// Runs `attempt`, appends its decision with the context's metadata and command id, and retries the whole
+// load/decide on a version conflict, at most `max_attempts` times (then a conflict Rejection). Returns the
+// append's result: `ok`, or `duplicate` with the original result when the command id was committed
+// before, also when deciding again would now refuse or change nothing. A decision that changes nothing
+// returns an `ok` result without streams. Throws StorageError when the log refuses for another reason.
+Result<AppendResult> execute(EventLog& log, const Clock& clock, const CommandContext& ctx, const Attempt& attempt,
+                             int max_attempts = kMaxDecideAttempts);
+
+// The original result of a committed command id, if any. Costs a trip through the log's writer.
+std::optional<AppendResult> committed_result(EventLog& log, const std::string& command_id);
+
+}  // namespace codd::engine
