@@ -1,0 +1,82 @@
+#pragma once
+// CatalogService: the product commands (DESIGN §4 "Catalog", "Stock"), each loaded from the product's
+// stream, decided, and appended with the product's expected version; reads fold the stream (the list and
+// low-stock views are the projections' job).
+//
+// Streams: product-<id> (ids from the log sequence "product", 1001…) and product-sku-<normalized sku>
+// (SkuReserved / SkuReleased: a new reservation expects the stream absent or at its released version, so
+// a SKU is unique through the log's expected-version check, whatever its case).
+//
+// Stock: stockQuantity is on hand, reserved is held for orders; 0 <= reserved <= stockQuantity always.
+// An order reserves (several products in one append), releases on cancel, consumes on dispatch (on hand
+// and reserved both drop), and a return restocks. The stock deciders are public (stock.hpp) so the order
+// commands can put them in the order's own append.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/aggregate.hpp"
+#include "engine/catalog/product.hpp"
+#include "engine/catalog/stock.hpp"
+
+namespace codd::engine::catalog {
+
+struct NewProduct {
+    std::string sku, name, description, category;
+    Money price, cost_price;
+    std::int64_t stock_quantity = 0;
+    std::int64_t low_stock_threshold = kDefaultLowStockThreshold;
+    std::string image_url;
+    std::optional<double> weight;
+    std::string dimensions_json;  // a JSON object, or empty
+};
+
+// A partial update: only the fields that are set change. is_active false deactivates, true reactivates.
+struct ProductPatch {
+    std::optional<std::string> sku, name, description, category, image_url, dimensions_json;
+    std::optional<Money> price, cost_price;
+    std::optional<std::int64_t> low_stock_threshold;
+    std::optional<double> weight;
+    std::optional<bool> is_active;
+};
+
+class CatalogService {
+  public:
+    CatalogService(EventLog& log, std::shared_ptr<Clock> clock);
+
+    Result<Product> create(const NewProduct& p, const CommandContext& ctx);
+    Result<Product> update(ProductId id, const ProductPatch& p, const CommandContext& ctx);
+    Result<Product> deactivate(ProductId id, const CommandContext& ctx);
+    // Sets on hand; refused below what is reserved. `reason` is optional here (the REST PATCH has none).
+    Result<Product> set_stock(ProductId id, std::int64_t quantity, const std::string& reason,
+                              const CommandContext& ctx);
+    // Adds `delta` (negative: removes) to on hand, with a required reason; refused below what is reserved.
+    Result<Product> adjust_stock(ProductId id, std::int64_t delta, const std::string& reason,
+                                 const CommandContext& ctx);
+
+    // All lines or none, in one append over every product's stream. Refused (conflict, "insufficient
+    // stock", details productId/available/requested) when a product has less available than asked.
+    Result<AppendResult> reserve(OrderId order, const std::vector<StockLine>& lines, const CommandContext& ctx);
+    // Releases what the order holds; refused when it holds less than asked.
+    Result<AppendResult> release(OrderId order, const std::vector<StockLine>& lines, const CommandContext& ctx);
+    // Dispatch: the order's reserved units leave the warehouse.
+    Result<AppendResult> consume(OrderId order, const std::vector<StockLine>& lines, const CommandContext& ctx);
+    // Return: units of a dispatched order come back on hand.
+    Result<AppendResult> restock(OrderId order, const std::vector<StockLine>& lines, const CommandContext& ctx);
+
+    [[nodiscard]] std::optional<Product> find(ProductId id) const;
+    [[nodiscard]] std::optional<Product> find_by_sku(std::string_view sku) const;
+
+  private:
+    Result<Product> run(ProductId id, const CommandContext& ctx,
+                        const std::function<Result<AppendRequest>(const Loaded<Product>&, TimePoint)>& decide);
+    Result<AppendResult> run_lines(const std::vector<StockLine>& lines, const CommandContext& ctx,
+                                   const StockDecider& decide);
+
+    EventLog& log_;
+    std::shared_ptr<Clock> clock_;
+};
+
+}  // namespace codd::engine::catalog

@@ -1,0 +1,99 @@
+#include "engine/catalog/product.hpp"
+
+#include <stdexcept>
+
+#include "engine/catalog/catalog_events.hpp"
+#include "engine/text.hpp"
+#include "engine/users/json_codec.hpp"
+
+namespace codd::engine::catalog {
+namespace json = users::json;
+namespace {
+
+std::optional<double> weight_of(const boost::json::value& v) {
+    if (v.is_null()) return std::nullopt;
+    if (v.is_double()) return v.get_double();
+    if (v.is_int64()) return static_cast<double>(v.get_int64());
+    if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+    throw std::invalid_argument("weight must be a number");
+}
+
+// Fields of ProductCreated and of ProductUpdated's changes share names; absent keys leave `p` as it is.
+void apply_fields(Product& p, const boost::json::object& o) {
+    if (o.contains("sku")) p.sku = json::string_at(o, "sku");
+    if (o.contains("name")) p.name = json::string_at(o, "name");
+    if (o.contains("description")) p.description = json::string_at(o, "description");
+    if (o.contains("category")) p.category = json::string_at(o, "category");
+    if (o.contains("price")) p.price = Money{json::int_at(o, "price")};
+    if (o.contains("costPrice")) p.cost_price = Money{json::int_at(o, "costPrice")};
+    if (o.contains("stockQuantity")) p.stock_quantity = json::int_at(o, "stockQuantity");
+    if (o.contains("lowStockThreshold")) p.low_stock_threshold = json::int_at(o, "lowStockThreshold");
+    if (o.contains("imageUrl")) p.image_url = json::string_at(o, "imageUrl");
+    if (const auto* w = o.if_contains("weight")) p.weight = weight_of(*w);
+    if (const auto* d = o.if_contains("dimensions")) {
+        p.dimensions_json = d->is_null() ? std::string() : json::serialize(json::object_at(o, "dimensions"));
+    }
+    if (o.contains("isActive")) p.is_active = json::bool_at(o, "isActive");
+}
+
+void take(std::map<OrderId, std::int64_t>& held, OrderId order, std::int64_t quantity) {
+    auto it = held.find(order);
+    if (it == held.end() || it->second < quantity) throw std::invalid_argument("more taken than held");
+    if ((it->second -= quantity) == 0) held.erase(it);
+}
+
+}  // namespace
+
+std::string normalize_sku(std::string_view sku) {
+    return text::lower_ascii(text::trim(sku));
+}
+
+void evolve(Product& p, const RecordedEvent& e) {
+    const auto o = json::parse_object(e.payload);
+    const std::string_view type = e.type;
+    if (type == events::kProductCreated) {
+        p = Product{};
+        p.id = json::int_at(o, "id");
+        apply_fields(p, o);
+        p.created_us = e.time_us;
+    } else if (type == events::kProductUpdated) {
+        apply_fields(p, json::object_at(o, "changes"));
+    } else if (type == events::kProductDeactivated) {
+        p.is_active = false;
+    } else if (type == events::kStockSet || type == events::kStockAdjusted) {
+        p.stock_quantity = json::int_at(o, "quantity");
+    } else if (type == events::kStockReserved) {
+        const std::int64_t q = json::int_at(o, "quantity");
+        p.reserved += q;
+        p.reservations[json::int_at(o, "orderId")] += q;
+    } else if (type == events::kStockReleased) {
+        const std::int64_t q = json::int_at(o, "quantity");
+        take(p.reservations, json::int_at(o, "orderId"), q);
+        p.reserved -= q;
+    } else if (type == events::kStockConsumed) {
+        const std::int64_t q = json::int_at(o, "quantity");
+        const OrderId order = json::int_at(o, "orderId");
+        take(p.reservations, order, q);
+        p.reserved -= q;
+        p.stock_quantity -= q;
+        p.dispatched[order] += q;
+    } else if (type == events::kStockRestocked) {
+        const std::int64_t q = json::int_at(o, "quantity");
+        take(p.dispatched, json::int_at(o, "orderId"), q);
+        p.stock_quantity += q;
+    }
+    p.version = e.version.value();
+    p.updated_us = e.time_us;
+}
+
+void evolve(SkuReservation& r, const RecordedEvent& e) {
+    const auto o = json::parse_object(e.payload);
+    if (e.type == events::kSkuReserved) {
+        r.reserved = true;
+        r.product_id = json::int_at(o, "productId");
+    } else if (e.type == events::kSkuReleased) {
+        r.reserved = false;
+    }
+}
+
+}  // namespace codd::engine::catalog
