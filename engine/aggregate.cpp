@@ -58,8 +58,8 @@ Result<AppendResult> execute(EventLog& log, const Clock& clock, const CommandCon
         AppendResult result = log.append(std::move(request));
         if (result.committed()) return result;
         if (result.status != AppendStatus::conflict) {
-            throw StorageError(std::string("command not appended (") + to_string(result.status) + "): " +
-                               result.message);
+            throw StorageError(std::string("command not appended (") + to_string(result.status) +
+                               "): " + result.message);
         }
     }
     return conflict("the resource was changed concurrently; try again");

@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/envelope.hpp"
 #include "engine/catalog/product.hpp"
+#include "engine/envelope.hpp"
 
 namespace codd::engine::catalog {
 struct ProductPatch;

@@ -99,10 +99,12 @@ Result<Product> CatalogService::create(const NewProduct& input, const CommandCon
     return not_found("product " + std::to_string(id));
 }
 
-Result<Product> CatalogService::run(ProductId id, const CommandContext& ctx,
-                                    const std::function<Result<AppendRequest>(const Loaded<Product>&, TimePoint)>& decide) {
+Result<Product> CatalogService::run(
+    ProductId id, const CommandContext& ctx,
+    const std::function<Result<AppendRequest>(const Loaded<Product>&, TimePoint)>& decide) {
     auto attempt = [&](TimePoint now) -> Result<AppendRequest> {
-        auto p = load<Product>(log_, events::product_stream(id), [](Product& s, const RecordedEvent& e) { evolve(s, e); });
+        auto p =
+            load<Product>(log_, events::product_stream(id), [](Product& s, const RecordedEvent& e) { evolve(s, e); });
         if (!p.exists()) return not_found("product " + std::to_string(id));
         return decide(p, now);
     };
@@ -127,7 +129,8 @@ Result<Product> CatalogService::update(ProductId id, const ProductPatch& patch, 
             if (wanted.state.reserved) return sku_taken();
             auto held = load<SkuReservation>(log_, events::sku_stream(old_sku),
                                              [](SkuReservation& s, const RecordedEvent& e) { evolve(s, e); });
-            streams.push_back({events::sku_stream(new_sku), expect(wanted.version), {events::sku_reserved(new_sku, id)}});
+            streams.push_back(
+                {events::sku_stream(new_sku), expect(wanted.version), {events::sku_reserved(new_sku, id)}});
             if (held.state.reserved && held.state.product_id == id) {
                 streams.push_back(
                     {events::sku_stream(old_sku), expect(held.version), {events::sku_released(old_sku, id)}});

@@ -15,10 +15,10 @@ std::string product_name(ProductId id) {
 }
 
 Rejection shortage(const Product& p, std::int64_t requested) {
-    Rejection r = conflict("insufficient stock for product " + std::to_string(p.id) + " (" + p.sku + "): " +
-                               std::to_string(p.available()) + " available, " + std::to_string(requested) +
-                               " requested",
-                           "items");
+    Rejection r =
+        conflict("insufficient stock for product " + std::to_string(p.id) + " (" + p.sku +
+                     "): " + std::to_string(p.available()) + " available, " + std::to_string(requested) + " requested",
+                 "items");
     r.details = {{"productId", p.id}, {"available", p.available()}, {"requested", requested}};
     return r;
 }
@@ -105,9 +105,8 @@ Result<std::vector<StreamAppend>> decide_restock(OrderId order, const std::vecto
         [order](const Product& p, std::int64_t q) -> std::optional<Rejection> {
             const std::int64_t out = held(p.dispatched, order);
             if (out >= q) return std::nullopt;
-            Rejection r = conflict("order " + std::to_string(order) + " took " + std::to_string(out) +
-                                       " of product " + std::to_string(p.id) + " away, cannot return " +
-                                       std::to_string(q),
+            Rejection r = conflict("order " + std::to_string(order) + " took " + std::to_string(out) + " of product " +
+                                       std::to_string(p.id) + " away, cannot return " + std::to_string(q),
                                    "items");
             r.details = {{"productId", p.id}, {"dispatched", out}, {"requested", q}};
             return r;
@@ -122,14 +121,15 @@ Result<std::vector<StreamAppend>> decide_set_stock(const Loaded<Product>& p, std
         return invalid("stockQuantity", "stockQuantity must be between 0 and 1000000000");
     }
     if (quantity < p.state.reserved) {
-        Rejection r = conflict("stockQuantity cannot go below the " + std::to_string(p.state.reserved) +
-                                   " units reserved for orders",
-                               "stockQuantity");
+        Rejection r = conflict(
+            "stockQuantity cannot go below the " + std::to_string(p.state.reserved) + " units reserved for orders",
+            "stockQuantity");
         r.details = {{"productId", p.state.id}, {"reserved", p.state.reserved}};
         return r;
     }
     if (quantity == p.state.stock_quantity) return std::vector<StreamAppend>{};
-    return std::vector<StreamAppend>{{events::product_stream(p.state.id), expect(p.version),
+    return std::vector<StreamAppend>{{events::product_stream(p.state.id),
+                                      expect(p.version),
                                       {events::stock_set(p.state.id, quantity, p.state.stock_quantity, reason)}}};
 }
 
@@ -142,13 +142,15 @@ Result<std::vector<StreamAppend>> decide_adjust_stock(const Loaded<Product>& p, 
     const std::int64_t quantity = p.state.stock_quantity + delta;
     if (quantity > kMaxQuantity) return invalid("delta", "stockQuantity would exceed 1000000000");
     if (quantity < p.state.reserved) {
-        Rejection r = conflict("stockQuantity cannot go below the " + std::to_string(p.state.reserved) +
-                                   " units reserved for orders",
-                               "delta");
-        r.details = {{"productId", p.state.id}, {"reserved", p.state.reserved}, {"stockQuantity", p.state.stock_quantity}};
+        Rejection r = conflict(
+            "stockQuantity cannot go below the " + std::to_string(p.state.reserved) + " units reserved for orders",
+            "delta");
+        r.details = {
+            {"productId", p.state.id}, {"reserved", p.state.reserved}, {"stockQuantity", p.state.stock_quantity}};
         return r;
     }
-    return std::vector<StreamAppend>{{events::product_stream(p.state.id), expect(p.version),
+    return std::vector<StreamAppend>{{events::product_stream(p.state.id),
+                                      expect(p.version),
                                       {events::stock_adjusted(p.state.id, delta, quantity, reason)}}};
 }
 

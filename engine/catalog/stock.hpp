@@ -22,8 +22,8 @@ struct StockLine {
 Result<std::vector<StockLine>> merge_lines(const std::vector<StockLine>& lines);
 
 // `products[i]` is the loaded product of `lines[i]` (lines as merge_lines returns them).
-using StockDecider = std::function<Result<std::vector<StreamAppend>>(
-    const std::vector<Loaded<Product>>& products, const std::vector<StockLine>& lines)>;
+using StockDecider = std::function<Result<std::vector<StreamAppend>>(const std::vector<Loaded<Product>>& products,
+                                                                     const std::vector<StockLine>& lines)>;
 
 // Refused when a product is missing or inactive, or has less available than asked.
 Result<std::vector<StreamAppend>> decide_reserve(OrderId order, const std::vector<Loaded<Product>>& products,

@@ -24,11 +24,16 @@ std::vector<std::string> tags_of(const boost::json::object& o) {
 // CustomerCreated and CustomerUpdated's changes share names; absent keys leave `c` as it is.
 void apply_fields(Customer& c, const boost::json::object& o) {
     const std::pair<const char*, std::string Customer::*> fields[] = {
-        {"firstName", &Customer::first_name}, {"lastName", &Customer::last_name},
-        {"email", &Customer::email},          {"phoneNumber", &Customer::phone_number},
-        {"alternatePhone", &Customer::alternate_phone}, {"address", &Customer::address},
-        {"state", &Customer::state},          {"area", &Customer::area},
-        {"landmark", &Customer::landmark},    {"notes", &Customer::notes},
+        {"firstName", &Customer::first_name},
+        {"lastName", &Customer::last_name},
+        {"email", &Customer::email},
+        {"phoneNumber", &Customer::phone_number},
+        {"alternatePhone", &Customer::alternate_phone},
+        {"address", &Customer::address},
+        {"state", &Customer::state},
+        {"area", &Customer::area},
+        {"landmark", &Customer::landmark},
+        {"notes", &Customer::notes},
     };
     for (const auto& [key, member] : fields) {
         if (o.contains(key)) c.*member = json::string_at(o, key);

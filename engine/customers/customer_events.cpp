@@ -52,11 +52,16 @@ NewEvent customer_created(const Customer& c) {
 NewEvent customer_updated(CustomerId id, const CustomerPatch& c) {
     boost::json::object changes;
     const std::pair<const char*, const std::optional<std::string>*> fields[] = {
-        {"firstName", &c.first_name}, {"lastName", &c.last_name},
-        {"email", &c.email},          {"phoneNumber", &c.phone_number},
-        {"alternatePhone", &c.alternate_phone}, {"address", &c.address},
-        {"state", &c.state},          {"area", &c.area},
-        {"landmark", &c.landmark},    {"notes", &c.notes},
+        {"firstName", &c.first_name},
+        {"lastName", &c.last_name},
+        {"email", &c.email},
+        {"phoneNumber", &c.phone_number},
+        {"alternatePhone", &c.alternate_phone},
+        {"address", &c.address},
+        {"state", &c.state},
+        {"area", &c.area},
+        {"landmark", &c.landmark},
+        {"notes", &c.notes},
     };
     for (const auto& [key, value] : fields) {
         if (*value) changes[key] = **value;

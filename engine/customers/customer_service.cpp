@@ -93,7 +93,8 @@ Result<Customer> CustomerService::create(const NewCustomer& input, const Command
             const Customer c = from_new(n, ids[0]);
             return std::vector<StreamAppend>{
                 {events::customer_stream(c.id), ExpectedVersion::no_stream(), {events::customer_created(c)}},
-                {events::phone_stream(c.phone_number), expect(phone_version),
+                {events::phone_stream(c.phone_number),
+                 expect(phone_version),
                  {events::phone_reserved(c.phone_number, c.id)}},
             };
         };
@@ -149,10 +150,12 @@ Result<Customer> CustomerService::update(CustomerId id, const CustomerPatch& pat
             const auto wanted = phone(*p.phone_number);
             if (wanted.state.reserved) return phone_taken();
             const auto held = phone(c.state.phone_number);
-            streams.push_back({events::phone_stream(*p.phone_number), expect(wanted.version),
+            streams.push_back({events::phone_stream(*p.phone_number),
+                               expect(wanted.version),
                                {events::phone_reserved(*p.phone_number, id)}});
             if (held.state.reserved && held.state.customer_id == id) {
-                streams.push_back({events::phone_stream(c.state.phone_number), expect(held.version),
+                streams.push_back({events::phone_stream(c.state.phone_number),
+                                   expect(held.version),
                                    {events::phone_released(c.state.phone_number, id)}});
             }
         }

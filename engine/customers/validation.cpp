@@ -34,8 +34,8 @@ std::optional<Rejection> check_phone(std::string& phone, const char* field, bool
     }
     auto normalized = normalize_phone(phone);
     if (!normalized) {
-        return invalid(field, std::string(field) +
-                                  " must be 8 to 15 digits, with an optional leading + and spaces, -, ., ( or )");
+        return invalid(
+            field, std::string(field) + " must be 8 to 15 digits, with an optional leading + and spaces, -, ., ( or )");
     }
     phone = std::move(*normalized);
     return std::nullopt;

@@ -33,7 +33,8 @@ Attempt increment(EventLog& log, const std::string& stream, std::int64_t limit =
     return [&log, stream, limit](TimePoint now) -> Result<AppendRequest> {
         auto c = load_counter(log, stream);
         if (c.state.count >= limit) return conflict("limit reached", "count");
-        return append_of({{stream, expect(c.version), {event("Incremented", "{\"at\":" + std::to_string(micros(now)) + "}")}}});
+        return append_of(
+            {{stream, expect(c.version), {event("Incremented", "{\"at\":" + std::to_string(micros(now)) + "}")}}});
     };
 }
 
@@ -62,9 +63,8 @@ TEST_CASE("aggregate: execute decides with the injected clock's now and appends 
 
 TEST_CASE("aggregate: a decision that changes nothing appends nothing") {
     LogFixture f;
-    const AppendResult r = accepted(execute(*f.log, *f.clock, ctx(), [](TimePoint) -> Result<AppendRequest> {
-        return AppendRequest{};
-    }));
+    const AppendResult r =
+        accepted(execute(*f.log, *f.clock, ctx(), [](TimePoint) -> Result<AppendRequest> { return AppendRequest{}; }));
     CHECK(r.status == AppendStatus::ok);
     CHECK(r.streams.empty());
     CHECK(f.log->head().value() == 0);
@@ -121,8 +121,9 @@ TEST_CASE("aggregate: extra streams commit atomically; a taken reservation refus
     CHECK_FALSE(load_counter(*f.log, "counter-2").exists());
 }
 
-TEST_CASE("aggregate: a repeated command id returns the original result, also after a restart and when "
-          "deciding again would refuse") {
+TEST_CASE(
+    "aggregate: a repeated command id returns the original result, also after a restart and when "
+    "deciding again would refuse") {
     LogFixture f;
     const AppendResult first = accepted(execute(*f.log, *f.clock, ctx("cmd-1"), increment(*f.log, "counter-1", 1)));
     CHECK(first.status == AppendStatus::ok);

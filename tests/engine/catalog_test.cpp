@@ -329,8 +329,10 @@ TEST_CASE("catalog: concurrent creates of one SKU in different cases: exactly on
     for (int i = 0; i < kThreads; ++i) {
         threads.emplace_back([&, i] {
             const auto r = f.catalog->create(tee(i % 2 == 0 ? "RACE-1" : "race-1"), ctx());
-            if (std::holds_alternative<Product>(r)) ++wins;
-            else if (std::get<Rejection>(r).field == "sku") ++taken;
+            if (std::holds_alternative<Product>(r))
+                ++wins;
+            else if (std::get<Rejection>(r).field == "sku")
+                ++taken;
         });
     }
     for (auto& t : threads) t.join();
@@ -358,7 +360,8 @@ TEST_CASE("catalog: concurrent reserves and releases keep 0 <= reserved <= on ha
                 const OrderId order = 10'000 + t * 1000 + k;
                 std::vector<StockLine> lines;
                 for (int p = 0; p < kProducts; ++p) {
-                    if (rng() % 2 == 0 || p == kProducts - 1) lines.push_back({1001 + p, 1 + static_cast<int>(rng() % 4)});
+                    if (rng() % 2 == 0 || p == kProducts - 1)
+                        lines.push_back({1001 + p, 1 + static_cast<int>(rng() % 4)});
                 }
                 const auto r = f.catalog->reserve(order, lines, ctx());
                 if (const auto* rej = std::get_if<Rejection>(&r)) {

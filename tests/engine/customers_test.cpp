@@ -212,7 +212,8 @@ TEST_CASE("customers: concurrent creates and find_or_creates of one phone: exact
                 if (std::holds_alternative<Customer>(r)) {
                     ++created;
                     ++create_ok;
-                } else if (std::get<Rejection>(r).field == "phoneNumber") ++taken;
+                } else if (std::get<Rejection>(r).field == "phoneNumber")
+                    ++taken;
             } else {
                 const auto r = f.customers->find_or_create(ama(phone), ctx());
                 if (const auto* foc = std::get_if<FoundOrCreated>(&r)) {
