@@ -46,7 +46,8 @@ class CustomerService {
     Result<Customer> deactivate(CustomerId id, const CommandContext& ctx);
     // Replaces the tags (trimmed, empty ones dropped, duplicates kept once, in order).
     Result<Customer> set_tags(CustomerId id, const std::vector<std::string>& tags, const CommandContext& ctx);
-    // The customer holding `c.phone_number` (active or not, unchanged), or a new one made from `c`.
+    // The customer holding `c.phone_number` (active or not, unchanged), or a new one made from `c`. With a
+    // command id, a retry answers as the original did (created stays true).
     Result<FoundOrCreated> find_or_create(const NewCustomer& c, const CommandContext& ctx);
 
     [[nodiscard]] std::optional<Customer> find(CustomerId id) const;

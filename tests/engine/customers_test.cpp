@@ -194,6 +194,13 @@ TEST_CASE("customers: find_or_create returns the holder of the phone, else creat
     CHECK(again.customer.id == 1001);
     CHECK(again.customer.first_name == "Ama");  // found, not changed
     CHECK(f.log->head() == head);
+    // A retried command id answers as the original did.
+    const FoundOrCreated retried = accepted(f.customers->find_or_create(ama("0557778888"), ctx("foc-1")));
+    CHECK(retried.created);
+    const FoundOrCreated retried_again = accepted(f.customers->find_or_create(ama("0557778888"), ctx("foc-1")));
+    CHECK(retried_again.created);
+    CHECK(retried_again.customer.id == retried.customer.id);
+    CHECK_FALSE(accepted(f.customers->find_or_create(ama("0557778888"), ctx("foc-2"))).created);
     other.phone_number = "bad";
     CHECK(refused(f.customers->find_or_create(other, ctx())).field == "phoneNumber");
 }
