@@ -76,6 +76,17 @@ inline constexpr int kMaxDecideAttempts = 8;
 Result<AppendResult> execute(EventLog& log, const Clock& clock, const CommandContext& ctx, const Attempt& attempt,
                              int max_attempts = kMaxDecideAttempts);
 
+// The common case of one aggregate: folds `stream` with `evolve` and decides with
+// `decide(const Loaded<State>&, TimePoint now) -> Result<AppendRequest>`, retried like execute().
+template <typename State, typename Evolve, typename Decide>
+Result<AppendResult> execute_on(EventLog& log, const Clock& clock, const CommandContext& ctx, const std::string& stream,
+                                Evolve&& evolve, Decide&& decide, int max_attempts = kMaxDecideAttempts) {
+    return execute(
+        log, clock, ctx,
+        [&](TimePoint now) -> Result<AppendRequest> { return decide(load<State>(log, stream, evolve), now); },
+        max_attempts);
+}
+
 // The original result of a committed command id, if any. Costs a trip through the log's writer.
 std::optional<AppendResult> committed_result(EventLog& log, const std::string& command_id);
 

@@ -140,3 +140,19 @@ TEST_CASE(
     CHECK(refused(execute(*f.log, *f.clock, ctx("cmd-2"), increment(*f.log, "counter-1", 1))).field == "count");
     CHECK_FALSE(committed_result(*f.log, "cmd-2").has_value());
 }
+
+TEST_CASE("aggregate: execute_on folds one stream and hands the decider its state, version and now") {
+    LogFixture f;
+    auto decide = [](const Loaded<Counter>& c, TimePoint now) -> Result<AppendRequest> {
+        if (c.state.count >= 2) return conflict("limit reached", "count");
+        const std::string at = "{\"at\":" + std::to_string(micros(now)) + "}";
+        return append_of({{"counter-9", expect(c.version), {event("Incremented", at)}}});
+    };
+    accepted(execute_on<Counter>(*f.log, *f.clock, ctx(), "counter-9", evolve_counter, decide));
+    f.clock->advance(std::chrono::seconds{1});
+    const AppendResult second =
+        accepted(execute_on<Counter>(*f.log, *f.clock, ctx(), "counter-9", evolve_counter, decide));
+    CHECK(second.streams.at(0).last_version.value() == 1);
+    CHECK(f.stream("counter-9")[1].payload == "{\"at\":" + std::to_string(micros(f.clock->now())) + "}");
+    CHECK(refused(execute_on<Counter>(*f.log, *f.clock, ctx(), "counter-9", evolve_counter, decide)).field == "count");
+}
