@@ -26,14 +26,7 @@ Rejection conflict(std::string message, std::string field) {
 
 std::optional<AppendResult> committed_result(EventLog& log, const std::string& command_id) {
     if (command_id.empty()) return std::nullopt;
-    // The log answers a committed command id with the original result before it looks at the request;
-    // otherwise a request without streams is refused as invalid and writes nothing.
-    AppendRequest probe;
-    probe.command_id = command_id;
-    AppendResult r = log.append(std::move(probe));
-    if (r.status == AppendStatus::duplicate) return r;
-    if (r.status == AppendStatus::closed) throw StorageError("event log closed: " + r.message);
-    return std::nullopt;
+    return log.command_result(command_id);
 }
 
 Result<AppendResult> execute(EventLog& log, const Clock& clock, const CommandContext& ctx, const Attempt& attempt,

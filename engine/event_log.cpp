@@ -73,6 +73,14 @@ public:
         return store_->scan(from.value(), signal_.head(), fn);
     }
 
+    [[nodiscard]] std::optional<AppendResult> command_result(const std::string& command_id,
+                                                            std::chrono::milliseconds timeout) const override {
+        if (command_id.empty()) return std::nullopt;
+        auto record = store_->command_record(command_id);
+        if (!record || !wait_for(record->last_position, timeout)) return std::nullopt;
+        return record;
+    }
+
     [[nodiscard]] std::int64_t sequence_next(const std::string& name) const override {
         return store_->sequence_next(name).value_or(kFirstSequenceValue);
     }

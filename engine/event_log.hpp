@@ -150,6 +150,12 @@ public:
     // Visits events from `from` up to head() in order until `fn` returns false; returns the number visited.
     virtual std::uint64_t scan(GlobalPosition from, const std::function<bool(const RecordedEvent&)>& fn) const = 0;
 
+    // The original result of a committed command id (status duplicate), once it is durable; nullopt if the
+    // id was never committed. A record the writer has written but not yet synced is waited for (bounded by
+    // `timeout`, after which nullopt is returned), so a caller never reports a command that could still be lost.
+    [[nodiscard]] virtual std::optional<AppendResult> command_result(
+        const std::string& command_id, std::chrono::milliseconds timeout = std::chrono::seconds(5)) const = 0;
+
     // The value the named sequence will hand out next (sequences start at 1001 unless seeded otherwise).
     [[nodiscard]] virtual std::int64_t sequence_next(const std::string& name) const = 0;
 

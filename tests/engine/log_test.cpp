@@ -331,3 +331,18 @@ TEST_CASE("a closed log refuses appends with a closed status") {
     CHECK(log->append(request({to_stream("a", ExpectedVersion::any(), {event("A")})})).status == AppendStatus::closed);
     log->close();
 }
+
+TEST_CASE("command_result returns the original result of a committed command id, and nothing otherwise") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    CHECK_FALSE(log->command_result("never").has_value());
+    CHECK_FALSE(log->command_result("").has_value());
+    auto r = log->append(request({to_stream("s", ExpectedVersion::any(), {event("A"), event("B")})}, "cmd-9"));
+    REQUIRE(r.status == AppendStatus::ok);
+    auto found = log->command_result("cmd-9");
+    REQUIRE(found.has_value());
+    CHECK(found->status == AppendStatus::duplicate);
+    CHECK(found->first_position == r.first_position);
+    CHECK(found->last_position == r.last_position);
+    CHECK(log->head().value() == 2);
+}
