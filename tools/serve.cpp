@@ -13,6 +13,7 @@
 #include "api/dev_secrets.hpp"
 #include "api/dispatcher.hpp"
 #include "api/edge.hpp"
+#include "api/edge_mask.hpp"
 #include "api/health.hpp"
 #include "api/http_server.hpp"
 #include "api/identity.hpp"
@@ -72,13 +73,6 @@ bool fill_dev_secrets(api::Config& config) {
     }
 }
 
-// "a***@example.com": enough for an operator to recognise, not a full address in the logs.
-std::string mask_email(const std::string& email) {
-    const std::size_t at = email.find('@');
-    if (at == std::string::npos || at == 0) return "***";
-    return email.substr(0, 1) + "***" + email.substr(at);
-}
-
 // First start with no users and CODD_ADMIN_EMAIL/CODD_ADMIN_PASSWORD: create the super_admin.
 bool bootstrap_admin(engine::users::UserService& users, const api::Config& config) {
     if (config.admin_email.empty() || users.user_count() > 0) return true;
@@ -92,7 +86,7 @@ bool bootstrap_admin(engine::users::UserService& users, const api::Config& confi
         return false;
     }
     const auto& admin = std::get<engine::users::User>(created);
-    log::info("created the first admin", {{"email", mask_email(admin.email)}, {"user_id", admin.id}});
+    log::info("created the first admin", {{"email", api::mask_email(admin.email)}, {"user_id", admin.id}});
     return true;
 }
 
