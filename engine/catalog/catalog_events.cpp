@@ -1,19 +1,11 @@
 #include "engine/catalog/catalog_events.hpp"
 
 #include "engine/catalog/catalog_service.hpp"
-#include "engine/users/json_codec.hpp"
+#include "engine/json_codec.hpp"
 
 namespace codd::engine::catalog::events {
-namespace json = users::json;
+namespace json = engine::json;
 namespace {
-
-NewEvent make(std::string_view type, const boost::json::object& payload) {
-    NewEvent e;
-    e.type = std::string(type);
-    e.schema_version = 1;
-    e.payload = json::serialize(payload);
-    return e;
-}
 
 boost::json::value dimensions_value(const std::string& dimensions_json) {
     if (dimensions_json.empty()) return nullptr;
@@ -50,7 +42,7 @@ NewEvent product_created(const Product& p) {
     };
     o["weight"] = p.weight ? boost::json::value(*p.weight) : boost::json::value(nullptr);
     o["dimensions"] = dimensions_value(p.dimensions_json);
-    return make(kProductCreated, o);
+    return json::make_event(kProductCreated, o);
 }
 
 NewEvent product_updated(ProductId id, const ProductPatch& c) {
@@ -66,43 +58,43 @@ NewEvent product_updated(ProductId id, const ProductPatch& c) {
     if (c.weight) changes["weight"] = *c.weight;
     if (c.dimensions_json) changes["dimensions"] = dimensions_value(*c.dimensions_json);
     if (c.is_active && *c.is_active) changes["isActive"] = true;
-    return make(kProductUpdated, {{"id", id}, {"changes", std::move(changes)}});
+    return json::make_event(kProductUpdated, {{"id", id}, {"changes", std::move(changes)}});
 }
 
 NewEvent product_deactivated(ProductId id) {
-    return make(kProductDeactivated, {{"id", id}});
+    return json::make_event(kProductDeactivated, {{"id", id}});
 }
 
 NewEvent stock_set(ProductId id, std::int64_t quantity, std::int64_t previous, std::string_view reason) {
-    return make(kStockSet, {{"id", id}, {"quantity", quantity}, {"previous", previous}, {"reason", reason}});
+    return json::make_event(kStockSet, {{"id", id}, {"quantity", quantity}, {"previous", previous}, {"reason", reason}});
 }
 
 NewEvent stock_adjusted(ProductId id, std::int64_t delta, std::int64_t quantity, std::string_view reason) {
-    return make(kStockAdjusted, {{"id", id}, {"delta", delta}, {"quantity", quantity}, {"reason", reason}});
+    return json::make_event(kStockAdjusted, {{"id", id}, {"delta", delta}, {"quantity", quantity}, {"reason", reason}});
 }
 
 NewEvent stock_reserved(ProductId id, OrderId order, std::int64_t quantity) {
-    return make(kStockReserved, movement(id, order, quantity));
+    return json::make_event(kStockReserved, movement(id, order, quantity));
 }
 
 NewEvent stock_released(ProductId id, OrderId order, std::int64_t quantity) {
-    return make(kStockReleased, movement(id, order, quantity));
+    return json::make_event(kStockReleased, movement(id, order, quantity));
 }
 
 NewEvent stock_consumed(ProductId id, OrderId order, std::int64_t quantity) {
-    return make(kStockConsumed, movement(id, order, quantity));
+    return json::make_event(kStockConsumed, movement(id, order, quantity));
 }
 
 NewEvent stock_restocked(ProductId id, OrderId order, std::int64_t quantity) {
-    return make(kStockRestocked, movement(id, order, quantity));
+    return json::make_event(kStockRestocked, movement(id, order, quantity));
 }
 
 NewEvent sku_reserved(std::string_view normalized_sku, ProductId id) {
-    return make(kSkuReserved, {{"sku", normalized_sku}, {"productId", id}});
+    return json::make_event(kSkuReserved, {{"sku", normalized_sku}, {"productId", id}});
 }
 
 NewEvent sku_released(std::string_view normalized_sku, ProductId id) {
-    return make(kSkuReleased, {{"sku", normalized_sku}, {"productId", id}});
+    return json::make_event(kSkuReleased, {{"sku", normalized_sku}, {"productId", id}});
 }
 
 }  // namespace codd::engine::catalog::events

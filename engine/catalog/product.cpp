@@ -4,10 +4,10 @@
 
 #include "engine/catalog/catalog_events.hpp"
 #include "engine/text.hpp"
-#include "engine/users/json_codec.hpp"
+#include "engine/json_codec.hpp"
 
 namespace codd::engine::catalog {
-namespace json = users::json;
+namespace json = engine::json;
 namespace {
 
 std::optional<double> weight_of(const boost::json::value& v) {

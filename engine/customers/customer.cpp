@@ -4,10 +4,10 @@
 
 #include "engine/customers/customer_events.hpp"
 #include "engine/text.hpp"
-#include "engine/users/json_codec.hpp"
+#include "engine/json_codec.hpp"
 
 namespace codd::engine::customers {
-namespace json = users::json;
+namespace json = engine::json;
 namespace {
 
 std::vector<std::string> tags_of(const boost::json::object& o) {

@@ -1,19 +1,11 @@
 #include "engine/customers/customer_events.hpp"
 
 #include "engine/customers/customer_service.hpp"
-#include "engine/users/json_codec.hpp"
+#include "engine/json_codec.hpp"
 
 namespace codd::engine::customers::events {
-namespace json = users::json;
+namespace json = engine::json;
 namespace {
-
-NewEvent make(std::string_view type, const boost::json::object& payload) {
-    NewEvent e;
-    e.type = std::string(type);
-    e.schema_version = 1;
-    e.payload = json::serialize(payload);
-    return e;
-}
 
 boost::json::array tags_array(const std::vector<std::string>& tags) {
     boost::json::array a;
@@ -32,7 +24,7 @@ std::string phone_stream(std::string_view normalized_phone) {
 }
 
 NewEvent customer_created(const Customer& c) {
-    return make(kCustomerCreated, {
+    return json::make_event(kCustomerCreated, {
                                       {"id", c.id},
                                       {"firstName", c.first_name},
                                       {"lastName", c.last_name},
@@ -67,23 +59,23 @@ NewEvent customer_updated(CustomerId id, const CustomerPatch& c) {
         if (*value) changes[key] = **value;
     }
     if (c.is_active && *c.is_active) changes["isActive"] = true;
-    return make(kCustomerUpdated, {{"id", id}, {"changes", std::move(changes)}});
+    return json::make_event(kCustomerUpdated, {{"id", id}, {"changes", std::move(changes)}});
 }
 
 NewEvent customer_deactivated(CustomerId id) {
-    return make(kCustomerDeactivated, {{"id", id}});
+    return json::make_event(kCustomerDeactivated, {{"id", id}});
 }
 
 NewEvent customer_tags_changed(CustomerId id, const std::vector<std::string>& tags) {
-    return make(kCustomerTagsChanged, {{"id", id}, {"tags", tags_array(tags)}});
+    return json::make_event(kCustomerTagsChanged, {{"id", id}, {"tags", tags_array(tags)}});
 }
 
 NewEvent phone_reserved(std::string_view normalized_phone, CustomerId id) {
-    return make(kPhoneReserved, {{"phoneNumber", normalized_phone}, {"customerId", id}});
+    return json::make_event(kPhoneReserved, {{"phoneNumber", normalized_phone}, {"customerId", id}});
 }
 
 NewEvent phone_released(std::string_view normalized_phone, CustomerId id) {
-    return make(kPhoneReleased, {{"phoneNumber", normalized_phone}, {"customerId", id}});
+    return json::make_event(kPhoneReleased, {{"phoneNumber", normalized_phone}, {"customerId", id}});
 }
 
 }  // namespace codd::engine::customers::events

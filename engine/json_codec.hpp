@@ -1,0 +1,36 @@
+#pragma once
+// JSON helpers shared by the domain modules' event codecs (private to engine/: Boost.JSON stays out of the
+// public headers).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "engine/envelope.hpp"
+
+namespace codd::engine::json {
+
+// Parses text that must be one JSON object; throws std::invalid_argument otherwise.
+boost::json::object parse_object(std::string_view text);
+std::string serialize(const boost::json::value& v);
+
+// Typed access to a payload field; throws std::invalid_argument when missing or of another type.
+std::string string_at(const boost::json::object& o, std::string_view key);
+std::int64_t int_at(const boost::json::object& o, std::string_view key);
+bool bool_at(const boost::json::object& o, std::string_view key);
+const boost::json::object& object_at(const boost::json::object& o, std::string_view key);
+
+// A schema-version-1 event of `type` whose payload is `payload`.
+NewEvent make_event(std::string_view type, const boost::json::object& payload);
+
+// Sets o[key] only when the optional holds a value: the "changed fields only" shape of update events.
+template <typename T>
+void put_if(boost::json::object& o, std::string_view key, const std::optional<T>& v) {
+    if (v) o[key] = *v;
+}
+
+}  // namespace codd::engine::json
