@@ -2,16 +2,12 @@
 // pure function of that state, and appends through execute(), which retries on version conflicts.
 #include "engine/catalog/catalog_service.hpp"
 
+#include "engine/patch.hpp"
 #include "engine/catalog/catalog_events.hpp"
 #include "engine/catalog/validation.hpp"
 
 namespace codd::engine::catalog {
 namespace {
-
-template <typename T>
-void keep_if_changed(std::optional<T>& wanted, const T& current) {
-    if (wanted && *wanted == current) wanted.reset();
-}
 
 // The patch reduced to what differs from `p`; a SKU that only changes case stays a change of the text.
 ProductPatch changed_fields(ProductPatch c, const Product& p) {

@@ -2,15 +2,12 @@
 // appends through execute(), which retries on version conflicts.
 #include "engine/customers/customer_service.hpp"
 
+#include "engine/patch.hpp"
 #include "engine/customers/customer_events.hpp"
 #include "engine/customers/validation.hpp"
 
 namespace codd::engine::customers {
 namespace {
-
-void keep_if_changed(std::optional<std::string>& wanted, const std::string& current) {
-    if (wanted && *wanted == current) wanted.reset();
-}
 
 CustomerPatch changed_fields(CustomerPatch p, const Customer& c) {
     keep_if_changed(p.first_name, c.first_name);

@@ -2,6 +2,7 @@
 // preferences, login.
 #include <mutex>
 
+#include "engine/patch.hpp"
 #include "engine/users/service_state.hpp"
 #include "engine/users/user_events.hpp"
 #include "engine/users/validation.hpp"
@@ -25,16 +26,6 @@ User from_new(const NewUser& n, UserId id) {
     u.vehicle_id = n.vehicle_id;
     u.location = n.location;
     return u;
-}
-
-template <typename T>
-void keep_if_changed(std::optional<T>& wanted, const T& current) {
-    if (wanted && *wanted == current) wanted.reset();
-}
-
-template <typename T>
-void keep_if_changed(std::optional<T>& wanted, const std::optional<T>& current) {
-    if (wanted && current && *wanted == *current) wanted.reset();
 }
 
 // The patch reduced to the fields that differ from `u`; role and deactivation are events of their own.
