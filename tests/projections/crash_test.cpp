@@ -55,11 +55,15 @@ TEST_CASE("after SIGKILL the restarted view equals a fresh rebuild") {
         const auto head = log->head();
         {
             // What the kill left: a consistent prefix of the log, whatever the moment.
+            // A child killed before its first migration committed (a slow start, e.g. under ASan) left a
+            // view with no tables at all: position 0, and nothing else to check.
             auto db = Database::open(view);
-            const auto at = checkpoint_of(db);
+            const auto at = db.table_exists("codd_checkpoint") ? checkpoint_of(db) : 0;
             CHECK(at <= static_cast<std::int64_t>(head.value()));
-            CHECK(stream_events(db) == at);
-            CHECK(scalar(db, "SELECT coalesce(sum(n), 0) FROM type_counts") == at);
+            if (at > 0) {
+                CHECK(stream_events(db) == at);
+                CHECK(scalar(db, "SELECT coalesce(sum(n), 0) FROM type_counts") == at);
+            }
             if (at < static_cast<std::int64_t>(head.value())) ++behind_at_kill;
         }
         {
