@@ -129,6 +129,8 @@ Response rejection_response(const users::Rejection& r) {
             return problem_response({ProblemType::forbidden, r.message, r.message, {}});
         case users::Rejection::Kind::unauthorized:
             return problem_response({ProblemType::unauthorized, r.message, r.message, {}});
+        case users::Rejection::Kind::refused:
+            return problem_response({ProblemType::unprocessable, r.message, r.message, {}});
     }
     return problem_response({ProblemType::internal, "unknown rejection", {}, {}});
 }

@@ -14,11 +14,12 @@ namespace codd::engine {
 // API (email, sku, phoneNumber, stockQuantity, ...).
 //   invalid: bad input (400); not_found (404); conflict: a duplicate, a state that forbids the command
 //   (already deactivated, insufficient stock), or concurrent changes that kept winning (409); forbidden
-//   (403); unauthorized: a session that cannot be used (401).
+//   (403); unauthorized: a session that cannot be used (401); refused: a domain rule forbids it in the
+//   current state (an illegal status transition, cancel after delivery, an unavailable agent) (422).
 // `details` carries named numbers a client needs to act on the refusal (e.g. productId and available for
 // insufficient stock), so the API edge can put them in its problem response without parsing `message`.
 struct Rejection {
-    enum class Kind { invalid, not_found, conflict, forbidden, unauthorized };
+    enum class Kind { invalid, not_found, conflict, forbidden, unauthorized, refused };
     Kind kind = Kind::invalid;
     std::string message;
     std::string field;

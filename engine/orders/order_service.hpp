@@ -1,0 +1,170 @@
+#pragma once
+// OrderService: the order, delivery and cash commands (DESIGN §4), each decided against the order's stream
+// (and the products, the customer, the agent's cash ledger it touches) and appended atomically with the
+// expected versions it was decided on. Stock goes through the StockBook, so many concurrent orders for the
+// same products neither oversell nor fail with spurious conflicts.
+//
+// Every command returns the order (or deposit, expense) as the append left it together with the log
+// position of its last event: the API waits for the orders view to reach that position before answering
+// (read-your-writes) and sends it as X-Codd-Position. A command that changes nothing returns the current
+// state and the position of the order's last event.
+//
+// Refusals (engine/result.hpp): invalid with the REST field name (items[0].quantity, totalAmount, status,
+// ...), not_found, conflict (stale expected version: 409; insufficient stock: 409 with productId, available
+// and requested in details), refused (a domain rule: illegal transition, cancel after delivery, agent not
+// available, deposit above cash in hand: 422).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/aggregate.hpp"
+#include "engine/customers/customer_service.hpp"
+#include "engine/orders/order.hpp"
+
+namespace codd::engine::users {
+class UserService;
+}
+namespace codd::engine::catalog {
+class StockBook;
+}
+
+namespace codd::engine::orders {
+
+template <typename T>
+struct Committed {
+    T value;
+    GlobalPosition position;  // of the last event of the append (or the state's last event if none)
+};
+
+struct NewOrderItem {
+    ProductId product_id = 0;
+    std::int64_t quantity = 0;
+    // What the client believes the unit price is; when set and different from the catalog price: invalid
+    // (field items[i].unitPrice). codd always prices from the catalog.
+    std::optional<Money> unit_price;
+    std::string item_type = "package";
+    std::string metadata_json;  // a JSON object, or empty
+};
+
+struct NewOrder {
+    // The customer: by id, or found or created by customer.phone_number (CustomerService::find_or_create).
+    std::optional<CustomerId> customer_id;
+    customers::NewCustomer customer;
+    std::vector<NewOrderItem> items;  // at least one
+    Money shipping_cost, discount;
+    // The client's totals, checked against codd's own: subtotal = sum of items, totalAmount = subtotal +
+    // shipping - discount. A disagreement is invalid (field subtotal / totalAmount).
+    std::optional<Money> subtotal, total_amount;
+    std::string notes, internal_notes;
+    // Default to the customer's address, state and area when empty.
+    std::string delivery_address, delivery_state, delivery_area;
+    std::optional<std::int64_t> estimated_delivery_us;
+    std::int64_t priority = 0;
+    std::vector<std::string> tags;
+    std::string source = "manual";
+    std::string external_order_id;
+    std::optional<UserId> customer_rep_id;  // must be an active sales_rep
+    std::optional<UserId> created_by;
+};
+
+// A partial update: only the fields that are set change. Items, when set, replace the order's items (stock
+// re-reserved in the same append); only before dispatch.
+struct OrderPatch {
+    std::optional<std::string> notes, internal_notes, delivery_address, delivery_state, delivery_area;
+    std::optional<std::optional<std::int64_t>> estimated_delivery_us;
+    std::optional<std::int64_t> priority;
+    std::optional<std::vector<std::string>> tags;
+    std::optional<Money> shipping_cost, discount;
+    std::optional<std::vector<NewOrderItem>> items;
+    std::optional<Money> subtotal, total_amount;  // client claims, checked as in NewOrder
+};
+
+struct StatusChange {
+    OrderStatus to = OrderStatus::confirmed;
+    std::string notes;
+    std::string reason;      // required for a forced transition
+    bool may_force = false;  // the caller's role may force transitions outside the map (admin roles)
+};
+
+struct DeliveryCompletion {
+    std::optional<Money> cod_amount;  // defaults to the order's codAmount
+    std::optional<DeliveryProof> proof;
+};
+
+struct Deposit {
+    std::int64_t id = 0;
+    UserId agent_id = 0;
+    Money amount;
+    std::string reference, notes;
+    std::vector<OpenCollection> allocations;  // order and amount of each allocation
+    bool reconciled = false;
+    std::int64_t version = -1;
+    std::int64_t created_us = 0;
+};
+
+struct NewExpense {
+    std::string category, description, receipt_url;
+    Money amount;
+    std::int64_t expense_date_us = 0;
+};
+
+struct Expense {
+    std::int64_t id = 0;
+    NewExpense expense;
+    std::optional<UserId> recorded_by;
+    std::int64_t created_us = 0;
+};
+
+// Expected order version for If-Match; nullopt: whatever the current version is.
+using IfMatch = std::optional<std::int64_t>;
+
+class OrderService {
+  public:
+    OrderService(EventLog& log, std::shared_ptr<Clock> clock, catalog::StockBook& stock,
+                 customers::CustomerService& customers, const users::UserService& users);
+
+    Result<Committed<Order>> create(const NewOrder& o, const CommandContext& ctx);
+    Result<Committed<Order>> update(OrderId id, const OrderPatch& p, IfMatch if_match, const CommandContext& ctx);
+    Result<Committed<Order>> change_status(OrderId id, const StatusChange& c, IfMatch if_match,
+                                           const CommandContext& ctx);
+    // DELETE /orders/:id: to cancelled along the map (refused once delivered or already cancelled).
+    Result<Committed<Order>> cancel(OrderId id, const std::string& reason, const CommandContext& ctx);
+    // The user must be an active sales_rep / an active and available delivery_agent.
+    Result<Committed<Order>> assign_rep(OrderId id, UserId rep, const CommandContext& ctx);
+    Result<Committed<Order>> assign_agent(OrderId id, UserId agent, const CommandContext& ctx);
+
+    Result<Committed<Order>> schedule_delivery(OrderId id, std::int64_t at_us, const std::string& notes,
+                                               const CommandContext& ctx);
+    Result<Committed<Order>> record_attempt(OrderId id, const std::string& notes, const CommandContext& ctx);
+    Result<Committed<Order>> record_proof(OrderId id, const DeliveryProof& proof, const CommandContext& ctx);
+    // out_for_delivery -> delivered, payment collected, the agent's cash in hand grows by the COD amount.
+    Result<Committed<Order>> complete_delivery(OrderId id, const DeliveryCompletion& d, const CommandContext& ctx);
+    // out_for_delivery -> failed_delivery with a reason; with reschedule_us also a new DeliveryScheduled.
+    Result<Committed<Order>> fail_delivery(OrderId id, const std::string& reason,
+                                           std::optional<std::int64_t> reschedule_us, const CommandContext& ctx);
+    // delivered / failed_delivery / out_for_delivery -> returned (restocks).
+    Result<Committed<Order>> return_order(OrderId id, const std::string& reason, const CommandContext& ctx);
+
+    // Allocated to the agent's oldest open collections; refused above the agent's cash in hand.
+    Result<Committed<Deposit>> record_deposit(UserId agent, Money amount, const std::string& reference,
+                                              const std::string& notes, const CommandContext& ctx);
+    // Every order fully paid by the deposit becomes reconciled.
+    Result<Committed<Deposit>> reconcile_deposit(std::int64_t deposit_id, const std::string& notes,
+                                                 const CommandContext& ctx);
+    Result<Committed<Expense>> record_expense(const NewExpense& e, const CommandContext& ctx);
+
+    [[nodiscard]] std::optional<Order> find(OrderId id) const;
+    [[nodiscard]] AgentCash agent_cash(UserId agent) const;
+    [[nodiscard]] std::optional<Deposit> find_deposit(std::int64_t id) const;
+
+  private:
+    EventLog& log_;
+    std::shared_ptr<Clock> clock_;
+    catalog::StockBook& stock_;
+    customers::CustomerService& customers_;
+    const users::UserService& users_;
+};
+
+}  // namespace codd::engine::orders
