@@ -1,10 +1,10 @@
-// CatalogService: each command loads the product (and the SKU reservations it touches), decides with a
-// pure function of that state, and appends through execute(), which retries on version conflicts.
+// CatalogService: each command locks the product in the StockBook, decides with a pure function of its
+// cached state (and the SKU reservations it touches), and appends while still holding the lock.
 #include "engine/catalog/catalog_service.hpp"
 
-#include "engine/patch.hpp"
 #include "engine/catalog/catalog_events.hpp"
 #include "engine/catalog/validation.hpp"
+#include "engine/patch.hpp"
 
 namespace codd::engine::catalog {
 namespace {
@@ -51,14 +51,35 @@ Rejection sku_taken() {
     return conflict("sku is already in use", "sku");
 }
 
+// The products' streams take `any`: the book's lock and holds, not their versions, keep stock consistent
+// (stock_book.hpp); other streams of the request (SKU reservations) keep their expected versions.
+AppendRequest on_any_product_version(std::vector<StreamAppend> streams) {
+    for (auto& s : streams) {
+        if (s.stream.starts_with("product-") && !s.stream.starts_with("product-sku-")) {
+            s.expected = ExpectedVersion::any();
+        }
+    }
+    return append_of(std::move(streams));
+}
+
+// The product with the units held by in-flight reservations counted as reserved: what a stock decrease
+// or a new reservation must leave room for.
+Loaded<Product> net_of_holds(const StockBook::Locked& locked, ProductId id) {
+    Loaded<Product> p = locked.product(id);
+    p.state.reserved += locked.held(id);
+    return p;
+}
+
 }  // namespace
 
-CatalogService::CatalogService(EventLog& log, std::shared_ptr<Clock> clock) : log_(log), clock_(std::move(clock)) {}
+CatalogService::CatalogService(EventLog& log, std::shared_ptr<Clock> clock)
+    : CatalogService(log, clock, std::make_shared<StockBook>(log, clock)) {}
+
+CatalogService::CatalogService(EventLog& log, std::shared_ptr<Clock> clock, std::shared_ptr<StockBook> book)
+    : log_(log), clock_(std::move(clock)), book_(std::move(book)) {}
 
 std::optional<Product> CatalogService::find(ProductId id) const {
-    auto p = load<Product>(log_, events::product_stream(id), [](Product& s, const RecordedEvent& e) { evolve(s, e); });
-    if (!p.exists()) return std::nullopt;
-    return p.state;
+    return book_->find(id);
 }
 
 std::optional<Product> CatalogService::find_by_sku(std::string_view sku) const {
@@ -98,13 +119,13 @@ Result<Product> CatalogService::create(const NewProduct& input, const CommandCon
 Result<Product> CatalogService::run(
     ProductId id, const CommandContext& ctx,
     const std::function<Result<AppendRequest>(const Loaded<Product>&, TimePoint)>& decide) {
-    auto attempt = [&](TimePoint now) -> Result<AppendRequest> {
-        auto p =
-            load<Product>(log_, events::product_stream(id), [](Product& s, const RecordedEvent& e) { evolve(s, e); });
+    auto result = book_->in_lock({id}, ctx, [&](StockBook::Locked& locked) -> Result<AppendRequest> {
+        const Loaded<Product> p = net_of_holds(locked, id);
         if (!p.exists()) return not_found("product " + std::to_string(id));
-        return decide(p, now);
-    };
-    auto result = execute(log_, *clock_, ctx, attempt);
+        auto decided = decide(p, clock_->now());
+        if (auto* r = std::get_if<Rejection>(&decided)) return *r;
+        return on_any_product_version(std::move(std::get<AppendRequest>(decided).streams));
+    });
     if (auto* r = std::get_if<Rejection>(&result)) return *r;
     if (auto p = find(id)) return *p;
     return not_found("product " + std::to_string(id));
@@ -176,18 +197,16 @@ Result<AppendResult> CatalogService::run_lines(const std::vector<StockLine>& inp
     auto merged = merge_lines(input);
     if (auto* r = std::get_if<Rejection>(&merged)) return *r;
     const auto& lines = std::get<std::vector<StockLine>>(merged);
-    auto attempt = [&](TimePoint) -> Result<AppendRequest> {
+    std::vector<ProductId> ids;
+    for (const auto& l : lines) ids.push_back(l.product_id);
+    return book_->in_lock(ids, ctx, [&](StockBook::Locked& locked) -> Result<AppendRequest> {
         std::vector<Loaded<Product>> products;
         products.reserve(lines.size());
-        for (const auto& l : lines) {
-            products.push_back(load<Product>(log_, events::product_stream(l.product_id),
-                                             [](Product& s, const RecordedEvent& e) { evolve(s, e); }));
-        }
+        for (const auto& l : lines) products.push_back(net_of_holds(locked, l.product_id));
         auto streams = decide(products, lines);
         if (auto* r = std::get_if<Rejection>(&streams)) return *r;
-        return append_of(std::move(std::get<std::vector<StreamAppend>>(streams)));
-    };
-    return execute(log_, *clock_, ctx, attempt);
+        return on_any_product_version(std::move(std::get<std::vector<StreamAppend>>(streams)));
+    });
 }
 
 Result<AppendResult> CatalogService::reserve(OrderId order, const std::vector<StockLine>& lines,

@@ -1,7 +1,7 @@
 #pragma once
-// CatalogService: the product commands (DESIGN §4 "Catalog", "Stock"), each loaded from the product's
-// stream, decided, and appended with the product's expected version; reads fold the stream (the list and
-// low-stock views are the projections' job).
+// CatalogService: the product commands (DESIGN §4 "Catalog", "Stock"), each decided on the product as the
+// StockBook caches it, under the book's lock for the product (stock_book.hpp); reads come from the same
+// cache (the list and low-stock views are the projections' job).
 //
 // Streams: product-<id> (ids from the log sequence "product", 1001…) and product-sku-<normalized sku>
 // (SkuReserved / SkuReleased: a new reservation expects the stream absent or at its released version, so
@@ -20,6 +20,7 @@
 #include "engine/aggregate.hpp"
 #include "engine/catalog/product.hpp"
 #include "engine/catalog/stock.hpp"
+#include "engine/catalog/stock_book.hpp"
 
 namespace codd::engine::catalog {
 
@@ -44,7 +45,10 @@ struct ProductPatch {
 
 class CatalogService {
   public:
+    // With a StockBook of its own.
     CatalogService(EventLog& log, std::shared_ptr<Clock> clock);
+    // Sharing `book`: there must be one book per log in a process.
+    CatalogService(EventLog& log, std::shared_ptr<Clock> clock, std::shared_ptr<StockBook> book);
 
     Result<Product> create(const NewProduct& p, const CommandContext& ctx);
     Result<Product> update(ProductId id, const ProductPatch& p, const CommandContext& ctx);
@@ -69,6 +73,9 @@ class CatalogService {
     [[nodiscard]] std::optional<Product> find(ProductId id) const;
     [[nodiscard]] std::optional<Product> find_by_sku(std::string_view sku) const;
 
+    // The book every other stock mover (OrderService) must share with this service.
+    [[nodiscard]] StockBook& stock_book() const { return *book_; }
+
   private:
     Result<Product> run(ProductId id, const CommandContext& ctx,
                         const std::function<Result<AppendRequest>(const Loaded<Product>&, TimePoint)>& decide);
@@ -77,6 +84,7 @@ class CatalogService {
 
     EventLog& log_;
     std::shared_ptr<Clock> clock_;
+    std::shared_ptr<StockBook> book_;
 };
 
 }  // namespace codd::engine::catalog

@@ -32,9 +32,9 @@ enum class OrderStatus {
     failed_delivery,
 };
 inline constexpr OrderStatus kAllStatuses[] = {
-    OrderStatus::pending_confirmation, OrderStatus::confirmed,        OrderStatus::preparing,
-    OrderStatus::ready_for_pickup,     OrderStatus::out_for_delivery, OrderStatus::delivered,
-    OrderStatus::cancelled,            OrderStatus::returned,         OrderStatus::failed_delivery,
+    OrderStatus::pending_confirmation, OrderStatus::confirmed, OrderStatus::preparing, OrderStatus::ready_for_pickup,
+    OrderStatus::out_for_delivery,     OrderStatus::delivered, OrderStatus::cancelled, OrderStatus::returned,
+    OrderStatus::failed_delivery,
 };
 
 enum class PaymentStatus { pending, collected, deposited, reconciled };
@@ -51,13 +51,14 @@ bool transition_allowed(OrderStatus from, OrderStatus to);
 // Where the order's units are: held for it (reserved), gone to the customer (dispatched: consumed on the
 // way out_for_delivery), or back / never taken (none: released on cancel, restocked on return).
 enum class StockStage { none, reserved, dispatched };
+StockStage stock_stage(OrderStatus s);
 
 struct OrderItem {
     std::int64_t id = 0;  // 1, 2, ... within the order, in the order given; new ids on an items update
     ProductId product_id = 0;
     std::int64_t quantity = 0;
-    Money unit_price;   // the catalog price when the item was decided
-    Money total_price;  // unit_price * quantity
+    Money unit_price;                   // the catalog price when the item was decided
+    Money total_price;                  // unit_price * quantity
     std::string item_type = "package";  // package | upsell
     std::string metadata_json;          // a JSON object, or empty
     bool operator==(const OrderItem&) const = default;
@@ -109,7 +110,7 @@ void evolve(Order& o, const RecordedEvent& e);
 // (DESIGN §4 "Delivery and cash"). cash_in_hand == sum of open amounts == collected - deposited.
 struct OpenCollection {
     OrderId order_id = 0;
-    Money amount;     // still to deposit (a partial deposit leaves the rest open)
+    Money amount;  // still to deposit (a partial deposit leaves the rest open)
     std::int64_t collected_us = 0;
     bool operator==(const OpenCollection&) const = default;
 };

@@ -36,6 +36,7 @@
 //   DeliveryFailed        {orderId, reason, attempt}            followed by OrderStatusChanged to failed_delivery
 //   PaymentCollected      {orderId, agentId, amount, collectedUs}   with the status change to delivered
 //   PaymentDeposited      {orderId, depositId, amount}          the order's whole collection is now deposited
+//                          (amount: the whole collected amount; depositId: the deposit that completed it)
 //   PaymentReconciled     {orderId, depositId}
 //
 // agent-cash-<agentId>
@@ -57,8 +58,10 @@
 // change moves the stock between stages in the same append (none -> reserved is refused when the stock is
 // not available).
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/envelope.hpp"
 #include "engine/orders/order.hpp"
@@ -92,5 +95,41 @@ std::string order_stream(OrderId id);
 std::string agent_cash_stream(UserId agent);
 std::string deposit_stream(std::int64_t deposit_id);
 std::string expense_stream(std::int64_t expense_id);
+
+// The fields an OrderUpdated changes: only those set appear in its `changes`.
+struct OrderChanges {
+    std::optional<CustomerId> customer_id;
+    std::optional<std::string> notes, internal_notes, delivery_address, delivery_state, delivery_area;
+    std::optional<std::optional<std::int64_t>> estimated_delivery_us;
+    std::optional<std::int64_t> priority;
+    std::optional<std::vector<std::string>> tags;
+    std::optional<Money> shipping_cost, discount, subtotal, total_amount, cod_amount;
+};
+
+NewEvent order_created(const Order& o);
+NewEvent order_updated(OrderId id, const OrderChanges& c);
+// The items and totals of `o` after the replacement.
+NewEvent order_items_replaced(const Order& o);
+NewEvent order_status_changed(OrderId id, OrderStatus from, OrderStatus to, bool forced, std::string_view reason,
+                              std::string_view notes);
+NewEvent order_rep_assigned(OrderId id, UserId rep, std::optional<UserId> previous);
+NewEvent order_agent_assigned(OrderId id, UserId agent, std::optional<UserId> previous);
+NewEvent delivery_scheduled(OrderId id, std::int64_t scheduled_us, std::string_view notes);
+NewEvent delivery_attempted(OrderId id, std::int64_t attempt, std::string_view notes);
+NewEvent delivery_proof_recorded(OrderId id, const DeliveryProof& p);
+NewEvent delivery_failed(OrderId id, std::string_view reason, std::int64_t attempt);
+NewEvent payment_collected(OrderId id, UserId agent, Money amount, std::int64_t collected_us);
+NewEvent payment_deposited(OrderId id, std::int64_t deposit_id, Money amount);
+NewEvent payment_reconciled(OrderId id, std::int64_t deposit_id);
+NewEvent cash_collected(UserId agent, OrderId order, Money amount, std::int64_t collected_us);
+NewEvent cash_deposited(UserId agent, std::int64_t deposit_id, Money amount, std::string_view reference,
+                        const std::vector<OpenCollection>& allocations);
+NewEvent deposit_recorded(std::int64_t deposit_id, UserId agent, Money amount, std::string_view reference,
+                          std::string_view notes, std::optional<UserId> recorded_by,
+                          const std::vector<OpenCollection>& allocations);
+NewEvent deposit_reconciled(std::int64_t deposit_id, std::string_view notes, std::optional<UserId> reconciled_by);
+NewEvent expense_recorded(std::int64_t expense_id, std::string_view category, Money amount,
+                          std::string_view description, std::string_view receipt_url, std::int64_t expense_date_us,
+                          std::optional<UserId> recorded_by);
 
 }  // namespace codd::engine::orders::events

@@ -1,0 +1,120 @@
+#include "engine/catalog/stock_book.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "engine/catalog/catalog_events.hpp"
+#include "engine/json_codec.hpp"
+
+namespace codd::engine::catalog {
+
+StockHolds::~StockHolds() {
+    if (book_ != nullptr) book_->release(*this);
+}
+
+StockBook::StockBook(EventLog& log, std::shared_ptr<Clock> clock) : log_(log), clock_(std::move(clock)) {}
+
+StockBook::Entry& StockBook::entry(ProductId id) {
+    std::lock_guard lock(entries_mu_);
+    auto& e = entries_[id];
+    if (!e) e = std::make_unique<Entry>();
+    return *e;
+}
+
+void StockBook::refresh(Entry& e, ProductId id) {
+    constexpr std::size_t kPage = 1024;
+    const std::string stream = events::product_stream(id);
+    for (;;) {
+        const auto tail = log_.read_stream(stream, StreamVersion{e.cached.version + 1}, kPage);
+        for (const auto& ev : tail) {
+            evolve(e.cached.state, ev);
+            e.cached.version = ev.version.value();
+            if (ev.type != events::kStockReserved) continue;
+            // The reservation is in the fold now: its hold no longer counts (see the header).
+            const OrderId order = json::int_at(json::parse_object(ev.payload), "orderId");
+            auto it =
+                std::find_if(e.holds.begin(), e.holds.end(), [&](const Hold& h) { return h.order->load() == order; });
+            if (it != e.holds.end()) e.holds.erase(it);
+        }
+        if (tail.size() < kPage) return;
+    }
+}
+
+void StockBook::release(const StockHolds& holds) {
+    for (const auto& [product, hold_id] : holds.holds_) {
+        Entry& e = entry(product);
+        std::lock_guard lock(e.mu);
+        std::erase_if(e.holds, [id = hold_id](const Hold& h) { return h.id == id; });
+    }
+}
+
+StockBook::Locked StockBook::lock(std::vector<ProductId> ids) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    Locked out(*this);
+    for (ProductId id : ids) {
+        Entry& e = entry(id);
+        out.locks_.emplace_back(e.mu);
+        refresh(e, id);
+        out.entries_.emplace_back(id, &e);
+    }
+    return out;
+}
+
+std::optional<Product> StockBook::find(ProductId id) {
+    auto locked = lock({id});
+    const auto& p = locked.product(id);
+    if (!p.exists()) return std::nullopt;
+    return p.state;
+}
+
+Result<AppendResult> StockBook::in_lock(std::vector<ProductId> ids, const CommandContext& ctx,
+                                        const std::function<Result<AppendRequest>(Locked&)>& decide) {
+    auto locked = lock(std::move(ids));
+    auto attempt = [&](TimePoint) {
+        locked.refresh();
+        return decide(locked);
+    };
+    auto result = execute(log_, *clock_, ctx, attempt);
+    locked.refresh();
+    return result;
+}
+
+const Loaded<Product>& StockBook::Locked::product(ProductId id) const {
+    for (const auto& [pid, e] : entries_) {
+        if (pid == id) return e->cached;
+    }
+    throw std::logic_error("product " + std::to_string(id) + " is not locked");
+}
+
+std::int64_t StockBook::Locked::held(ProductId id) const {
+    for (const auto& [pid, e] : entries_) {
+        if (pid != id) continue;
+        std::int64_t sum = 0;
+        for (const auto& h : e->holds) sum += h.quantity;
+        return sum;
+    }
+    throw std::logic_error("product " + std::to_string(id) + " is not locked");
+}
+
+std::int64_t StockBook::Locked::available(ProductId id) const {
+    return product(id).state.available() - held(id);
+}
+
+void StockBook::Locked::hold(ProductId id, std::int64_t quantity, StockHolds& holds) {
+    for (auto& [pid, e] : entries_) {
+        if (pid != id) continue;
+        const std::uint64_t hold_id = book_->next_hold_.fetch_add(1);
+        e->holds.push_back({hold_id, holds.order_, quantity});
+        holds.book_ = book_;
+        holds.holds_.emplace_back(id, hold_id);
+        return;
+    }
+    throw std::logic_error("product " + std::to_string(id) + " is not locked");
+}
+
+void StockBook::Locked::refresh() {
+    for (auto& [pid, e] : entries_) book_->refresh(*e, pid);
+}
+
+}  // namespace codd::engine::catalog

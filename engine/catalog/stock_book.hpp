@@ -1,0 +1,150 @@
+#pragma once
+// StockBook: the process's view of product stock, shared by every command that reads or moves it (one per
+// EventLog; CatalogService owns it, OrderService borrows it).
+//
+// Why: every order appends a stock event to each of its products' streams. Deciding on a product's
+// expected version would make concurrent orders for the same products conflict with each other again and
+// again, and folding product-<id> from version 0 for each decision costs a stream that grows by one event
+// per order. So:
+//   (a) Cache. Each product's state is kept in memory and refreshed by folding only the stream's tail
+//       (read_stream from the cached version + 1); a full fold happens only on the first use.
+//   (b) Locks. Each product has a mutex; a decision locks all its products in product-id order (no deadlock)
+//       and refreshes them under the lock.
+//   (c) Holds. A reservation decided under the locks records a hold (order, quantity) per product, releases
+//       the locks, and appends its product events with ExpectedVersion::any, so concurrent orders for the
+//       same products group-commit instead of conflicting. The order's own stream keeps its exact expected
+//       version: it serializes each order's stock moves.
+//
+// Invariant: 0 <= reserved <= on hand for every product, in the log and in the cache.
+//
+// Argument. Availability is only ever taken by (1) reservations, which go through hold(), and (2)
+// stock-decreasing admin commands (set/adjust stock), which run in_lock() through their durable append.
+// A decision under the locks sees C = the cached fold (refreshed to the log's head for that stream) and H =
+// the holds of other reservations. Every reservation that is not yet in C has its hold in H:
+//   - a hold is recorded before its append is queued and erased either (i) when a refresh folds a
+//     StockReserved for the hold's order — the hold's order id is known by then: set before the append
+//     (status changes, item updates) or by the append's build on the writer thread (creates), which runs
+//     before the batch is written — or (ii) by its owner once the append has returned (committed: it is
+//     visible, because an append returns only after head() has passed it, and every decision refreshes
+//     before it looks; refused: it will never be). Erasure happens under the product's lock, so no decision
+//     sees a reservation neither in C nor in H.
+//   - (i) can only over-erase when two commands of the same order hold the same product at once; both were
+//     decided on the same order version, the order stream's exact expected version lets at most one commit,
+//     and the fold that erases is the winner's: nothing uncounted can still land.
+// Hence C.available - sum(H) is a lower bound of what will be available once every in-flight reservation
+// lands, and a reservation that fits it keeps reserved <= on hand. A set/adjust holds the lock until its
+// own event is durable and folded, and checks against C.reserved + sum(H): reservations decided before it
+// are in H, and none can be decided while it holds the lock. A reservation may be counted twice for a
+// moment (in C and still in H): that is conservative, never an oversell. Releases, consumes and restocks
+// never take availability; the order stream proves what the order holds (its stage follows its status), so
+// they need no check and are safe with `any`.
+//
+// Only this process appends to the log (EventLog is single-writer), so no product event bypasses the book.
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "engine/aggregate.hpp"
+#include "engine/catalog/product.hpp"
+
+namespace codd::engine::catalog {
+
+class StockBook;
+
+// The holds of one decision, released (if a refresh did not already fold them) when destroyed. Keep it
+// alive until the append that carries its reservations has returned.
+class StockHolds {
+  public:
+    StockHolds() = default;
+    ~StockHolds();
+    StockHolds(const StockHolds&) = delete;
+    StockHolds& operator=(const StockHolds&) = delete;
+
+    // The order the reservations belong to; for a create, call it from the append's build with the
+    // allocated id (it only stores an atomic).
+    void set_order(OrderId order) const { order_->store(order); }
+
+  private:
+    friend class StockBook;
+    StockBook* book_ = nullptr;
+    std::shared_ptr<std::atomic<OrderId>> order_ = std::make_shared<std::atomic<OrderId>>(0);
+    std::vector<std::pair<ProductId, std::uint64_t>> holds_;  // product, hold id
+};
+
+class StockBook {
+    struct Entry;
+
+  public:
+    explicit StockBook(EventLog& log, std::shared_ptr<Clock> clock = system_clock());
+    StockBook(const StockBook&) = delete;
+    StockBook& operator=(const StockBook&) = delete;
+
+    // Some products locked (in id order) and refreshed; unlocked when destroyed.
+    class Locked {
+      public:
+        Locked(Locked&&) noexcept = default;
+        ~Locked() = default;
+
+        // The cached product (version -1: no such product). Only ids that were locked.
+        [[nodiscard]] const Loaded<Product>& product(ProductId id) const;
+        // Available to a new reservation: on hand - reserved - units held by in-flight reservations.
+        [[nodiscard]] std::int64_t available(ProductId id) const;
+        // Units held by in-flight reservations.
+        [[nodiscard]] std::int64_t held(ProductId id) const;
+        // Records a hold of `quantity` units of a locked product in `holds`.
+        void hold(ProductId id, std::int64_t quantity, StockHolds& holds);
+        // Folds what the log appended since (after an append made while locked).
+        void refresh();
+
+      private:
+        friend class StockBook;
+        explicit Locked(StockBook& book) : book_(&book) {}
+        StockBook* book_;
+        std::vector<std::pair<ProductId, Entry*>> entries_;
+        std::vector<std::unique_lock<std::mutex>> locks_;
+    };
+
+    // Locks `ids` (duplicates allowed) in product-id order and refreshes them from their stream tails.
+    [[nodiscard]] Locked lock(std::vector<ProductId> ids);
+
+    // A product as the log holds it now; nullopt when it does not exist.
+    [[nodiscard]] std::optional<Product> find(ProductId id);
+
+    // Runs `decide` with the products locked and, when it returns an append, appends it with the context's
+    // metadata and command id while still holding the locks, then folds it; decides again (refreshed) when
+    // another stream of the append conflicted. For commands that take availability away without a hold
+    // (stock set/adjust), the catalog's direct stock moves, and product edits (their product stream is
+    // appended with `any` too: only stock events, which leave the edited fields alone, land meanwhile).
+    Result<AppendResult> in_lock(std::vector<ProductId> ids, const CommandContext& ctx,
+                                 const std::function<Result<AppendRequest>(Locked&)>& decide);
+
+  private:
+    friend class StockHolds;
+    struct Hold {
+        std::uint64_t id = 0;
+        std::shared_ptr<const std::atomic<OrderId>> order;
+        std::int64_t quantity = 0;
+    };
+    struct Entry {
+        std::mutex mu;
+        Loaded<Product> cached;
+        std::vector<Hold> holds;
+    };
+
+    Entry& entry(ProductId id);
+    void refresh(Entry& e, ProductId id);
+    void release(const StockHolds& holds);
+
+    EventLog& log_;
+    std::shared_ptr<Clock> clock_;
+    std::mutex entries_mu_;
+    std::map<ProductId, std::unique_ptr<Entry>> entries_;
+    std::atomic<std::uint64_t> next_hold_{1};
+};
+
+}  // namespace codd::engine::catalog

@@ -1,0 +1,510 @@
+#include "engine/orders/order_decide.hpp"
+
+#include <algorithm>
+
+#include "engine/catalog/catalog_events.hpp"
+#include "engine/json_codec.hpp"
+#include "engine/orders/order_events.hpp"
+#include "engine/patch.hpp"
+#include "engine/text.hpp"
+
+namespace codd::engine::orders {
+namespace {
+
+using catalog::StockLine;
+
+// Per line; with prices below catalog::kMaxPriceMinor (10^13) a line total stays below 10^19 / 10.
+constexpr std::int64_t kMaxItemQuantity = 100'000;
+constexpr std::size_t kMaxItems = 200;
+constexpr std::int64_t kMaxMoneyMinor = 1'000'000'000'000'000LL;
+
+const char* const kSources[] = {"manual", "bulk_import", "webhook", "checkout_form"};
+
+std::string item_field(std::size_t i, const char* name) {
+    return "items[" + std::to_string(i) + "]." + name;
+}
+
+std::string name_of(OrderStatus s) {
+    return std::string(to_string(s));
+}
+
+Rejection refused(std::string message, std::string field = {}) {
+    return Rejection{Rejection::Kind::refused, std::move(message), std::move(field)};
+}
+
+std::optional<Rejection> check_money(const Money& m, const char* field) {
+    if (m.minor < 0 || m.minor > kMaxMoneyMinor)
+        return invalid(field, std::string(field) + " must be between 0 and 10^18");
+    return std::nullopt;
+}
+
+bool is_json_object(const std::string& text) {
+    try {
+        json::parse_object(text);
+        return true;
+    } catch (const std::invalid_argument&) {
+        return false;
+    }
+}
+
+Result<std::vector<OrderItem>> price_items(const std::vector<NewOrderItem>& input, const ProductViews& products) {
+    if (input.empty()) return invalid("items", "at least one item is required");
+    if (input.size() > kMaxItems) return invalid("items", "at most 200 items");
+    std::vector<OrderItem> items;
+    for (std::size_t i = 0; i < input.size(); ++i) {
+        const NewOrderItem& n = input[i];
+        if (n.quantity <= 0) return invalid(item_field(i, "quantity"), "quantity must be a positive integer");
+        if (n.quantity > kMaxItemQuantity) return invalid(item_field(i, "quantity"), "quantity is too large");
+        auto it = products.find(n.product_id);
+        if (it == products.end() || !it->second.product.exists()) {
+            return invalid(item_field(i, "productId"), "product " + std::to_string(n.product_id) + " does not exist");
+        }
+        const catalog::Product& p = it->second.product.state;
+        if (!p.is_active)
+            return invalid(item_field(i, "productId"), "product " + std::to_string(p.id) + " is not active");
+        if (n.unit_price && *n.unit_price != p.price) {
+            return invalid(item_field(i, "unitPrice"), "unitPrice is " + std::to_string(p.price.minor) +
+                                                           " (the catalog price), not " +
+                                                           std::to_string(n.unit_price->minor));
+        }
+        if (n.item_type != "package" && n.item_type != "upsell") {
+            return invalid(item_field(i, "itemType"), "itemType must be package or upsell");
+        }
+        if (!n.metadata_json.empty() && !is_json_object(n.metadata_json)) {
+            return invalid(item_field(i, "metadata"), "metadata must be a JSON object");
+        }
+        OrderItem item;
+        item.id = static_cast<std::int64_t>(i) + 1;
+        item.product_id = p.id;
+        item.quantity = n.quantity;
+        item.unit_price = p.price;
+        item.total_price = Money{p.price.minor * n.quantity};
+        item.item_type = n.item_type;
+        item.metadata_json =
+            n.metadata_json.empty() ? std::string() : json::serialize(json::parse_object(n.metadata_json));
+        items.push_back(std::move(item));
+    }
+    return items;
+}
+
+struct Totals {
+    Money subtotal, total;
+};
+
+// codd's totals; the client's claims must agree with them.
+Result<Totals> compute_totals(const std::vector<OrderItem>& items, Money shipping, Money discount,
+                              const std::optional<Money>& claimed_subtotal, const std::optional<Money>& claimed_total) {
+    if (auto r = check_money(shipping, "shippingCost")) return *r;
+    if (auto r = check_money(discount, "discount")) return *r;
+    Totals t;
+    for (const auto& i : items) t.subtotal.minor += i.total_price.minor;
+    if (t.subtotal.minor > kMaxMoneyMinor) return invalid("subtotal", "the order total is too large");
+    t.total = Money{t.subtotal.minor + shipping.minor - discount.minor};
+    if (t.total.minor < 0) return invalid("discount", "discount exceeds subtotal plus shipping");
+    if (claimed_subtotal && *claimed_subtotal != t.subtotal) {
+        return invalid("subtotal", "subtotal is " + std::to_string(t.subtotal.minor) + ", the sum of the items");
+    }
+    if (claimed_total && *claimed_total != t.total) {
+        return invalid("totalAmount",
+                       "totalAmount is " + std::to_string(t.total.minor) + " (subtotal + shippingCost - discount)");
+    }
+    return t;
+}
+
+std::vector<std::string> clean_tags(const std::vector<std::string>& tags) {
+    std::vector<std::string> out;
+    for (const auto& t : tags) {
+        std::string s = text::trim(t);
+        if (!s.empty() && std::find(out.begin(), out.end(), s) == out.end()) out.push_back(std::move(s));
+    }
+    return out;
+}
+
+std::string or_default(const std::string& value, const std::string& fallback) {
+    std::string v = text::trim(value);
+    return v.empty() ? fallback : v;
+}
+
+bool payment_pending(const Order& o) {
+    return o.payment_status == PaymentStatus::pending;
+}
+
+// A status change with its stock move (none when the stage stays).
+Decision status_change(const Order& o, OrderStatus to, bool forced, const std::string& reason,
+                       const std::string& notes) {
+    Decision d;
+    d.events.push_back(events::order_status_changed(o.id, o.status, to, forced, reason, notes));
+    const StockStage from_stage = stock_stage(o.status), to_stage = stock_stage(to);
+    if (from_stage != to_stage) {
+        const auto lines = lines_of(o.items);
+        d.stock = StockMove{from_stage, to_stage, lines, lines};
+    }
+    return d;
+}
+
+std::int64_t quantity_of(const std::vector<StockLine>& lines, ProductId id) {
+    for (const auto& l : lines) {
+        if (l.product_id == id) return l.quantity;
+    }
+    return 0;
+}
+
+std::vector<ProductId> products_of(const StockMove& m) {
+    std::vector<ProductId> ids;
+    for (const auto& l : m.from_lines) ids.push_back(l.product_id);
+    for (const auto& l : m.to_lines) ids.push_back(l.product_id);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+}
+
+}  // namespace
+
+std::vector<StockLine> lines_of(const std::vector<OrderItem>& items) {
+    std::map<ProductId, std::int64_t> merged;
+    for (const auto& i : items) merged[i.product_id] += i.quantity;
+    std::vector<StockLine> out;
+    for (const auto& [id, q] : merged) out.push_back({id, q});
+    return out;
+}
+
+std::vector<StockLine> units_taken(const StockMove& m) {
+    std::vector<StockLine> out;
+    if (m.to == StockStage::none) return out;
+    for (ProductId id : products_of(m)) {
+        const std::int64_t before = quantity_of(m.from_lines, id), after = quantity_of(m.to_lines, id);
+        // From none every unit is new; reserved -> reserved (items replaced) frees the old units first;
+        // dispatched -> reserved puts back on hand what it reserves again.
+        std::int64_t need = 0;
+        if (m.from == StockStage::none) need = after;
+        if (m.from == StockStage::reserved && m.to == StockStage::reserved) need = after - before;
+        if (need > 0) out.push_back({id, need});
+    }
+    return out;
+}
+
+std::vector<StreamAppend> stock_streams(OrderId order, const StockMove& m) {
+    namespace ce = catalog::events;
+    using S = StockStage;
+    std::vector<StreamAppend> out;
+    for (ProductId id : products_of(m)) {
+        const std::int64_t before = quantity_of(m.from_lines, id), after = quantity_of(m.to_lines, id);
+        std::vector<NewEvent> moves;
+        auto release = [&] {
+            if (before > 0) moves.push_back(ce::stock_released(id, order, before));
+        };
+        auto restock = [&] {
+            if (before > 0) moves.push_back(ce::stock_restocked(id, order, before));
+        };
+        auto reserve = [&] {
+            if (after > 0) moves.push_back(ce::stock_reserved(id, order, after));
+        };
+        auto consume = [&](std::int64_t q) {
+            if (q > 0) moves.push_back(ce::stock_consumed(id, order, q));
+        };
+        if (m.from == S::reserved && m.to == S::reserved && before != after) {
+            release();
+            reserve();
+        } else if (m.from == S::reserved && m.to == S::dispatched) {
+            consume(before);
+        } else if (m.from == S::reserved && m.to == S::none) {
+            release();
+        } else if (m.from == S::dispatched && m.to == S::none) {
+            restock();
+        } else if (m.from == S::dispatched && m.to == S::reserved) {
+            restock();
+            reserve();
+        } else if (m.from == S::none && m.to == S::reserved) {
+            reserve();
+        } else if (m.from == S::none && m.to == S::dispatched) {
+            reserve();
+            consume(after);
+        }
+        if (!moves.empty()) out.push_back({ce::product_stream(id), ExpectedVersion::any(), std::move(moves)});
+    }
+    return out;
+}
+
+std::optional<Rejection> check_available(const std::vector<StockLine>& taken, const ProductViews& products) {
+    for (const auto& t : taken) {
+        const auto it = products.find(t.product_id);
+        const std::int64_t available = it == products.end() ? 0 : it->second.available;
+        if (available >= t.quantity) continue;
+        Rejection r =
+            conflict("insufficient stock for product " + std::to_string(t.product_id) + ": " +
+                         std::to_string(available) + " available, " + std::to_string(t.quantity) + " requested",
+                     "items");
+        r.details = {{"productId", t.product_id}, {"available", available}, {"requested", t.quantity}};
+        return r;
+    }
+    return std::nullopt;
+}
+
+Result<Order> decide_create(const NewOrder& n, const customers::Customer& customer, const ProductViews& products,
+                            std::int64_t now_us) {
+    auto items = price_items(n.items, products);
+    if (auto* r = std::get_if<Rejection>(&items)) return *r;
+    auto totals = compute_totals(std::get<std::vector<OrderItem>>(items), n.shipping_cost, n.discount, n.subtotal,
+                                 n.total_amount);
+    if (auto* r = std::get_if<Rejection>(&totals)) return *r;
+    if (std::find(std::begin(kSources), std::end(kSources), n.source) == std::end(kSources)) {
+        return invalid("source", "source must be manual, bulk_import, webhook or checkout_form");
+    }
+    Order o;
+    o.customer_id = customer.id;
+    o.customer_rep_id = n.customer_rep_id;
+    o.created_by = n.created_by;
+    o.items = std::move(std::get<std::vector<OrderItem>>(items));
+    o.subtotal = std::get<Totals>(totals).subtotal;
+    o.shipping_cost = n.shipping_cost;
+    o.discount = n.discount;
+    o.total_amount = o.cod_amount = std::get<Totals>(totals).total;
+    o.notes = text::trim(n.notes);
+    o.internal_notes = text::trim(n.internal_notes);
+    o.delivery_address = or_default(n.delivery_address, customer.address);
+    o.delivery_state = or_default(n.delivery_state, customer.state);
+    o.delivery_area = or_default(n.delivery_area, customer.area);
+    if (o.delivery_address.empty()) return invalid("deliveryAddress", "deliveryAddress is required");
+    o.estimated_delivery_us = n.estimated_delivery_us;
+    o.priority = n.priority;
+    o.tags = clean_tags(n.tags);
+    o.source = n.source;
+    o.external_order_id = text::trim(n.external_order_id);
+    o.stock = StockStage::reserved;
+    o.created_us = o.updated_us = now_us;
+    return o;
+}
+
+StockMove reservation_of(const Order& o) {
+    return StockMove{StockStage::none, StockStage::reserved, {}, lines_of(o.items)};
+}
+
+Result<Decision> decide_update(const Order& o, const OrderPatch& p, const ProductViews& products) {
+    events::OrderChanges c;
+    c.notes = p.notes;
+    c.internal_notes = p.internal_notes;
+    if (p.delivery_address) c.delivery_address = text::trim(*p.delivery_address);
+    if (p.delivery_state) c.delivery_state = text::trim(*p.delivery_state);
+    if (p.delivery_area) c.delivery_area = text::trim(*p.delivery_area);
+    if (c.delivery_address && c.delivery_address->empty()) {
+        return invalid("deliveryAddress", "deliveryAddress cannot be empty");
+    }
+    c.estimated_delivery_us = p.estimated_delivery_us;
+    c.priority = p.priority;
+    if (p.tags) c.tags = clean_tags(*p.tags);
+    keep_if_changed(c.notes, o.notes);
+    keep_if_changed(c.internal_notes, o.internal_notes);
+    keep_if_changed(c.delivery_address, o.delivery_address);
+    keep_if_changed(c.delivery_state, o.delivery_state);
+    keep_if_changed(c.delivery_area, o.delivery_area);
+    if (c.estimated_delivery_us && *c.estimated_delivery_us == o.estimated_delivery_us) c.estimated_delivery_us.reset();
+    keep_if_changed(c.priority, o.priority);
+    keep_if_changed(c.tags, o.tags);
+
+    const bool money_changes = p.items || p.shipping_cost || p.discount || p.subtotal || p.total_amount;
+    if (money_changes && !payment_pending(o))
+        return refused("the order's payment was collected: its amounts stay", "items");
+    if (p.items && o.stock == StockStage::dispatched) {
+        return refused("items cannot change once the order is dispatched", "items");
+    }
+    std::vector<OrderItem> items = o.items;
+    if (p.items) {
+        auto priced = price_items(*p.items, products);
+        if (auto* r = std::get_if<Rejection>(&priced)) return *r;
+        items = std::move(std::get<std::vector<OrderItem>>(priced));
+    }
+    const Money shipping = p.shipping_cost.value_or(o.shipping_cost), discount = p.discount.value_or(o.discount);
+    auto totals = compute_totals(items, shipping, discount, p.subtotal, p.total_amount);
+    if (auto* r = std::get_if<Rejection>(&totals)) return *r;
+    const Totals& t = std::get<Totals>(totals);
+
+    Decision d;
+    if (p.items && items != o.items) {
+        Order after = o;
+        after.items = items;
+        after.subtotal = t.subtotal;
+        after.shipping_cost = shipping;
+        after.discount = discount;
+        after.total_amount = after.cod_amount = t.total;
+        d.events.push_back(events::order_items_replaced(after));
+        if (o.stock == StockStage::reserved) {
+            d.stock = StockMove{StockStage::reserved, StockStage::reserved, lines_of(o.items), lines_of(items)};
+        }
+    } else {
+        c.shipping_cost = shipping;
+        c.discount = discount;
+        c.subtotal = t.subtotal;
+        c.total_amount = t.total;
+        c.cod_amount = t.total;
+        keep_if_changed(c.shipping_cost, o.shipping_cost);
+        keep_if_changed(c.discount, o.discount);
+        keep_if_changed(c.subtotal, o.subtotal);
+        keep_if_changed(c.total_amount, o.total_amount);
+        keep_if_changed(c.cod_amount, o.cod_amount);
+    }
+    const bool changed = c.notes || c.internal_notes || c.delivery_address || c.delivery_state || c.delivery_area ||
+                         c.estimated_delivery_us || c.priority || c.tags || c.shipping_cost || c.discount ||
+                         c.subtotal || c.total_amount || c.cod_amount;
+    if (changed) d.events.insert(d.events.begin(), events::order_updated(o.id, c));
+    return d;
+}
+
+Result<Decision> decide_status(const Order& o, const StatusChange& c) {
+    if (c.to == o.status) return Decision{};
+    const std::string reason = text::trim(c.reason);
+    const bool forced = !transition_allowed(o.status, c.to);
+    if (forced && !c.may_force) {
+        return refused("status cannot change from " + name_of(o.status) + " to " + name_of(c.to), "status");
+    }
+    if (forced && reason.empty()) return invalid("reason", "a forced status change needs a reason");
+    return status_change(o, c.to, forced, reason, text::trim(c.notes));
+}
+
+Result<Decision> decide_cancel(const Order& o, const std::string& reason) {
+    if (o.status == OrderStatus::delivered || o.status == OrderStatus::cancelled) {
+        return refused("an order that is " + name_of(o.status) + " cannot be cancelled", "status");
+    }
+    if (!transition_allowed(o.status, OrderStatus::cancelled)) {
+        return refused("an order that is " + name_of(o.status) + " cannot be cancelled", "status");
+    }
+    return status_change(o, OrderStatus::cancelled, false, text::trim(reason), {});
+}
+
+Result<Decision> decide_assign_rep(const Order& o, UserId rep_id, const std::optional<users::User>& rep) {
+    if (!rep || rep->role != users::Role::sales_rep) {
+        return invalid("customerRepId", "user " + std::to_string(rep_id) + " is not a sales rep");
+    }
+    if (!rep->is_active) return refused("sales rep " + std::to_string(rep_id) + " is not active", "customerRepId");
+    if (o.customer_rep_id == rep_id) return Decision{};
+    Decision d;
+    d.events.push_back(events::order_rep_assigned(o.id, rep_id, o.customer_rep_id));
+    return d;
+}
+
+Result<Decision> decide_assign_agent(const Order& o, UserId agent_id, const std::optional<users::User>& agent) {
+    if (!agent || agent->role != users::Role::delivery_agent) {
+        return invalid("deliveryAgentId", "user " + std::to_string(agent_id) + " is not a delivery agent");
+    }
+    if (!agent->is_active || !agent->is_available) {
+        return refused("delivery agent " + std::to_string(agent_id) + " is not active and available",
+                       "deliveryAgentId");
+    }
+    if (o.delivery_agent_id == agent_id) return Decision{};
+    if (!payment_pending(o)) return refused("the order's payment was collected by its agent", "deliveryAgentId");
+    Decision d;
+    d.events.push_back(events::order_agent_assigned(o.id, agent_id, o.delivery_agent_id));
+    return d;
+}
+
+Result<Decision> decide_schedule(const Order& o, std::int64_t at_us, const std::string& notes) {
+    if (at_us <= 0) return invalid("scheduledTime", "scheduledTime is required");
+    if (o.status == OrderStatus::delivered || o.status == OrderStatus::cancelled || o.status == OrderStatus::returned) {
+        return refused("an order that is " + name_of(o.status) + " cannot be scheduled", "status");
+    }
+    Decision d;
+    d.events.push_back(events::delivery_scheduled(o.id, at_us, text::trim(notes)));
+    return d;
+}
+
+Result<Decision> decide_attempt(const Order& o, const std::string& notes) {
+    if (o.status != OrderStatus::out_for_delivery) {
+        return refused("a delivery attempt needs the order out_for_delivery", "status");
+    }
+    Decision d;
+    d.events.push_back(events::delivery_attempted(o.id, o.delivery_attempts + 1, text::trim(notes)));
+    return d;
+}
+
+Result<Decision> decide_proof(const Order& o, const DeliveryProof& proof) {
+    if (o.status != OrderStatus::out_for_delivery && o.status != OrderStatus::delivered) {
+        return refused("proof of delivery needs the order out_for_delivery or delivered", "status");
+    }
+    DeliveryProof p = proof;
+    p.data = text::trim(p.data);
+    p.recipient_name = text::trim(p.recipient_name);
+    p.recipient_phone = text::trim(p.recipient_phone);
+    p.image_url = text::trim(p.image_url);
+    if (o.proof == p) return Decision{};
+    Decision d;
+    d.events.push_back(events::delivery_proof_recorded(o.id, p));
+    return d;
+}
+
+Result<Decision> decide_complete(const Order& o, const DeliveryCompletion& c, std::int64_t now_us) {
+    if (o.status != OrderStatus::out_for_delivery) {
+        return refused("only an order out_for_delivery can be delivered", "status");
+    }
+    if (!o.delivery_agent_id) return refused("the order has no delivery agent", "deliveryAgentId");
+    if (!payment_pending(o)) return refused("the order's payment was already collected", "paymentStatus");
+    const Money amount = c.cod_amount.value_or(o.cod_amount);
+    if (auto r = check_money(amount, "codAmount")) return *r;
+    Decision d;
+    if (c.proof) {
+        auto proof = decide_proof(o, *c.proof);
+        if (auto* r = std::get_if<Rejection>(&proof)) return *r;
+        d.events = std::move(std::get<Decision>(proof).events);
+    }
+    const UserId agent = *o.delivery_agent_id;
+    d.events.push_back(events::order_status_changed(o.id, o.status, OrderStatus::delivered, false, {}, {}));
+    d.events.push_back(events::payment_collected(o.id, agent, amount, now_us));
+    // Collections only add to cash in hand: `any` lets an agent's deliveries commit side by side.
+    d.others.push_back({events::agent_cash_stream(agent),
+                        ExpectedVersion::any(),
+                        {events::cash_collected(agent, o.id, amount, now_us)}});
+    return d;
+}
+
+Result<Decision> decide_fail(const Order& o, const std::string& reason_in, std::optional<std::int64_t> reschedule_us) {
+    const std::string reason = text::trim(reason_in);
+    if (reason.empty()) return invalid("reason", "a failed delivery needs a reason");
+    if (o.status != OrderStatus::out_for_delivery) {
+        return refused("only an order out_for_delivery can fail delivery", "status");
+    }
+    if (reschedule_us && *reschedule_us <= 0) return invalid("rescheduleTime", "rescheduleTime must be a time");
+    Decision d;
+    d.events.push_back(events::delivery_failed(o.id, reason, o.delivery_attempts + 1));
+    d.events.push_back(events::order_status_changed(o.id, o.status, OrderStatus::failed_delivery, false, reason, {}));
+    if (reschedule_us) d.events.push_back(events::delivery_scheduled(o.id, *reschedule_us, "rescheduled: " + reason));
+    return d;
+}
+
+Result<Decision> decide_return(const Order& o, const std::string& reason) {
+    if (o.status != OrderStatus::delivered && o.status != OrderStatus::failed_delivery &&
+        o.status != OrderStatus::out_for_delivery) {
+        return refused("only a dispatched order can be returned", "status");
+    }
+    return status_change(o, OrderStatus::returned, false, text::trim(reason), {});
+}
+
+Result<std::vector<OpenCollection>> allocate_deposit(const AgentCash& cash, Money amount) {
+    if (amount.minor <= 0) return refused("a deposit must be a positive amount", "amount");
+    if (amount > cash.cash_in_hand()) {
+        Rejection r = refused(
+            "the agent holds " + std::to_string(cash.cash_in_hand().minor) + ", less than the deposit", "amount");
+        r.details = {{"cashInHand", cash.cash_in_hand().minor}, {"amount", amount.minor}};
+        return r;
+    }
+    std::vector<OpenCollection> out;
+    std::int64_t left = amount.minor;
+    for (const auto& c : cash.open) {
+        if (left == 0) break;
+        const std::int64_t part = std::min(left, c.amount.minor);
+        out.push_back({c.order_id, Money{part}, c.collected_us});
+        left -= part;
+    }
+    return out;
+}
+
+Result<NewExpense> decide_expense(const NewExpense& input, std::int64_t now_us) {
+    NewExpense e = input;
+    e.category = text::trim(e.category);
+    e.description = text::trim(e.description);
+    e.receipt_url = text::trim(e.receipt_url);
+    if (e.category.empty()) return invalid("category", "category is required");
+    if (e.amount.minor <= 0 || e.amount.minor > kMaxMoneyMinor) return invalid("amount", "amount must be positive");
+    if (e.description.empty()) return invalid("description", "description is required");
+    if (e.expense_date_us == 0) e.expense_date_us = now_us;
+    return e;
+}
+
+}  // namespace codd::engine::orders

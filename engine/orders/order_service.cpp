@@ -1,0 +1,435 @@
+// OrderService: each command folds the order's stream, decides with a pure function (order_decide.hpp),
+// and appends the order's events at the version it decided on, together with the stock moves (through the
+// StockBook's holds) and the other streams the decision touches, through execute(), which retries on
+// version conflicts.
+#include "engine/orders/order_service.hpp"
+
+#include <charconv>
+
+#include "engine/catalog/stock_book.hpp"
+#include "engine/json_codec.hpp"
+#include "engine/orders/order_decide.hpp"
+#include "engine/orders/order_events.hpp"
+#include "engine/users/user_service.hpp"
+
+namespace codd::engine::orders {
+namespace {
+
+using catalog::StockBook;
+using catalog::StockHolds;
+
+std::int64_t to_us(TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+Loaded<Order> load_order(const EventLog& log, OrderId id) {
+    return load<Order>(log, events::order_stream(id), [](Order& o, const RecordedEvent& e) { evolve(o, e); });
+}
+
+Loaded<AgentCash> load_cash(const EventLog& log, UserId agent) {
+    auto cash = load<AgentCash>(log, events::agent_cash_stream(agent),
+                                [](AgentCash& a, const RecordedEvent& e) { evolve(a, e); });
+    cash.state.agent_id = agent;
+    return cash;
+}
+
+void evolve_deposit(Deposit& d, const RecordedEvent& e) {
+    const auto p = json::parse_object(e.payload);
+    if (e.type == events::kDepositRecorded) {
+        d.id = json::int_at(p, "depositId");
+        d.agent_id = json::int_at(p, "agentId");
+        d.amount = Money{json::int_at(p, "amount")};
+        d.reference = json::string_at(p, "reference");
+        d.notes = json::string_at(p, "notes");
+        d.created_us = e.time_us;
+        const auto* allocations = p.if_contains("allocations");
+        if (allocations == nullptr || !allocations->is_array()) throw std::invalid_argument("allocations missing");
+        for (const auto& a : allocations->get_array()) {
+            d.allocations.push_back(
+                {json::int_at(a.as_object(), "orderId"), Money{json::int_at(a.as_object(), "amount")}, 0});
+        }
+    } else if (e.type == events::kDepositReconciled) {
+        d.reconciled = true;
+    }
+    d.version = e.version.value();
+}
+
+Loaded<Deposit> load_deposit(const EventLog& log, std::int64_t id) {
+    return load<Deposit>(log, events::deposit_stream(id), evolve_deposit);
+}
+
+// The numeric user id of the actor, if the actor is a user.
+std::optional<UserId> actor_user(const CommandContext& ctx) {
+    const std::string& id = ctx.metadata.actor.id;
+    UserId v = 0;
+    const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), v);
+    if (ec != std::errc() || end != id.data() + id.size() || id.empty()) return std::nullopt;
+    return v;
+}
+
+GlobalPosition last_position(const EventLog& log, const std::string& stream) {
+    const auto last =
+        log.read_stream(stream, StreamVersion{std::numeric_limits<std::int64_t>::max()}, 1, Direction::backward);
+    return last.empty() ? GlobalPosition{0} : last.front().position;
+}
+
+GlobalPosition position_of(const AppendResult& r, const EventLog& log, const std::string& stream) {
+    return r.streams.empty() ? last_position(log, stream) : r.last_position;
+}
+
+ProductViews views_of(const StockBook::Locked& locked, const std::vector<ProductId>& ids) {
+    ProductViews views;
+    for (ProductId id : ids) views[id] = ProductView{locked.product(id), locked.available(id)};
+    return views;
+}
+
+std::vector<ProductId> product_ids(const std::vector<NewOrderItem>& items) {
+    std::vector<ProductId> ids;
+    for (const auto& i : items) ids.push_back(i.product_id);
+    return ids;
+}
+
+std::vector<ProductId> product_ids(const std::vector<catalog::StockLine>& lines) {
+    std::vector<ProductId> ids;
+    for (const auto& l : lines) ids.push_back(l.product_id);
+    return ids;
+}
+
+// Takes the units of `taken` from availability for `holds`, or refuses when they are not there.
+std::optional<Rejection> hold_units(StockBook::Locked& locked, const std::vector<catalog::StockLine>& taken,
+                                    const ProductViews& views, StockHolds& holds) {
+    if (auto r = check_available(taken, views)) return r;
+    for (const auto& t : taken) locked.hold(t.product_id, t.quantity, holds);
+    return std::nullopt;
+}
+
+using Decide = std::function<Result<Decision>(const Order&, const ProductViews&, std::int64_t now_us)>;
+
+// The decider loop of a command on an existing order. `lock_first`: products (the order's and `extra`) the
+// decision reads, locked before deciding; otherwise only a move that takes units locks its products.
+Result<Committed<Order>> run(EventLog& log, const Clock& clock, StockBook& book, OrderId id, IfMatch if_match,
+                             const CommandContext& ctx, const Decide& decide, bool lock_first = false,
+                             const std::vector<ProductId>& extra = {}) {
+    std::unique_ptr<StockHolds> holds;
+    const std::string stream = events::order_stream(id);
+    auto attempt = [&](TimePoint now) -> Result<AppendRequest> {
+        holds = std::make_unique<StockHolds>();  // the previous attempt's append failed: its holds go
+        const auto o = load_order(log, id);
+        if (!o.exists()) return not_found("order " + std::to_string(id));
+        if (if_match && *if_match != o.version) {
+            return conflict(
+                "the order is at version " + std::to_string(o.version) + ", not " + std::to_string(*if_match),
+                "If-Match");
+        }
+        std::optional<StockBook::Locked> locked;
+        ProductViews views;
+        if (lock_first) {
+            std::vector<ProductId> ids = extra;
+            for (const auto& l : lines_of(o.state.items)) ids.push_back(l.product_id);
+            locked.emplace(book.lock(ids));
+            views = views_of(*locked, ids);
+        }
+        auto decided = decide(o.state, views, to_us(now));
+        if (auto* r = std::get_if<Rejection>(&decided)) return *r;
+        Decision& d = std::get<Decision>(decided);
+        if (d.empty()) return AppendRequest{};
+        std::vector<StreamAppend> streams{{stream, expect(o.version), std::move(d.events)}};
+        if (d.stock) {
+            const auto taken = units_taken(*d.stock);
+            if (!taken.empty()) {
+                if (!locked) {
+                    locked.emplace(book.lock(product_ids(taken)));
+                    views = views_of(*locked, product_ids(taken));
+                }
+                if (auto r = hold_units(*locked, taken, views, *holds)) return *r;
+                holds->set_order(id);
+            }
+            for (auto& s : stock_streams(id, *d.stock)) streams.push_back(std::move(s));
+        }
+        for (auto& s : d.others) streams.push_back(std::move(s));
+        return append_of(std::move(streams));
+    };
+    auto result = execute(log, clock, ctx, attempt);
+    holds.reset();
+    if (auto* r = std::get_if<Rejection>(&result)) return *r;
+    const auto o = load_order(log, id);
+    if (!o.exists()) return not_found("order " + std::to_string(id));
+    return Committed<Order>{o.state, position_of(std::get<AppendResult>(result), log, stream)};
+}
+
+Rejection renamed(Rejection r, const std::string& from, const std::string& to) {
+    if (r.field == from) r.field = to;
+    return r;
+}
+
+}  // namespace
+
+OrderService::OrderService(EventLog& log, std::shared_ptr<Clock> clock, catalog::StockBook& stock,
+                           customers::CustomerService& customers, const users::UserService& users)
+    : log_(log), clock_(std::move(clock)), stock_(stock), customers_(customers), users_(users) {}
+
+Result<Committed<Order>> OrderService::create(const NewOrder& n, const CommandContext& ctx) {
+    // A retry of a create that committed answers as the original did, whatever the checks now say.
+    auto original = [&]() -> std::optional<Committed<Order>> {
+        const auto r = committed_result(log_, ctx.command_id);
+        if (!r || r->sequence_values.empty()) return std::nullopt;
+        auto o = find(r->sequence_values[0]);
+        if (!o) return std::nullopt;
+        return Committed<Order>{*o, r->last_position};
+    };
+    auto refuse = [&](Rejection r) -> Result<Committed<Order>> {
+        if (auto o = original()) return *o;
+        return r;
+    };
+
+    if (n.customer_rep_id) {
+        auto rep = decide_assign_rep(Order{}, *n.customer_rep_id, users_.find(*n.customer_rep_id));
+        if (auto* r = std::get_if<Rejection>(&rep)) return refuse(*r);
+    }
+    customers::Customer customer;
+    if (n.customer_id) {
+        auto c = customers_.find(*n.customer_id);
+        if (!c) return refuse(invalid("customerId", "customer " + std::to_string(*n.customer_id) + " does not exist"));
+        if (!c->is_active) {
+            return refuse(Rejection{Rejection::Kind::refused, "customer " + std::to_string(c->id) + " is not active",
+                                    "customerId"});
+        }
+        customer = *c;
+    } else {
+        customer.address = n.customer.address;
+        customer.state = n.customer.state;
+        customer.area = n.customer.area;
+    }
+    // Refuse a bad order before its customer is created.
+    {
+        const auto ids = product_ids(n.items);
+        auto locked = stock_.lock(ids);
+        const ProductViews views = views_of(locked, ids);
+        auto checked = decide_create(n, customer, views, to_us(clock_->now()));
+        if (auto* r = std::get_if<Rejection>(&checked)) return refuse(*r);
+        if (auto r = check_available(units_taken(reservation_of(std::get<Order>(checked))), views)) return refuse(*r);
+    }
+    if (!n.customer_id) {
+        CommandContext customer_ctx = ctx;
+        if (!ctx.command_id.empty()) customer_ctx.command_id = ctx.command_id + "/customer";
+        auto found = customers_.find_or_create(n.customer, customer_ctx);
+        if (auto* r = std::get_if<Rejection>(&found)) return refuse(renamed(*r, "phoneNumber", "customerPhone"));
+        customer = std::get<customers::FoundOrCreated>(found).customer;
+    }
+
+    std::unique_ptr<StockHolds> holds;
+    auto attempt = [&](TimePoint now) -> Result<AppendRequest> {
+        holds = std::make_unique<StockHolds>();
+        const auto ids = product_ids(n.items);
+        auto locked = stock_.lock(ids);
+        const ProductViews views = views_of(locked, ids);
+        auto decided = decide_create(n, customer, views, to_us(now));
+        if (auto* r = std::get_if<Rejection>(&decided)) return *r;
+        Order order = std::get<Order>(decided);
+        const StockMove move = reservation_of(order);
+        if (auto r = hold_units(locked, units_taken(move), views, *holds)) return *r;
+        AppendRequest req;
+        req.sequences = {std::string(events::kOrderSequence)};
+        // The id comes from the sequence, in the batch that writes the order: a refusal leaves no gap.
+        req.build = [order = std::move(order), move, h = holds.get()](SequenceValues values) mutable {
+            order.id = values[0];
+            h->set_order(order.id);
+            std::vector<StreamAppend> streams{
+                {events::order_stream(order.id), ExpectedVersion::no_stream(), {events::order_created(order)}}};
+            for (auto& s : stock_streams(order.id, move)) streams.push_back(std::move(s));
+            return streams;
+        };
+        return req;
+    };
+    auto result = execute(log_, *clock_, ctx, attempt);
+    holds.reset();
+    if (auto* r = std::get_if<Rejection>(&result)) return *r;
+    const AppendResult& appended = std::get<AppendResult>(result);
+    const OrderId id = appended.sequence_values.at(0);
+    auto o = find(id);
+    if (!o) return not_found("order " + std::to_string(id));
+    return Committed<Order>{*o, appended.last_position};
+}
+
+Result<Committed<Order>> OrderService::update(OrderId id, const OrderPatch& p, IfMatch if_match,
+                                              const CommandContext& ctx) {
+    const auto extra = p.items ? product_ids(*p.items) : std::vector<ProductId>{};
+    return run(
+        log_, *clock_, stock_, id, if_match, ctx,
+        [&](const Order& o, const ProductViews& views, std::int64_t) { return decide_update(o, p, views); },
+        p.items.has_value(), extra);
+}
+
+Result<Committed<Order>> OrderService::change_status(OrderId id, const StatusChange& c, IfMatch if_match,
+                                                     const CommandContext& ctx) {
+    return run(log_, *clock_, stock_, id, if_match, ctx,
+               [&](const Order& o, const ProductViews&, std::int64_t) { return decide_status(o, c); });
+}
+
+Result<Committed<Order>> OrderService::cancel(OrderId id, const std::string& reason, const CommandContext& ctx) {
+    return run(log_, *clock_, stock_, id, std::nullopt, ctx,
+               [&](const Order& o, const ProductViews&, std::int64_t) { return decide_cancel(o, reason); });
+}
+
+Result<Committed<Order>> OrderService::assign_rep(OrderId id, UserId rep, const CommandContext& ctx) {
+    const auto user = users_.find(rep);
+    return run(log_, *clock_, stock_, id, std::nullopt, ctx,
+               [&](const Order& o, const ProductViews&, std::int64_t) { return decide_assign_rep(o, rep, user); });
+}
+
+Result<Committed<Order>> OrderService::assign_agent(OrderId id, UserId agent, const CommandContext& ctx) {
+    const auto user = users_.find(agent);
+    return run(log_, *clock_, stock_, id, std::nullopt, ctx,
+               [&](const Order& o, const ProductViews&, std::int64_t) { return decide_assign_agent(o, agent, user); });
+}
+
+Result<Committed<Order>> OrderService::schedule_delivery(OrderId id, std::int64_t at_us, const std::string& notes,
+                                                         const CommandContext& ctx) {
+    return run(log_, *clock_, stock_, id, std::nullopt, ctx,
+               [&](const Order& o, const ProductViews&, std::int64_t) { return decide_schedule(o, at_us, notes); });
+}
+
+Result<Committed<Order>> OrderService::record_attempt(OrderId id, const std::string& notes, const CommandContext& ctx) {
+    return run(log_, *clock_, stock_, id, std::nullopt, ctx,
+               [&](const Order& o, const ProductViews&, std::int64_t) { return decide_attempt(o, notes); });
+}
+
+Result<Committed<Order>> OrderService::record_proof(OrderId id, const DeliveryProof& proof, const CommandContext& ctx) {
+    return run(log_, *clock_, stock_, id, std::nullopt, ctx,
+               [&](const Order& o, const ProductViews&, std::int64_t) { return decide_proof(o, proof); });
+}
+
+Result<Committed<Order>> OrderService::complete_delivery(OrderId id, const DeliveryCompletion& d,
+                                                         const CommandContext& ctx) {
+    return run(log_, *clock_, stock_, id, std::nullopt, ctx,
+               [&](const Order& o, const ProductViews&, std::int64_t now_us) { return decide_complete(o, d, now_us); });
+}
+
+Result<Committed<Order>> OrderService::fail_delivery(OrderId id, const std::string& reason,
+                                                     std::optional<std::int64_t> reschedule_us,
+                                                     const CommandContext& ctx) {
+    return run(log_, *clock_, stock_, id, std::nullopt, ctx, [&](const Order& o, const ProductViews&, std::int64_t) {
+        return decide_fail(o, reason, reschedule_us);
+    });
+}
+
+Result<Committed<Order>> OrderService::return_order(OrderId id, const std::string& reason, const CommandContext& ctx) {
+    return run(log_, *clock_, stock_, id, std::nullopt, ctx,
+               [&](const Order& o, const ProductViews&, std::int64_t) { return decide_return(o, reason); });
+}
+
+Result<Committed<Deposit>> OrderService::record_deposit(UserId agent, Money amount, const std::string& reference,
+                                                        const std::string& notes, const CommandContext& ctx) {
+    const auto recorded_by = actor_user(ctx);
+    auto attempt = [&](TimePoint) -> Result<AppendRequest> {
+        const auto cash = load_cash(log_, agent);
+        auto allocated = allocate_deposit(cash.state, amount);
+        if (auto* r = std::get_if<Rejection>(&allocated)) return *r;
+        auto allocations = std::get<std::vector<OpenCollection>>(allocated);
+        // An allocation that takes all that is open of a collection completes the order's deposit.
+        std::vector<Loaded<Order>> completed;
+        for (std::size_t i = 0; i < allocations.size(); ++i) {
+            if (allocations[i].amount == cash.state.open[i].amount) {
+                completed.push_back(load_order(log_, allocations[i].order_id));
+            }
+        }
+        AppendRequest req;
+        req.sequences = {std::string(events::kDepositSequence)};
+        req.build = [=, cash_version = cash.version](SequenceValues ids) {
+            const std::int64_t deposit = ids[0];
+            std::vector<StreamAppend> streams{
+                {events::agent_cash_stream(agent),
+                 expect(cash_version),
+                 {events::cash_deposited(agent, deposit, amount, reference, allocations)}},
+                {events::deposit_stream(deposit),
+                 ExpectedVersion::no_stream(),
+                 {events::deposit_recorded(deposit, agent, amount, reference, notes, recorded_by, allocations)}},
+            };
+            for (const auto& o : completed) {
+                streams.push_back({events::order_stream(o.state.id),
+                                   expect(o.version),
+                                   {events::payment_deposited(o.state.id, deposit, o.state.cod_amount)}});
+            }
+            return streams;
+        };
+        return req;
+    };
+    auto result = execute(log_, *clock_, ctx, attempt);
+    if (auto* r = std::get_if<Rejection>(&result)) return *r;
+    const AppendResult& appended = std::get<AppendResult>(result);
+    auto d = find_deposit(appended.sequence_values.at(0));
+    if (!d) return not_found("deposit");
+    return Committed<Deposit>{*d, appended.last_position};
+}
+
+Result<Committed<Deposit>> OrderService::reconcile_deposit(std::int64_t deposit_id, const std::string& notes,
+                                                           const CommandContext& ctx) {
+    const auto reconciled_by = actor_user(ctx);
+    auto attempt = [&](TimePoint) -> Result<AppendRequest> {
+        const auto d = load_deposit(log_, deposit_id);
+        if (!d.exists()) return not_found("deposit " + std::to_string(deposit_id));
+        if (d.state.reconciled) {
+            return Rejection{Rejection::Kind::refused, "the deposit is already reconciled", "depositId"};
+        }
+        std::vector<StreamAppend> streams{{events::deposit_stream(deposit_id),
+                                           expect(d.version),
+                                           {events::deposit_reconciled(deposit_id, notes, reconciled_by)}}};
+        for (const auto& a : d.state.allocations) {
+            const auto o = load_order(log_, a.order_id);
+            if (o.state.payment_status != PaymentStatus::deposited || o.state.deposit_id != deposit_id) continue;
+            streams.push_back({events::order_stream(a.order_id),
+                               expect(o.version),
+                               {events::payment_reconciled(a.order_id, deposit_id)}});
+        }
+        return append_of(std::move(streams));
+    };
+    auto result = execute(log_, *clock_, ctx, attempt);
+    if (auto* r = std::get_if<Rejection>(&result)) return *r;
+    auto d = find_deposit(deposit_id);
+    if (!d) return not_found("deposit");
+    return Committed<Deposit>{*d, std::get<AppendResult>(result).last_position};
+}
+
+Result<Committed<Expense>> OrderService::record_expense(const NewExpense& input, const CommandContext& ctx) {
+    auto decided = decide_expense(input, to_us(clock_->now()));
+    if (auto* r = std::get_if<Rejection>(&decided)) return *r;
+    const NewExpense e = std::get<NewExpense>(decided);
+    const auto recorded_by = actor_user(ctx);
+    auto attempt = [&](TimePoint) -> Result<AppendRequest> {
+        AppendRequest req;
+        req.sequences = {std::string(events::kExpenseSequence)};
+        req.build = [e, recorded_by](SequenceValues ids) {
+            return std::vector<StreamAppend>{
+                {events::expense_stream(ids[0]),
+                 ExpectedVersion::no_stream(),
+                 {events::expense_recorded(ids[0], e.category, e.amount, e.description, e.receipt_url,
+                                           e.expense_date_us, recorded_by)}}};
+        };
+        return req;
+    };
+    auto result = execute(log_, *clock_, ctx, attempt);
+    if (auto* r = std::get_if<Rejection>(&result)) return *r;
+    const AppendResult& appended = std::get<AppendResult>(result);
+    const std::int64_t id = appended.sequence_values.at(0);
+    const auto recorded = log_.read_stream(events::expense_stream(id), StreamVersion{0}, 1);
+    const std::int64_t created_us = recorded.empty() ? 0 : recorded.front().time_us;
+    return Committed<Expense>{Expense{id, e, recorded_by, created_us}, appended.last_position};
+}
+
+std::optional<Order> OrderService::find(OrderId id) const {
+    auto o = load_order(log_, id);
+    if (!o.exists()) return std::nullopt;
+    return o.state;
+}
+
+AgentCash OrderService::agent_cash(UserId agent) const {
+    return load_cash(log_, agent).state;
+}
+
+std::optional<Deposit> OrderService::find_deposit(std::int64_t id) const {
+    auto d = load_deposit(log_, id);
+    if (!d.exists()) return std::nullopt;
+    return d.state;
+}
+
+}  // namespace codd::engine::orders

@@ -1,0 +1,277 @@
+// The order commands, given/when/then: create (priced by codd, stock reserved in the same append), the status
+// map (every transition outside it refused, forced ones recorded with their reason), cancel, and the stock
+// that follows the status stage.
+#include <doctest/doctest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "engine/orders/order_events.hpp"
+#include "tests/engine/orders_fixture.hpp"
+
+using namespace codd::engine;
+using namespace codd::engine::orders;
+using namespace codd::test;
+
+namespace {
+
+boost::json::object payload(const RecordedEvent& e) {
+    return boost::json::parse(e.payload).as_object();
+}
+
+StatusChange to(OrderStatus s, std::string reason = {}, bool may_force = false) {
+    StatusChange c;
+    c.to = s;
+    c.reason = std::move(reason);
+    c.may_force = may_force;
+    return c;
+}
+
+// Walks a new order along the map to `target` (all of the 9 statuses are reachable without forcing).
+Order order_in(OrdersFixture& f, catalog::ProductId product, OrderStatus target) {
+    const Order o = f.create(OrdersFixture::new_order({OrdersFixture::item(product, 1)}));
+    using S = OrderStatus;
+    std::vector<S> path;
+    switch (target) {
+        case S::pending_confirmation:
+            break;
+        case S::confirmed:
+            path = {S::confirmed};
+            break;
+        case S::preparing:
+            path = {S::confirmed, S::preparing};
+            break;
+        case S::ready_for_pickup:
+            path = {S::confirmed, S::preparing, S::ready_for_pickup};
+            break;
+        case S::out_for_delivery:
+            path = {S::confirmed, S::preparing, S::ready_for_pickup, S::out_for_delivery};
+            break;
+        case S::delivered:
+            path = {S::confirmed, S::preparing, S::ready_for_pickup, S::out_for_delivery, S::delivered};
+            break;
+        case S::cancelled:
+            path = {S::cancelled};
+            break;
+        case S::returned:
+            path = {S::confirmed, S::preparing, S::ready_for_pickup, S::out_for_delivery, S::delivered, S::returned};
+            break;
+        case S::failed_delivery:
+            path = {S::confirmed, S::preparing, S::ready_for_pickup, S::out_for_delivery, S::failed_delivery};
+            break;
+    }
+    Order current = o;
+    for (S s : path) current = accepted(f.orders->change_status(o.id, to(s), std::nullopt, ctx())).value;
+    REQUIRE(current.status == target);
+    return current;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "orders: create prices from the catalog, reserves stock and appends OrderCreated with the stock in one append") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    const auto cap = f.product("CAP", 2000, 5);
+    auto n = OrdersFixture::new_order({OrdersFixture::item(tee, 2), OrdersFixture::item(cap, 1)});
+    n.discount = Money{500};
+    n.total_amount = Money{9000 + 2000 + 1000 - 500};
+    n.customer_rep_id = f.rep;
+    const auto committed = accepted(f.orders->create(n, ctx("create-1")));
+    const Order& o = committed.value;
+    CHECK(o.id == 1001);
+    CHECK(o.status == OrderStatus::pending_confirmation);
+    CHECK(o.payment_status == PaymentStatus::pending);
+    CHECK(o.subtotal == Money{11000});
+    CHECK(o.total_amount == Money{11500});
+    CHECK(o.cod_amount == Money{11500});
+    CHECK(o.customer_rep_id == f.rep);
+    CHECK(o.delivery_address == "12 Ring Road");
+    CHECK(o.stock == StockStage::reserved);
+    REQUIRE(o.items.size() == 2);
+    CHECK(o.items[0].unit_price == Money{4500});
+    CHECK(o.items[0].total_price == Money{9000});
+    CHECK(f.stock(tee).reserved == 2);
+    CHECK(f.stock(cap).reserved == 1);
+    const auto created = f.stream("order-1001");
+    REQUIRE(created.size() == 1);
+    CHECK(created[0].type == "OrderCreated");
+    CHECK(created[0].metadata == ctx().metadata);
+    CHECK(committed.position == f.log->head());
+    const auto p = payload(created[0]);
+    CHECK(p.at("totalAmount").as_int64() == 11500);
+    CHECK(p.at("items").as_array().at(0).at("productId").as_int64() == tee);
+    CHECK(p.at("deliveryAgentId").is_null());
+    const auto reserved = f.stream("product-" + std::to_string(tee)).back();
+    CHECK(reserved.type == "StockReserved");
+    CHECK(reserved.position.value() > created[0].position.value());
+    CHECK(reserved.position.value() <= committed.position.value());
+}
+
+TEST_CASE("orders: create validation names the REST field") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    const auto old = f.product("OLD", 100, 10);
+    accepted(f.catalog->deactivate(old, ctx()));
+    auto check = [&](NewOrder n, const std::string& field, Rejection::Kind kind = Rejection::Kind::invalid) {
+        const Rejection r = refused(f.orders->create(n, ctx()));
+        CHECK(r.kind == kind);
+        CHECK(r.field == field);
+    };
+    check(OrdersFixture::new_order({OrdersFixture::item(9999, 1)}), "items[0].productId");
+    check(OrdersFixture::new_order({OrdersFixture::item(tee, 1), OrdersFixture::item(old, 1)}), "items[1].productId");
+    check(OrdersFixture::new_order({OrdersFixture::item(tee, 0)}), "items[0].quantity");
+    check(OrdersFixture::new_order({OrdersFixture::item(tee, -3)}), "items[0].quantity");
+    check(OrdersFixture::new_order({}), "items");
+    auto wrong_total = OrdersFixture::new_order({OrdersFixture::item(tee, 1)});
+    wrong_total.total_amount = Money{4500};
+    check(wrong_total, "totalAmount");
+    auto wrong_subtotal = OrdersFixture::new_order({OrdersFixture::item(tee, 2)});
+    wrong_subtotal.subtotal = Money{4500};
+    check(wrong_subtotal, "subtotal");
+    auto wrong_price = OrdersFixture::new_order({OrdersFixture::item(tee, 1)});
+    wrong_price.items[0].unit_price = Money{4000};
+    check(wrong_price, "items[0].unitPrice");
+    auto negative = OrdersFixture::new_order({OrdersFixture::item(tee, 1)});
+    negative.discount = Money{6000};
+    check(negative, "discount");
+    auto no_address = OrdersFixture::new_order({OrdersFixture::item(tee, 1)});
+    no_address.customer.address.clear();
+    check(no_address, "deliveryAddress");
+    auto bad_phone = OrdersFixture::new_order({OrdersFixture::item(tee, 1)}, "12");
+    check(bad_phone, "customerPhone");
+    auto unknown_customer = OrdersFixture::new_order({OrdersFixture::item(tee, 1)});
+    unknown_customer.customer_id = 4242;
+    check(unknown_customer, "customerId");
+    auto not_a_rep = OrdersFixture::new_order({OrdersFixture::item(tee, 1)});
+    not_a_rep.customer_rep_id = f.agent;
+    check(not_a_rep, "customerRepId");
+    check(OrdersFixture::new_order({OrdersFixture::item(tee, 11)}), "items", Rejection::Kind::conflict);
+    // Nothing was created: no order, no customer, no id consumed, no stock held.
+    CHECK(f.log->stream_version("order-1001") == std::nullopt);
+    CHECK(f.log->sequence_next("order") == 1001);
+    CHECK(f.customers->find_by_phone("+233241234567") == std::nullopt);
+    CHECK(f.stock(tee).reserved == 0);
+}
+
+TEST_CASE("orders: insufficient stock is a conflict with productId, available and requested") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 3);
+    f.create(OrdersFixture::new_order({OrdersFixture::item(tee, 2)}));
+    const Rejection r = refused(f.orders->create(OrdersFixture::new_order({OrdersFixture::item(tee, 2)}), ctx()));
+    CHECK(r.kind == Rejection::Kind::conflict);
+    CHECK(r.message.find("insufficient stock") != std::string::npos);
+    CHECK(detail(r, "productId") == tee);
+    CHECK(detail(r, "available") == 1);
+    CHECK(detail(r, "requested") == 2);
+}
+
+TEST_CASE("orders: every transition of the map is allowed and every other one refused without may_force") {
+    using S = OrderStatus;
+    for (S from : kAllStatuses) {
+        for (S target : kAllStatuses) {
+            if (from == target) continue;
+            CAPTURE(to_string(from));
+            CAPTURE(to_string(target));
+            OrdersFixture f;
+            const auto tee = f.product("TEE", 4500, 10);
+            const Order o = order_in(f, tee, from);
+            auto result = f.orders->change_status(o.id, to(target), std::nullopt, ctx());
+            if (transition_allowed(from, target)) {
+                const Order after = accepted(result).value;
+                CHECK(after.status == target);
+                const auto last = f.stream("order-" + std::to_string(o.id)).back();
+                CHECK(payload(last).at("forced").as_bool() == false);
+            } else {
+                const Rejection r = refused(result);
+                CHECK(r.kind == Rejection::Kind::refused);
+                CHECK(r.field == "status");
+                CHECK(f.orders->find(o.id)->status == from);
+            }
+        }
+    }
+}
+
+TEST_CASE("orders: forced transitions need may_force and a reason, which the event records") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    const Order o = order_in(f, tee, OrderStatus::pending_confirmation);
+    const Rejection no_reason =
+        refused(f.orders->change_status(o.id, to(OrderStatus::delivered, " ", true), std::nullopt, ctx()));
+    CHECK(no_reason.kind == Rejection::Kind::invalid);
+    CHECK(no_reason.field == "reason");
+    const Order after =
+        accepted(f.orders->change_status(o.id, to(OrderStatus::delivered, "customer picked it up", true), std::nullopt,
+                                         ctx()))
+            .value;
+    CHECK(after.status == OrderStatus::delivered);
+    CHECK(after.stock == StockStage::dispatched);
+    const auto last = payload(f.stream("order-" + std::to_string(o.id)).back());
+    CHECK(last.at("forced").as_bool());
+    CHECK(last.at("reason").as_string() == "customer picked it up");
+    CHECK(last.at("from").as_string() == "pending_confirmation");
+    CHECK(last.at("to").as_string() == "delivered");
+    CHECK(f.stock(tee).stock_quantity == 9);
+    CHECK(f.stock(tee).reserved == 0);
+}
+
+TEST_CASE("orders: If-Match is compared with the order stream's version") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    const Order o = order_in(f, tee, OrderStatus::pending_confirmation);
+    const Rejection stale = refused(f.orders->change_status(o.id, to(OrderStatus::confirmed), o.version + 1, ctx()));
+    CHECK(stale.kind == Rejection::Kind::conflict);
+    CHECK(accepted(f.orders->change_status(o.id, to(OrderStatus::confirmed), o.version, ctx())).value.version ==
+          o.version + 1);
+}
+
+TEST_CASE("orders: stock follows the stage: dispatch consumes, cancel releases, return restocks, re-open reserves") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    const Order o = f.create(OrdersFixture::new_order({OrdersFixture::item(tee, 3)}));
+    CHECK(f.stock(tee).reserved == 3);
+    accepted(f.orders->cancel(o.id, "customer changed their mind", ctx()));
+    CHECK(f.stock(tee).reserved == 0);
+    CHECK(f.stock(tee).stock_quantity == 10);
+    const Rejection twice = refused(f.orders->cancel(o.id, "", ctx()));
+    CHECK(twice.kind == Rejection::Kind::refused);
+    accepted(f.orders->change_status(o.id, to(OrderStatus::confirmed), std::nullopt, ctx()));
+    CHECK(f.stock(tee).reserved == 3);
+    for (auto s : {OrderStatus::preparing, OrderStatus::ready_for_pickup, OrderStatus::out_for_delivery}) {
+        accepted(f.orders->change_status(o.id, to(s), std::nullopt, ctx()));
+    }
+    CHECK(f.stock(tee).reserved == 0);
+    CHECK(f.stock(tee).stock_quantity == 7);
+    accepted(f.orders->change_status(o.id, to(OrderStatus::ready_for_pickup), std::nullopt, ctx()));
+    CHECK(f.stock(tee).reserved == 3);
+    CHECK(f.stock(tee).stock_quantity == 10);
+    accepted(f.orders->change_status(o.id, to(OrderStatus::out_for_delivery), std::nullopt, ctx()));
+    const Order returned = accepted(f.orders->return_order(o.id, "refused at the door", ctx())).value;
+    CHECK(returned.status == OrderStatus::returned);
+    CHECK(f.stock(tee).reserved == 0);
+    CHECK(f.stock(tee).stock_quantity == 10);
+    // returned -> out_for_delivery takes the units again (reserve + consume in one append).
+    accepted(f.orders->change_status(o.id, to(OrderStatus::out_for_delivery), std::nullopt, ctx()));
+    CHECK(f.stock(tee).stock_quantity == 7);
+    CHECK(f.stock(tee).reserved == 0);
+}
+
+TEST_CASE("orders: cancel is refused once delivered") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    const Order o = order_in(f, tee, OrderStatus::delivered);
+    const Rejection r = refused(f.orders->cancel(o.id, "", ctx()));
+    CHECK(r.kind == Rejection::Kind::refused);
+}
+
+TEST_CASE("orders: re-opening a cancelled order is refused when its stock is gone") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 3);
+    const Order o = f.create(OrdersFixture::new_order({OrdersFixture::item(tee, 3)}));
+    accepted(f.orders->cancel(o.id, "", ctx()));
+    f.create(OrdersFixture::new_order({OrdersFixture::item(tee, 2)}, "+233241234568"));
+    const Rejection r = refused(f.orders->change_status(o.id, to(OrderStatus::confirmed), std::nullopt, ctx()));
+    CHECK(r.kind == Rejection::Kind::conflict);
+    CHECK(detail(r, "available") == 1);
+    CHECK(detail(r, "requested") == 3);
+    CHECK(f.orders->find(o.id)->status == OrderStatus::cancelled);
+}
