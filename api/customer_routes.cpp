@@ -1,0 +1,154 @@
+// /customers (reference §2 customers, §14 rows 13-17): commands go to the CustomerService, every answer is
+// read from the orders view once it has applied the command, so totalOrders and totalSpent come with it.
+#include <fmt/format.h>
+#include <boost/json/object.hpp>
+
+#include "api/commerce_common.hpp"
+#include "api/json_text.hpp"
+#include "api/user_json.hpp"
+#include "engine/customers/customer_service.hpp"
+
+namespace codd::api {
+namespace {
+
+namespace json = boost::json;
+namespace customers = engine::customers;
+using namespace commerce;
+
+constexpr std::int64_t kDefaultLimit = 20;
+constexpr std::int64_t kMaxLimit = 100;
+
+// The customer `id` as the view has it now (after the command that changed it).
+std::string customer_body(const Commerce& c, std::int64_t id, std::string_view message = {}) {
+    const std::string customer = c.queries.customer_json(id).value_or("null");
+    if (message.empty()) return wrap("customer", customer);
+    return fmt::format(R"({{"message":{},"customer":{}}})", json_string(message), customer);
+}
+
+// Answers a customer command: its rejection, or the customer read from the view once it has applied it.
+Response answer(const Commerce& c, const engine::Result<customers::Customer>& result, int status,
+                std::string_view message = {}) {
+    if (const auto* r = std::get_if<engine::Rejection>(&result)) return rejection(*r);
+    const std::int64_t id = std::get<customers::Customer>(result).id;
+    return after_commit(c, head_position(c), status, [&] { return customer_body(c, id, message); });
+}
+
+std::optional<bool> parse_bool(std::string_view v) {
+    if (v == "true" || v == "1") return true;
+    if (v == "false" || v == "0") return false;
+    return std::nullopt;
+}
+
+Response list(const Commerce& c, const Request& r) {
+    const auto q = parse_query(r.query);
+    if (!q) return bad_request("The query string has a malformed percent escape.");
+    auto page = read_page(*q, kDefaultLimit, kMaxLimit);
+    if (auto* e = std::get_if<Response>(&page)) return std::move(*e);
+    projections::CustomerFilter f;
+    if (auto v = query_value(*q, "search"); v && !v->empty()) f.search = std::move(*v);
+    if (auto v = query_value(*q, "area"); v && !v->empty()) f.area = std::move(*v);
+    if (const auto v = query_value(*q, "includeInactive"); v && !v->empty()) {
+        const auto b = parse_bool(*v);
+        if (!b) return validation_problem({{"includeInactive", "includeInactive must be true or false"}});
+        f.include_inactive = *b;
+    }
+    return json_text(200, page_json("customers", c.queries.list_customers(f, std::get<projections::Page>(page))));
+}
+
+Response get_one(const Commerce& c, const Request& r, bool analytics) {
+    const auto id = id_param(r);
+    if (!id) return not_found("customer");
+    const auto text = analytics ? c.queries.customer_analytics_json(*id) : c.queries.customer_json(*id);
+    if (!text) return not_found("customer");
+    return json_text(200, wrap(analytics ? "analytics" : "customer", *text));
+}
+
+Response create(const Commerce& c, const Request& r, const Authenticated& caller) {
+    auto body = json_object_body(r);
+    if (auto* e = std::get_if<Response>(&body)) return std::move(*e);
+    FieldReader in(std::get<json::object>(body));
+    customers::NewCustomer n;
+    n.first_name = in.required_text("firstName");
+    n.last_name = in.required_text("lastName");
+    n.email = in.text("email").value_or("");
+    n.phone_number = in.required_text("phoneNumber");
+    n.alternate_phone = in.text("alternatePhone").value_or("");
+    n.address = in.required_text("address");
+    n.state = in.required_text("state");
+    n.area = in.required_text("area");
+    n.landmark = in.text("landmark").value_or("");
+    n.notes = in.text("notes").value_or("");
+    n.tags = in.strings("tags").value_or(std::vector<std::string>{});
+    if (!in.ok()) return validation_problem(std::move(in.errors()));
+    auto ctx = command_context(r, caller, "customer.create");
+    if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
+    return answer(c, c.customers.create(n, std::get<engine::CommandContext>(ctx)), 201);
+}
+
+Response update(const Commerce& c, const Request& r, const Authenticated& caller) {
+    const auto id = id_param(r);
+    if (!id) return not_found("customer");
+    auto body = json_object_body(r);
+    if (auto* e = std::get_if<Response>(&body)) return std::move(*e);
+    FieldReader in(std::get<json::object>(body));
+    customers::CustomerPatch p;
+    p.first_name = in.text("firstName");
+    p.last_name = in.text("lastName");
+    p.email = in.text("email");
+    p.phone_number = in.text("phoneNumber");
+    p.alternate_phone = in.text("alternatePhone");
+    p.address = in.text("address");
+    p.state = in.text("state");
+    p.area = in.text("area");
+    p.landmark = in.text("landmark");
+    p.notes = in.text("notes");
+    p.is_active = in.boolean("isActive");
+    if (!in.ok()) return validation_problem(std::move(in.errors()));
+    auto ctx = command_context(r, caller, "customer.update");
+    if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
+    return answer(c, c.customers.update(*id, p, std::get<engine::CommandContext>(ctx)), 200);
+}
+
+Response deactivate(const Commerce& c, const Request& r, const Authenticated& caller) {
+    const auto id = id_param(r);
+    if (!id) return not_found("customer");
+    auto ctx = command_context(r, caller, "customer.deactivate");
+    if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
+    return answer(c, c.customers.deactivate(*id, std::get<engine::CommandContext>(ctx)), 200,
+                  "Customer deactivated successfully");
+}
+
+Response set_tags(const Commerce& c, const Request& r, const Authenticated& caller) {
+    const auto id = id_param(r);
+    if (!id) return not_found("customer");
+    auto body = json_object_body(r);
+    if (auto* e = std::get_if<Response>(&body)) return std::move(*e);
+    FieldReader in(std::get<json::object>(body));
+    const auto tags = in.strings("tags");
+    if (in.ok() && !tags) in.errors().push_back({"tags", "tags is required (an array of strings)"});
+    if (!in.ok()) return validation_problem(std::move(in.errors()));
+    auto ctx = command_context(r, caller, "customer.tags");
+    if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
+    return answer(c, c.customers.set_tags(*id, *tags, std::get<engine::CommandContext>(ctx)), 200);
+}
+
+}  // namespace
+
+void add_customer_routes(Router& router, const Commerce& c) {
+    auto query = [&](std::string_view path, std::function<Response(const Request&)> run) {
+        add(router, c, "GET", path, [&c, run = std::move(run)](const Request& r, const Authenticated&) {
+            return read_after_min_position(c, r, [&] { return run(r); });
+        });
+    };
+    query("/customers", [&c](const Request& r) { return list(c, r); });
+    query("/customers/:id", [&c](const Request& r) { return get_one(c, r, false); });
+    query("/customers/:id/analytics", [&c](const Request& r) { return get_one(c, r, true); });
+    add(router, c, "POST", "/customers", [&c](const Request& r, const Authenticated& a) { return create(c, r, a); });
+    add(router, c, "PUT", "/customers/:id", [&c](const Request& r, const Authenticated& a) { return update(c, r, a); });
+    add(router, c, "DELETE", "/customers/:id",
+        [&c](const Request& r, const Authenticated& a) { return deactivate(c, r, a); });
+    add(router, c, "PATCH", "/customers/:id/tags",
+        [&c](const Request& r, const Authenticated& a) { return set_tags(c, r, a); });
+}
+
+}  // namespace codd::api

@@ -1,0 +1,222 @@
+// /products (reference §2 products, §14 rows 18-22): commands go to the CatalogService, every answer is read
+// from the orders view once it has applied the command (stock, reserved and available included).
+#include <cmath>
+
+#include <fmt/format.h>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "api/commerce_common.hpp"
+#include "api/json_text.hpp"
+#include "api/user_json.hpp"
+#include "engine/catalog/catalog_service.hpp"
+
+namespace codd::api {
+namespace {
+
+namespace json = boost::json;
+namespace catalog = engine::catalog;
+using namespace commerce;
+
+constexpr std::int64_t kDefaultLimit = 20;
+constexpr std::int64_t kMaxLimit = 100;
+constexpr std::int64_t kMaxCount = 1'000'000'000;
+
+std::string product_body(const Commerce& c, std::int64_t id, std::string_view message = {}) {
+    const std::string product = c.queries.product_json(id).value_or("null");
+    if (message.empty()) return wrap("product", product);
+    return fmt::format(R"({{"message":{},"product":{}}})", json_string(message), product);
+}
+
+// Answers a product command: its rejection, or the product read from the view once it has applied it.
+Response answer(const Commerce& c, const engine::Result<catalog::Product>& result, int status,
+                std::string_view message = {}) {
+    if (const auto* r = std::get_if<engine::Rejection>(&result)) return rejection(*r);
+    const std::int64_t id = std::get<catalog::Product>(result).id;
+    return after_commit(c, head_position(c), status, [&] { return product_body(c, id, message); });
+}
+
+// The optional fields FieldReader has no reader for: weight (a non-negative number) and dimensions (an object,
+// kept as its JSON text).
+struct Extras {
+    std::optional<double> weight;
+    std::optional<std::string> dimensions;
+};
+
+Extras read_extras(const json::object& o, FieldReader& in) {
+    Extras out;
+    if (const json::value* w = o.if_contains("weight"); w != nullptr && !w->is_null()) {
+        const double d = w->is_number() ? w->to_number<double>() : -1;
+        if (!std::isfinite(d) || d < 0) {
+            in.errors().push_back({"weight", "weight must be a non-negative number"});
+        } else {
+            out.weight = d;
+        }
+    }
+    if (const json::value* d = o.if_contains("dimensions"); d != nullptr && !d->is_null()) {
+        if (d->is_object()) {
+            out.dimensions = json::serialize(*d);
+        } else {
+            in.errors().push_back({"dimensions", "dimensions must be an object"});
+        }
+    }
+    return out;
+}
+
+std::optional<bool> parse_bool(std::string_view v) {
+    if (v == "true" || v == "1") return true;
+    if (v == "false" || v == "0") return false;
+    return std::nullopt;
+}
+
+Response list(const Commerce& c, const Request& r) {
+    const auto q = parse_query(r.query);
+    if (!q) return bad_request("The query string has a malformed percent escape.");
+    auto page = read_page(*q, kDefaultLimit, kMaxLimit);
+    if (auto* e = std::get_if<Response>(&page)) return std::move(*e);
+    projections::ProductFilter f;
+    if (auto v = query_value(*q, "search"); v && !v->empty()) f.search = std::move(*v);
+    if (auto v = query_value(*q, "category"); v && !v->empty()) f.category = std::move(*v);
+    if (const auto v = query_value(*q, "isActive"); v && !v->empty()) {
+        f.is_active = parse_bool(*v);
+        if (!f.is_active) return validation_problem({{"isActive", "isActive must be true or false"}});
+    }
+    return json_text(200, page_json("products", c.queries.list_products(f, std::get<projections::Page>(page))));
+}
+
+Response get_one(const Commerce& c, const Request& r) {
+    const auto id = id_param(r);
+    if (!id) return not_found("product");
+    const auto text = c.queries.product_json(*id);
+    if (!text) return not_found("product");
+    return json_text(200, wrap("product", *text));
+}
+
+Response create(const Commerce& c, const Request& r, const Authenticated& caller) {
+    auto body = json_object_body(r);
+    if (auto* e = std::get_if<Response>(&body)) return std::move(*e);
+    const json::object& o = std::get<json::object>(body);
+    FieldReader in(o);
+    catalog::NewProduct n;
+    n.name = in.required_text("name");
+    n.sku = in.required_text("sku");
+    n.category = in.required_text("category");
+    n.description = in.text("description").value_or("");
+    const std::size_t before = in.errors().size();
+    const auto price = in.money("price");
+    if (!price && in.errors().size() == before) in.errors().push_back({"price", "price is required"});
+    n.price = engine::Money{price.value_or(0)};
+    n.cost_price = engine::Money{in.money("costPrice").value_or(0)};
+    n.stock_quantity = in.integer("stockQuantity", 0, kMaxCount).value_or(0);
+    n.low_stock_threshold = in.integer("lowStockThreshold", 0, kMaxCount).value_or(catalog::kDefaultLowStockThreshold);
+    n.image_url = in.text("imageUrl").value_or("");
+    Extras extras = read_extras(o, in);
+    n.weight = extras.weight;
+    n.dimensions_json = extras.dimensions.value_or("");
+    const bool active = in.boolean("isActive").value_or(true);
+    if (!in.ok()) return validation_problem(std::move(in.errors()));
+    auto ctx = command_context(r, caller, "product.create");
+    if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
+    engine::CommandContext& context = std::get<engine::CommandContext>(ctx);
+    auto created = c.catalog.create(n, context);
+    if (active || std::holds_alternative<engine::Rejection>(created)) return answer(c, created, 201);
+    // A product created inactive: a second command (with its own command id, so a retry repeats neither).
+    if (!context.command_id.empty()) context.command_id += ":inactive";
+    catalog::ProductPatch inactive;
+    inactive.is_active = false;
+    return answer(c, c.catalog.update(std::get<catalog::Product>(created).id, inactive, context), 201);
+}
+
+Response update(const Commerce& c, const Request& r, const Authenticated& caller) {
+    const auto id = id_param(r);
+    if (!id) return not_found("product");
+    auto body = json_object_body(r);
+    if (auto* e = std::get_if<Response>(&body)) return std::move(*e);
+    const json::object& o = std::get<json::object>(body);
+    FieldReader in(o);
+    catalog::ProductPatch p;
+    p.name = in.text("name");
+    p.sku = in.text("sku");
+    p.category = in.text("category");
+    p.description = in.text("description");
+    if (const auto v = in.money("price")) p.price = engine::Money{*v};
+    if (const auto v = in.money("costPrice")) p.cost_price = engine::Money{*v};
+    p.low_stock_threshold = in.integer("lowStockThreshold", 0, kMaxCount);
+    p.image_url = in.text("imageUrl");
+    Extras extras = read_extras(o, in);
+    p.weight = extras.weight;
+    p.dimensions_json = std::move(extras.dimensions);
+    p.is_active = in.boolean("isActive");
+    const auto stock_quantity = in.integer("stockQuantity", 0, kMaxCount);
+    if (!in.ok()) return validation_problem(std::move(in.errors()));
+    auto ctx = command_context(r, caller, "product.update");
+    if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
+    engine::CommandContext& context = std::get<engine::CommandContext>(ctx);
+    auto updated = c.catalog.update(*id, p, context);
+    const auto* product = std::get_if<catalog::Product>(&updated);
+    if (!stock_quantity || product == nullptr || product->stock_quantity == *stock_quantity) {
+        return answer(c, updated, 200);
+    }
+    // The edit form sends the whole product, stock included: a changed stockQuantity is set as PATCH /stock
+    // does (refused below what orders hold), in a second command with its own command id.
+    if (!context.command_id.empty()) context.command_id += ":stock";
+    return answer(c, c.catalog.set_stock(*id, *stock_quantity, "edited with the product", context), 200);
+}
+
+Response deactivate(const Commerce& c, const Request& r, const Authenticated& caller) {
+    const auto id = id_param(r);
+    if (!id) return not_found("product");
+    auto ctx = command_context(r, caller, "product.deactivate");
+    if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
+    return answer(c, c.catalog.deactivate(*id, std::get<engine::CommandContext>(ctx)), 200,
+                  "Product deactivated successfully");
+}
+
+// PATCH /:id/stock {stockQuantity, reason?}: sets on hand. POST /:id/stock-adjustments {delta, reason}: adds.
+Response stock(const Commerce& c, const Request& r, const Authenticated& caller, bool adjust) {
+    const auto id = id_param(r);
+    if (!id) return not_found("product");
+    auto body = json_object_body(r);
+    if (auto* e = std::get_if<Response>(&body)) return std::move(*e);
+    FieldReader in(std::get<json::object>(body));
+    const char* field = adjust ? "delta" : "stockQuantity";
+    const std::size_t before = in.errors().size();
+    const auto n = adjust ? in.integer(field, -kMaxCount, kMaxCount) : in.integer(field, 0, kMaxCount);
+    if (in.errors().size() == before && (!n || (adjust && *n == 0))) {
+        in.errors().push_back({field, adjust ? "delta is required (a non-zero whole number)"
+                                             : "stockQuantity is required (a whole number from 0)"});
+    }
+    const std::string reason = adjust ? in.required_text("reason") : in.text("reason").value_or("");
+    if (!in.ok()) return validation_problem(std::move(in.errors()));
+    auto ctx = command_context(r, caller, adjust ? "product.adjust-stock" : "product.set-stock");
+    if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
+    const auto& context = std::get<engine::CommandContext>(ctx);
+    return answer(c,
+                  adjust ? c.catalog.adjust_stock(*id, *n, reason, context)
+                         : c.catalog.set_stock(*id, *n, reason, context),
+                  200);
+}
+
+}  // namespace
+
+void add_product_routes(Router& router, const Commerce& c) {
+    auto query = [&](std::string_view path, std::function<Response(const Request&)> run) {
+        add(router, c, "GET", path, [&c, run = std::move(run)](const Request& r, const Authenticated&) {
+            return read_after_min_position(c, r, [&] { return run(r); });
+        });
+    };
+    query("/products", [&c](const Request& r) { return list(c, r); });
+    query("/products/low-stock",
+          [&c](const Request&) { return json_text(200, wrap("products", c.queries.low_stock_json())); });
+    query("/products/:id", [&c](const Request& r) { return get_one(c, r); });
+    add(router, c, "POST", "/products", [&c](const Request& r, const Authenticated& a) { return create(c, r, a); });
+    add(router, c, "PUT", "/products/:id", [&c](const Request& r, const Authenticated& a) { return update(c, r, a); });
+    add(router, c, "DELETE", "/products/:id",
+        [&c](const Request& r, const Authenticated& a) { return deactivate(c, r, a); });
+    add(router, c, "PATCH", "/products/:id/stock",
+        [&c](const Request& r, const Authenticated& a) { return stock(c, r, a, false); });
+    add(router, c, "POST", "/products/:id/stock-adjustments",
+        [&c](const Request& r, const Authenticated& a) { return stock(c, r, a, true); });
+}
+
+}  // namespace codd::api
