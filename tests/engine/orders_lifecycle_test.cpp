@@ -3,6 +3,8 @@
 // that follows the status stage.
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include <boost/json/parse.hpp>
 
 #include "engine/orders/order_events.hpp"
@@ -274,4 +276,70 @@ TEST_CASE("orders: re-opening a cancelled order is refused when its stock is gon
     CHECK(detail(r, "available") == 1);
     CHECK(detail(r, "requested") == 3);
     CHECK(f.orders->find(o.id)->status == OrderStatus::cancelled);
+}
+
+TEST_CASE("orders: a retried create (same command id) answers with the same order, also after a reopen") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    const auto n = OrdersFixture::new_order({OrdersFixture::item(tee, 2)});
+    const auto first = accepted(f.orders->create(n, ctx("create-once")));
+    const auto again = accepted(f.orders->create(n, ctx("create-once")));
+    CHECK(again.value.id == first.value.id);
+    CHECK(again.position == first.position);
+    f.reopen();
+    const auto after_reopen = accepted(f.orders->create(n, ctx("create-once")));
+    CHECK(after_reopen.value.id == first.value.id);
+    CHECK(after_reopen.position == first.position);
+    CHECK(f.log->sequence_next("order") == 1002);
+    CHECK(f.log->sequence_next("customer") == 1002);
+    CHECK(f.stock(tee).reserved == 2);
+    // Concurrent retries of one command id still make one order.
+    std::vector<std::thread> threads;
+    std::vector<OrderId> ids(8);
+    const auto n2 = OrdersFixture::new_order({OrdersFixture::item(tee, 1)}, "+233209999999");
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&, t] { ids[t] = accepted(f.orders->create(n2, ctx("create-twice"))).value.id; });
+    }
+    for (auto& th : threads) th.join();
+    for (OrderId id : ids) CHECK(id == ids[0]);
+    CHECK(f.log->sequence_next("order") == 1003);
+    CHECK(f.log->sequence_next("customer") == 1003);
+    CHECK(f.stock(tee).reserved == 3);
+}
+
+TEST_CASE("orders: update replaces items before dispatch with stock re-reserved in the same append") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    const auto cap = f.product("CAP", 2000, 2);
+    const Order o = f.create(OrdersFixture::new_order({OrdersFixture::item(tee, 2)}));
+    OrderPatch p;
+    p.items = std::vector<NewOrderItem>{OrdersFixture::item(tee, 5), OrdersFixture::item(cap, 2)};
+    p.notes = "leave at the gate";
+    p.total_amount = Money{5 * 4500 + 2 * 2000 + 1000};
+    const auto updated = accepted(f.orders->update(o.id, p, o.version, ctx()));
+    CHECK(updated.value.items.size() == 2);
+    CHECK(updated.value.total_amount == Money{27500});
+    CHECK(updated.value.cod_amount == Money{27500});
+    CHECK(updated.value.notes == "leave at the gate");
+    CHECK(f.stock(tee).reserved == 5);
+    CHECK(f.stock(cap).reserved == 2);
+    const auto events = f.stream("order-" + std::to_string(o.id));
+    CHECK(events[events.size() - 2].type == "OrderUpdated");
+    CHECK(events.back().type == "OrderItemsReplaced");
+    // More than is there: refused, nothing moves.
+    OrderPatch more;
+    more.items = std::vector<NewOrderItem>{OrdersFixture::item(cap, 3)};
+    CHECK(refused(f.orders->update(o.id, more, std::nullopt, ctx())).kind == Rejection::Kind::conflict);
+    CHECK(f.stock(tee).reserved == 5);
+    // Shipping alone: the totals move in OrderUpdated.
+    OrderPatch shipping;
+    shipping.shipping_cost = Money{0};
+    CHECK(accepted(f.orders->update(o.id, shipping, std::nullopt, ctx())).value.total_amount == Money{26500});
+    // After dispatch the items stay.
+    StatusChange forced;
+    forced.to = OrderStatus::out_for_delivery;
+    forced.may_force = true;
+    forced.reason = "rush";
+    accepted(f.orders->change_status(o.id, forced, std::nullopt, ctx()));
+    CHECK(refused(f.orders->update(o.id, more, std::nullopt, ctx())).kind == Rejection::Kind::refused);
 }
