@@ -46,7 +46,7 @@ enum class OrderSort { created_desc, created_asc, total_desc, total_asc, priorit
 struct OrderFilter {
     std::vector<std::string> statuses;  // any of (empty: all); values already validated
     std::optional<std::int64_t> customer_id, customer_rep_id, delivery_agent_id;
-    std::optional<std::string> area;             // delivery area, exact (case-insensitive)
+    std::optional<std::string> area;              // delivery area, exact (case-insensitive)
     std::optional<std::int64_t> created_from_us;  // inclusive
     std::optional<std::int64_t> created_to_us;    // inclusive
     std::optional<std::string> payment_status;
@@ -101,6 +101,9 @@ class OrdersQueries {
     // Every event of the order, oldest first: {position, type, time, actor{id,name,role}, requestId,
     // changes{...}} where changes is what the event changed (its payload without orderId).
     [[nodiscard]] std::optional<std::string> history_json(std::int64_t order_id) const;
+    // The query plans (EXPLAIN QUERY PLAN, one step a line) of list_orders' count and page for `f`: for tests
+    // and diagnostics that the hot lists use an index.
+    [[nodiscard]] std::string explain_list_orders(const OrderFilter& f) const;
 
     [[nodiscard]] PageResult list_customers(const CustomerFilter& f, const Page& p) const;
     // The customer shape {id,firstName,lastName,email,phoneNumber,alternatePhone,address,state,area,landmark,

@@ -1,0 +1,212 @@
+// OrdersQueries: the order list, detail, reference, kanban, stats and history.
+#include <string>
+
+#include "projections/orders_view_sql.hpp"
+
+namespace codd::projections {
+
+using namespace orders_view;
+
+namespace {
+
+// Every filter but the statuses (the kanban asks per status).
+Where order_where(const OrderFilter& f) {
+    Where w;
+    if (f.customer_id) w.add("o.customer_id = ?", {*f.customer_id});
+    if (f.customer_rep_id) w.add("o.customer_rep_id = ?", {*f.customer_rep_id});
+    if (f.delivery_agent_id) w.add("o.delivery_agent_id = ?", {*f.delivery_agent_id});
+    if (f.area) w.add("o.delivery_area = ? COLLATE NOCASE", {*f.area});
+    if (f.created_from_us) w.add("o.created_us >= ?", {*f.created_from_us});
+    if (f.created_to_us) w.add("o.created_us <= ?", {*f.created_to_us});
+    if (f.payment_status) w.add("o.payment_status = ?", {*f.payment_status});
+    if (f.search) {
+        const auto s = classify_search(*f.search);
+        if (s.phone || s.pattern) add_customer_search(w, s, "o.id", "o.customer_id", false);
+    }
+    return w;
+}
+
+void add_statuses(Where& w, const std::vector<std::string>& statuses) {
+    if (statuses.empty()) return;
+    std::string in = "o.status IN (";
+    std::vector<Where::Value> values;
+    for (const auto& s : statuses) {
+        in += values.empty() ? "?" : ", ?";
+        values.emplace_back(s);
+    }
+    w.add(in + ")", std::move(values));
+}
+
+std::string_view order_by(OrderSort sort) {
+    switch (sort) {
+        case OrderSort::created_desc:
+            return " ORDER BY o.created_us DESC, o.id DESC";
+        case OrderSort::created_asc:
+            return " ORDER BY o.created_us, o.id";
+        case OrderSort::total_desc:
+            return " ORDER BY o.total_amount DESC, o.id DESC";
+        case OrderSort::total_asc:
+            return " ORDER BY o.total_amount, o.id";
+        case OrderSort::priority_desc:
+            return " ORDER BY o.priority DESC, o.created_us DESC, o.id DESC";
+        case OrderSort::updated_desc:
+            return " ORDER BY o.updated_us DESC, o.id DESC";
+    }
+    return {};
+}
+
+std::string count_sql(const Where& w) {
+    return "SELECT count(*) FROM orders o" + w.sql();
+}
+
+std::string page_sql(const Where& w, OrderSort sort) {
+    return "SELECT o.id FROM orders o" + w.sql() + std::string(order_by(sort)) + " LIMIT ? OFFSET ?";
+}
+
+std::int64_t count(Database& db, const std::string& sql, const Where& w) {
+    auto& s = db.cached(sql);
+    w.bind(s);
+    s.step();
+    const auto n = s.column_int(0);
+    s.reset();
+    return n;
+}
+
+// The list shapes of the orders `ids` selects (one column of ids), as a JSON array in its order. One point
+// lookup per order: a page's JSON is built for its 50 rows only, never for the rows a sort passes over.
+std::string orders_of(Database& db, Statement& ids) {
+    auto& one = db.cached("SELECT json_object(" + order_object_fields() +
+                          ") FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE o.id = ?1");
+    std::string out = "[";
+    while (ids.step()) {
+        one.bind(1, ids.column_int(0));
+        if (one.step()) {
+            if (out.size() > 1) out += ',';
+            out += one.column_text(0);
+        }
+        one.reset();
+    }
+    ids.reset();
+    out += ']';
+    return out;
+}
+
+// A read transaction: the count and the page of one answer see the same snapshot.
+struct Snapshot {
+    explicit Snapshot(Database& db) : tx(db, Transaction::Kind::deferred) {}
+    Transaction tx;
+};
+
+}  // namespace
+
+OrdersQueries::OrdersQueries(ReaderPool& pool) : pool_(pool) {}
+
+PageResult OrdersQueries::list_orders(const OrderFilter& f, const Page& p) const {
+    auto lease = pool_.acquire();
+    Snapshot snapshot(*lease);
+    auto w = order_where(f);
+    add_statuses(w, f.statuses);
+    const auto win = window(p);
+    PageResult r;
+    r.pagination = pagination(win, count(*lease, count_sql(w), w));
+    if (win.beyond) {
+        r.items_json = "[]";
+        return r;
+    }
+    auto& ids = lease->cached(page_sql(w, f.sort));
+    const int next = w.bind(ids);
+    ids.bind(next, win.limit).bind(next + 1, win.offset);
+    r.items_json = orders_of(*lease, ids);
+    return r;
+}
+
+std::optional<std::string> OrdersQueries::order_json(std::int64_t order_id) const {
+    auto lease = pool_.acquire();
+    auto& s = lease->cached("SELECT json_object(" + order_detail_fields() +
+                            ") FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE o.id = ?1");
+    s.bind(1, order_id);
+    return json_value(s);
+}
+
+std::optional<OrdersQueries::OrderRef> OrdersQueries::order_ref(std::int64_t order_id) const {
+    auto lease = pool_.acquire();
+    auto& s = lease->cached("SELECT version, customer_rep_id, delivery_agent_id FROM orders WHERE id = ?1");
+    s.bind(1, order_id);
+    std::optional<OrderRef> r;
+    if (s.step()) r = OrderRef{s.column_int(0), s.column_optional_int(1), s.column_optional_int(2)};
+    s.reset();
+    return r;
+}
+
+std::string OrdersQueries::kanban_json(const OrderFilter& f, std::int64_t per_status) const {
+    auto lease = pool_.acquire();
+    Snapshot snapshot(*lease);
+    auto w = order_where(f);
+    w.add("o.status = ?", {std::string()});  // the status is bound per column of the board
+    const auto sql =
+        "SELECT o.id FROM orders o" + w.sql() + std::string(order_by(OrderSort::priority_desc)) + " LIMIT ?";
+    std::string out = "{";
+    for (const auto status : kOrderStatuses) {
+        const std::string name(status);
+        auto& ids = lease->cached(sql);
+        const int next = w.bind(ids);
+        ids.bind(next - 1, name).bind(next, std::max<std::int64_t>(per_status, 0));
+        if (out.size() > 1) out += ',';
+        out += "\"" + name + "\":" + orders_of(*lease, ids);
+    }
+    out += '}';
+    return out;
+}
+
+std::string OrdersQueries::stats_json(const OrderFilter& f) const {
+    auto lease = pool_.acquire();
+    auto w = order_where(f);
+    add_statuses(w, f.statuses);
+    std::string by_status;
+    for (const auto status : kOrderStatuses) {
+        const std::string name(status);
+        if (!by_status.empty()) by_status += ", ";
+        by_status += "'" + name + "', coalesce(sum(n) FILTER (WHERE status = '" + name + "'), 0)";
+    }
+    // Revenue: the totals of delivered orders (reference §2 orders /stats); the average is over them.
+    auto& s = lease->cached(
+        "SELECT json_object('totalOrders', coalesce(sum(n), 0), 'ordersByStatus', json_object(" + by_status +
+        "), 'totalRevenue', " + money("coalesce(sum(revenue), 0)") + ", 'avgOrderValue', " +
+        money("coalesce(round(sum(revenue) * 1.0 / sum(n) FILTER (WHERE status = 'delivered')), 0)") +
+        ") FROM (SELECT o.status, count(*) AS n, sum(o.total_amount) FILTER (WHERE o.status = 'delivered') AS "
+        "revenue FROM orders o" +
+        w.sql() + " GROUP BY o.status)");
+    w.bind(s);
+    return json_value(s).value_or("{}");
+}
+
+std::optional<std::string> OrdersQueries::history_json(std::int64_t order_id) const {
+    auto lease = pool_.acquire();
+    Snapshot snapshot(*lease);
+    auto& exists = lease->cached("SELECT 1 FROM orders WHERE id = ?1");
+    exists.bind(1, order_id);
+    const bool found = exists.step();
+    exists.reset();
+    if (!found) return std::nullopt;
+    auto& s = lease->cached(
+        "SELECT json_object('position', h.position, 'type', h.type, 'time', " + iso("h.time_us") +
+        ", 'actor', json_object('id', h.actor_id, 'name', h.actor_name, 'role', h.actor_role), 'requestId', "
+        "h.request_id, 'changes', json(h.changes)) FROM order_history h WHERE h.order_id = ?1 ORDER BY h.version");
+    s.bind(1, order_id);
+    return json_array(s);
+}
+
+std::string OrdersQueries::explain_list_orders(const OrderFilter& f) const {
+    auto lease = pool_.acquire();
+    auto w = order_where(f);
+    add_statuses(w, f.statuses);
+    std::string plan;
+    for (const auto& sql : {count_sql(w), page_sql(w, f.sort)}) {
+        auto s = lease->prepare("EXPLAIN QUERY PLAN " + sql);
+        w.bind(s);
+        while (s.step()) plan.append(s.column_text(3)).append("\n");
+    }
+    return plan;
+}
+
+}  // namespace codd::projections

@@ -1,0 +1,242 @@
+// The orders view's schema. Money in integer minor units, times in microseconds since the epoch (from event
+// times, never the clock), JSON columns (tags, metadata, dimensions) as JSON text.
+#include "projections/orders_view.hpp"
+
+namespace codd::projections {
+
+namespace {
+
+// Version 1. Every list filter and sort of OrdersQueries has an index whose trailing created_us (and the
+// implicit rowid = order id) gives the default order "created desc, id desc" without a sort.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL,
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    phone_number TEXT NOT NULL,
+    role TEXT NOT NULL,
+    is_active INTEGER NOT NULL,
+    is_available INTEGER NOT NULL,
+    commission_minor INTEGER,
+    delivery_rate_minor INTEGER,
+    country TEXT NOT NULL,
+    vehicle_type TEXT NOT NULL,
+    vehicle_id TEXT NOT NULL,
+    location TEXT NOT NULL,
+    created_us INTEGER NOT NULL,
+    updated_us INTEGER NOT NULL
+);
+CREATE INDEX users_role ON users (role, is_active);
+
+CREATE TABLE customers (
+    id INTEGER PRIMARY KEY,
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    phone_number TEXT NOT NULL,
+    alternate_phone TEXT NOT NULL,
+    address TEXT NOT NULL,
+    state TEXT NOT NULL,
+    area TEXT NOT NULL,
+    landmark TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    notes TEXT NOT NULL,
+    is_active INTEGER NOT NULL,
+    total_orders INTEGER NOT NULL DEFAULT 0,
+    total_spent INTEGER NOT NULL DEFAULT 0,
+    created_us INTEGER NOT NULL,
+    updated_us INTEGER NOT NULL
+);
+CREATE INDEX customers_phone ON customers (phone_number);
+CREATE INDEX customers_created ON customers (created_us);
+
+CREATE TABLE products (
+    id INTEGER PRIMARY KEY,
+    sku TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    category TEXT NOT NULL,
+    price INTEGER NOT NULL,
+    cost_price INTEGER NOT NULL,
+    stock INTEGER NOT NULL,
+    reserved INTEGER NOT NULL DEFAULT 0,
+    low_stock_threshold INTEGER NOT NULL,
+    image_url TEXT NOT NULL,
+    weight REAL,
+    dimensions TEXT,
+    is_active INTEGER NOT NULL,
+    created_us INTEGER NOT NULL,
+    updated_us INTEGER NOT NULL
+);
+CREATE INDEX products_created ON products (created_us);
+
+CREATE TABLE orders (
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL,
+    customer_first_name TEXT NOT NULL,
+    customer_last_name TEXT NOT NULL,
+    customer_phone TEXT NOT NULL,
+    customer_rep_id INTEGER,
+    rep_first_name TEXT,
+    rep_last_name TEXT,
+    delivery_agent_id INTEGER,
+    agent_first_name TEXT,
+    agent_last_name TEXT,
+    created_by INTEGER,
+    status TEXT NOT NULL,
+    payment_status TEXT NOT NULL,
+    subtotal INTEGER NOT NULL,
+    shipping_cost INTEGER NOT NULL,
+    discount INTEGER NOT NULL,
+    total_amount INTEGER NOT NULL,
+    cod_amount INTEGER NOT NULL,
+    notes TEXT,
+    internal_notes TEXT,
+    delivery_address TEXT NOT NULL,
+    delivery_state TEXT NOT NULL,
+    delivery_area TEXT NOT NULL,
+    estimated_delivery_us INTEGER,
+    priority INTEGER NOT NULL,
+    tags TEXT NOT NULL,
+    source TEXT NOT NULL,
+    external_order_id TEXT,
+    deposit_id INTEGER,
+    version INTEGER NOT NULL,
+    created_us INTEGER NOT NULL,
+    updated_us INTEGER NOT NULL
+);
+CREATE INDEX orders_created ON orders (created_us);
+CREATE INDEX orders_status_created ON orders (status, created_us);
+CREATE INDEX orders_rep_created ON orders (customer_rep_id, created_us);
+CREATE INDEX orders_agent_created ON orders (delivery_agent_id, created_us);
+CREATE INDEX orders_customer_created ON orders (customer_id, created_us);
+CREATE INDEX orders_area_created ON orders (delivery_area COLLATE NOCASE, created_us);
+CREATE INDEX orders_payment_created ON orders (payment_status, created_us);
+
+CREATE TABLE order_items (
+    order_id INTEGER NOT NULL,
+    item_id INTEGER NOT NULL,
+    product_id INTEGER NOT NULL,
+    quantity INTEGER NOT NULL,
+    unit_price INTEGER NOT NULL,
+    total_price INTEGER NOT NULL,
+    item_type TEXT NOT NULL,
+    metadata TEXT,
+    PRIMARY KEY (order_id, item_id)
+) WITHOUT ROWID;
+
+-- One row per event of an order's stream, for auditors: who (the event's metadata), when, what.
+CREATE TABLE order_history (
+    order_id INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    time_us INTEGER NOT NULL,
+    actor_id TEXT NOT NULL,
+    actor_name TEXT,
+    actor_role TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    notes TEXT,
+    changes TEXT NOT NULL,
+    PRIMARY KEY (order_id, version)
+) WITHOUT ROWID;
+
+CREATE TABLE deliveries (
+    order_id INTEGER PRIMARY KEY,
+    agent_id INTEGER,
+    scheduled_us INTEGER,
+    delivered_us INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    proof_type TEXT,
+    proof_data TEXT,
+    proof_image_url TEXT,
+    recipient_name TEXT,
+    recipient_phone TEXT,
+    notes TEXT,
+    failure_reason TEXT,
+    created_us INTEGER NOT NULL,
+    updated_us INTEGER NOT NULL
+);
+CREATE INDEX deliveries_agent ON deliveries (agent_id, scheduled_us);
+
+-- One cod_collection per delivered order. open_amount: what the agent still holds of it (deposits are
+-- allocated to the oldest open collections first and may cover one partly).
+CREATE TABLE transactions (
+    id INTEGER PRIMARY KEY,
+    order_id INTEGER NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    payment_method TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reference TEXT,
+    agent_id INTEGER NOT NULL,
+    deposit_id INTEGER,
+    open_amount INTEGER NOT NULL,
+    collected_us INTEGER NOT NULL,
+    created_us INTEGER NOT NULL,
+    updated_us INTEGER NOT NULL
+);
+CREATE INDEX transactions_created ON transactions (created_us);
+CREATE INDEX transactions_status_created ON transactions (status, created_us);
+CREATE INDEX transactions_agent_created ON transactions (agent_id, created_us);
+
+CREATE TABLE agent_cash (
+    agent_id INTEGER PRIMARY KEY,
+    collected INTEGER NOT NULL,
+    deposited INTEGER NOT NULL,
+    updated_us INTEGER NOT NULL
+);
+
+CREATE TABLE deposits (
+    id INTEGER PRIMARY KEY,
+    agent_id INTEGER NOT NULL,
+    amount INTEGER NOT NULL,
+    reference TEXT NOT NULL,
+    notes TEXT NOT NULL,
+    recorded_by INTEGER,
+    allocations TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reconciled_by INTEGER,
+    reconcile_notes TEXT,
+    created_us INTEGER NOT NULL,
+    reconciled_us INTEGER
+);
+
+CREATE TABLE expenses (
+    id INTEGER PRIMARY KEY,
+    category TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    description TEXT NOT NULL,
+    receipt_url TEXT,
+    expense_date_us INTEGER NOT NULL,
+    recorded_by INTEGER,
+    created_us INTEGER NOT NULL
+);
+CREATE INDEX expenses_date ON expenses (expense_date_us);
+)sql";
+
+}  // namespace
+
+std::vector<Migration> OrdersView::migrations() const {
+    return {{1, kSchemaV1}};
+}
+
+std::vector<ViewTable> OrdersView::tables() const {
+    return {
+        {"users", "id"},
+        {"customers", "id"},
+        {"products", "id"},
+        {"orders", "id"},
+        {"order_items", "order_id, item_id"},
+        {"order_history", "order_id, version"},
+        {"deliveries", "order_id"},
+        {"transactions", "id"},
+        {"agent_cash", "agent_id"},
+        {"deposits", "id"},
+        {"expenses", "id"},
+    };
+}
+
+}  // namespace codd::projections

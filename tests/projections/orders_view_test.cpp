@@ -1,0 +1,761 @@
+// The orders view: a scripted history (users, catalog, customers, orders through their lifecycle, delivery,
+// cash, deposit, reconciliation, expenses) applied by a real runner on a real log, then every query's JSON.
+#include <doctest/doctest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "engine/catalog/catalog_events.hpp"
+#include "engine/catalog/catalog_service.hpp"
+#include "engine/customers/customer_events.hpp"
+#include "engine/customers/customer_service.hpp"
+#include "engine/users/user_events.hpp"
+#include "projections/digest.hpp"
+#include "projections/orders_view.hpp"
+#include "projections/rebuild.hpp"
+#include "projections/runner.hpp"
+#include "tests/projections/projection_fixture.hpp"
+
+using namespace codd;
+using namespace codd::projections;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+// 2025-11-25T10:00:00Z; every append of the script is one minute later than the previous one.
+constexpr std::int64_t kStartUs = 1'764'064'800'000'000;
+constexpr std::int64_t kMinuteUs = 60'000'000;
+
+std::string iso_minute(int minutes) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "2025-11-25T%02d:%02d:00.000Z", 10 + minutes / 60, minutes % 60);
+    return buf;
+}
+
+engine::NewEvent make(std::string type, const json::object& payload) {
+    engine::NewEvent e;
+    e.type = std::move(type);
+    e.payload = json::serialize(payload);
+    return e;
+}
+
+// --- order events, by hand per the payloads of engine/orders/order_events.hpp ---
+
+json::object item(std::int64_t id, std::int64_t product, std::int64_t quantity, std::int64_t unit_price) {
+    return {{"id", id},
+            {"productId", product},
+            {"quantity", quantity},
+            {"unitPrice", unit_price},
+            {"totalPrice", quantity * unit_price},
+            {"itemType", "package"},
+            {"metadata", nullptr}};
+}
+
+struct NewOrder {
+    std::int64_t id = 0, customer = 0;
+    std::optional<std::int64_t> rep, agent;
+    json::array items;
+    std::int64_t shipping = 0;
+    std::string area = "East Legon";
+};
+
+engine::NewEvent order_created(const NewOrder& o) {
+    std::int64_t subtotal = 0;
+    for (const auto& i : o.items) subtotal += i.as_object().at("totalPrice").as_int64();
+    const auto total = subtotal + o.shipping;
+    json::object p{{"orderId", o.id},
+                   {"customerId", o.customer},
+                   {"createdBy", 1},
+                   {"status", "pending_confirmation"},
+                   {"paymentStatus", "pending"},
+                   {"items", o.items},
+                   {"subtotal", subtotal},
+                   {"shippingCost", o.shipping},
+                   {"discount", 0},
+                   {"totalAmount", total},
+                   {"codAmount", total},
+                   {"notes", "leave at the gate"},
+                   {"internalNotes", ""},
+                   {"deliveryAddress", "House 14"},
+                   {"deliveryState", "Greater Accra"},
+                   {"deliveryArea", o.area},
+                   {"estimatedDeliveryUs", nullptr},
+                   {"priority", 0},
+                   {"tags", json::array{"web"}},
+                   {"source", "manual"},
+                   {"externalOrderId", nullptr}};
+    p["customerRepId"] = o.rep ? json::value(*o.rep) : json::value(nullptr);
+    p["deliveryAgentId"] = o.agent ? json::value(*o.agent) : json::value(nullptr);
+    return make("OrderCreated", p);
+}
+
+engine::NewEvent status_changed(std::int64_t order, std::string_view from, std::string_view to) {
+    return make("OrderStatusChanged",
+                {{"orderId", order}, {"from", from}, {"to", to}, {"forced", false}, {"reason", ""}, {"notes", ""}});
+}
+
+engine::NewEvent stock(std::string type, std::int64_t product, std::int64_t order, std::int64_t quantity) {
+    return make(std::move(type), {{"id", product}, {"orderId", order}, {"quantity", quantity}});
+}
+
+std::string order_stream(std::int64_t id) {
+    return "order-" + std::to_string(id);
+}
+std::string product_stream(std::int64_t id) {
+    return "product-" + std::to_string(id);
+}
+
+// --- the script ---
+
+class Script {
+  public:
+    explicit Script(const std::filesystem::path& dir) : clock_(std::make_shared<engine::ManualClock>()) {
+        clock_->set(engine::TimePoint{std::chrono::microseconds{kStartUs}});
+        auto o = test::options_for(dir);
+        o.clock = clock_;
+        log_ = engine::EventLog::open(o);
+    }
+
+    // One atomic append, one minute after the previous one, by `actor` (user 1, the admin, by default).
+    engine::GlobalPosition append(std::vector<engine::StreamAppend> streams,
+                                  engine::Actor actor = {"1", "super_admin"}) {
+        clock_->set(engine::TimePoint{std::chrono::microseconds{kStartUs + minute_++ * kMinuteUs}});
+        engine::AppendRequest r;
+        r.metadata.actor = std::move(actor);
+        r.metadata.request_id = "req-" + std::to_string(minute_);
+        r.streams = std::move(streams);
+        auto result = log_->append(std::move(r));
+        REQUIRE(result.committed());
+        return result.last_position;
+    }
+    engine::GlobalPosition append(std::string stream, engine::NewEvent e, engine::Actor actor = {"1", "super_admin"}) {
+        return append({test::to_stream(std::move(stream), engine::ExpectedVersion::any(), {std::move(e)})}, actor);
+    }
+    [[nodiscard]] int minute() const { return minute_; }
+    engine::EventLog& log() { return *log_; }
+
+  private:
+    std::shared_ptr<engine::ManualClock> clock_;
+    std::unique_ptr<engine::EventLog> log_;
+    int minute_ = 0;
+};
+
+engine::users::User user(std::int64_t id, std::string first, std::string last, engine::users::Role role) {
+    engine::users::User u;
+    u.id = id;
+    u.email = first + "@shop.test";
+    u.first_name = std::move(first);
+    u.last_name = std::move(last);
+    u.role = role;
+    if (role == engine::users::Role::sales_rep) u.commission_minor = 500;
+    return u;
+}
+
+engine::customers::Customer customer(std::int64_t id, std::string first, std::string last, std::string phone,
+                                     std::string area) {
+    engine::customers::Customer c;
+    c.id = id;
+    c.first_name = std::move(first);
+    c.last_name = std::move(last);
+    c.phone_number = std::move(phone);
+    c.address = "Main Street";
+    c.state = "Greater Accra";
+    c.area = std::move(area);
+    return c;
+}
+
+engine::catalog::Product product(std::int64_t id, std::string sku, std::string name, std::int64_t price,
+                                 std::int64_t stock) {
+    engine::catalog::Product p;
+    p.id = id;
+    p.sku = std::move(sku);
+    p.name = std::move(name);
+    p.category = "beauty";
+    p.price = engine::Money{price};
+    p.cost_price = engine::Money{price / 2};
+    p.stock_quantity = stock;
+    return p;
+}
+
+// Users 1 (admin), 2 (rep), 3 and 4 (agents); products 11 and 12; customers 21, 22, 23; orders 1001 (delivered,
+// deposited, reconciled), 1002 (cancelled, then reopened), 1003 (failed delivery, items replaced), 1004
+// (cancelled); an expense; then customer 21 and agent 3 renamed.
+void write_history(Script& s) {
+    namespace ue = engine::users::events;
+    namespace ce = engine::customers::events;
+    namespace pe = engine::catalog::events;
+    using engine::users::Role;
+    s.append(ue::user_stream(1), ue::user_created(user(1, "Ada", "Admin", Role::super_admin)));
+    s.append(ue::user_stream(2), ue::user_created(user(2, "Rita", "Rep", Role::sales_rep)));
+    s.append(ue::user_stream(3), ue::user_created(user(3, "Abe", "Agent", Role::delivery_agent)));
+    s.append(ue::user_stream(4), ue::user_created(user(4, "Bo", "Courier", Role::delivery_agent)));
+    s.append(pe::product_stream(11), pe::product_created(product(11, "SB-1", "Shea Butter", 4500, 100)));
+    s.append(pe::product_stream(12), pe::product_created(product(12, "BS-1", "Black Soap", 12000, 5)));
+    s.append(ce::customer_stream(21),
+             ce::customer_created(customer(21, "Kofi", "Mensah", "+233241234567", "East Legon")));
+    s.append(ce::customer_stream(22), ce::customer_created(customer(22, "Ama_Serwaa", "O'Neil%", "0201112222", "Osu")));
+    s.append(ce::customer_stream(23), ce::customer_created(customer(23, "Yaw", "Boateng", "+233551230000", "Osu")));
+    // minute 9: order 1001, 2 x 45.00 + 1 x 120.00 + 15.00 shipping = 225.00, rep 2.
+    const auto any = engine::ExpectedVersion::any();
+    s.append({test::to_stream(order_stream(1001), any,
+                              {order_created({1001, 21, 2, std::nullopt,
+                                              json::array{item(1, 11, 2, 4500), item(2, 12, 1, 12000)}, 1500})}),
+              test::to_stream(product_stream(11), any, {stock("StockReserved", 11, 1001, 2)}),
+              test::to_stream(product_stream(12), any, {stock("StockReserved", 12, 1001, 1)})});
+    // minute 10: order 1002, 1 x 45.00, area Osu, by the rep.
+    s.append({test::to_stream(
+                  order_stream(1002), any,
+                  {order_created({1002, 22, std::nullopt, std::nullopt, json::array{item(1, 11, 1, 4500)}, 0, "Osu"})}),
+              test::to_stream(product_stream(11), any, {stock("StockReserved", 11, 1002, 1)})},
+             {"2", "sales_rep"});
+    // minute 11: order 1003 for customer 21, agent 4, 1 x 45.00 + 5.00.
+    s.append({test::to_stream(order_stream(1003), any,
+                              {order_created({1003, 21, std::nullopt, 4, json::array{item(1, 11, 1, 4500)}, 500})}),
+              test::to_stream(product_stream(11), any, {stock("StockReserved", 11, 1003, 1)})});
+    // minute 12: order 1004 for customer 23.
+    s.append({test::to_stream(order_stream(1004), any,
+                              {order_created({1004, 23, std::nullopt, std::nullopt, json::array{item(1, 12, 1, 12000)},
+                                              0, "Osu"})}),
+              test::to_stream(product_stream(12), any, {stock("StockReserved", 12, 1004, 1)})});
+
+    // 1001 through its lifecycle.
+    s.append(order_stream(1001), status_changed(1001, "pending_confirmation", "confirmed"));
+    s.append(order_stream(1001), status_changed(1001, "confirmed", "preparing"));
+    s.append(order_stream(1001), status_changed(1001, "preparing", "ready_for_pickup"));
+    s.append(order_stream(1001),
+             make("OrderAgentAssigned", {{"orderId", 1001}, {"deliveryAgentId", 3}, {"previousAgentId", nullptr}}));
+    s.append(order_stream(1001),
+             make("DeliveryScheduled",
+                  {{"orderId", 1001}, {"scheduledUs", kStartUs + 120 * kMinuteUs}, {"notes", "afternoon"}}));
+    s.append({test::to_stream(order_stream(1001), any, {status_changed(1001, "ready_for_pickup", "out_for_delivery")}),
+              test::to_stream(product_stream(11), any, {stock("StockConsumed", 11, 1001, 2)}),
+              test::to_stream(product_stream(12), any, {stock("StockConsumed", 12, 1001, 1)})});
+    s.append(order_stream(1001), make("DeliveryAttempted", {{"orderId", 1001}, {"attempt", 1}, {"notes", nullptr}}),
+             {"3", "delivery_agent"});
+    s.append(order_stream(1001),
+             make("DeliveryProofRecorded", {{"orderId", 1001},
+                                            {"proofType", "otp"},
+                                            {"proofData", "4821"},
+                                            {"proofImageUrl", ""},
+                                            {"recipientName", "Kofi"},
+                                            {"recipientPhone", "+233241234567"}}),
+             {"3", "delivery_agent"});
+    const std::int64_t collected_us = kStartUs + 21 * kMinuteUs;  // minute 21
+    s.append(
+        {test::to_stream(order_stream(1001), any,
+                         {make("PaymentCollected",
+                               {{"orderId", 1001}, {"agentId", 3}, {"amount", 22500}, {"collectedUs", collected_us}}),
+                          status_changed(1001, "out_for_delivery", "delivered")}),
+         test::to_stream(
+             "agent-cash-3", any,
+             {make("CashCollected",
+                   {{"agentId", 3}, {"orderId", 1001}, {"amount", 22500}, {"collectedUs", collected_us}})})},
+        {"3", "delivery_agent"});
+    // minute 22: the accountant (user 1) records agent 3's deposit; minute 23 reconciles it.
+    const json::array allocations{json::object{{"orderId", 1001}, {"amount", 22500}}};
+    s.append({test::to_stream("deposit-1", any,
+                              {make("DepositRecorded", {{"depositId", 1},
+                                                        {"agentId", 3},
+                                                        {"amount", 22500},
+                                                        {"reference", "DEP-1"},
+                                                        {"notes", ""},
+                                                        {"recordedBy", 1},
+                                                        {"allocations", allocations}})}),
+              test::to_stream("agent-cash-3", any,
+                              {make("CashDeposited", {{"agentId", 3},
+                                                      {"depositId", 1},
+                                                      {"amount", 22500},
+                                                      {"reference", "DEP-1"},
+                                                      {"allocations", allocations}})}),
+              test::to_stream(order_stream(1001), any,
+                              {make("PaymentDeposited", {{"orderId", 1001}, {"depositId", 1}, {"amount", 22500}})})});
+    s.append(
+        {test::to_stream("deposit-1", any,
+                         {make("DepositReconciled", {{"depositId", 1}, {"notes", "bank ok"}, {"reconciledBy", 1}})}),
+         test::to_stream(order_stream(1001), any, {make("PaymentReconciled", {{"orderId", 1001}, {"depositId", 1}})})});
+
+    // 1002 cancelled (stock released), then reopened (reserved again): counted again.
+    s.append({test::to_stream(order_stream(1002), any, {status_changed(1002, "pending_confirmation", "cancelled")}),
+              test::to_stream(product_stream(11), any, {stock("StockReleased", 11, 1002, 1)})});
+    s.append({test::to_stream(order_stream(1002), any, {status_changed(1002, "cancelled", "pending_confirmation")}),
+              test::to_stream(product_stream(11), any, {stock("StockReserved", 11, 1002, 1)})});
+
+    // 1003: dispatched, failed; items replaced (2 x 45.00 + 5.00 = 95.00) and updated.
+    s.append(
+        {test::to_stream(order_stream(1003), any, {status_changed(1003, "pending_confirmation", "out_for_delivery")}),
+         test::to_stream(product_stream(11), any, {stock("StockConsumed", 11, 1003, 1)})});
+    s.append(order_stream(1003), make("DeliveryFailed", {{"orderId", 1003}, {"reason", "not home"}, {"attempt", 1}}),
+             {"4", "delivery_agent"});
+    s.append(order_stream(1003), status_changed(1003, "out_for_delivery", "failed_delivery"), {"4", "delivery_agent"});
+    s.append(order_stream(1003), make("OrderItemsReplaced", {{"orderId", 1003},
+                                                             {"items", json::array{item(1, 11, 2, 4500)}},
+                                                             {"subtotal", 9000},
+                                                             {"shippingCost", 500},
+                                                             {"discount", 0},
+                                                             {"totalAmount", 9500},
+                                                             {"codAmount", 9500}}));
+    s.append(order_stream(1003),
+             make("OrderUpdated", {{"orderId", 1003}, {"changes", {{"priority", 2}, {"notes", "call first"}}}}));
+
+    // 1004 cancelled: customer 23 has nothing counted.
+    s.append({test::to_stream(order_stream(1004), any, {status_changed(1004, "pending_confirmation", "cancelled")}),
+              test::to_stream(product_stream(12), any, {stock("StockReleased", 12, 1004, 1)})});
+
+    s.append("expense-1", make("ExpenseRecorded", {{"expenseId", 1},
+                                                   {"category", "fuel"},
+                                                   {"amount", 3000},
+                                                   {"description", "agent fuel"},
+                                                   {"receiptUrl", nullptr},
+                                                   {"expenseDateUs", kStartUs},
+                                                   {"recordedBy", 1}}));
+
+    // Renames follow onto the orders.
+    engine::customers::CustomerPatch rename_customer;
+    rename_customer.first_name = "Kwame";
+    s.append(ce::customer_stream(21), ce::customer_updated(21, rename_customer));
+    engine::users::UserPatch rename_agent;
+    rename_agent.last_name = "Agentson";
+    s.append(ue::user_stream(3), ue::user_updated(3, rename_agent));
+    // Events of other modules the view ignores.
+    s.append(ue::email_stream("x@shop.test"), ue::email_reserved("x@shop.test", 9));
+}
+
+// A live view of the scripted history, and queries over it.
+struct Fixture {
+    test::TempDir dir;
+    Script script{dir / "log"};
+    OrdersView view;
+    std::unique_ptr<ProjectionRunner> runner;
+    std::unique_ptr<ReaderPool> pool;
+    std::unique_ptr<OrdersQueries> q;
+
+    Fixture() {
+        write_history(script);
+        runner = std::make_unique<ProjectionRunner>(script.log(), dir / "orders.db", view);
+        REQUIRE(runner->wait_for(script.log().head(), 10s));
+        REQUIRE(runner->error().empty());
+        pool = std::make_unique<ReaderPool>(dir / "orders.db", 2);
+        q = std::make_unique<OrdersQueries>(*pool);
+    }
+
+    std::vector<std::int64_t> ids(const OrderFilter& f, Page p = {}) const {
+        const auto r = q->list_orders(f, p);
+        std::vector<std::int64_t> out;
+        const auto orders = json::parse(r.items_json);
+        for (const auto& o : orders.as_array()) out.push_back(o.at("id").as_int64());
+        return out;
+    }
+    std::vector<std::int64_t> search(std::string text) const {
+        OrderFilter f;
+        f.search = std::move(text);
+        return ids(f);
+    }
+};
+
+using Ids = std::vector<std::int64_t>;
+
+double number(const json::value& v) {
+    return v.is_double() ? v.as_double() : static_cast<double>(v.as_int64());
+}
+
+}  // namespace
+
+TEST_CASE("orders view: the list shape of an order, newest first") {
+    Fixture fx;
+    const auto r = fx.q->list_orders({}, {});
+    CHECK(r.pagination.total == 4);
+    CHECK(r.pagination.pages == 1);
+    CHECK(r.pagination.page == 1);
+    CHECK(r.pagination.limit == 50);
+    const auto orders = json::parse(r.items_json).as_array();
+    REQUIRE(orders.size() == 4);
+    CHECK(fx.ids({}) == Ids{1004, 1003, 1002, 1001});
+    const auto& o = orders[3].as_object();
+    CHECK(o.at("id").as_int64() == 1001);
+    CHECK(o.at("orderNumber").as_string() == "1001");
+    CHECK(o.at("status").as_string() == "delivered");
+    CHECK(o.at("paymentStatus").as_string() == "reconciled");
+    CHECK(number(o.at("totalAmount")) == 225.0);
+    CHECK(number(o.at("subtotal")) == 210.0);
+    CHECK(number(o.at("shippingCost")) == 15.0);
+    CHECK(number(o.at("codAmount")) == 225.0);
+    CHECK(o.at("createdAt").as_string() == iso_minute(9));
+    CHECK(o.at("updatedAt").as_string() == iso_minute(23));
+    CHECK(o.at("estimatedDelivery").is_null());
+    CHECK(o.at("tags").as_array() == json::array{"web"});
+    const auto& c = o.at("customer").as_object();
+    CHECK(c.at("id").as_int64() == 21);
+    CHECK(c.at("firstName").as_string() == "Kwame");  // renamed after the order
+    CHECK(c.at("lastName").as_string() == "Mensah");
+    CHECK(c.at("phoneNumber").as_string() == "+233241234567");
+    CHECK(c.at("email").as_string() == "");
+    CHECK(o.at("customerRep").at("firstName").as_string() == "Rita");
+    CHECK(o.at("customerRepId").as_int64() == 2);
+    CHECK(o.at("deliveryAgent").at("lastName").as_string() == "Agentson");  // renamed after the assignment
+    const auto& items = o.at("orderItems").as_array();
+    REQUIRE(items.size() == 2);
+    CHECK(items[0].at("productId").as_int64() == 11);
+    CHECK(items[0].at("quantity").as_int64() == 2);
+    CHECK(number(items[0].at("unitPrice")) == 45.0);
+    CHECK(number(items[0].at("totalPrice")) == 90.0);
+    CHECK(items[0].at("itemType").as_string() == "package");
+    CHECK(items[0].at("metadata").is_null());
+    CHECK(items[0].at("product").at("name").as_string() == "Shea Butter");
+    CHECK(items[1].at("product").at("sku").as_string() == "BS-1");
+    // No rep, no agent: null objects.
+    const auto& o1002 = orders[2].as_object();
+    CHECK(o1002.at("customerRep").is_null());
+    CHECK(o1002.at("deliveryAgent").is_null());
+}
+
+TEST_CASE("orders view: order detail with history, delivery and transaction") {
+    Fixture fx;
+    CHECK_FALSE(fx.q->order_json(999).has_value());
+    const auto text = fx.q->order_json(1001);
+    REQUIRE(text.has_value());
+    const auto o = json::parse(*text).as_object();
+    CHECK(o.at("version").as_int64() == 12);  // 13 events on order-1001
+    const auto& history = o.at("history").as_array();
+    REQUIRE(history.size() == 13);
+    CHECK(history[0].at("metadata").at("type").as_string() == "PaymentReconciled");  // newest first
+    CHECK(history[12].at("metadata").at("type").as_string() == "OrderCreated");
+    CHECK(history[12].at("status").as_string() == "pending_confirmation");
+    CHECK(history[12].at("changedBy").as_int64() == 1);
+    CHECK(history[12].at("changedByName").as_string() == "Ada Admin");
+    CHECK(history[12].at("notes").as_string() == "leave at the gate");
+    CHECK(history[12].at("createdAt").as_string() == iso_minute(9));
+    CHECK(history[3].at("metadata").at("type").as_string() == "PaymentCollected");
+    CHECK(history[3].at("changedBy").as_int64() == 3);
+    const auto& d = o.at("delivery").as_object();
+    CHECK(d.at("agentId").as_int64() == 3);
+    CHECK(d.at("deliveryAttempts").as_int64() == 1);
+    CHECK(d.at("proofType").as_string() == "otp");
+    CHECK(d.at("recipientName").as_string() == "Kofi");
+    CHECK(d.at("scheduledTime").as_string() == iso_minute(120));
+    CHECK(d.at("actualDeliveryTime").as_string() == iso_minute(21));
+    CHECK(d.at("notes").as_string() == "afternoon");
+    const auto& t = o.at("transaction").as_object();
+    CHECK(t.at("type").as_string() == "cod_collection");
+    CHECK(t.at("status").as_string() == "reconciled");
+    CHECK(number(t.at("amount")) == 225.0);
+    CHECK(t.at("reference").as_string() == "DEP-1");
+    CHECK(t.at("depositId").as_int64() == 1);
+    CHECK(t.at("agentId").as_int64() == 3);
+
+    const auto d1003 = json::parse(*fx.q->order_json(1003)).as_object();
+    CHECK(d1003.at("delivery").at("failureReason").as_string() == "not home");
+    CHECK(d1003.at("delivery").at("agentId").as_int64() == 4);
+    CHECK(d1003.at("transaction").is_null());
+    CHECK(d1003.at("priority").as_int64() == 2);
+    CHECK(d1003.at("notes").as_string() == "call first");
+    CHECK(number(d1003.at("totalAmount")) == 95.0);
+    CHECK(d1003.at("orderItems").as_array().size() == 1);
+    CHECK(d1003.at("orderItems").at(0).at("quantity").as_int64() == 2);
+    CHECK(json::parse(*fx.q->order_json(1002)).at("delivery").is_null());
+
+    const auto ref = fx.q->order_ref(1003);
+    REQUIRE(ref.has_value());
+    CHECK(ref->version == 5);
+    CHECK_FALSE(ref->customer_rep_id.has_value());
+    CHECK(ref->delivery_agent_id == 4);
+    CHECK_FALSE(fx.q->order_ref(999).has_value());
+}
+
+TEST_CASE("orders view: history for auditors, oldest first") {
+    Fixture fx;
+    CHECK_FALSE(fx.q->history_json(999).has_value());
+    const auto h = json::parse(*fx.q->history_json(1002)).as_array();
+    REQUIRE(h.size() == 3);
+    const auto& created = h[0].as_object();
+    CHECK(created.at("type").as_string() == "OrderCreated");
+    CHECK(created.at("time").as_string() == iso_minute(10));
+    CHECK(created.at("actor").at("id").as_string() == "2");
+    CHECK(created.at("actor").at("name").as_string() == "Rita Rep");
+    CHECK(created.at("actor").at("role").as_string() == "sales_rep");
+    CHECK(created.at("requestId").as_string() == "req-11");
+    CHECK_FALSE(created.at("changes").as_object().contains("orderId"));
+    CHECK(created.at("changes").at("totalAmount").as_int64() == 4500);
+    CHECK(h[1].at("changes").at("to").as_string() == "cancelled");
+    CHECK(h[2].at("changes").at("to").as_string() == "pending_confirmation");
+    CHECK(h[0].at("position").as_int64() < h[1].at("position").as_int64());
+}
+
+TEST_CASE("orders view: every list filter") {
+    Fixture fx;
+    OrderFilter f;
+    f.statuses = {"delivered"};
+    CHECK(fx.ids(f) == Ids{1001});
+    f.statuses = {"cancelled", "failed_delivery"};
+    CHECK(fx.ids(f) == Ids{1004, 1003});
+    f = {};
+    f.customer_id = 21;
+    CHECK(fx.ids(f) == Ids{1003, 1001});
+    f = {};
+    f.customer_rep_id = 2;
+    CHECK(fx.ids(f) == Ids{1001});
+    f = {};
+    f.delivery_agent_id = 4;
+    CHECK(fx.ids(f) == Ids{1003});
+    f = {};
+    f.area = "osu";  // case-insensitive
+    CHECK(fx.ids(f) == Ids{1004, 1002});
+    f = {};
+    f.created_from_us = kStartUs + 10 * kMinuteUs;  // inclusive on both ends
+    f.created_to_us = kStartUs + 11 * kMinuteUs;
+    CHECK(fx.ids(f) == Ids{1003, 1002});
+    f = {};
+    f.payment_status = "reconciled";
+    CHECK(fx.ids(f) == Ids{1001});
+    f.payment_status = "pending";
+    CHECK(fx.ids(f) == Ids{1004, 1003, 1002});
+    f = {};
+    f.customer_id = 21;
+    f.statuses = {"delivered", "failed_delivery"};
+    f.area = "East Legon";
+    CHECK(fx.ids(f) == Ids{1003, 1001});
+    f.sort = OrderSort::created_asc;
+    CHECK(fx.ids(f) == Ids{1001, 1003});
+    f = {};
+    f.sort = OrderSort::total_desc;
+    CHECK(fx.ids(f) == Ids{1001, 1004, 1003, 1002});
+    f.sort = OrderSort::total_asc;
+    CHECK(fx.ids(f) == Ids{1002, 1003, 1004, 1001});
+    f.sort = OrderSort::priority_desc;
+    CHECK(fx.ids(f).front() == 1003);
+    f.sort = OrderSort::updated_desc;
+    CHECK(fx.ids(f) == Ids{1004, 1003, 1002, 1001});
+}
+
+TEST_CASE("orders view: search by order id, phone prefix and name") {
+    Fixture fx;
+    CHECK(fx.search("1002") == Ids{1002});
+    CHECK(fx.search(" 1003 ") == Ids{1003});
+    CHECK(fx.search("+23324") == Ids{1003, 1001});
+    CHECK(fx.search("+233 24 123") == Ids{1003, 1001});  // separators as normalize_phone strips them
+    CHECK(fx.search("0201") == Ids{1002});               // digits: an id or a phone prefix
+    CHECK(fx.search("+23355") == Ids{1004});
+    CHECK(fx.search("kwame") == Ids{1003, 1001});  // case-insensitive, the renamed first name
+    CHECK(fx.search("ENSA") == Ids{1003, 1001});
+    CHECK(fx.search("kofi").empty());  // the old name is gone
+    CHECK(fx.search("boat") == Ids{1004});
+    CHECK(fx.search("").size() == 4);  // no filter
+}
+
+TEST_CASE("orders view: search text is data, never SQL or a pattern") {
+    Fixture fx;
+    CHECK(fx.search("' OR 1=1 --").empty());
+    CHECK(fx.search("\" OR \"\"=\"").empty());
+    CHECK(fx.search("%") == Ids{1002});  // only the name with a literal %
+    CHECK(fx.search("_") == Ids{1002});  // only the name with a literal _
+    CHECK(fx.search("a_s") == Ids{1002});
+    CHECK(fx.search("a%s").empty());
+    CHECK(fx.search("\\").empty());
+    CHECK(fx.search("O'Neil") == Ids{1002});
+    CHECK(fx.search(std::string(10'000, 'x')).empty());
+    CHECK(fx.search(std::string(10'000, '%')).empty());
+    CHECK(fx.search(std::string(60'000, 'y')).empty());  // beyond SQLite's LIKE pattern limit
+    CHECK(fx.search(std::string(10'000, '5')).empty());  // digits, too many for an id
+    CustomerFilter c;
+    c.search = "' OR 1=1 --";
+    CHECK(fx.q->list_customers(c, {}).pagination.total == 0);
+    c.search = std::string(10'000, '_');
+    CHECK(fx.q->list_customers(c, {}).pagination.total == 0);
+    ProductFilter p;
+    p.search = "%";
+    CHECK(fx.q->list_products(p, {}).pagination.total == 0);
+}
+
+TEST_CASE("orders view: pages, and a page past the end") {
+    Fixture fx;
+    auto r = fx.q->list_orders({}, {2, 3});
+    CHECK(r.pagination.total == 4);
+    CHECK(r.pagination.pages == 2);
+    CHECK(r.pagination.page == 2);
+    CHECK(r.pagination.limit == 3);
+    CHECK(fx.ids({}, {2, 3}) == Ids{1001});
+    CHECK(fx.ids({}, {1, 3}) == Ids{1004, 1003, 1002});
+    r = fx.q->list_orders({}, {5, 3});
+    CHECK(r.items_json == "[]");
+    CHECK(r.pagination.total == 4);
+    CHECK(r.pagination.pages == 2);
+    r = fx.q->list_orders({}, {INT64_MAX, 100});
+    CHECK(r.items_json == "[]");
+    CHECK(r.pagination.total == 4);
+    r = fx.q->list_orders({}, {0, 1000});  // clamped to page 1, limit 100
+    CHECK(r.pagination.page == 1);
+    CHECK(r.pagination.limit == 100);
+    OrderFilter none;
+    none.statuses = {"returned"};
+    r = fx.q->list_orders(none, {});
+    CHECK(r.items_json == "[]");
+    CHECK(r.pagination.total == 0);
+    CHECK(r.pagination.pages == 0);
+}
+
+TEST_CASE("orders view: kanban and stats") {
+    Fixture fx;
+    const auto board = json::parse(fx.q->kanban_json({}, 10)).as_object();
+    CHECK(board.size() == 9);
+    CHECK(board.at("pending_confirmation").as_array().size() == 1);
+    CHECK(board.at("delivered").at(0).at("id").as_int64() == 1001);
+    CHECK(board.at("returned").as_array().empty());
+    OrderFilter osu;
+    osu.area = "Osu";
+    const auto osu_board = json::parse(fx.q->kanban_json(osu, 10)).as_object();
+    CHECK(osu_board.at("cancelled").as_array().size() == 1);
+    CHECK(osu_board.at("failed_delivery").as_array().empty());
+    CHECK(json::parse(fx.q->kanban_json({}, 0)).at("delivered").as_array().empty());
+
+    const auto stats = json::parse(fx.q->stats_json({})).as_object();
+    CHECK(stats.at("totalOrders").as_int64() == 4);
+    CHECK(stats.at("ordersByStatus").at("cancelled").as_int64() == 1);
+    CHECK(stats.at("ordersByStatus").at("returned").as_int64() == 0);
+    CHECK(number(stats.at("totalRevenue")) == 225.0);
+    CHECK(number(stats.at("avgOrderValue")) == 225.0);
+}
+
+TEST_CASE("orders view: customers with lifetime counters, renamed") {
+    Fixture fx;
+    const auto c21 = json::parse(*fx.q->customer_json(21)).as_object();
+    CHECK(c21.at("firstName").as_string() == "Kwame");
+    CHECK(c21.at("totalOrders").as_int64() == 2);
+    CHECK(number(c21.at("totalSpent")) == 320.0);  // 225.00 + 95.00 (after the items were replaced)
+    CHECK(c21.at("isActive").as_bool());
+    CHECK(c21.at("createdAt").as_string() == iso_minute(6));
+    CHECK(c21.at("updatedAt").as_string() == iso_minute(33));
+    const auto c22 = json::parse(*fx.q->customer_json(22)).as_object();
+    CHECK(c22.at("totalOrders").as_int64() == 1);  // cancelled, then reopened
+    CHECK(number(c22.at("totalSpent")) == 45.0);
+    const auto c23 = json::parse(*fx.q->customer_json(23)).as_object();
+    CHECK(c23.at("totalOrders").as_int64() == 0);  // its only order cancelled
+    CHECK(number(c23.at("totalSpent")) == 0.0);
+    CHECK_FALSE(fx.q->customer_json(99).has_value());
+
+    const auto all = fx.q->list_customers({}, {});
+    CHECK(all.pagination.total == 3);
+    const auto rows = json::parse(all.items_json).as_array();
+    CHECK(rows.at(0).at("id").as_int64() == 23);  // newest first
+    CustomerFilter f;
+    f.search = "+23324";
+    CHECK(fx.q->list_customers(f, {}).pagination.total == 1);
+    f.search = "serwaa";
+    CHECK(json::parse(fx.q->list_customers(f, {}).items_json).at(0).at("id").as_int64() == 22);
+    f.search = "kwame@";
+    CHECK(fx.q->list_customers(f, {}).pagination.total == 0);
+    f = {};
+    f.area = "OSU";
+    CHECK(fx.q->list_customers(f, {}).pagination.total == 2);
+    CHECK(fx.q->list_customers({}, {2, 2}).pagination.pages == 2);
+
+    const auto a = json::parse(*fx.q->customer_analytics_json(21)).as_object();
+    CHECK(a.at("totalOrders").as_int64() == 2);
+    CHECK(number(a.at("averageOrderValue")) == 160.0);
+    CHECK(a.at("ordersByStatus").at("delivered").as_int64() == 1);
+    CHECK(a.at("ordersByStatus").at("failed_delivery").as_int64() == 1);
+    CHECK(a.at("firstOrderDate").as_string() == iso_minute(9));
+    CHECK(a.at("lastOrderDate").as_string() == iso_minute(11));
+    const auto none = json::parse(*fx.q->customer_analytics_json(23)).as_object();
+    CHECK(number(none.at("averageOrderValue")) == 0.0);
+    CHECK_FALSE(fx.q->customer_analytics_json(99).has_value());
+}
+
+TEST_CASE("orders view: products with stock and reservations") {
+    Fixture fx;
+    // SB-1: 100 on hand; reserved 2 (1001) + 1 (1002) + 1 (1003), 1002 released and reserved again;
+    // 1001's 2 and 1003's 1 consumed: on hand 97, reserved 1.
+    const auto sb = json::parse(*fx.q->product_json(11)).as_object();
+    CHECK(sb.at("stockQuantity").as_int64() == 97);
+    CHECK(sb.at("stock").as_int64() == 97);
+    CHECK(sb.at("reserved").as_int64() == 1);
+    CHECK(sb.at("available").as_int64() == 96);
+    CHECK(number(sb.at("price")) == 45.0);
+    CHECK(number(sb.at("costPrice")) == 22.5);
+    CHECK(sb.at("isActive").as_bool());
+    CHECK(sb.at("dimensions").is_null());
+    // BS-1: 5 on hand; 1001 consumed 1, 1004 reserved and released: 4 on hand, nothing reserved.
+    const auto bs = json::parse(*fx.q->product_json(12)).as_object();
+    CHECK(bs.at("stockQuantity").as_int64() == 4);
+    CHECK(bs.at("reserved").as_int64() == 0);
+    CHECK_FALSE(fx.q->product_json(99).has_value());
+
+    const auto low = json::parse(fx.q->low_stock_json()).as_array();
+    REQUIRE(low.size() == 1);
+    CHECK(low[0].at("sku").as_string() == "BS-1");
+    ProductFilter f;
+    f.search = "soap";
+    CHECK(fx.q->list_products(f, {}).pagination.total == 1);
+    f.search = "sb-";
+    CHECK(fx.q->list_products(f, {}).pagination.total == 1);
+    f = {};
+    f.category = "Beauty";
+    CHECK(fx.q->list_products(f, {}).pagination.total == 2);
+    f.is_active = false;
+    CHECK(fx.q->list_products(f, {}).pagination.total == 0);
+}
+
+TEST_CASE("orders view: a rebuilt view equals the live one") {
+    Fixture fx;
+    const auto live = [&] {
+        auto db = Database::open(fx.dir / "orders.db", {OpenMode::read_only});
+        return view_digest(db, fx.view);
+    }();
+    rebuild_view(fx.script.log(), fx.view, fx.dir / "fresh.db", 7);  // small batches: many transactions
+    auto fresh = Database::open(fx.dir / "fresh.db", {OpenMode::read_only});
+    CHECK(view_digest(fresh, fx.view) == live);
+    // And the runner's own rebuild (in place) leaves it unchanged.
+    fx.runner->rebuild();
+    auto again = Database::open(fx.dir / "orders.db", {OpenMode::read_only});
+    CHECK(view_digest(again, fx.view) == live);
+}
+
+TEST_CASE("orders view: a malformed event of a known type stops the runner there") {
+    Fixture fx;
+    const auto before = fx.runner->position();
+    fx.script.append(order_stream(1005), make("OrderCreated", {{"orderId", 1005}, {"customerId", 21}}));
+    CHECK_FALSE(fx.runner->wait_for(fx.script.log().head(), 5s));
+    CHECK(fx.runner->position() == before);
+    CHECK(fx.runner->error().find("OrderCreated") != std::string::npos);
+    CHECK(fx.runner->error().find("missing field") != std::string::npos);
+}
+
+TEST_CASE("orders view: an event about an order the view does not have stops the runner") {
+    Fixture fx;
+    fx.script.append(order_stream(4242), status_changed(4242, "confirmed", "preparing"));
+    CHECK_FALSE(fx.runner->wait_for(fx.script.log().head(), 5s));
+    CHECK(fx.runner->error().find("no orders row 4242") != std::string::npos);
+}
+
+TEST_CASE("orders view: the hot queries use indexes") {
+    Fixture fx;
+    const auto plan = [&](const OrderFilter& f) { return fx.q->explain_list_orders(f); };
+    OrderFilter f;
+    f.statuses = {"delivered"};
+    f.created_from_us = kStartUs;
+    f.created_to_us = kStartUs + 60 * kMinuteUs;
+    CHECK(plan(f).find("orders_status_created") != std::string::npos);
+    f = {};
+    CHECK(plan(f).find("orders_created") != std::string::npos);
+    f.search = "+23324";
+    CHECK(plan(f).find("customers_phone") != std::string::npos);
+    CHECK(plan(f).find("orders_customer_created") != std::string::npos);
+    f = {};
+    f.customer_rep_id = 2;
+    CHECK(plan(f).find("orders_rep_created") != std::string::npos);
+    f = {};
+    f.delivery_agent_id = 3;
+    CHECK(plan(f).find("orders_agent_created") != std::string::npos);
+    f = {};
+    f.customer_id = 21;
+    CHECK(plan(f).find("orders_customer_created") != std::string::npos);
+    f = {};
+    f.area = "Osu";
+    CHECK(plan(f).find("orders_area_created") != std::string::npos);
+    f = {};
+    f.payment_status = "pending";
+    CHECK(plan(f).find("orders_payment_created") != std::string::npos);
+    for (const auto& p : {plan({}), plan(f)}) {
+        CHECK(p.find("SCAN o\n") == std::string::npos);  // never a full scan of the orders table
+        CHECK(p.find("USE TEMP B-TREE") == std::string::npos);
+    }
+}
