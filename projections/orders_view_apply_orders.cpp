@@ -2,9 +2,10 @@
 // engine/orders/order_events.hpp). Every event of an order's stream also moves the order's version and
 // updated time and adds a row to its history.
 //
-// Customer counters: a customer's total_orders and total_spent count every order of theirs that is not
-// cancelled (reference §1: creating counts it, a cancel uncounts it; a return does not). Any event that can
-// change an order's customer, total or cancelled state uncounts the order before and counts it after.
+// Counters: a customer's total_orders and total_spent count every order of theirs that is not cancelled
+// (reference §1: creating counts it, a cancel uncounts it; a return does not); the rep and agent rollups count
+// the orders assigned to them by status. Any event that can change an order's customer, total, status, rep
+// or agent uncounts the order before and counts it after (count_order).
 #include <charconv>
 
 #include "engine/orders/order_events.hpp"
@@ -17,10 +18,36 @@ namespace events = engine::orders::events;
 
 // --- shared ---
 
+// Adds (sign +1) or removes (-1) the order, as its row is now, to the counters derived from it: its
+// customer's lifetime orders and spend, and its rep's and agent's rollups.
 void count_order(Database& db, std::int64_t order_id, int sign) {
     db.cached(R"sql(
         UPDATE customers SET total_orders = total_orders + ?2, total_spent = total_spent + ?2 * o.total_amount
         FROM orders o WHERE o.id = ?1 AND customers.id = o.customer_id AND o.status <> 'cancelled')sql")
+        .bind(1, order_id)
+        .bind(2, sign)
+        .run();
+    db.cached(R"sql(
+        INSERT INTO user_status_counts (user_id, role, status, orders, amount)
+        SELECT customer_rep_id, 'rep', status, ?2, ?2 * total_amount FROM orders
+        WHERE id = ?1 AND customer_rep_id IS NOT NULL
+        UNION ALL
+        SELECT delivery_agent_id, 'agent', status, ?2, ?2 * total_amount FROM orders
+        WHERE id = ?1 AND delivery_agent_id IS NOT NULL
+        ON CONFLICT DO UPDATE SET orders = orders + excluded.orders, amount = amount + excluded.amount)sql")
+        .bind(1, order_id)
+        .bind(2, sign)
+        .run();
+    db.cached(R"sql(
+        INSERT INTO user_delivered_months (user_id, role, month, orders, amount)
+        SELECT customer_rep_id, 'rep', strftime('%Y-%m', delivered_us / 1000000, 'unixepoch'), ?2, ?2 * total_amount
+        FROM orders WHERE id = ?1 AND status = 'delivered' AND delivered_us IS NOT NULL AND customer_rep_id IS NOT NULL
+        UNION ALL
+        SELECT delivery_agent_id, 'agent', strftime('%Y-%m', delivered_us / 1000000, 'unixepoch'), ?2,
+               ?2 * total_amount
+        FROM orders
+        WHERE id = ?1 AND status = 'delivered' AND delivered_us IS NOT NULL AND delivery_agent_id IS NOT NULL
+        ON CONFLICT DO UPDATE SET orders = orders + excluded.orders, amount = amount + excluded.amount)sql")
         .bind(1, order_id)
         .bind(2, sign)
         .run();
@@ -203,16 +230,21 @@ void order_items_replaced(Database& db, const RecordedEvent& e, const Fields& f)
 
 void order_status_changed(Database& db, const RecordedEvent& e, const Fields& f) {
     const auto id = f.integer("orderId");
-    const auto to = f.text("to");
-    const bool recount = to == "cancelled" || f.text("from") == "cancelled";
-    if (recount) count_order(db, id, -1);
-    db.cached("UPDATE orders SET status = ?2 WHERE id = ?1").bind(1, id).bind(2, to).run();
+    count_order(db, id, -1);
+    // delivered_us: when it was last delivered, the month its rep's and agent's rollups count it in.
+    db.cached(R"sql(
+        UPDATE orders SET status = ?2, delivered_us = iif(?2 = 'delivered', ?3, delivered_us) WHERE id = ?1)sql")
+        .bind(1, id)
+        .bind(2, f.text("to"))
+        .bind(3, e.time_us)
+        .run();
     expect_one_row(db, "orders", id);
-    if (recount) count_order(db, id, +1);
+    count_order(db, id, +1);
 }
 
 void order_rep_assigned(Database& db, const RecordedEvent& e, const Fields& f) {
     const auto id = f.integer("orderId");
+    count_order(db, id, -1);
     db.cached(R"sql(
         UPDATE orders SET customer_rep_id = ?2, (rep_first_name, rep_last_name) =
             (SELECT first_name, last_name FROM (SELECT 1) LEFT JOIN users ON users.id = ?2)
@@ -221,11 +253,13 @@ void order_rep_assigned(Database& db, const RecordedEvent& e, const Fields& f) {
         .bind(2, f.optional_integer("customerRepId"))
         .run();
     expect_one_row(db, "orders", id);
+    count_order(db, id, +1);
 }
 
 void order_agent_assigned(Database& db, const RecordedEvent& e, const Fields& f) {
     const auto id = f.integer("orderId");
     const auto agent = f.optional_integer("deliveryAgentId");
+    count_order(db, id, -1);
     db.cached(R"sql(
         UPDATE orders SET delivery_agent_id = ?2, (agent_first_name, agent_last_name) =
             (SELECT first_name, last_name FROM (SELECT 1) LEFT JOIN users ON users.id = ?2)
@@ -234,6 +268,7 @@ void order_agent_assigned(Database& db, const RecordedEvent& e, const Fields& f)
         .bind(2, agent)
         .run();
     expect_one_row(db, "orders", id);
+    count_order(db, id, +1);
     ensure_delivery(db, e, id);
     db.cached("UPDATE deliveries SET agent_id = ?2 WHERE order_id = ?1").bind(1, id).bind(2, agent).run();
 }

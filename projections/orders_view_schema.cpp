@@ -102,6 +102,7 @@ CREATE TABLE orders (
     source TEXT NOT NULL,
     external_order_id TEXT,
     deposit_id INTEGER,
+    delivered_us INTEGER,
     version INTEGER NOT NULL,
     created_us INTEGER NOT NULL,
     updated_us INTEGER NOT NULL
@@ -113,6 +114,27 @@ CREATE INDEX orders_agent_created ON orders (delivery_agent_id, created_us);
 CREATE INDEX orders_customer_created ON orders (customer_id, created_us);
 CREATE INDEX orders_area_created ON orders (delivery_area COLLATE NOCASE, created_us);
 CREATE INDEX orders_payment_created ON orders (payment_status, created_us);
+
+-- Rollups per sales rep (role 'rep') and delivery agent (role 'agent') of the orders assigned to them now:
+-- by current status, and delivered ones by the month of their delivery (orders.delivered_us), so workload
+-- and performance never scan the orders.
+CREATE TABLE user_status_counts (
+    user_id INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    status TEXT NOT NULL,
+    orders INTEGER NOT NULL,
+    amount INTEGER NOT NULL,
+    PRIMARY KEY (user_id, role, status)
+) WITHOUT ROWID;
+
+CREATE TABLE user_delivered_months (
+    user_id INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    month TEXT NOT NULL,
+    orders INTEGER NOT NULL,
+    amount INTEGER NOT NULL,
+    PRIMARY KEY (user_id, role, month)
+) WITHOUT ROWID;
 
 CREATE TABLE order_items (
     order_id INTEGER NOT NULL,
@@ -229,6 +251,8 @@ std::vector<ViewTable> OrdersView::tables() const {
         {"customers", "id"},
         {"products", "id"},
         {"orders", "id"},
+        {"user_status_counts", "user_id, role, status"},
+        {"user_delivered_months", "user_id, role, month"},
         {"order_items", "order_id, item_id"},
         {"order_history", "order_id, version"},
         {"deliveries", "order_id"},

@@ -142,8 +142,8 @@ Where& Where::add(std::string_view condition, std::vector<Value> values) {
     return *this;
 }
 
-int Where::bind(Statement& s) const {
-    int i = 1;
+int Where::bind(Statement& s, int first) const {
+    int i = first;
     for (const auto& v : values_) {
         std::visit([&](const auto& x) { s.bind(i, x); }, v);
         ++i;

@@ -46,8 +46,9 @@ class Where {
     // Adds "AND <condition>", where each '?' of `condition` takes the next of `values`.
     Where& add(std::string_view condition, std::vector<Value> values = {});
     [[nodiscard]] std::string sql() const { return clauses_.empty() ? std::string() : " WHERE " + clauses_; }
-    // Binds the parameters from 1 on; returns the next free index.
-    int bind(Statement& s) const;
+    // Binds the parameters from `first` on (anonymous '?' parameters number in order of appearance across
+    // the whole statement); returns the next free index.
+    int bind(Statement& s, int first = 1) const;
 
   private:
     std::string clauses_;

@@ -694,6 +694,97 @@ TEST_CASE("orders view: products with stock and reservations") {
     CHECK(fx.q->list_products(f, {}).pagination.total == 0);
 }
 
+TEST_CASE("orders view: COD transactions, summary, reports and agent balances") {
+    Fixture fx;
+    const auto all = fx.q->list_transactions({}, {});
+    CHECK(all.pagination.total == 1);
+    const auto t = json::parse(all.items_json).at(0).as_object();
+    CHECK(t.at("orderId").as_int64() == 1001);
+    CHECK(t.at("type").as_string() == "cod_collection");
+    CHECK(t.at("paymentMethod").as_string() == "cash");
+    CHECK(t.at("status").as_string() == "reconciled");
+    CHECK(number(t.at("amount")) == 225.0);
+    CHECK(t.at("reference").as_string() == "DEP-1");
+    CHECK(t.at("createdAt").as_string() == iso_minute(21));
+    CHECK(t.at("order").at("orderNumber").as_string() == "1001");
+    CHECK(t.at("order").at("customer").at("firstName").as_string() == "Kwame");
+    CHECK(t.at("order").at("deliveryAgent").at("lastName").as_string() == "Agentson");
+    TransactionFilter f;
+    f.status = "collected";
+    CHECK(fx.q->list_transactions(f, {}).pagination.total == 0);
+    f.status = "reconciled";
+    f.agent_id = 3;
+    f.type = "cod_collection";
+    CHECK(fx.q->list_transactions(f, {}).pagination.total == 1);
+    f.agent_id = 4;
+    CHECK(fx.q->list_transactions(f, {}).items_json == "[]");
+    f = {};
+    f.from_us = kStartUs + 22 * kMinuteUs;
+    CHECK(fx.q->list_transactions(f, {}).pagination.total == 0);
+    CHECK(fx.q->list_transactions({}, {2, 50}).items_json == "[]");
+
+    const auto summary = json::parse(fx.q->financial_summary_json(std::nullopt, std::nullopt)).as_object();
+    CHECK(number(summary.at("totalRevenue")) == 225.0);
+    CHECK(number(summary.at("totalExpenses")) == 30.0);
+    CHECK(number(summary.at("profit")) == 195.0);
+    CHECK(number(summary.at("codCollected")) == 225.0);
+    CHECK(number(summary.at("codPending")) == 0.0);
+    CHECK(number(summary.at("profitMargin")) == doctest::Approx(86.67));
+    const auto later = json::parse(fx.q->financial_summary_json(kStartUs + 60 * kMinuteUs, std::nullopt)).as_object();
+    CHECK(number(later.at("totalRevenue")) == 0.0);
+    CHECK(number(later.at("profitMargin")) == 0.0);
+
+    const auto daily = json::parse(fx.q->financial_report_json(false, std::nullopt, std::nullopt)).as_array();
+    REQUIRE(daily.size() == 1);
+    CHECK(daily[0].at("date").as_string() == "2025-11-25");
+    CHECK(number(daily[0].at("revenue")) == 225.0);
+    CHECK(number(daily[0].at("expenses")) == 30.0);
+    CHECK(number(daily[0].at("profit")) == 195.0);
+    CHECK(daily[0].at("orders").as_int64() == 4);
+    const auto monthly = json::parse(fx.q->financial_report_json(true, kStartUs, kStartUs + 10 * kMinuteUs)).as_array();
+    REQUIRE(monthly.size() == 1);
+    CHECK(monthly[0].at("date").as_string() == "2025-11");
+    CHECK(number(monthly[0].at("revenue")) == 0.0);  // collected at minute 21
+    CHECK(monthly[0].at("orders").as_int64() == 2);  // 1001 and 1002
+
+    const auto balances = json::parse(fx.q->agent_balances_json()).as_array();
+    REQUIRE(balances.size() == 1);
+    CHECK(balances[0].at("agentId").as_int64() == 3);
+    CHECK(balances[0].at("agentName").as_string() == "Abe Agentson");
+    CHECK(number(balances[0].at("collected")) == 225.0);
+    CHECK(number(balances[0].at("cashInHand")) == 0.0);
+    CHECK(balances[0].at("openCollections").as_int64() == 0);
+    CHECK(balances[0].at("oldestOpenAt").is_null());
+}
+
+TEST_CASE("orders view: rep and agent rollups") {
+    Fixture fx;
+    const auto reps = json::parse(fx.q->rep_performance_json()).as_array();
+    REQUIRE(reps.size() == 1);
+    CHECK(reps[0].at("repId").as_int64() == 2);
+    CHECK(reps[0].at("repName").as_string() == "Rita Rep");
+    const auto& m = reps[0].at("metrics").as_object();
+    CHECK(m.at("totalAssigned").as_int64() == 1);
+    CHECK(m.at("deliveredCount").as_int64() == 1);
+    CHECK(number(m.at("successRate")) == 100.0);
+    CHECK(number(m.at("totalEarnings")) == 5.0);    // commission 5.00 per delivered order
+    CHECK(number(m.at("monthlyEarnings")) == 0.0);  // delivered in 2025-11, not this month
+    CHECK(reps[0].at("ordersByStatus").at("delivered").as_int64() == 1);
+    CHECK(reps[0].at("ordersByStatus").at("pending_confirmation").as_int64() == 0);
+
+    const auto agents = json::parse(fx.q->agent_performance_json()).as_array();
+    REQUIRE(agents.size() == 2);
+    CHECK(agents[0].at("userId").as_int64() == 3);
+    CHECK(agents[0].at("userName").as_string() == "Abe Agentson");
+    CHECK(agents[0].at("totalAssigned").as_int64() == 1);
+    CHECK(agents[0].at("completed").as_int64() == 1);
+    CHECK(number(agents[0].at("collectedAmount")) == 225.0);
+    CHECK(agents[1].at("userId").as_int64() == 4);
+    CHECK(agents[1].at("failed").as_int64() == 1);
+    CHECK(agents[1].at("completed").as_int64() == 0);
+    CHECK(number(agents[1].at("successRate")) == 0.0);
+}
+
 TEST_CASE("orders view: a rebuilt view equals the live one") {
     Fixture fx;
     const auto live = [&] {
