@@ -5,6 +5,7 @@
 #include <chrono>
 #include <limits>
 
+#include <fmt/format.h>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -72,8 +73,8 @@ std::string expense_json(const orders::Expense& e) {
 
 // Answers an OrderService command with `key`: its rejection, or the recorded value once the view has it.
 template <typename T>
-Response answer(const Commerce& c, const engine::Result<orders::Committed<T>>& result, int status,
-                std::string_view key, std::string (*to_json)(const T&)) {
+Response answer(const Commerce& c, const engine::Result<orders::Committed<T>>& result, int status, std::string_view key,
+                std::string (*to_json)(const T&)) {
     if (const auto* r = std::get_if<engine::Rejection>(&result)) return rejection(*r);
     const auto& done = std::get<orders::Committed<T>>(result);
     return after_commit(c, done.position, status, [&] { return wrap(key, to_json(done.value)); });
@@ -91,7 +92,8 @@ std::variant<Range, Response> read_range(const QueryParams& q) {
         const auto v = query_value(q, key);
         if (!v || v->empty()) return;
         into = parse_time_us(*v, end_of_day);
-        if (!into) errors.push_back({std::string(key), std::string(key) + " must be a date (YYYY-MM-DD) or an ISO-8601 time"});
+        if (!into)
+            errors.push_back({std::string(key), std::string(key) + " must be a date (YYYY-MM-DD) or an ISO-8601 time"});
     };
     read("startDate", false, out.from_us);
     read("endDate", true, out.to_us);
@@ -182,7 +184,7 @@ Response record_expense(const Commerce& c, const Request& r, const Authenticated
         e.expense_date_us = us.value_or(0);
     }
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    auto ctx = command_context(r, caller, "expense.record");
+    auto ctx = command_context(r, caller, "POST /financial/expenses");
     if (auto* err = std::get_if<Response>(&ctx)) return std::move(*err);
     return answer(c, c.orders.record_expense(e, std::get<engine::CommandContext>(ctx)), 201, "expense", expense_json);
 }
@@ -202,7 +204,7 @@ Response record_deposit(const Commerce& c, const Request& r, const Authenticated
     const std::string reference = in.required_text("reference");
     const std::string notes = in.text("notes").value_or("");
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    auto ctx = command_context(r, caller, "deposit.record");
+    auto ctx = command_context(r, caller, "POST /financial/deposits");
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     return answer(c,
                   c.orders.record_deposit(*agent, engine::Money{*amount}, reference, notes,
@@ -226,7 +228,7 @@ Response reconcile_deposit(const Commerce& c, const Request& r, const Authentica
     FieldReader in(std::get<json::object>(body));
     const std::string notes = in.text("notes").value_or("");
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    auto ctx = command_context(r, caller, "deposit.reconcile");
+    auto ctx = command_context(r, caller, fmt::format("PATCH /financial/deposits/{}/reconcile", *id));
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     return answer(c, c.orders.reconcile_deposit(*id, notes, std::get<engine::CommandContext>(ctx)), 200, "deposit",
                   deposit_json);

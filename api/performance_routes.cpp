@@ -8,7 +8,8 @@ void add_performance_routes(Router& router, const Commerce& c) {
     using namespace commerce;
     auto query = [&](std::string_view path, std::string (projections::OrdersQueries::*rollup)() const) {
         add(router, c, "GET", path, [&c, rollup](const Request& r, const Authenticated&) {
-            return read_after_min_position(c, r, [&] { return json_text(200, wrap("performance", (c.queries.*rollup)())); });
+            return read_after_min_position(c, r,
+                                           [&] { return json_text(200, wrap("performance", (c.queries.*rollup)())); });
         });
     };
     // Workload and performance share the per-rep rows (reference §14 row 37).

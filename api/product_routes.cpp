@@ -115,7 +115,7 @@ Response create(const Commerce& c, const Request& r, const Authenticated& caller
     n.dimensions_json = extras.dimensions.value_or("");
     const bool active = in.boolean("isActive").value_or(true);
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    auto ctx = command_context(r, caller, "product.create");
+    auto ctx = command_context(r, caller, "POST /products");
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     engine::CommandContext& context = std::get<engine::CommandContext>(ctx);
     auto created = c.catalog.create(n, context);
@@ -149,7 +149,7 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     p.is_active = in.boolean("isActive");
     const auto stock_quantity = in.integer("stockQuantity", 0, kMaxCount);
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    auto ctx = command_context(r, caller, "product.update");
+    auto ctx = command_context(r, caller, fmt::format("PUT /products/{}", *id));
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     engine::CommandContext& context = std::get<engine::CommandContext>(ctx);
     auto updated = c.catalog.update(*id, p, context);
@@ -166,7 +166,7 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
 Response deactivate(const Commerce& c, const Request& r, const Authenticated& caller) {
     const auto id = id_param(r);
     if (!id) return not_found("product");
-    auto ctx = command_context(r, caller, "product.deactivate");
+    auto ctx = command_context(r, caller, fmt::format("DELETE /products/{}", *id));
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     return answer(c, c.catalog.deactivate(*id, std::get<engine::CommandContext>(ctx)), 200,
                   "Product deactivated successfully");
@@ -188,13 +188,14 @@ Response stock(const Commerce& c, const Request& r, const Authenticated& caller,
     }
     const std::string reason = adjust ? in.required_text("reason") : in.text("reason").value_or("");
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    auto ctx = command_context(r, caller, adjust ? "product.adjust-stock" : "product.set-stock");
+    const std::string scope =
+        adjust ? fmt::format("POST /products/{}/stock-adjustments", *id) : fmt::format("PATCH /products/{}/stock", *id);
+    auto ctx = command_context(r, caller, scope);
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     const auto& context = std::get<engine::CommandContext>(ctx);
-    return answer(c,
-                  adjust ? c.catalog.adjust_stock(*id, *n, reason, context)
-                         : c.catalog.set_stock(*id, *n, reason, context),
-                  200);
+    return answer(
+        c, adjust ? c.catalog.adjust_stock(*id, *n, reason, context) : c.catalog.set_stock(*id, *n, reason, context),
+        200);
 }
 
 }  // namespace

@@ -1,0 +1,370 @@
+// Black-box tests of /financial and the rep/agent performance reads (issue 4): the real `codd serve`, over
+// HTTP. The COD flow goes through the order and delivery endpoints: an order delivered by an agent is a
+// cod_collection, the agent's cash in hand, then a deposit that is reconciled.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "tests/functional/identity_fixture.hpp"
+
+namespace {
+
+using namespace codd::test;
+namespace json = boost::json;
+
+constexpr const char* kPassword = "Agent#Pass123";
+
+double number(const json::value& v) {
+    REQUIRE(v.is_number());
+    return v.to_number<double>();
+}
+
+std::vector<std::string> error_fields(const HttpResponse& r) {
+    std::vector<std::string> out;
+    const json::value body = r.json();
+    if (const auto* e = body.as_object().if_contains("errors")) {
+        for (const json::value& x : e->as_array()) out.emplace_back(x.at("field").as_string());
+    }
+    return out;
+}
+
+bool has(const std::vector<std::string>& v, std::string_view s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+void check_problem(const HttpResponse& r, int status) {
+    INFO(r.status << " " << r.body);
+    CHECK(r.status == status);
+    CHECK(r.header("Content-Type").value_or("").starts_with("application/problem+json"));
+    CHECK(!r.json().at("message").as_string().empty());
+}
+
+struct Session {
+    IdentityServer s;
+    std::string token = IdentityServer::access_token(s.login(kAdminEmail, kAdminPassword));
+
+    HttpResponse call(const std::string& method, const std::string& target,
+                      const std::optional<json::value>& body = std::nullopt, HeaderList extra = {}) {
+        if (extra.empty()) return s.call(method, target, token, body);
+        extra.emplace_back("Authorization", "Bearer " + token);
+        extra.emplace_back("Content-Type", "application/json");
+        return s.client().request(method, target, extra, body ? json::serialize(*body) : std::string());
+    }
+    json::object ok(const std::string& method, const std::string& target, int status,
+                    const std::optional<json::value>& body = std::nullopt) {
+        const HttpResponse r = call(method, target, body);
+        INFO(method << " " << target << " -> " << r.status << " " << r.body);
+        REQUIRE(r.status == status);
+        return r.json().as_object();
+    }
+};
+
+void check_summary(const json::object& s) {
+    for (const char* k : {"totalRevenue", "totalExpenses", "profit", "codCollected", "codPending", "profitMargin"}) {
+        INFO(k);
+        CHECK(s.at(k).is_number());
+    }
+}
+
+// An order of `quantity` × a 25.00 product, delivered by `agent`: returns the order id.
+std::int64_t delivered_order(Session& t, std::int64_t agent, const std::string& sku, const std::string& phone) {
+    const std::int64_t product = t.ok("POST", "/api/products", 201,
+                                      json::object{{"name", "Kente scarf"},
+                                                   {"sku", sku},
+                                                   {"price", 25},
+                                                   {"costPrice", 10},
+                                                   {"stockQuantity", 50},
+                                                   {"category", "Fashion"}})
+                                     .at("product")
+                                     .at("id")
+                                     .as_int64();
+    const json::object order =
+        t.ok("POST", "/api/orders", 201,
+             json::object{{"customerName", "Yaw Boateng"},
+                          {"customerPhone", phone},
+                          {"orderItems", json::array{json::object{{"productId", product}, {"quantity", 2}}}},
+                          {"deliveryAddress", "3 Palm Street"},
+                          {"deliveryState", "Ashanti"},
+                          {"deliveryArea", "Adum"}})
+            .at("order")
+            .as_object();
+    const std::string id = std::to_string(order.at("id").as_int64());
+    t.ok("PATCH", "/api/orders/" + id + "/assign-agent", 200, json::object{{"deliveryAgentId", agent}});
+    for (const char* status : {"confirmed", "preparing", "ready_for_pickup", "out_for_delivery"}) {
+        t.ok("PATCH", "/api/orders/" + id + "/status", 200, json::object{{"status", status}});
+    }
+    t.ok("PATCH", "/api/deliveries/" + id + "/complete", 200, json::object{});
+    return order.at("id").as_int64();
+}
+
+std::int64_t available_agent(Session& t, const std::string& email) {
+    const std::int64_t id = t.s.create_user(t.token, email, kPassword, "delivery_agent");
+    t.ok("PATCH", "/api/users/" + std::to_string(id) + "/availability", 200, json::object{{"isAvailable", true}});
+    return id;
+}
+
+}  // namespace
+
+TEST_CASE("financial reads on an empty log answer the UI's shapes, numbers as numbers") {
+    Session t;
+    check_summary(t.ok("GET", "/api/financial/summary", 200).at("summary").as_object());
+    check_summary(t.ok("GET", "/api/v1/financial/summary?startDate=2026-01-01&endDate=2026-12-31T23:59:59.999Z", 200)
+                      .at("summary")
+                      .as_object());
+    const json::object tx = t.ok("GET", "/api/financial/transactions", 200);
+    CHECK(tx.at("transactions").as_array().empty());
+    CHECK(tx.at("pagination").at("limit") == 10);
+    CHECK(tx.at("pagination").at("total") == 0);
+    const json::object cod = t.ok("GET", "/api/financial/cod-collections?status=collected&agentId=5&page=3", 200);
+    CHECK(cod.at("collections").as_array().empty());
+    CHECK(cod.at("pagination").at("page") == 3);
+    CHECK(t.ok("GET", "/api/financial/reports?period=monthly", 200).at("report").is_array());
+    CHECK(t.ok("GET", "/api/financial/agent-balances", 200).at("balances").is_array());
+    CHECK(t.ok("GET", "/api/users/reps/workload", 200).at("performance").is_array());
+    CHECK(t.ok("GET", "/api/users/reps/performance", 200).at("performance").is_array());
+    CHECK(t.ok("GET", "/api/users/agents/performance", 200).at("performance").is_array());
+}
+
+TEST_CASE("financial: bad query parameters are a 400 naming the parameter") {
+    Session t;
+    for (const auto& [target, field] : std::vector<std::pair<std::string, std::string>>{
+             {"/api/financial/summary?startDate=yesterday", "startDate"},
+             {"/api/financial/summary?endDate=2026-02-30", "endDate"},
+             {"/api/financial/summary?startDate=2026-05-01&endDate=2026-04-01", "endDate"},
+             {"/api/financial/reports?period=weekly", "period"},
+             {"/api/financial/reports?startDate=2026-13-01", "startDate"},
+             {"/api/financial/transactions?status=lost", "status"},
+             {"/api/financial/transactions?type=%27%3B%20DROP%20TABLE%20transactions%3B--", "type"},
+             {"/api/financial/transactions?limit=0", "limit"},
+             {"/api/financial/transactions?page=abc", "page"},
+             {"/api/financial/cod-collections?agentId=abc", "agentId"},
+             {"/api/financial/cod-collections?agentId=-2", "agentId"},
+             {"/api/financial/cod-collections?limit=500", "limit"},
+         }) {
+        const HttpResponse r = t.call("GET", target);
+        INFO(target);
+        check_problem(r, 400);
+        CHECK(has(error_fields(r), field));
+    }
+    check_problem(t.call("GET", "/api/financial/summary?min_position=x"), 400);
+}
+
+TEST_CASE("expenses: recorded with the fields given, counted in the summary and the report") {
+    Session t;
+    const HttpResponse r = t.call("POST", "/api/financial/expenses",
+                                  json::object{{"category", "fuel"},
+                                               {"amount", 40.5},
+                                               {"description", "Motorbike fuel"},
+                                               {"expenseDate", "2026-11-20"},
+                                               {"receiptUrl", "https://cdn.example.com/r/1.jpg"}});
+    INFO(r.body);
+    REQUIRE(r.status == 201);
+    CHECK(r.header("X-Codd-Position").has_value());
+    const json::object e = r.json().at("expense").as_object();
+    CHECK(e.at("id").is_int64());
+    CHECK(e.at("category") == "fuel");
+    CHECK(number(e.at("amount")) == 40.5);
+    CHECK(e.at("description") == "Motorbike fuel");
+    CHECK(e.at("expenseDate") == "2026-11-20T00:00:00.000Z");
+    CHECK(e.at("receiptUrl") == "https://cdn.example.com/r/1.jpg");
+    CHECK(e.at("createdAt").is_string());
+
+    const json::object s = t.ok("GET", "/api/financial/summary", 200).at("summary").as_object();
+    check_summary(s);
+    CHECK(number(s.at("totalExpenses")) == 40.5);
+    CHECK(number(s.at("profit")) == -40.5);
+    CHECK(number(t.ok("GET", "/api/financial/summary?startDate=2026-11-21", 200).at("summary").at("totalExpenses")) ==
+          0);
+    const json::array report =
+        t.ok("GET", "/api/financial/reports?period=daily&startDate=2026-11-01&endDate=2026-11-30", 200)
+            .at("report")
+            .as_array();
+    REQUIRE(!report.empty());
+    const auto day =
+        std::find_if(report.begin(), report.end(), [](const json::value& v) { return v.at("date") == "2026-11-20"; });
+    REQUIRE(day != report.end());
+    CHECK(number(day->at("expenses")) == 40.5);
+    for (const char* k : {"revenue", "profit", "orders"}) CHECK(day->at(k).is_number());
+
+    SUBCASE("bad input") {
+        const HttpResponse empty = t.call("POST", "/api/financial/expenses", json::object{});
+        check_problem(empty, 400);
+        for (const char* f : {"category", "amount", "description"}) CHECK(has(error_fields(empty), f));
+        for (const auto& [field, value] : std::vector<std::pair<std::string, json::value>>{
+                 {"amount", -3},
+                 {"amount", 0},
+                 {"amount", "40.50"},
+                 {"category", 9},
+                 {"expenseDate", "20/11/2026"},
+                 {"expenseDate", 20261120},
+             }) {
+            json::object body{{"category", "fuel"}, {"amount", 1}, {"description", "x"}};
+            body[field] = value;
+            const HttpResponse bad = t.call("POST", "/api/financial/expenses", body);
+            INFO(field << " = " << json::serialize(value));
+            check_problem(bad, 400);
+            CHECK(has(error_fields(bad), field));
+        }
+    }
+}
+
+TEST_CASE("deposits: bad input, unknown ids and an agent without cash") {
+    Session t;
+    const std::int64_t agent = available_agent(t, "agent@example.com");
+    const HttpResponse empty = t.call("POST", "/api/financial/deposits", json::object{});
+    check_problem(empty, 400);
+    for (const char* f : {"agentId", "amount", "reference"}) CHECK(has(error_fields(empty), f));
+    for (const auto& [field, value] : std::vector<std::pair<std::string, json::value>>{
+             {"agentId", "seven"}, {"agentId", 0}, {"amount", -10}, {"amount", "10"}, {"reference", json::array{}}}) {
+        json::object body{{"agentId", agent}, {"amount", 10}, {"reference", "BANK-1"}};
+        body[field] = value;
+        const HttpResponse bad = t.call("POST", "/api/financial/deposits", body);
+        INFO(field << " = " << json::serialize(value));
+        check_problem(bad, 400);
+        CHECK(has(error_fields(bad), field));
+    }
+    // Nothing collected: nothing to deposit.
+    check_problem(t.call("POST", "/api/financial/deposits",
+                         json::object{{"agentId", agent}, {"amount", 10}, {"reference", "BANK-1"}}),
+                  422);
+    check_problem(
+        t.call("POST", "/api/financial/deposits", json::object{{"agentId", agent}, {"amount", 10}, {"reference", "B"}},
+               {{"Idempotency-Key", std::string(300, 'k')}}),
+        400);
+    for (const std::string bad : {"999999", "abc", "0"}) {
+        INFO(bad);
+        check_problem(t.call("GET", "/api/financial/deposits/" + bad), 404);
+        check_problem(t.call("PATCH", "/api/financial/deposits/" + bad + "/reconcile", json::object{}), 404);
+    }
+}
+
+TEST_CASE("COD flow: a delivered order is a collection and cash in hand; a deposit takes it and is reconciled") {
+    Session t;
+    const std::int64_t agent = available_agent(t, "agent@example.com");
+    const std::int64_t other = available_agent(t, "other-agent@example.com");
+    const std::int64_t order = delivered_order(t, agent, "KENTE-1", "0244000111");
+
+    const json::object tx = t.ok("GET", "/api/financial/transactions", 200);
+    REQUIRE(tx.at("transactions").as_array().size() == 1);
+    const json::object row = tx.at("transactions").as_array()[0].as_object();
+    CHECK(row.at("id").is_int64());
+    CHECK(row.at("type") == "cod_collection");
+    CHECK(row.at("status") == "collected");
+    CHECK(number(row.at("amount")) == 50);
+    CHECK(row.at("createdAt").is_string());
+    CHECK(row.at("order").at("orderNumber").is_primitive());
+    CHECK(row.at("order").at("customer").at("firstName") == "Yaw");
+    CHECK(row.at("order").at("customer").at("lastName") == "Boateng");
+    CHECK(t.ok("GET", "/api/financial/transactions?type=cod_collection&status=collected", 200)
+              .at("transactions")
+              .as_array()
+              .size() == 1);
+    CHECK(t.ok("GET", "/api/financial/transactions?status=deposited", 200).at("transactions").as_array().empty());
+
+    // agentId is filtered in the query: the other agent's page is empty and counts nothing.
+    const json::object mine = t.ok("GET", "/api/financial/cod-collections?agentId=" + std::to_string(agent), 200);
+    REQUIRE(mine.at("collections").as_array().size() == 1);
+    const json::object c = mine.at("collections").as_array()[0].as_object();
+    CHECK(number(c.at("amount")) == 50);
+    CHECK(c.at("status") == "collected");
+    CHECK(c.at("order").at("deliveryAgent").at("id") == agent);
+    CHECK(c.at("order").at("customer").is_object());
+    const json::object theirs = t.ok("GET", "/api/financial/cod-collections?agentId=" + std::to_string(other), 200);
+    CHECK(theirs.at("collections").as_array().empty());
+    CHECK(theirs.at("pagination").at("total") == 0);
+
+    const json::object summary = t.ok("GET", "/api/financial/summary", 200).at("summary").as_object();
+    check_summary(summary);
+    CHECK(number(summary.at("totalRevenue")) == 50);
+    CHECK(number(summary.at("codCollected")) == 50);
+    CHECK(number(summary.at("profitMargin")) == 100);
+
+    auto balance_of = [&](std::int64_t who) {
+        const json::array balances = t.ok("GET", "/api/financial/agent-balances", 200).at("balances").as_array();
+        const auto it = std::find_if(balances.begin(), balances.end(),
+                                     [&](const json::value& b) { return b.at("agentId") == who; });
+        REQUIRE(it != balances.end());
+        return it->as_object();
+    };
+    CHECK(number(balance_of(agent).at("cashInHand")) == 50);
+
+    const json::array agents = t.ok("GET", "/api/users/agents/performance", 200).at("performance").as_array();
+    const auto perf =
+        std::find_if(agents.begin(), agents.end(), [&](const json::value& p) { return p.at("userId") == agent; });
+    REQUIRE(perf != agents.end());
+    CHECK(number(perf->at("totalAssigned")) == 1);
+    CHECK(number(perf->at("completed")) == 1);
+
+    // Above cash in hand: refused, with a message.
+    check_problem(t.call("POST", "/api/financial/deposits",
+                         json::object{{"agentId", agent}, {"amount", 50.01}, {"reference", "BANK-9"}}),
+                  422);
+
+    // Idempotency-Key: the retry answers the same deposit and deposits nothing more.
+    const json::object body{{"agentId", agent}, {"amount", 30}, {"reference", "BANK-1"}, {"notes", "Monday"}};
+    const HttpResponse first = t.call("POST", "/api/financial/deposits", body, {{"Idempotency-Key", "dep-1"}});
+    INFO(first.body);
+    REQUIRE(first.status == 201);
+    const json::object d = first.json().at("deposit").as_object();
+    CHECK(d.at("id").is_int64());
+    CHECK(d.at("agentId") == agent);
+    CHECK(number(d.at("amount")) == 30);
+    CHECK(d.at("reference") == "BANK-1");
+    CHECK(d.at("reconciled") == false);
+    CHECK(d.at("createdAt").is_string());
+    REQUIRE(d.at("allocations").as_array().size() == 1);
+    CHECK(d.at("allocations").as_array()[0].at("orderId") == order);
+    CHECK(number(d.at("allocations").as_array()[0].at("amount")) == 30);
+    const HttpResponse again = t.call("POST", "/api/financial/deposits", body, {{"Idempotency-Key", "dep-1"}});
+    REQUIRE(again.status == 201);
+    CHECK(again.json().at("deposit").at("id") == d.at("id"));
+    CHECK(number(balance_of(agent).at("cashInHand")) == 20);
+
+    const std::string id = std::to_string(d.at("id").as_int64());
+    CHECK(t.ok("GET", "/api/financial/deposits/" + id, 200).at("deposit").at("amount") == d.at("amount"));
+    // The rest, then reconcile.
+    const json::object rest = t.ok("POST", "/api/financial/deposits", 201,
+                                   json::object{{"agentId", agent}, {"amount", 20}, {"reference", "BANK-2"}})
+                                  .at("deposit")
+                                  .as_object();
+    CHECK(number(balance_of(agent).at("cashInHand")) == 0);
+    CHECK(t.ok("GET", "/api/financial/cod-collections?status=deposited", 200).at("collections").as_array().size() == 1);
+    const std::string rest_id = std::to_string(rest.at("id").as_int64());
+    const json::object reconciled = t.ok("PATCH", "/api/financial/deposits/" + rest_id + "/reconcile", 200,
+                                         json::object{{"notes", "bank statement"}});
+    CHECK(reconciled.at("deposit").at("reconciled") == true);
+    CHECK(t.ok("GET", "/api/financial/transactions?status=reconciled", 200).at("transactions").as_array().size() == 1);
+    CHECK(number(t.ok("GET", "/api/financial/summary", 200).at("summary").at("codCollected")) == 50);
+    check_problem(t.call("PATCH", "/api/financial/deposits/" + rest_id + "/reconcile", json::object{{"notes", 5}}),
+                  400);
+}
+
+TEST_CASE("stock cannot be set below what orders hold") {
+    Session t;
+    const std::int64_t product = t.ok("POST", "/api/products", 201,
+                                      json::object{{"name", "Kente scarf"},
+                                                   {"sku", "KENTE-9"},
+                                                   {"price", 25},
+                                                   {"stockQuantity", 10},
+                                                   {"category", "Fashion"}})
+                                     .at("product")
+                                     .at("id")
+                                     .as_int64();
+    t.ok("POST", "/api/orders", 201,
+         json::object{{"customerName", "Esi Owusu"},
+                      {"customerPhone", "0244000222"},
+                      {"orderItems", json::array{json::object{{"productId", product}, {"quantity", 6}}}},
+                      {"deliveryAddress", "5 Castle Road"},
+                      {"deliveryState", "Central"},
+                      {"deliveryArea", "Cape Coast"}});
+    const std::string id = std::to_string(product);
+    const HttpResponse set = t.call("PATCH", "/api/products/" + id + "/stock", json::object{{"stockQuantity", 5}});
+    check_problem(set, 409);
+    CHECK(set.json().at("message").as_string().find("reserved") != std::string::npos);
+    check_problem(t.call("POST", "/api/products/" + id + "/stock-adjustments",
+                         json::object{{"delta", -5}, {"reason", "damaged"}}),
+                  409);
+    const json::object p = t.ok("PATCH", "/api/products/" + id + "/stock", 200, json::object{{"stockQuantity", 6}});
+    CHECK(number(p.at("product").at("stockQuantity")) == 6);
+    CHECK(number(p.at("product").at("reserved")) == 6);
+    CHECK(number(p.at("product").at("available")) == 0);
+}
