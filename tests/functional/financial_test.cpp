@@ -65,8 +65,9 @@ void check_summary(const json::object& s) {
     }
 }
 
-// An order of `quantity` × a 25.00 product, delivered by `agent`: returns the order id.
-std::int64_t delivered_order(Session& t, std::int64_t agent, const std::string& sku, const std::string& phone) {
+// An order of 2 × a 25.00 product taken by `rep` and delivered by `agent`: returns the order id.
+std::int64_t delivered_order(Session& t, std::int64_t rep, std::int64_t agent, const std::string& sku,
+                             const std::string& phone) {
     const std::int64_t product = t.ok("POST", "/api/products", 201,
                                       json::object{{"name", "Kente scarf"},
                                                    {"sku", sku},
@@ -81,6 +82,7 @@ std::int64_t delivered_order(Session& t, std::int64_t agent, const std::string& 
         t.ok("POST", "/api/orders", 201,
              json::object{{"customerName", "Yaw Boateng"},
                           {"customerPhone", phone},
+                          {"customerRepId", rep},
                           {"orderItems", json::array{json::object{{"productId", product}, {"quantity", 2}}}},
                           {"deliveryAddress", "3 Palm Street"},
                           {"deliveryState", "Ashanti"},
@@ -241,7 +243,8 @@ TEST_CASE("COD flow: a delivered order is a collection and cash in hand; a depos
     Session t;
     const std::int64_t agent = available_agent(t, "agent@example.com");
     const std::int64_t other = available_agent(t, "other-agent@example.com");
-    const std::int64_t order = delivered_order(t, agent, "KENTE-1", "0244000111");
+    const std::int64_t rep = t.s.create_user(t.token, "rep@example.com", kPassword, "sales_rep");
+    const std::int64_t order = delivered_order(t, rep, agent, "KENTE-1", "0244000111");
 
     const json::object tx = t.ok("GET", "/api/financial/transactions", 200);
     REQUIRE(tx.at("transactions").as_array().size() == 1);
@@ -293,6 +296,25 @@ TEST_CASE("COD flow: a delivered order is a collection and cash in hand; a depos
     REQUIRE(perf != agents.end());
     CHECK(number(perf->at("totalAssigned")) == 1);
     CHECK(number(perf->at("completed")) == 1);
+    for (const char* path : {"/api/users/reps/performance", "/api/users/reps/workload"}) {
+        INFO(path);
+        const json::array rows =
+            t.ok("GET", std::string(path) + "?repId=" + std::to_string(rep), 200).at("performance").as_array();
+        REQUIRE(rows.size() == 1);
+        CHECK(rows[0].at("repId") == rep);
+        CHECK(rows[0].at("repName").is_string());
+        const json::object& m = rows[0].at("metrics").as_object();
+        CHECK(number(m.at("totalAssigned")) == 1);
+        CHECK(number(m.at("deliveredCount")) == 1);
+        CHECK(number(m.at("successRate")) == 100);
+        CHECK(m.at("totalEarnings").is_number());
+        CHECK(m.at("monthlyEarnings").is_number());
+    }
+    CHECK(t.ok("GET", "/api/users/reps/performance?repId=" + std::to_string(agent), 200)
+              .at("performance")
+              .as_array()
+              .empty());
+    check_problem(t.call("GET", "/api/users/reps/performance?repId=x"), 400);
 
     // Above cash in hand: refused, with a message.
     check_problem(t.call("POST", "/api/financial/deposits",
