@@ -16,6 +16,8 @@ constexpr std::string_view kEnv = "CODD_ENV";
 constexpr std::string_view kLogLevel = "CODD_LOG_LEVEL";
 constexpr std::string_view kHttpThreads = "CODD_HTTP_THREADS";
 constexpr std::string_view kWorkerThreads = "CODD_WORKER_THREADS";
+constexpr std::string_view kCommandThreads = "CODD_COMMAND_THREADS";
+constexpr std::string_view kViewWaitMs = "CODD_VIEW_WAIT_MS";
 constexpr std::string_view kJwtSecret = "CODD_JWT_SECRET";
 constexpr std::string_view kJwtRefreshSecret = "CODD_JWT_REFRESH_SECRET";
 constexpr std::string_view kAccessTtl = "CODD_ACCESS_TOKEN_TTL";
@@ -220,6 +222,12 @@ Config load_config(const EnvMap& raw_env, const std::optional<std::string>& dote
     }
     if (const auto v = lookup(env, kWorkerThreads)) {
         c.worker_threads = static_cast<int>(parse_integer(kWorkerThreads, *v, 1, 256));
+    }
+    if (const auto v = lookup(env, kCommandThreads)) {
+        c.command_threads = static_cast<int>(parse_integer(kCommandThreads, *v, 1, 1024));
+    }
+    if (const auto v = lookup(env, kViewWaitMs)) {
+        c.view_wait = std::chrono::milliseconds(parse_integer(kViewWaitMs, *v, 1, 600'000));
     }
     if (const auto v = lookup(env, kMaxBodyBytes)) {
         c.max_body_bytes = static_cast<std::size_t>(parse_integer(kMaxBodyBytes, *v, 1, std::int64_t{1} << 30));

@@ -37,6 +37,11 @@ struct Config {
     int http_threads = 2;
     // Threads for CPU-heavy or blocking work off the io threads (password hashing, waiting for fsync).
     int worker_threads = 2;
+    // Threads that run commerce commands and queries: mostly waiting (for the log's fsync, for the orders
+    // view), so many; one per concurrent client request keeps the group commit fed.
+    int command_threads = 64;
+    // How long a command waits for the orders view to apply it, and a query for its min_position.
+    std::chrono::milliseconds view_wait{5'000};
     std::size_t max_body_bytes = std::size_t{1} << 20;
     std::chrono::milliseconds shutdown_grace{10'000};
     // How long a connection may take to send one request, and how long an idle keep-alive connection stays.

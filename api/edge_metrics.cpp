@@ -6,6 +6,7 @@
 
 #include "api/edge_rate_limiter.hpp"
 #include "engine/event_log.hpp"
+#include "projections/runner.hpp"
 
 namespace codd::api {
 namespace {
@@ -138,7 +139,8 @@ void HttpMetrics::render(std::string& out) const {
     }
 }
 
-std::string render_metrics(const HttpMetrics& http, const engine::EventLog* log, const RateLimiter* limiter) {
+std::string render_metrics(const HttpMetrics& http, const engine::EventLog* log, const RateLimiter* limiter,
+                           const std::vector<MetricsView>& views) {
     std::string out;
     out.reserve(8192);
     http.render(out);
@@ -169,15 +171,37 @@ std::string render_metrics(const HttpMetrics& http, const engine::EventLog* log,
             out.append(fmt::format("codd_rate_limiter_keys{{tier=\"{}\"}} {}\n", to_string(tier), limiter->tracked_keys(tier)));
         }
     }
+    if (!views.empty()) {
+        std::string position, lag_events, lag_seconds, up;
+        for (const MetricsView& v : views) {
+            const projections::Lag lag = v.runner->lag();
+            position += fmt::format("codd_view_position{{view=\"{}\"}} {}\n", v.name, v.runner->position().value());
+            lag_events += fmt::format("codd_view_lag_events{{view=\"{}\"}} {}\n", v.name, lag.events);
+            lag_seconds += fmt::format("codd_view_lag_seconds{{view=\"{}\"}} {:.6f}\n", v.name, lag.seconds);
+            up += fmt::format("codd_view_up{{view=\"{}\"}} {}\n", v.name, v.runner->running() ? 1 : 0);
+        }
+        out.append("# HELP codd_view_position Last log position the view applied.\n# TYPE codd_view_position gauge\n");
+        out.append(position);
+        out.append("# HELP codd_view_lag_events Log events the view has not applied yet.\n"
+                   "# TYPE codd_view_lag_events gauge\n");
+        out.append(lag_events);
+        out.append("# HELP codd_view_lag_seconds Age of the oldest event the view has not applied (0 when caught up).\n"
+                   "# TYPE codd_view_lag_seconds gauge\n");
+        out.append(lag_seconds);
+        out.append("# HELP codd_view_up 1 while the view applies events, 0 when it stopped on an error.\n"
+                   "# TYPE codd_view_up gauge\n");
+        out.append(up);
+    }
     return out;
 }
 
 void add_metrics_route(Router& router, std::shared_ptr<const HttpMetrics> http, const engine::EventLog* log,
-                       std::shared_ptr<const RateLimiter> limiter) {
-    router.add("GET", "/metrics", [http = std::move(http), log, limiter = std::move(limiter)](const Request&) {
+                       std::shared_ptr<const RateLimiter> limiter, std::vector<MetricsView> views) {
+    router.add("GET", "/metrics", [http = std::move(http), log, limiter = std::move(limiter),
+                                   views = std::move(views)](const Request&) {
         Response r;
         r.content_type = std::string(kMetricsContentType);
-        r.body = render_metrics(*http, log, limiter.get());
+        r.body = render_metrics(*http, log, limiter.get(), views);
         return r;
     });
 }

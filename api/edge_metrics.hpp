@@ -24,6 +24,9 @@
 namespace codd::engine {
 class EventLog;
 }
+namespace codd::projections {
+class ProjectionRunner;
+}
 
 namespace codd::api {
 
@@ -65,15 +68,21 @@ class HttpMetrics {
     std::unique_ptr<RouteSeries[]> series_;
 };
 
-// The whole /metrics page: the HTTP series, the event log's counters and head position, and the rate
-// limiter's refusals. `log` and `limiter` may be null.
+// A view to report on /metrics: its position and lag (DESIGN §5: lag as events and as seconds).
+struct MetricsView {
+    std::string name;
+    const projections::ProjectionRunner* runner = nullptr;
+};
+
+// The whole /metrics page: the HTTP series, the event log's counters and head position, the rate
+// limiter's refusals, and each view's position and lag. `log` and `limiter` may be null.
 [[nodiscard]] std::string render_metrics(const HttpMetrics& http, const engine::EventLog* log,
-                                         const RateLimiter* limiter);
+                                         const RateLimiter* limiter, const std::vector<MetricsView>& views = {});
 
 inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 // `GET /metrics`. The pointees must outlive the router's use (the server stops first).
 void add_metrics_route(Router& router, std::shared_ptr<const HttpMetrics> http, const engine::EventLog* log,
-                       std::shared_ptr<const RateLimiter> limiter);
+                       std::shared_ptr<const RateLimiter> limiter, std::vector<MetricsView> views = {});
 
 }  // namespace codd::api

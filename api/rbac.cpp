@@ -23,8 +23,11 @@ Access roles(std::vector<Role> r) {
 Access self_or(std::vector<Role> r) {
     return {AR::self_or_roles, {}, {}, std::move(r)};
 }
+Access permission(std::string_view resource, std::string_view action) {
+    return {AR::permission, resource, action, {}};
+}
 
-// Reference §2: auth, admin and users tables. Deliberate differences: GET /users/:id and
+// Reference §2: auth, admin, users, orders, deliveries, customers, products and financial tables. Deliberate differences: GET /users/:id and
 // PATCH /users/:id/availability are self or admin roles (they were open to any token, §3 "holes");
 // registration never grants a privileged role (checked in its handler).
 const std::vector<EndpointAccess>& table() {
@@ -55,6 +58,63 @@ const std::vector<EndpointAccess>& table() {
         {"PUT", "/users/:id", roles({R::admin})},
         {"DELETE", "/users/:id", roles({R::admin})},
         {"PATCH", "/users/:id/availability", self_or({R::admin, R::manager})},
+        {"GET", "/users/reps/workload", roles({R::admin, R::manager})},
+        {"GET", "/users/reps/performance", roles({R::admin, R::manager})},
+        {"GET", "/users/agents/performance", roles({R::admin, R::manager})},
+
+        // Orders (reference §2 orders). Sales reps and delivery agents are further limited to their own
+        // orders by the handlers (order_scope / in_scope).
+        {"GET", "/orders", permission("orders", "view")},
+        {"POST", "/orders", permission("orders", "create")},
+        {"GET", "/orders/kanban", permission("orders", "view")},
+        {"GET", "/orders/stats", permission("orders", "view")},
+        {"POST", "/orders/bulk-status", permission("orders", "update")},
+        {"GET", "/orders/:id", permission("orders", "view")},
+        {"GET", "/orders/:id/history", permission("orders", "view")},
+        {"PUT", "/orders/:id", permission("orders", "update")},
+        {"DELETE", "/orders/:id", permission("orders", "delete")},
+        {"PATCH", "/orders/:id/status", permission("orders", "update")},
+        {"PATCH", "/orders/:id/assign-rep", permission("orders", "assign")},
+        {"PATCH", "/orders/:id/assign-agent", permission("orders", "assign")},
+
+        // Deliveries: one per order, addressed by the order id. The replaced system checked nothing here;
+        // codd asks for the orders permissions and scopes agents to their own deliveries.
+        {"GET", "/deliveries", permission("orders", "view")},
+        {"GET", "/deliveries/routes/:agentId", permission("orders", "view")},
+        {"GET", "/deliveries/:id", permission("orders", "view")},
+        {"PATCH", "/deliveries/:id/schedule", permission("orders", "update")},
+        {"POST", "/deliveries/:id/attempts", permission("orders", "update")},
+        {"PATCH", "/deliveries/:id/proof", permission("orders", "update")},
+        {"PATCH", "/deliveries/:id/complete", permission("orders", "update")},
+        {"PATCH", "/deliveries/:id/fail", permission("orders", "update")},
+
+        {"GET", "/customers", permission("customers", "view")},
+        {"POST", "/customers", permission("customers", "create")},
+        {"GET", "/customers/:id", permission("customers", "view")},
+        {"PUT", "/customers/:id", permission("customers", "update")},
+        {"DELETE", "/customers/:id", permission("customers", "delete")},
+        {"PATCH", "/customers/:id/tags", permission("customers", "update")},
+        {"GET", "/customers/:id/analytics", permission("customers", "view")},
+
+        {"GET", "/products", permission("products", "view")},
+        {"POST", "/products", permission("products", "create")},
+        {"GET", "/products/low-stock", permission("products", "view")},
+        {"GET", "/products/:id", permission("products", "view")},
+        {"PUT", "/products/:id", permission("products", "update")},
+        {"DELETE", "/products/:id", permission("products", "delete")},
+        {"PATCH", "/products/:id/stock", permission("products", "update_stock")},
+        {"POST", "/products/:id/stock-adjustments", permission("products", "update_stock")},
+
+        {"GET", "/financial/summary", permission("financial", "view")},
+        {"GET", "/financial/transactions", permission("financial", "view")},
+        {"GET", "/financial/cod-collections", permission("financial", "view")},
+        {"GET", "/financial/reports", permission("financial", "view")},
+        {"GET", "/financial/agent-balances", permission("financial", "view")},
+        {"POST", "/financial/expenses", permission("financial", "create")},
+        // Deposits move money between ledgers: accountants (and admins), not every financial:create holder.
+        {"POST", "/financial/deposits", roles({R::admin, R::accountant})},
+        {"GET", "/financial/deposits/:id", permission("financial", "view")},
+        {"PATCH", "/financial/deposits/:id/reconcile", roles({R::admin, R::accountant})},
     };
     return t;
 }

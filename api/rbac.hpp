@@ -1,5 +1,5 @@
 #pragma once
-// Role-based access control: ONE table of every identity endpoint and what it requires (DESIGN §7, issue 3).
+// Role-based access control: ONE table of every API endpoint and what it requires (DESIGN §7, issues 3 and 4).
 // The router registration reads it (a route without an entry cannot be registered through it) and so do the
 // tests, which check every role against every endpoint.
 //
@@ -36,7 +36,7 @@ struct EndpointAccess {
     Access access;
 };
 
-// Every endpoint of the identity API, in the order the index lists them.
+// Every endpoint of the API, in the order the index lists them.
 [[nodiscard]] std::span<const EndpointAccess> endpoint_table();
 // The entry for (method, path below the root); nullptr when there is none.
 [[nodiscard]] const EndpointAccess* find_endpoint(std::string_view method, std::string_view path);

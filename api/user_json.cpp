@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 
@@ -174,6 +176,40 @@ std::optional<std::int64_t> FieldReader::money(std::string_view key) {
         return std::nullopt;
     }
     return static_cast<std::int64_t>(std::llround(major * 100.0));
+}
+
+std::optional<std::int64_t> FieldReader::integer(std::string_view key, std::int64_t lo, std::int64_t hi) {
+    const json::value* v = o_.if_contains(key);
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    std::optional<std::int64_t> n;
+    if (v->is_int64()) {
+        n = v->as_int64();
+    } else if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(hi)) {
+        n = static_cast<std::int64_t>(v->as_uint64());
+    } else if (v->is_double()) {
+        const double d = v->as_double();
+        if (std::isfinite(d) && d == std::floor(d) && d >= -9e15 && d <= 9e15) n = static_cast<std::int64_t>(d);
+    }
+    if (!n || *n < lo || *n > hi) {
+        errors_.push_back({std::string(key), fmt::format("{} must be a whole number from {} to {}", key, lo, hi)});
+        return std::nullopt;
+    }
+    return n;
+}
+
+std::optional<std::vector<std::string>> FieldReader::strings(std::string_view key) {
+    const json::value* v = o_.if_contains(key);
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    std::vector<std::string> out;
+    if (v->is_array()) {
+        for (const json::value& e : v->as_array()) {
+            if (!e.is_string()) break;
+            out.emplace_back(e.as_string());
+        }
+        if (out.size() == v->as_array().size()) return out;
+    }
+    errors_.push_back({std::string(key), std::string(key) + " must be an array of strings"});
+    return std::nullopt;
 }
 
 std::string FieldReader::required_text(std::string_view key) {

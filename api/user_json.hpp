@@ -39,6 +39,10 @@ class FieldReader {
     std::optional<engine::users::Role> role(std::string_view key);
     // A money amount in major units (a JSON number, e.g. 12.5), as minor units (1250); >= 0.
     std::optional<std::int64_t> money(std::string_view key);
+    // A whole number (a JSON integer, or a float with no fraction) in [lo, hi].
+    std::optional<std::int64_t> integer(std::string_view key, std::int64_t lo, std::int64_t hi);
+    // An array of strings.
+    std::optional<std::vector<std::string>> strings(std::string_view key);
     // Required string: missing or empty adds "<key> is required".
     std::string required_text(std::string_view key);
 

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "api/commerce.hpp"
 #include "api/config.hpp"
 #include "api/dev_secrets.hpp"
 #include "api/dispatcher.hpp"
@@ -21,9 +22,15 @@
 #include "api/router.hpp"
 #include "api/version.hpp"
 #include "api/worker_pool.hpp"
+#include "engine/catalog/catalog_service.hpp"
+#include "engine/catalog/stock_book.hpp"
+#include "engine/customers/customer_service.hpp"
 #include "engine/event_log.hpp"
+#include "engine/orders/order_service.hpp"
 #include "engine/users/bootstrap.hpp"
 #include "engine/users/password.hpp"
+#include "projections/orders_view.hpp"
+#include "projections/runner.hpp"
 #include "tools/commands.hpp"
 #include "tools/signals.hpp"
 
@@ -124,13 +131,53 @@ std::shared_ptr<const api::Edge> make_edge(const api::Config& config, const Edge
                                                               parts.metrics});
 }
 
+// The write side of the commerce domain and the orders view that serves its reads, built and stopped
+// together: the runner subscribes to the log, the services append to it.
+struct Commerce {
+    std::shared_ptr<engine::catalog::StockBook> stock;
+    std::unique_ptr<engine::catalog::CatalogService> catalog;
+    std::unique_ptr<engine::customers::CustomerService> customers;
+    std::unique_ptr<engine::orders::OrderService> orders;
+    projections::OrdersView view;
+    std::unique_ptr<projections::ProjectionRunner> runner;
+    std::unique_ptr<projections::ReaderPool> readers;
+    std::unique_ptr<projections::OrdersQueries> queries;
+};
+
+// Opens the orders view (data/views/orders.sqlite; created and brought up to date from the log) and the
+// services. Throws when the view cannot be opened or migrated.
+std::unique_ptr<Commerce> open_commerce(engine::EventLog& log, const api::Config& config,
+                                        std::shared_ptr<engine::Clock> clock, const engine::users::UserService& users) {
+    auto c = std::make_unique<Commerce>();
+    c->stock = std::make_shared<engine::catalog::StockBook>(log, clock);
+    c->catalog = std::make_unique<engine::catalog::CatalogService>(log, clock, c->stock);
+    c->customers = std::make_unique<engine::customers::CustomerService>(log, clock);
+    c->orders = std::make_unique<engine::orders::OrderService>(log, clock, *c->stock, *c->customers, users);
+    const std::filesystem::path views = config.data_dir / "views";
+    std::filesystem::create_directories(views);
+    projections::RunnerOptions options;
+    options.clock = clock;
+    c->runner = std::make_unique<projections::ProjectionRunner>(log, views / "orders.sqlite", c->view, options);
+    // Every query holds a connection only while it runs; more than a few per core only queue in SQLite.
+    c->readers = std::make_unique<projections::ReaderPool>(c->runner->file(),
+                                                           static_cast<std::size_t>(std::clamp(config.command_threads, 2, 16)));
+    c->queries = std::make_unique<projections::OrdersQueries>(*c->readers);
+    return c;
+}
+
 api::Router make_router(const engine::EventLog& log, const api::Config& config, std::shared_ptr<engine::Clock> clock,
-                        const EdgeParts& edge, const api::Identity& identity) {
+                        const EdgeParts& edge, const api::Identity& identity, const api::Commerce& commerce) {
     api::Router router;
     api::add_health_routes(router, {&log, std::move(clock), config.environment, std::chrono::steady_clock::now()});
-    api::add_metrics_route(router, edge.metrics, &log, edge.limiter);
+    api::add_metrics_route(router, edge.metrics, &log, edge.limiter, {{"orders", &commerce.view}});
     api::add_auth_routes(router, identity);
     api::add_user_routes(router, identity);
+    api::add_order_routes(router, commerce);
+    api::add_delivery_routes(router, commerce);
+    api::add_customer_routes(router, commerce);
+    api::add_product_routes(router, commerce);
+    api::add_financial_routes(router, commerce);
+    api::add_performance_routes(router, commerce);
     api::add_index_route(router);
     return router;
 }
@@ -173,6 +220,14 @@ int run_serve() {
         event_log->close();
         return kExitUsage;
     }
+    std::unique_ptr<Commerce> commerce;
+    try {
+        commerce = open_commerce(*event_log, *config, clock, *users);
+    } catch (const std::exception& e) {
+        log::error("cannot open the orders view", {{"error", e.what()}});
+        event_log->close();
+        return kExitFailure;
+    }
     const api::TokenService tokens({config->jwt_secret, config->jwt_refresh_secret, config->access_token_ttl,
                                     config->refresh_token_ttl},
                                    clock, ids);
@@ -180,18 +235,29 @@ int run_serve() {
     // Queued jobs hold responders into the server's connections: the pool is drained after the server stops
     // taking requests and before the server is destroyed.
     api::WorkerPool workers(config->worker_threads);
+    api::WorkerPool command_workers(config->command_threads);
     const EdgeParts edge = make_edge_parts(*config);
     const api::Identity identity{*users, tokens, workers, config->allow_registration,
                                  engine::users::hash_password(api::random_secret(24)), edge.limiter};
+    const api::Commerce commerce_api{identity,         command_workers, *commerce->catalog,
+                                     *commerce->customers, *commerce->orders, *event_log,
+                                     *commerce->queries, *commerce->runner, config->view_wait};
     api::HttpServer server({config->listen, config->http_threads, config->max_body_bytes, config->read_timeout,
                             config->request_timeout, config->edge.tls},
-                           api::Dispatcher(make_router(*event_log, *config, clock, edge, identity), ids, make_edge(*config, edge)));
+                           api::Dispatcher(make_router(*event_log, *config, clock, edge, identity, commerce_api), ids,
+                                           make_edge(*config, edge)));
+    const auto stop_all = [&] {
+        // Queued jobs finish (they may still append) before the view stops and the log closes.
+        command_workers.stop();
+        workers.stop();
+        commerce->runner->stop();
+        event_log->close();
+    };
     try {
         server.start();
     } catch (const std::exception& e) {
         log::error("cannot start the HTTP server", {{"error", e.what()}});
-        workers.stop();
-        event_log->close();
+        stop_all();
         return kExitFailure;
     }
     const std::string listen = server.local_address().to_string();
@@ -202,8 +268,7 @@ int run_serve() {
     if (const std::size_t cut = server.stop(config->shutdown_grace); cut > 0) {
         log::warn("connections cut after the shutdown grace period", {{"connections", cut}});
     }
-    workers.stop();  // queued jobs finish (they may still append) before the log closes
-    event_log->close();
+    stop_all();
     log::info("stopped", {{"head", event_log->head().value()}});
     return kExitOk;
 }

@@ -3,6 +3,7 @@
 // calling the API with a bearer token.
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <map>
 #include <memory>

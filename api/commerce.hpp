@@ -1,0 +1,63 @@
+#pragma once
+// The commerce API: orders, deliveries, customers, products and financial (reference §2, §14 rows 7-22 and
+// 47-49; DESIGN §5 and §7). Commands go to the engine's services; reads come from the orders view.
+//
+// Read-your-writes: a command answers only after the orders view has applied its events, with the
+// position of its last event in X-Codd-Position, and reads its answer (the full order, customer, product)
+// from the view. A query with `min_position` (query parameter) or `X-Codd-Min-Position` (header) waits,
+// bounded, until the view has reached that position, and answers 503 if it does not in time.
+//
+// Threads: every handler runs on the worker pool (commands wait for the log's fsync and the view; queries
+// hold a SQLite reader), never on an io thread.
+
+#include <chrono>
+
+#include "api/identity.hpp"
+#include "api/router.hpp"
+
+namespace codd::engine {
+class EventLog;
+}
+namespace codd::engine::catalog {
+class CatalogService;
+}
+namespace codd::engine::customers {
+class CustomerService;
+}
+namespace codd::engine::orders {
+class OrderService;
+}
+namespace codd::projections {
+class OrdersQueries;
+class ProjectionRunner;
+}  // namespace codd::projections
+
+namespace codd::api {
+
+// Shared by every commerce handler; outlives the server's requests.
+struct Commerce {
+    const Identity& identity;
+    // Runs every commerce handler (sized by CODD_COMMAND_THREADS): separate from the identity pool, whose few
+    // threads hash passwords.
+    WorkerPool& workers;
+    engine::catalog::CatalogService& catalog;
+    engine::customers::CustomerService& customers;
+    engine::orders::OrderService& orders;
+    // For head(): the position to wait for after a catalog or customer command, whose services return the
+    // entity without its position (the head is at or after the command's last event).
+    const engine::EventLog& log;
+    const projections::OrdersQueries& queries;
+    const projections::ProjectionRunner& view;
+    // How long a command waits for the view to apply it (then 202), and a query for its min_position (then 503).
+    std::chrono::milliseconds view_wait{std::chrono::seconds(5)};
+};
+
+void add_order_routes(Router& router, const Commerce& commerce);
+void add_delivery_routes(Router& router, const Commerce& commerce);
+void add_customer_routes(Router& router, const Commerce& commerce);
+void add_product_routes(Router& router, const Commerce& commerce);
+void add_financial_routes(Router& router, const Commerce& commerce);
+// /users/reps/workload, /users/reps/performance, /users/agents/performance: read from the orders view.
+void add_performance_routes(Router& router, const Commerce& commerce);
+
+}  // namespace codd::api

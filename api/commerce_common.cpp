@@ -1,0 +1,261 @@
+#include "api/commerce_common.hpp"
+
+#include <charconv>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "api/rbac.hpp"
+#include "api/user_json.hpp"
+#include "engine/event_log.hpp"
+#include "projections/runner.hpp"
+
+namespace codd::api::commerce {
+namespace {
+
+bool all_digits(std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const auto yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+bool leap(std::int64_t y) {
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+unsigned days_in_month(std::int64_t y, unsigned m) {
+    static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && leap(y) ? 29 : kDays[m - 1];
+}
+
+// A fixed-width run of digits at `pos`, or -1.
+std::int64_t digits_at(std::string_view s, std::size_t pos, std::size_t width) {
+    if (pos + width > s.size()) return -1;
+    std::int64_t v = 0;
+    for (std::size_t i = pos; i < pos + width; ++i) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+constexpr std::int64_t kUsPerSecond = 1'000'000;
+constexpr std::int64_t kUsPerDay = 86'400 * kUsPerSecond;
+
+}  // namespace
+
+void add(Router& router, const Commerce& c, std::string_view method, std::string_view path, Handler handler) {
+    auto shared = std::make_shared<Handler>(std::move(handler));
+    add_guarded(router, c.identity, method, path,
+                [&c, shared](Request request, Responder respond, std::optional<Authenticated> caller) {
+                    c.workers.post([shared, request = std::move(request), respond = std::move(respond),
+                                    caller = std::move(caller)] { respond((*shared)(request, *caller)); });
+                });
+}
+
+Response read_after_min_position(const Commerce& c, const Request& r, const Job& job) {
+    std::optional<std::string> text;
+    if (const auto q = parse_query(r.query)) text = query_value(*q, "min_position");
+    if (!text) {
+        if (const auto h = r.header(kMinPositionHeader)) text = std::string(*h);
+    }
+    if (text) {
+        const auto p = parse_int(*text, 0, std::numeric_limits<std::int64_t>::max());
+        if (!p) return validation_problem({{"min_position", "min_position must be a log position (a whole number)"}});
+        const engine::GlobalPosition want{static_cast<std::uint64_t>(*p)};
+        if (!c.view.wait_for(want, c.view_wait)) {
+            Response busy = problem_response(
+                {ProblemType::unavailable,
+                 fmt::format("the orders view has not reached position {} within {} ms (it is at {})", *p,
+                             c.view_wait.count(), c.view.position().value()),
+                 "The data is still being updated; retry shortly.",
+                 {}});
+            busy.headers.push_back({"Retry-After", "1"});
+            return busy;
+        }
+    }
+    return job();
+}
+
+engine::GlobalPosition head_position(const Commerce& c) {
+    return c.log.head();
+}
+
+Response after_commit(const Commerce& c, engine::GlobalPosition position, int status,
+                      const std::function<std::string()>& body) {
+    const std::string pos = std::to_string(position.value());
+    if (!c.view.wait_for(position, c.view_wait)) {
+        Response accepted = json_text(
+            202, fmt::format(R"({{"message":"Accepted: the change is durable; the orders view has not applied it yet","position":{}}})",
+                             pos));
+        accepted.headers.push_back({std::string(kPositionHeader), pos});
+        return accepted;
+    }
+    Response out = json_text(status, body());
+    out.headers.push_back({std::string(kPositionHeader), pos});
+    return out;
+}
+
+std::variant<engine::CommandContext, Response> command_context(const Request& r, const Authenticated& caller,
+                                                               std::string_view scope) {
+    engine::CommandContext ctx{event_metadata(r, &caller.user), {}};
+    if (const auto key = r.header("Idempotency-Key")) {
+        const bool printable = std::all_of(key->begin(), key->end(), [](char ch) { return ch > 0x20 && ch < 0x7f; });
+        if (key->empty() || key->size() > 200 || !printable) {
+            return bad_request("Idempotency-Key must be 1 to 200 visible ASCII characters",
+                               "Invalid Idempotency-Key header");
+        }
+        ctx.command_id = fmt::format("idem:{}:{}:{}", caller.user.id, scope, *key);
+    }
+    return ctx;
+}
+
+std::variant<std::optional<std::int64_t>, Response> if_match(const Request& r) {
+    const auto h = r.header("If-Match");
+    if (!h) return std::optional<std::int64_t>{};
+    std::string_view v = *h;
+    if (v.starts_with("W/")) v.remove_prefix(2);
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+    const auto version = parse_int(v, 0, std::numeric_limits<std::int64_t>::max());
+    if (!version) return bad_request("If-Match must be the order's version, e.g. \"3\"", "Invalid If-Match header");
+    return version;
+}
+
+std::optional<std::int64_t> id_param(const Request& r, std::string_view name) {
+    const auto text = r.param(name);
+    if (!text) return std::nullopt;
+    return parse_int(*text, 1, std::numeric_limits<std::int64_t>::max());
+}
+
+std::optional<std::int64_t> parse_int(std::string_view s, std::int64_t lo, std::int64_t hi) {
+    if (!all_digits(s.starts_with('-') ? s.substr(1) : s)) return std::nullopt;
+    std::int64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || ptr != s.data() + s.size() || v < lo || v > hi) return std::nullopt;
+    return v;
+}
+
+std::optional<std::int64_t> parse_time_us(std::string_view s, bool end_of_day) {
+    const std::int64_t y = digits_at(s, 0, 4), mo = digits_at(s, 5, 2), d = digits_at(s, 8, 2);
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || s.size() < 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+    if (d > days_in_month(y, static_cast<unsigned>(mo))) return std::nullopt;
+    const std::int64_t day_us = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * kUsPerDay;
+    if (s.size() == 10) return end_of_day ? day_us + kUsPerDay - 1 : day_us;
+    if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;
+    const std::int64_t h = digits_at(s, 11, 2), mi = digits_at(s, 14, 2);
+    if (h < 0 || h > 23 || mi < 0 || mi > 59 || s.size() < 16 || s[13] != ':') return std::nullopt;
+    std::size_t pos = 16;
+    std::int64_t sec = 0, frac_us = 0;
+    if (pos < s.size() && s[pos] == ':') {
+        sec = digits_at(s, pos + 1, 2);
+        if (sec < 0 || sec > 60) return std::nullopt;
+        pos += 3;
+        if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
+            ++pos;
+            std::int64_t scale = 100'000;
+            const std::size_t start = pos;
+            while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+                frac_us += (s[pos] - '0') * scale;
+                scale /= 10;
+                ++pos;
+            }
+            if (pos == start) return std::nullopt;
+        }
+    }
+    std::int64_t offset_s = 0;
+    if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+        ++pos;
+    } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+        const std::int64_t oh = digits_at(s, pos + 1, 2), om = digits_at(s, pos + 4, 2);
+        if (oh < 0 || oh > 23 || om < 0 || om > 59 || s[pos + 3] != ':') return std::nullopt;
+        offset_s = (oh * 3600 + om * 60) * (s[pos] == '+' ? 1 : -1);
+        pos += 6;
+    }
+    if (pos != s.size()) return std::nullopt;
+    return day_us + (h * 3600 + mi * 60 + sec - offset_s) * kUsPerSecond + frac_us;
+}
+
+std::variant<projections::Page, Response> read_page(const QueryParams& q, std::int64_t default_limit,
+                                                    std::int64_t max_limit) {
+    projections::Page p{1, default_limit};
+    std::vector<FieldError> errors;
+    if (const auto v = query_value(q, "page")) {
+        if (const auto n = parse_int(*v, 1, 1'000'000'000)) {
+            p.page = *n;
+        } else {
+            errors.push_back({"page", "page must be a whole number from 1"});
+        }
+    }
+    if (const auto v = query_value(q, "limit")) {
+        if (const auto n = parse_int(*v, 1, max_limit)) {
+            p.limit = *n;
+        } else {
+            errors.push_back({"limit", fmt::format("limit must be a whole number from 1 to {}", max_limit)});
+        }
+    }
+    if (!errors.empty()) return validation_problem(std::move(errors));
+    return p;
+}
+
+std::vector<std::string> query_values(const QueryParams& q, std::string_view key) {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : q) {
+        if (k == key || (k.size() == key.size() + 2 && k.starts_with(key) && k.ends_with("[]"))) out.push_back(v);
+    }
+    return out;
+}
+
+std::string page_json(std::string_view key, const projections::PageResult& page) {
+    const projections::Pagination& p = page.pagination;
+    return fmt::format(R"({{"{}":{},"pagination":{{"page":{},"limit":{},"total":{},"pages":{}}}}})", key,
+                       page.items_json, p.page, p.limit, p.total, p.pages);
+}
+
+Response json_text(int status, std::string body) {
+    Response r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+}
+
+std::string wrap(std::string_view key, const std::string& value_json) {
+    return fmt::format(R"({{"{}":{}}})", key, value_json);
+}
+
+Response rejection(const engine::Rejection& r) {
+    Response out = rejection_response(r);
+    if (r.details.empty()) return out;
+    // Named numbers a client acts on (e.g. productId, available, requested for insufficient stock) join the
+    // problem object as members of their own.
+    if (!out.body.empty() && out.body.back() == '}') {
+        out.body.pop_back();
+        for (const auto& [name, value] : r.details) out.body += fmt::format(R"(,"{}":{})", name, value);
+        out.body += '}';
+    }
+    return out;
+}
+
+Response not_found(std::string_view what) {
+    return problem_response({ProblemType::not_found, fmt::format("No {} with this id.", what),
+                             fmt::format("{}{} not found", static_cast<char>(std::toupper(what.front())), what.substr(1)),
+                             {}});
+}
+
+std::optional<Response> check_order_scope(const Commerce& c, const Authenticated& caller, std::int64_t order_id) {
+    const auto ref = c.queries.order_ref(order_id);
+    if (!ref) return not_found("order");
+    if (!in_scope(caller.caller(), ref->customer_rep_id, ref->delivery_agent_id)) {
+        return forbidden("This order is not assigned to you", "order assigned to the caller");
+    }
+    return std::nullopt;
+}
+
+}  // namespace codd::api::commerce

@@ -1,0 +1,81 @@
+#pragma once
+// What the commerce handlers share (private to api/*_routes.cpp): running on the command pool, waiting for
+// the orders view (read-your-writes), ids and paging from the request, Idempotency-Key and If-Match, and
+// the one mapping of an engine Rejection to a problem response.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "api/commerce.hpp"
+#include "api/request_body.hpp"
+#include "engine/aggregate.hpp"
+#include "projections/orders_view.hpp"
+
+namespace codd::api::commerce {
+
+inline constexpr std::string_view kPositionHeader = "X-Codd-Position";
+inline constexpr std::string_view kMinPositionHeader = "X-Codd-Min-Position";
+
+// A handler body: runs on the command pool and returns the response.
+using Job = std::function<Response()>;
+
+// Registers `handler` under every API root behind the RBAC table's rule; it runs on the command pool, with
+// the caller. Commands and queries alike.
+using Handler = std::function<Response(const Request&, const Authenticated&)>;
+void add(Router& router, const Commerce& c, std::string_view method, std::string_view path, Handler handler);
+
+// For queries: waits until the view has reached the request's min_position (query parameter or header),
+// then runs `job`. 400 for a malformed position, 503 when the view does not reach it within view_wait.
+Response read_after_min_position(const Commerce& c, const Request& r, const Job& job);
+
+// The position a catalog or customer command must wait for: the log's head right after it returned (its
+// services return the entity, not the position; the head is at or after the command's last event).
+engine::GlobalPosition head_position(const Commerce& c);
+
+// For commands: waits until the view has applied `position`, then answers `status` with `body()` (JSON text
+// read from the view) and X-Codd-Position. When the view does not get there within view_wait, 202 with the
+// position: the command is durable, the view is behind.
+Response after_commit(const Commerce& c, engine::GlobalPosition position, int status,
+                      const std::function<std::string()>& body);
+
+// Who asks (actor, request id) and, when the request has an Idempotency-Key, the command id that makes a
+// retry return the original result: "idem:<user id>:<scope>:<key>". nullopt + `error` for a malformed key.
+std::variant<engine::CommandContext, Response> command_context(const Request& r, const Authenticated& caller,
+                                                               std::string_view scope);
+// If-Match: an order version ("3" or the ETag form "\"3\""); nullopt when absent; a Response for a
+// malformed one.
+std::variant<std::optional<std::int64_t>, Response> if_match(const Request& r);
+
+// The numeric path parameter `name`, or nullopt (the handler answers 404: no such resource).
+std::optional<std::int64_t> id_param(const Request& r, std::string_view name = "id");
+// A whole number in [lo, hi]; nullopt for anything else.
+std::optional<std::int64_t> parse_int(std::string_view s, std::int64_t lo, std::int64_t hi);
+// A date "YYYY-MM-DD" (start of that day, or its last microsecond with end_of_day) or an ISO-8601 timestamp
+// ("2026-11-25T10:00:00Z", fractional seconds and a ±hh:mm offset allowed), as microseconds since the epoch.
+std::optional<std::int64_t> parse_time_us(std::string_view s, bool end_of_day);
+
+// page (>= 1, default 1) and limit (1..max_limit, default default_limit); a field error otherwise.
+std::variant<projections::Page, Response> read_page(const QueryParams& q, std::int64_t default_limit,
+                                                    std::int64_t max_limit);
+// Every value of `key` and of `key[]`, in order.
+std::vector<std::string> query_values(const QueryParams& q, std::string_view key);
+
+// {"<key>": items, "pagination": {...}} from a PageResult.
+std::string page_json(std::string_view key, const projections::PageResult& page);
+// A JSON response whose body is already serialized.
+Response json_text(int status, std::string body);
+// {"<key>": <value text>}
+std::string wrap(std::string_view key, const std::string& value_json);
+
+Response rejection(const engine::Rejection& r);
+Response not_found(std::string_view what);
+
+// 404 when the order does not exist, 403 when it is outside the caller's scope (sales reps and delivery
+// agents: their own orders only); nullopt when the caller may see it.
+std::optional<Response> check_order_scope(const Commerce& c, const Authenticated& caller, std::int64_t order_id);
+
+}  // namespace codd::api::commerce

@@ -1,0 +1,185 @@
+#include "api/order_json_input.hpp"
+
+#include <fmt/format.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "api/commerce_common.hpp"
+#include "api/request_body.hpp"
+#include "api/user_json.hpp"
+
+namespace codd::api {
+namespace {
+
+namespace json = boost::json;
+namespace orders = engine::orders;
+
+constexpr std::int64_t kMaxQuantity = 1'000'000;
+constexpr std::size_t kMaxItems = 200;
+
+// Field errors of a nested reader, renamed under `prefix` ("orderItems[2].").
+void append_prefixed(std::vector<FieldError>& out, std::vector<FieldError>& in, const std::string& prefix) {
+    for (FieldError& e : in) out.push_back({prefix + e.field, prefix + e.message});
+}
+
+std::optional<std::vector<orders::NewOrderItem>> read_items(const json::object& body, std::vector<FieldError>& errors) {
+    const json::value* v = body.if_contains("orderItems");
+    if (v == nullptr || v->is_null()) v = body.if_contains("items");
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    if (!v->is_array() || v->as_array().empty() || v->as_array().size() > kMaxItems) {
+        errors.push_back({"orderItems", fmt::format("orderItems must be an array of 1 to {} items", kMaxItems)});
+        return std::nullopt;
+    }
+    std::vector<orders::NewOrderItem> items;
+    const json::array& a = v->as_array();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const std::string prefix = fmt::format("orderItems[{}].", i);
+        if (!a[i].is_object()) {
+            errors.push_back({prefix.substr(0, prefix.size() - 1), prefix.substr(0, prefix.size() - 1) + " must be an object"});
+            continue;
+        }
+        const json::object& o = a[i].as_object();
+        FieldReader in(o);
+        orders::NewOrderItem item;
+        const auto product = in.integer("productId", 1, std::numeric_limits<std::int64_t>::max());
+        const auto quantity = in.integer("quantity", 1, kMaxQuantity);
+        if (in.ok() && !product) in.errors().push_back({"productId", "productId is required"});
+        if (in.ok() && !quantity) in.errors().push_back({"quantity", "quantity is required"});
+        if (const auto price = in.money("unitPrice")) item.unit_price = engine::Money{*price};
+        if (auto type = in.text("itemType")) {
+            if (*type != "package" && *type != "upsell") {
+                in.errors().push_back({"itemType", "itemType must be package or upsell"});
+            } else {
+                item.item_type = std::move(*type);
+            }
+        }
+        if (const json::value* m = o.if_contains("metadata"); m != nullptr && !m->is_null()) {
+            if (m->is_object()) {
+                item.metadata_json = json::serialize(*m);
+            } else {
+                in.errors().push_back({"metadata", "metadata must be an object"});
+            }
+        }
+        if (!in.ok()) {
+            append_prefixed(errors, in.errors(), prefix);
+            continue;
+        }
+        item.product_id = *product;
+        item.quantity = *quantity;
+        items.push_back(std::move(item));
+    }
+    return items;
+}
+
+// estimatedDelivery: absent (nullopt), null (clear), or a date / ISO time.
+std::optional<std::optional<std::int64_t>> read_estimated(const json::object& body, std::vector<FieldError>& errors) {
+    const json::value* v = body.if_contains("estimatedDelivery");
+    if (v == nullptr) return std::nullopt;
+    if (v->is_null()) return std::optional<std::int64_t>{};
+    const auto t = v->is_string() ? commerce::parse_time_us(v->as_string(), false) : std::nullopt;
+    if (!t) {
+        errors.push_back({"estimatedDelivery", "estimatedDelivery must be a date (YYYY-MM-DD) or an ISO-8601 time"});
+        return std::nullopt;
+    }
+    return std::optional<std::int64_t>{*t};
+}
+
+std::optional<engine::Money> money(FieldReader& in, std::string_view key) {
+    const auto v = in.money(key);
+    return v ? std::optional<engine::Money>{engine::Money{*v}} : std::nullopt;
+}
+
+}  // namespace
+
+std::pair<std::string, std::string> split_name(const std::string& full) {
+    const auto begin = full.find_first_not_of(' ');
+    if (begin == std::string::npos) return {"", ""};
+    const auto end = full.find_last_not_of(' ');
+    const std::string trimmed = full.substr(begin, end - begin + 1);
+    const auto space = trimmed.find(' ');
+    if (space == std::string::npos) return {trimmed, ""};
+    const auto rest = trimmed.find_first_not_of(' ', space);
+    return {trimmed.substr(0, space), trimmed.substr(rest)};
+}
+
+std::variant<orders::NewOrder, Response> read_new_order(const json::object& body) {
+    FieldReader in(body);
+    std::vector<FieldError> errors;
+    orders::NewOrder o;
+    o.customer_id = in.integer("customerId", 1, std::numeric_limits<std::int64_t>::max());
+    auto& cust = o.customer;
+    cust.phone_number = in.text("customerPhone").value_or("");
+    if (auto name = in.text("customerName")) std::tie(cust.first_name, cust.last_name) = split_name(*name);
+    if (auto v = in.text("customerFirstName")) cust.first_name = std::move(*v);
+    if (auto v = in.text("customerLastName")) cust.last_name = std::move(*v);
+    cust.email = in.text("customerEmail").value_or("");
+    cust.alternate_phone = in.text("alternatePhone").value_or("");
+    o.delivery_address = in.text("deliveryAddress").value_or("");
+    o.delivery_state = in.text("deliveryState").value_or("");
+    o.delivery_area = in.text("deliveryArea").value_or("");
+    cust.address = o.delivery_address;
+    cust.state = o.delivery_state;
+    cust.area = o.delivery_area;
+    o.notes = in.text("notes").value_or("");
+    o.internal_notes = in.text("internalNotes").value_or("");
+    o.subtotal = money(in, "subtotal");
+    o.total_amount = money(in, "totalAmount");
+    o.shipping_cost = money(in, "shippingCost").value_or(engine::Money{});
+    o.discount = money(in, "discount").value_or(engine::Money{});
+    o.priority = in.integer("priority", -1000, 1000).value_or(0);
+    o.tags = in.strings("tags").value_or(std::vector<std::string>{});
+    o.customer_rep_id = in.integer("customerRepId", 1, std::numeric_limits<std::int64_t>::max());
+    errors = std::move(in.errors());
+    if (auto est = read_estimated(body, errors)) o.estimated_delivery_us = *est;
+    if (auto items = read_items(body, errors)) {
+        o.items = std::move(*items);
+    } else if (errors.empty()) {
+        errors.push_back({"orderItems", "orderItems is required: at least one item"});
+    }
+    if (!o.customer_id && cust.phone_number.empty()) {
+        errors.push_back({"customerPhone", "customerPhone (or customerId) is required"});
+    }
+    if (!errors.empty()) return validation_problem(std::move(errors));
+    return o;
+}
+
+std::variant<orders::OrderPatch, Response> read_order_patch(const json::object& body) {
+    FieldReader in(body);
+    orders::OrderPatch p;
+    p.notes = in.text("notes");
+    p.internal_notes = in.text("internalNotes");
+    p.delivery_address = in.text("deliveryAddress");
+    p.delivery_state = in.text("deliveryState");
+    p.delivery_area = in.text("deliveryArea");
+    p.priority = in.integer("priority", -1000, 1000);
+    p.tags = in.strings("tags");
+    p.shipping_cost = money(in, "shippingCost");
+    p.discount = money(in, "discount");
+    p.subtotal = money(in, "subtotal");
+    p.total_amount = money(in, "totalAmount");
+    std::vector<FieldError> errors = std::move(in.errors());
+    p.estimated_delivery_us = read_estimated(body, errors);
+    p.items = read_items(body, errors);
+    if (!errors.empty()) return validation_problem(std::move(errors));
+    return p;
+}
+
+Response order_rejection(const engine::Rejection& r) {
+    if (!r.field.starts_with("items")) return commerce::rejection(r);
+    engine::Rejection renamed = r;
+    renamed.field = "orderItems" + r.field.substr(5);
+    return commerce::rejection(renamed);
+}
+
+std::string problem_message(const Response& problem) {
+    json::error_code ec;
+    const json::value v = json::parse(problem.body, ec);
+    if (!ec && v.is_object()) {
+        if (const json::value* m = v.as_object().if_contains("message"); m != nullptr && m->is_string()) {
+            return std::string(m->as_string());
+        }
+    }
+    return fmt::format("HTTP {}", problem.status);
+}
+
+}  // namespace codd::api

@@ -1,0 +1,408 @@
+// /orders (reference §2 orders, §14 rows 7-12): commands through OrderService, reads from the orders view.
+// Sales reps and delivery agents see and change only the orders assigned to them: lists are filtered to
+// them, single reads and writes of another's order are 403. Creates honour Idempotency-Key; updates and
+// status changes honour If-Match with the order's version.
+#include <fmt/format.h>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "api/commerce_common.hpp"
+#include "api/order_json_input.hpp"
+#include "api/user_json.hpp"
+#include "engine/customers/customer_service.hpp"
+#include "engine/orders/order_service.hpp"
+#include "projections/orders_view.hpp"
+
+namespace codd::api {
+namespace {
+
+namespace json = boost::json;
+namespace orders = engine::orders;
+using engine::users::Role;
+using namespace commerce;
+
+// Admin roles may move an order outside the status map, with a reason (DESIGN §4).
+bool may_force(const Authenticated& caller) {
+    return caller.user.role == Role::super_admin || caller.user.role == Role::admin;
+}
+
+// The order as the view has it, after `position`, as {"message", "order"}; with its version as the ETag.
+Response order_answer(const Commerce& c, const orders::Committed<orders::Order>& done, int status,
+                      std::string_view message) {
+    const std::int64_t id = done.value.id;
+    Response r = after_commit(c, done.position, status, [&c, id, message] {
+        const auto order = c.queries.order_json(id);
+        return fmt::format(R"({{"message":{},"order":{}}})", json::serialize(json::string(message)),
+                           order.value_or("null"));
+    });
+    if (r.status == status) r.headers.push_back({"ETag", fmt::format("\"{}\"", done.value.version)});
+    return r;
+}
+
+Response order_result(const Commerce& c, const engine::Result<orders::Committed<orders::Order>>& result, int status,
+                      std::string_view message) {
+    if (const auto* rej = std::get_if<engine::Rejection>(&result)) return order_rejection(*rej);
+    return order_answer(c, std::get<orders::Committed<orders::Order>>(result), status, message);
+}
+
+// ---- queries ----
+
+// The list filter from the query string, with the caller's scope applied on top.
+std::variant<projections::OrderFilter, Response> read_filter(const QueryParams& q, const Authenticated& caller) {
+    projections::OrderFilter f;
+    std::vector<FieldError> errors;
+    for (std::string& s : query_values(q, "status")) {
+        // "a,b" is accepted too: some clients join arrays.
+        std::size_t start = 0;
+        while (start <= s.size()) {
+            const std::size_t comma = std::min(s.find(',', start), s.size());
+            const std::string one = s.substr(start, comma - start);
+            if (!one.empty()) {
+                if (orders::parse_order_status(one)) {
+                    f.statuses.push_back(one);
+                } else {
+                    errors.push_back({"status", fmt::format("unknown status '{}'", one.substr(0, 64))});
+                }
+            }
+            start = comma + 1;
+        }
+    }
+    const auto id_filter = [&](std::string_view key, std::optional<std::int64_t>& out) {
+        if (const auto v = query_value(q, key)) {
+            out = parse_int(*v, 1, std::numeric_limits<std::int64_t>::max());
+            if (!out) errors.push_back({std::string(key), std::string(key) + " must be a positive whole number"});
+        }
+    };
+    id_filter("customerId", f.customer_id);
+    id_filter("customerRepId", f.customer_rep_id);
+    id_filter("deliveryAgentId", f.delivery_agent_id);
+    if (!f.delivery_agent_id) id_filter("agentId", f.delivery_agent_id);
+    if (const auto v = query_value(q, "area"); v && !v->empty()) f.area = *v;
+    if (const auto v = query_value(q, "paymentStatus"); v && !v->empty()) {
+        if (orders::parse_payment_status(*v)) {
+            f.payment_status = *v;
+        } else {
+            errors.push_back({"paymentStatus", "paymentStatus must be pending, collected, deposited or reconciled"});
+        }
+    }
+    const auto date = [&](std::string_view key, bool end, std::optional<std::int64_t>& out) {
+        if (const auto v = query_value(q, key); v && !v->empty()) {
+            out = parse_time_us(*v, end);
+            if (!out) errors.push_back({std::string(key), std::string(key) + " must be a date (YYYY-MM-DD) or an ISO-8601 time"});
+        }
+    };
+    date("startDate", false, f.created_from_us);
+    date("endDate", true, f.created_to_us);
+    if (const auto v = query_value(q, "search")) {
+        std::string s = *v;
+        const auto first = s.find_first_not_of(" \t");
+        s = first == std::string::npos ? "" : s.substr(first, s.find_last_not_of(" \t") - first + 1);
+        if (!s.empty()) f.search = std::move(s);
+    }
+    const std::string sort_by = query_value(q, "sortBy").value_or("createdAt");
+    const std::string order = query_value(q, "sortOrder").value_or("desc");
+    if (order != "asc" && order != "desc") errors.push_back({"sortOrder", "sortOrder must be asc or desc"});
+    using S = projections::OrderSort;
+    if (sort_by == "createdAt") {
+        f.sort = order == "asc" ? S::created_asc : S::created_desc;
+    } else if (sort_by == "totalAmount") {
+        f.sort = order == "asc" ? S::total_asc : S::total_desc;
+    } else if (sort_by == "priority" && order == "desc") {
+        f.sort = S::priority_desc;
+    } else if (sort_by == "updatedAt" && order == "desc") {
+        f.sort = S::updated_desc;
+    } else {
+        errors.push_back({"sortBy", "sortBy must be createdAt or totalAmount (asc or desc), priority or updatedAt (desc)"});
+    }
+    if (!errors.empty()) return validation_problem(std::move(errors));
+    switch (order_scope(caller.caller())) {
+        case Scope::own_as_rep:
+            f.customer_rep_id = caller.user.id;
+            break;
+        case Scope::own_as_agent:
+            f.delivery_agent_id = caller.user.id;
+            break;
+        case Scope::all:
+            break;
+    }
+    return f;
+}
+
+std::variant<std::pair<QueryParams, projections::OrderFilter>, Response> read_list_request(const Request& r,
+                                                                                           const Authenticated& caller) {
+    auto q = parse_query(r.query);
+    if (!q) return bad_request("The query string has a malformed percent escape.");
+    auto f = read_filter(*q, caller);
+    if (auto* resp = std::get_if<Response>(&f)) return std::move(*resp);
+    return std::make_pair(std::move(*q), std::move(std::get<projections::OrderFilter>(f)));
+}
+
+Response list(const Commerce& c, const Request& r, const Authenticated& caller) {
+    auto req = read_list_request(r, caller);
+    if (auto* resp = std::get_if<Response>(&req)) return std::move(*resp);
+    auto& [q, filter] = std::get<0>(req);
+    auto page = read_page(q, 50, 100);
+    if (auto* resp = std::get_if<Response>(&page)) return std::move(*resp);
+    return read_after_min_position(c, r, [&] {
+        return json_text(200, page_json("orders", c.queries.list_orders(filter, std::get<projections::Page>(page))));
+    });
+}
+
+Response kanban(const Commerce& c, const Request& r, const Authenticated& caller) {
+    auto req = read_list_request(r, caller);
+    if (auto* resp = std::get_if<Response>(&req)) return std::move(*resp);
+    auto& [q, filter] = std::get<0>(req);
+    std::int64_t per_status = 100;
+    if (const auto v = query_value(q, "perStatus")) {
+        const auto n = parse_int(*v, 1, 500);
+        if (!n) return validation_problem({{"perStatus", "perStatus must be a whole number from 1 to 500"}});
+        per_status = *n;
+    }
+    filter.statuses.clear();  // every column of the board
+    return read_after_min_position(c, r, [&] { return json_text(200, wrap("kanban", c.queries.kanban_json(filter, per_status))); });
+}
+
+Response stats(const Commerce& c, const Request& r, const Authenticated& caller) {
+    auto req = read_list_request(r, caller);
+    if (auto* resp = std::get_if<Response>(&req)) return std::move(*resp);
+    const auto& filter = std::get<0>(req).second;
+    return read_after_min_position(c, r, [&] { return json_text(200, wrap("stats", c.queries.stats_json(filter))); });
+}
+
+Response detail(const Commerce& c, const Request& r, const Authenticated& caller) {
+    const auto id = id_param(r);
+    if (!id) return not_found("order");
+    return read_after_min_position(c, r, [&] {
+        if (auto denied = check_order_scope(c, caller, *id)) return std::move(*denied);
+        const auto order = c.queries.order_json(*id);
+        if (!order) return not_found("order");
+        return json_text(200, wrap("order", *order));
+    });
+}
+
+Response history(const Commerce& c, const Request& r, const Authenticated& caller) {
+    const auto id = id_param(r);
+    if (!id) return not_found("order");
+    return read_after_min_position(c, r, [&] {
+        if (auto denied = check_order_scope(c, caller, *id)) return std::move(*denied);
+        const auto h = c.queries.history_json(*id);
+        if (!h) return not_found("order");
+        return json_text(200, fmt::format(R"({{"orderId":{},"history":{}}})", *id, *h));
+    });
+}
+
+// ---- commands ----
+
+Response create(const Commerce& c, const Request& r, const Authenticated& caller) {
+    auto body = json_object_body(r);
+    if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
+    auto ctx = command_context(r, caller, "POST /orders");
+    if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
+    auto order = read_new_order(std::get<json::object>(body));
+    if (auto* resp = std::get_if<Response>(&order)) return std::move(*resp);
+    auto& o = std::get<orders::NewOrder>(order);
+    o.created_by = caller.user.id;
+    // A sales rep's own orders are the ones assigned to them: what they create is theirs.
+    if (caller.user.role == Role::sales_rep) o.customer_rep_id = caller.user.id;
+    return order_result(c, c.orders.create(o, std::get<engine::CommandContext>(ctx)), 201, "Order created successfully");
+}
+
+// Optional customer edits sent with an order update (the admin UI's order form carries them).
+std::optional<Response> update_customer(const Commerce& c, const json::object& body, orders::CustomerId customer,
+                                        const engine::CommandContext& ctx) {
+    FieldReader in(body);
+    engine::customers::CustomerPatch p;
+    if (auto name = in.text("customerName")) {
+        auto [first, last] = split_name(*name);
+        p.first_name = std::move(first);
+        p.last_name = std::move(last);
+    }
+    if (auto v = in.text("customerFirstName")) p.first_name = std::move(*v);
+    if (auto v = in.text("customerLastName")) p.last_name = std::move(*v);
+    if (auto v = in.text("customerEmail")) p.email = std::move(*v);
+    if (auto v = in.text("alternatePhone")) p.alternate_phone = std::move(*v);
+    if (!in.ok()) return validation_problem(std::move(in.errors()));
+    if (!p.first_name && !p.last_name && !p.email && !p.alternate_phone) return std::nullopt;
+    const auto done = c.customers.update(customer, p, ctx);
+    if (const auto* rej = std::get_if<engine::Rejection>(&done)) return rejection(*rej);
+    return std::nullopt;
+}
+
+Response update(const Commerce& c, const Request& r, const Authenticated& caller) {
+    const auto id = id_param(r);
+    if (!id) return not_found("order");
+    if (auto denied = check_order_scope(c, caller, *id)) return std::move(*denied);
+    auto body = json_object_body(r);
+    if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
+    auto expected = if_match(r);
+    if (auto* resp = std::get_if<Response>(&expected)) return std::move(*resp);
+    auto ctx_or = command_context(r, caller, "PUT /orders");
+    if (auto* resp = std::get_if<Response>(&ctx_or)) return std::move(*resp);
+    const auto& ctx = std::get<engine::CommandContext>(ctx_or);
+    const json::object& o = std::get<json::object>(body);
+    auto patch = read_order_patch(o);
+    if (auto* resp = std::get_if<Response>(&patch)) return std::move(*resp);
+    std::optional<orders::OrderStatus> status;
+    if (const json::value* s = o.if_contains("status"); s != nullptr && !s->is_null()) {
+        status = s->is_string() ? orders::parse_order_status(s->as_string()) : std::nullopt;
+        if (!status) return validation_problem({{"status", "status must be one of the 9 order statuses"}});
+    }
+    const auto current = c.orders.find(*id);
+    if (!current) return not_found("order");
+    if (auto bad = update_customer(c, o, current->customer_id, ctx)) return std::move(*bad);
+
+    auto done = c.orders.update(*id, std::get<orders::OrderPatch>(patch), std::get<std::optional<std::int64_t>>(expected), ctx);
+    if (const auto* rej = std::get_if<engine::Rejection>(&done)) return order_rejection(*rej);
+    if (status && *status != std::get<orders::Committed<orders::Order>>(done).value.status) {
+        orders::StatusChange change;
+        change.to = *status;
+        change.notes = FieldReader(o).text("notes").value_or("");
+        change.may_force = false;  // PUT follows the map; forcing is PATCH /status with a reason
+        done = c.orders.change_status(*id, change, std::nullopt, ctx);
+    }
+    return order_result(c, done, 200, "Order updated successfully");
+}
+
+Response change_status(const Commerce& c, const Request& r, const Authenticated& caller) {
+    const auto id = id_param(r);
+    if (!id) return not_found("order");
+    if (auto denied = check_order_scope(c, caller, *id)) return std::move(*denied);
+    auto body = json_object_body(r);
+    if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
+    auto expected = if_match(r);
+    if (auto* resp = std::get_if<Response>(&expected)) return std::move(*resp);
+    auto ctx = command_context(r, caller, "PATCH /orders/status");
+    if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
+    FieldReader in(std::get<json::object>(body));
+    const std::string status_text = in.required_text("status");
+    orders::StatusChange change;
+    change.notes = in.text("notes").value_or("");
+    change.reason = in.text("reason").value_or("");
+    if (!in.ok()) return validation_problem(std::move(in.errors()));
+    const auto status = orders::parse_order_status(status_text);
+    if (!status) {
+        return validation_problem({{"status", fmt::format("unknown status '{}'; expected one of pending_confirmation, "
+                                                          "confirmed, preparing, ready_for_pickup, out_for_delivery, "
+                                                          "delivered, cancelled, returned, failed_delivery",
+                                                          status_text.substr(0, 64))}});
+    }
+    change.to = *status;
+    change.may_force = may_force(caller);
+    return order_result(c,
+                        c.orders.change_status(*id, change, std::get<std::optional<std::int64_t>>(expected),
+                                               std::get<engine::CommandContext>(ctx)),
+                        200, "Order status updated successfully");
+}
+
+Response cancel(const Commerce& c, const Request& r, const Authenticated& caller) {
+    const auto id = id_param(r);
+    if (!id) return not_found("order");
+    if (auto denied = check_order_scope(c, caller, *id)) return std::move(*denied);
+    auto body = json_object_body(r, true);
+    if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
+    auto ctx = command_context(r, caller, "DELETE /orders");
+    if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
+    FieldReader in(std::get<json::object>(body));
+    const std::string reason = in.text("reason").value_or("");
+    if (!in.ok()) return validation_problem(std::move(in.errors()));
+    return order_result(c, c.orders.cancel(*id, reason, std::get<engine::CommandContext>(ctx)), 200,
+                        "Order cancelled successfully");
+}
+
+Response assign(const Commerce& c, const Request& r, const Authenticated& caller, bool agent) {
+    const auto id = id_param(r);
+    if (!id) return not_found("order");
+    if (auto denied = check_order_scope(c, caller, *id)) return std::move(*denied);
+    auto body = json_object_body(r);
+    if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
+    auto ctx = command_context(r, caller, agent ? "PATCH /orders/assign-agent" : "PATCH /orders/assign-rep");
+    if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
+    FieldReader in(std::get<json::object>(body));
+    const std::string_view field = agent ? "deliveryAgentId" : "customerRepId";
+    const auto user = in.integer(field, 1, std::numeric_limits<std::int64_t>::max());
+    if (!in.ok()) return validation_problem(std::move(in.errors()));
+    if (!user) return validation_problem({{std::string(field), std::string(field) + " is required"}});
+    const auto& context = std::get<engine::CommandContext>(ctx);
+    return order_result(c, agent ? c.orders.assign_agent(*id, *user, context) : c.orders.assign_rep(*id, *user, context),
+                        200, agent ? "Delivery agent assigned successfully" : "Sales rep assigned successfully");
+}
+
+// {orderIds, status, notes?, reason?} -> {results: {success: [ids], failed: [{id, message}]}}: each order on its
+// own (a refusal of one does not stop the others), within the caller's scope.
+Response bulk_status(const Commerce& c, const Request& r, const Authenticated& caller) {
+    auto body = json_object_body(r);
+    if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
+    auto ctx = command_context(r, caller, "POST /orders/bulk-status");
+    if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
+    const json::object& o = std::get<json::object>(body);
+    FieldReader in(o);
+    const std::string status_text = in.required_text("status");
+    orders::StatusChange change;
+    change.notes = in.text("notes").value_or("");
+    change.reason = in.text("reason").value_or("");
+    change.may_force = may_force(caller);
+    std::vector<std::int64_t> ids;
+    const json::value* list = o.if_contains("orderIds");
+    if (list == nullptr || !list->is_array() || list->as_array().empty() || list->as_array().size() > 500) {
+        in.errors().push_back({"orderIds", "orderIds must be an array of 1 to 500 order ids"});
+    } else {
+        for (const json::value& v : list->as_array()) {
+            if (!v.is_int64() || v.as_int64() < 1) {
+                in.errors().push_back({"orderIds", "orderIds must hold positive whole numbers"});
+                break;
+            }
+            ids.push_back(v.as_int64());
+        }
+    }
+    if (!in.ok()) return validation_problem(std::move(in.errors()));
+    const auto status = orders::parse_order_status(status_text);
+    if (!status) return validation_problem({{"status", "status must be one of the 9 order statuses"}});
+    change.to = *status;
+
+    json::array succeeded, failed;
+    engine::GlobalPosition last{0};
+    for (const std::int64_t id : ids) {
+        if (auto denied = check_order_scope(c, caller, id)) {
+            failed.push_back(json::object{{"id", id}, {"status", denied->status}, {"message", problem_message(*denied)}});
+            continue;
+        }
+        engine::CommandContext one = std::get<engine::CommandContext>(ctx);
+        if (!one.command_id.empty()) one.command_id += ":" + std::to_string(id);
+        const auto done = c.orders.change_status(id, change, std::nullopt, one);
+        if (const auto* rej = std::get_if<engine::Rejection>(&done)) {
+            const Response problem = order_rejection(*rej);
+            failed.push_back(json::object{{"id", id}, {"status", problem.status}, {"message", problem_message(problem)}});
+            continue;
+        }
+        last = std::max(last, std::get<orders::Committed<orders::Order>>(done).position);
+        succeeded.push_back(id);
+    }
+    const std::string text = json::serialize(json::object{
+        {"results", json::object{{"success", std::move(succeeded)}, {"failed", std::move(failed)}}}});
+    return after_commit(c, last, 200, [&text] { return text; });
+}
+
+}  // namespace
+
+void add_order_routes(Router& router, const Commerce& c) {
+    add(router, c, "GET", "/orders", [&c](const Request& r, const Authenticated& a) { return list(c, r, a); });
+    add(router, c, "POST", "/orders", [&c](const Request& r, const Authenticated& a) { return create(c, r, a); });
+    add(router, c, "GET", "/orders/kanban", [&c](const Request& r, const Authenticated& a) { return kanban(c, r, a); });
+    add(router, c, "GET", "/orders/stats", [&c](const Request& r, const Authenticated& a) { return stats(c, r, a); });
+    add(router, c, "POST", "/orders/bulk-status",
+        [&c](const Request& r, const Authenticated& a) { return bulk_status(c, r, a); });
+    add(router, c, "GET", "/orders/:id", [&c](const Request& r, const Authenticated& a) { return detail(c, r, a); });
+    add(router, c, "GET", "/orders/:id/history",
+        [&c](const Request& r, const Authenticated& a) { return history(c, r, a); });
+    add(router, c, "PUT", "/orders/:id", [&c](const Request& r, const Authenticated& a) { return update(c, r, a); });
+    add(router, c, "DELETE", "/orders/:id", [&c](const Request& r, const Authenticated& a) { return cancel(c, r, a); });
+    add(router, c, "PATCH", "/orders/:id/status",
+        [&c](const Request& r, const Authenticated& a) { return change_status(c, r, a); });
+    add(router, c, "PATCH", "/orders/:id/assign-rep",
+        [&c](const Request& r, const Authenticated& a) { return assign(c, r, a, false); });
+    add(router, c, "PATCH", "/orders/:id/assign-agent",
+        [&c](const Request& r, const Authenticated& a) { return assign(c, r, a, true); });
+}
+
+}  // namespace codd::api

@@ -1,0 +1,323 @@
+// The orders API on the real binary (issue 4): the lifecycle as the admin UI drives it, read-your-writes,
+// the order shape the UI reads, row scoping, idempotent creates, If-Match, and every kind of bad input.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <set>
+#include <string>
+
+#include "tests/functional/orders_fixture.hpp"
+
+using namespace codd::test;
+
+namespace {
+
+json::object order_of(const HttpResponse& r) {
+    return r.json().at("order").as_object();
+}
+
+// GET /api/orders/:id as `token`.
+HttpResponse get_order(OrdersServer& s, std::int64_t id, const std::string& token = {}) {
+    return s.call("GET", "/api/orders/" + std::to_string(id), token.empty() ? s.root : token);
+}
+
+std::string field_of_first_error(const HttpResponse& r) {
+    return std::string(r.json().at("errors").as_array().at(0).at("field").as_string());
+}
+
+}  // namespace
+
+TEST_CASE("an order's whole life over HTTP: create, confirm, assign, dispatch, deliver, collect") {
+    OrdersServer s;
+    const std::int64_t tee = s.product("TEE-1", 25.50, 10);
+    const std::int64_t cap = s.product("CAP-1", 10.00, 5);
+    const std::int64_t agent = s.create_user(s.root, "agent@example.com", "Agent#Passw0rd!", "delivery_agent");
+
+    // The admin UI's create: no customerId, no totals it computed wrong.
+    json::object body = OrdersServer::order_body("+233 24 123 4567", {{tee, 2}, {cap, 1}});
+    body["subtotal"] = 61.0;
+    body["totalAmount"] = 61.0;
+    const HttpResponse created = s.create_order(s.root, body);
+    INFO(created.body);
+    REQUIRE(created.status == 201);
+    REQUIRE(created.header("X-Codd-Position"));
+    const json::object o = order_of(created);
+    const std::int64_t id = id_of(o);
+    CHECK(id >= 1001);
+    CHECK(o.at("orderNumber").as_string() == std::to_string(id));
+    CHECK(o.at("status").as_string() == "pending_confirmation");
+    CHECK(o.at("paymentStatus").as_string() == "pending");
+    CHECK(number(o.at("subtotal")) == doctest::Approx(61.0));
+    CHECK(number(o.at("totalAmount")) == doctest::Approx(61.0));
+    CHECK(o.at("customer").at("firstName").as_string() == "Ama");
+    CHECK(o.at("customer").at("phoneNumber").as_string() == "+233241234567");
+    REQUIRE(o.at("orderItems").as_array().size() == 2);
+    const json::value first_item = o.at("orderItems").as_array().at(0);
+    CHECK(number(first_item.at("unitPrice")) == doctest::Approx(25.5));
+    CHECK(number(first_item.at("totalPrice")) == doctest::Approx(51.0));
+    CHECK(first_item.at("product").at("name").as_string() == "Product TEE-1");
+
+    // Read-your-writes: the order is in the list and the detail right away.
+    CHECK(get_order(s, id).status == 200);
+    const HttpResponse listed = s.call("GET", "/api/orders?status[]=pending_confirmation&page=1&limit=25", s.root);
+    REQUIRE(listed.status == 200);
+    CHECK(listed.json().at("orders").as_array().size() == 1);
+    CHECK(listed.json().at("pagination").at("total").as_int64() == 1);
+    CHECK(listed.json().at("pagination").at("limit").as_int64() == 25);
+
+    // The second order by the same phone finds the same customer.
+    const json::object again = s.order("0241234567", {{cap, 1}});
+    const json::object third = s.order("+233241234567", {{cap, 1}});
+    CHECK(third.at("customerId").as_int64() == o.at("customerId").as_int64());
+    CHECK(again.at("customerId").as_int64() != o.at("customerId").as_int64());  // no country code is guessed
+
+    // Stock is reserved: 2 of 10 tees, 3 of 5 caps.
+    const json::value product = s.call("GET", "/api/products/" + std::to_string(tee), s.root).json().at("product");
+    CHECK(product.at("reserved").as_int64() == 2);
+    CHECK(product.at("stockQuantity").as_int64() == 10);
+
+    for (const char* next : {"confirmed", "preparing", "ready_for_pickup"}) {
+        const HttpResponse r = s.status(id, next);
+        INFO(next << ": " << r.body);
+        REQUIRE(r.status == 200);
+        // The whole order comes back: the UI replaces its list row with it.
+        CHECK(order_of(r).at("status").as_string() == next);
+        CHECK(order_of(r).at("customer").at("lastName").as_string() == "Mensah");
+        CHECK(order_of(r).at("orderItems").as_array().size() == 2);
+    }
+    const HttpResponse assigned = s.call("PATCH", "/api/orders/" + std::to_string(id) + "/assign-agent", s.root,
+                                         json::object{{"deliveryAgentId", agent}});
+    INFO(assigned.body);
+    REQUIRE(assigned.status == 200);
+    CHECK(order_of(assigned).at("deliveryAgentId").as_int64() == agent);
+    CHECK(order_of(assigned).at("deliveryAgent").at("lastName").as_string() == "delivery_agent");
+
+    REQUIRE(s.status(id, "out_for_delivery").status == 200);
+    const json::value dispatched = s.call("GET", "/api/products/" + std::to_string(tee), s.root).json().at("product");
+    CHECK(dispatched.at("stockQuantity").as_int64() == 8);
+    CHECK(dispatched.at("reserved").as_int64() == 0);
+
+    const HttpResponse done = s.call("PATCH", "/api/deliveries/" + std::to_string(id) + "/complete", s.root,
+                                     json::object{{"proofType", "otp"}, {"proofData", "4821"}, {"recipientName", "Ama"}});
+    INFO(done.body);
+    REQUIRE(done.status == 200);
+    CHECK(order_of(done).at("status").as_string() == "delivered");
+    CHECK(order_of(done).at("paymentStatus").as_string() == "collected");
+
+    // History for auditors: every event with its actor and request id.
+    const HttpResponse history = s.call("GET", "/api/v1/orders/" + std::to_string(id) + "/history", s.root);
+    REQUIRE(history.status == 200);
+    const json::value history_json = history.json();
+    const json::array& events = history_json.at("history").as_array();
+    REQUIRE(events.size() >= 7);
+    CHECK(events.front().at("type").as_string() == "OrderCreated");
+    CHECK(events.front().at("actor").at("role").as_string() == "super_admin");
+    CHECK(!events.front().at("requestId").as_string().empty());
+
+    // Delivered is final for cancel.
+    const HttpResponse cancel = s.call("DELETE", "/api/orders/" + std::to_string(id), s.root);
+    CHECK(cancel.status == 422);
+    CHECK(!cancel.json().at("message").as_string().empty());
+
+    // Kanban and stats see all three orders.
+    const HttpResponse kanban = s.call("GET", "/api/orders/kanban", s.root);
+    REQUIRE(kanban.status == 200);
+    CHECK(kanban.json().at("kanban").at("delivered").as_array().size() == 1);
+    CHECK(kanban.json().at("kanban").at("pending_confirmation").as_array().size() == 2);
+    const HttpResponse stats = s.call("GET", "/api/orders/stats", s.root);
+    REQUIRE(stats.status == 200);
+    CHECK(stats.json().at("stats").at("totalOrders").as_int64() == 3);
+}
+
+TEST_CASE("cancel releases stock; a forced transition needs an admin and a reason") {
+    OrdersServer s;
+    const std::int64_t p = s.product("MUG-1", 5.0, 3);
+    const json::object o = s.order("0244000001", {{p, 3}});
+    const std::int64_t id = id_of(o);
+
+    // Nothing left to sell.
+    const HttpResponse none = s.create_order(s.root, OrdersServer::order_body("0244000002", {{p, 1}}));
+    CHECK(none.status == 409);
+    CHECK(none.json().at("available").as_int64() == 0);
+
+    // pending_confirmation -> delivered is outside the map: refused without a reason, kept with one.
+    const HttpResponse illegal = s.status(id, "delivered", {}, {});
+    CHECK(illegal.status == 400);  // an admin may force, but only with a reason
+    const HttpResponse forced = s.status(id, "preparing", {}, json::object{{"reason", "phone confirmation by manager"}});
+    CHECK(forced.status == 200);  // pending -> preparing is not in the map either: forced
+    const HttpResponse history = s.call("GET", "/api/orders/" + std::to_string(id) + "/history", s.root);
+    CHECK(history.body.find("phone confirmation by manager") != std::string::npos);
+
+    const HttpResponse cancelled = s.call("DELETE", "/api/orders/" + std::to_string(id), s.root);
+    REQUIRE(cancelled.status == 200);
+    CHECK(order_of(cancelled).at("status").as_string() == "cancelled");
+    const json::value product = s.call("GET", "/api/products/" + std::to_string(p), s.root).json().at("product");
+    CHECK(product.at("reserved").as_int64() == 0);
+    CHECK(s.create_order(s.root, OrdersServer::order_body("0244000002", {{p, 3}})).status == 201);
+    CHECK(s.call("DELETE", "/api/orders/" + std::to_string(id), s.root).status == 422);  // already cancelled
+}
+
+TEST_CASE("a manager cannot force a transition; a sales rep sees and changes only their own orders") {
+    OrdersServer s;
+    const std::int64_t p = s.product("PEN-1", 2.0, 100);
+    s.create_user(s.root, "manager@example.com", "Manager#Passw0rd!", "manager");
+    s.create_user(s.root, "rep1@example.com", "Rep1#Passw0rd!", "sales_rep");
+    s.create_user(s.root, "rep2@example.com", "Rep2#Passw0rd!", "sales_rep");
+    const std::string manager = IdentityServer::access_token(s.login("manager@example.com", "Manager#Passw0rd!"));
+    const std::string rep1 = IdentityServer::access_token(s.login("rep1@example.com", "Rep1#Passw0rd!"));
+    const std::string rep2 = IdentityServer::access_token(s.login("rep2@example.com", "Rep2#Passw0rd!"));
+
+    const HttpResponse mine = s.create_order(rep1, OrdersServer::order_body("0244100001", {{p, 1}}));
+    REQUIRE(mine.status == 201);
+    const std::int64_t id = id_of(order_of(mine));
+    s.order("0244100002", {{p, 1}});  // the admin's, unassigned
+
+    CHECK(get_order(s, id, rep1).status == 200);
+    CHECK(get_order(s, id, rep2).status == 403);
+    CHECK(s.status(id, "confirmed", rep2).status == 403);
+    CHECK(s.call("PUT", "/api/orders/" + std::to_string(id), rep2, json::object{{"notes", "mine now"}}).status == 403);
+    CHECK(s.call("GET", "/api/orders/" + std::to_string(id) + "/history", rep2).status == 403);
+    const HttpResponse list1 = s.call("GET", "/api/orders", rep1);
+    CHECK(list1.json().at("orders").as_array().size() == 1);
+    const HttpResponse list2 = s.call("GET", "/api/orders?customerRepId=" + std::to_string(id), rep2);
+    CHECK(list2.json().at("orders").as_array().empty());  // a rep cannot widen the scope with a filter
+    CHECK(s.status(id, "confirmed", rep1).status == 200);
+
+    const HttpResponse forced = s.status(id, "delivered", manager, json::object{{"reason", "trust me"}});
+    CHECK(forced.status == 422);
+}
+
+TEST_CASE("Idempotency-Key: the same key gives the same order, once") {
+    OrdersServer s;
+    const std::int64_t p = s.product("KEY-1", 3.0, 10);
+    const json::object body = OrdersServer::order_body("0244200001", {{p, 2}});
+    const HttpResponse a = s.create_order(s.root, body, {{"Idempotency-Key", "checkout-7f3a"}});
+    const HttpResponse b = s.create_order(s.root, body, {{"Idempotency-Key", "checkout-7f3a"}});
+    REQUIRE(a.status == 201);
+    REQUIRE(b.status == 201);
+    CHECK(id_of(order_of(a)) == id_of(order_of(b)));
+    CHECK(s.call("GET", "/api/orders", s.root).json().at("pagination").at("total").as_int64() == 1);
+    const json::value product = s.call("GET", "/api/products/" + std::to_string(p), s.root).json().at("product");
+    CHECK(product.at("reserved").as_int64() == 2);
+    CHECK(s.create_order(s.root, body, {{"Idempotency-Key", std::string(300, 'k')}}).status == 400);
+}
+
+TEST_CASE("If-Match with the order version: a stale update is a 409") {
+    OrdersServer s;
+    const std::int64_t p = s.product("ETAG-1", 3.0, 10);
+    const HttpResponse created = s.create_order(s.root, OrdersServer::order_body("0244300001", {{p, 1}}));
+    REQUIRE(created.status == 201);
+    const std::int64_t id = id_of(order_of(created));
+    const std::int64_t version = order_of(created).at("version").as_int64();
+    const auto put = [&](const std::string& etag, const std::string& notes) {
+        return s.client().request("PUT", "/api/orders/" + std::to_string(id),
+                                  {{"Authorization", "Bearer " + s.root},
+                                   {"Content-Type", "application/json"},
+                                   {"If-Match", etag}},
+                                  json::serialize(json::object{{"notes", notes}}));
+    };
+    const HttpResponse first = put("\"" + std::to_string(version) + "\"", "call before noon");
+    INFO(first.body);
+    REQUIRE(first.status == 200);
+    CHECK(order_of(first).at("notes").as_string() == "call before noon");
+    CHECK(put(std::to_string(version), "stale").status == 409);
+    CHECK(put("not-a-version", "bad").status == 400);
+}
+
+TEST_CASE("bad input is a 4xx that says what is wrong") {
+    OrdersServer s;
+    const std::int64_t p = s.product("BAD-1", 4.0, 10);
+    const auto create = [&](const json::object& body) { return s.create_order(s.root, body); };
+
+    json::object unknown = OrdersServer::order_body("0244400001", {{999999, 1}});
+    HttpResponse r = create(unknown);
+    CHECK(r.status == 400);
+    CHECK(field_of_first_error(r) == "orderItems[0].productId");
+
+    for (const std::int64_t q : {0, -3}) {
+        r = create(OrdersServer::order_body("0244400001", {{p, q}}));
+        CHECK(r.status == 400);
+        CHECK(field_of_first_error(r) == "orderItems[0].quantity");
+    }
+    json::object fractional = OrdersServer::order_body("0244400001", {{p, 1}});
+    fractional["orderItems"].as_array()[0].as_object()["quantity"] = 1.5;
+    CHECK(create(fractional).status == 400);
+
+    json::object wrong_total = OrdersServer::order_body("0244400001", {{p, 2}});
+    wrong_total["totalAmount"] = 1.0;
+    r = create(wrong_total);
+    CHECK(r.status == 400);
+    CHECK(field_of_first_error(r) == "totalAmount");
+
+    json::object wrong_price = OrdersServer::order_body("0244400001", {{p, 1}});
+    wrong_price["orderItems"].as_array()[0].as_object()["unitPrice"] = 0.01;
+    CHECK(create(wrong_price).status == 400);
+
+    json::object no_items = OrdersServer::order_body("0244400001", {});
+    CHECK(create(no_items).status == 400);
+    json::object no_phone = OrdersServer::order_body("", {{p, 1}});
+    no_phone.erase("customerPhone");
+    CHECK(create(no_phone).status == 400);
+    CHECK(create(OrdersServer::order_body("not a phone", {{p, 1}})).status == 400);
+    CHECK(s.client()
+              .request("POST", "/api/orders", {{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}},
+                       "{\"orderItems\": [")
+              .status == 400);
+
+    const std::int64_t id = id_of(s.order("0244400002", {{p, 1}}));
+    r = s.status(id, "shipped");
+    CHECK(r.status == 400);
+    CHECK(field_of_first_error(r) == "status");
+    CHECK(s.status(id, "out_for_delivery", {}, {}).status == 400);  // outside the map, no reason
+    CHECK(get_order(s, 987654).status == 404);
+    CHECK(s.call("GET", "/api/orders/abc", s.root).status == 404);
+    CHECK(s.call("PATCH", "/api/orders/" + std::to_string(id) + "/assign-agent", s.root,
+                 json::object{{"deliveryAgentId", 1001}})
+              .status >= 400);  // the admin is not a delivery agent
+
+    // Search: SQL metacharacters and very long strings are text, not SQL.
+    for (const std::string& q : std::vector<std::string>{"%27%20OR%201%3D1%20--", "%25", "_", std::string(5000, 'a')}) {
+        r = s.call("GET", "/api/orders?search=" + q, s.root);
+        CHECK(r.status == 200);
+        CHECK(r.json().at("orders").as_array().empty());
+    }
+    r = s.call("GET", "/api/orders?search=0244400002", s.root);
+    CHECK(r.json().at("orders").as_array().size() == 1);
+    r = s.call("GET", "/api/orders?search=" + std::to_string(id), s.root);
+    CHECK(r.json().at("orders").as_array().size() == 1);
+
+    // Paging: past the end is an empty page with the right total; limits are bounded.
+    r = s.call("GET", "/api/orders?page=50&limit=10", s.root);
+    REQUIRE(r.status == 200);
+    CHECK(r.json().at("orders").as_array().empty());
+    CHECK(r.json().at("pagination").at("total").as_int64() == 1);
+    CHECK(s.call("GET", "/api/orders?limit=101", s.root).status == 400);
+    CHECK(s.call("GET", "/api/orders?page=0", s.root).status == 400);
+    CHECK(s.call("GET", "/api/orders?startDate=yesterday", s.root).status == 400);
+    CHECK(s.call("GET", "/api/orders?status=nope", s.root).status == 400);
+    CHECK(s.call("GET", "/api/orders?startDate=2020-01-01&endDate=2099-12-31T23:59:59.999Z", s.root)
+              .json()
+              .at("orders")
+              .as_array()
+              .size() == 1);
+    CHECK(s.call("GET", "/api/orders?min_position=abc", s.root).status == 400);
+    CHECK(s.call("GET", "/api/orders?min_position=999999999", s.root).status == 503);
+}
+
+TEST_CASE("bulk status changes report each order") {
+    OrdersServer s;
+    const std::int64_t p = s.product("BULK-1", 1.0, 10);
+    const std::int64_t a = id_of(s.order("0244500001", {{p, 1}}));
+    const std::int64_t b = id_of(s.order("0244500002", {{p, 1}}));
+    REQUIRE(s.status(b, "confirmed").status == 200);
+    REQUIRE(s.status(b, "preparing").status == 200);
+    const HttpResponse r = s.call("POST", "/api/orders/bulk-status", s.root,
+                                  json::object{{"orderIds", json::array{a, b, 99999}}, {"status", "confirmed"}});
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    const json::value results = r.json().at("results");
+    CHECK(results.at("success").as_array().size() == 2);  // a along the map; b back from preparing is allowed too
+    CHECK(results.at("failed").as_array().size() == 1);
+    CHECK(results.at("failed").as_array()[0].at("id").as_int64() == 99999);
+}
