@@ -70,6 +70,13 @@ struct Session {
                       const std::optional<json::value>& body = std::nullopt) {
         return s.call(method, target, token, body);
     }
+    HttpResponse call_with_key(const std::string& method, const std::string& target, const json::value& body,
+                               const std::string& key) {
+        return s.client().request(
+            method, target,
+            {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}, {"Idempotency-Key", key}},
+            json::serialize(body));
+    }
     json::object ok(const std::string& method, const std::string& target, int status,
                     const std::optional<json::value>& body = std::nullopt) {
         const HttpResponse r = call(method, target, body);
@@ -162,10 +169,16 @@ TEST_CASE("products: create, read, list, update, stock and deactivate answer wha
     CHECK(t.ok("GET", "/api/products?isActive=true", 200).at("products").as_array().empty());
     check_problem(t.call("DELETE", "/api/products/" + id), 409);  // already deactivated
 
-    // Created inactive.
+    // Created inactive; a retry with the same Idempotency-Key answers the same product and creates nothing.
     json::object hidden = product_body("HIDDEN-1");
     hidden["isActive"] = false;
-    CHECK(t.ok("POST", "/api/products", 201, hidden).at("product").at("isActive") == false);
+    const HttpResponse first = t.call_with_key("POST", "/api/products", hidden, "create-hidden");
+    const HttpResponse again = t.call_with_key("POST", "/api/products", hidden, "create-hidden");
+    REQUIRE(first.status == 201);
+    REQUIRE(again.status == 201);
+    CHECK(first.json().at("product").at("isActive") == false);
+    CHECK(again.json().at("product").at("id") == first.json().at("product").at("id"));
+    CHECK(t.ok("GET", "/api/products", 200).at("pagination").at("total") == 2);
 }
 
 TEST_CASE("products: bad input is a 4xx with a message") {
@@ -282,12 +295,15 @@ TEST_CASE("customers: create, read, list, update, tags, analytics and deactivate
     CHECK(number(c.at("totalOrders")) == 0);
     CHECK(number(c.at("totalSpent")) == 0);
     CHECK(c.at("tags") == json::array{"vip"});
-    t.ok("POST", "/api/customers", 201, [] {
-        json::object o = customer_body("0201112222");
-        o["firstName"] = "Kofi";
-        o["area"] = "Tema";
-        return o;
-    }());
+    // A retry with the same Idempotency-Key answers the same customer, not a duplicate phone.
+    json::object kofi = customer_body("0201112222");
+    kofi["firstName"] = "Kofi";
+    kofi["area"] = "Tema";
+    const HttpResponse first = t.call_with_key("POST", "/api/customers", kofi, "create-kofi");
+    const HttpResponse again = t.call_with_key("POST", "/api/customers", kofi, "create-kofi");
+    REQUIRE(first.status == 201);
+    REQUIRE(again.status == 201);
+    CHECK(again.json().at("customer").at("id") == first.json().at("customer").at("id"));
 
     const json::object list = t.ok("GET", "/api/customers", 200);
     CHECK(list.at("customers").as_array().size() == 2);
