@@ -85,9 +85,8 @@ struct Range {
 };
 
 // startDate and endDate as "YYYY-MM-DD" (endDate: to the end of that day) or full ISO-8601 timestamps.
-std::variant<Range, Response> read_range(const QueryParams& q) {
+Range read_range(const QueryParams& q, std::vector<FieldError>& errors) {
     Range out;
-    std::vector<FieldError> errors;
     auto read = [&](std::string_view key, bool end_of_day, std::optional<std::int64_t>& into) {
         const auto v = query_value(q, key);
         if (!v || v->empty()) return;
@@ -97,10 +96,9 @@ std::variant<Range, Response> read_range(const QueryParams& q) {
     };
     read("startDate", false, out.from_us);
     read("endDate", true, out.to_us);
-    if (errors.empty() && out.from_us && out.to_us && *out.from_us > *out.to_us) {
+    if (out.from_us && out.to_us && *out.from_us > *out.to_us) {
         errors.push_back({"endDate", "endDate must not be before startDate"});
     }
-    if (!errors.empty()) return validation_problem(std::move(errors));
     return out;
 }
 
@@ -133,10 +131,9 @@ Response transactions(const Commerce& c, const Request& r, bool collections) {
             errors.push_back({"type", "type must be cod_collection"});
         }
     }
-    auto range = read_range(*q);
-    if (auto* e = std::get_if<Response>(&range)) return std::move(*e);
-    f.from_us = std::get<Range>(range).from_us;
-    f.to_us = std::get<Range>(range).to_us;
+    const Range range = read_range(*q, errors);
+    f.from_us = range.from_us;
+    f.to_us = range.to_us;
     if (!errors.empty()) return validation_problem(std::move(errors));
     const auto result = c.queries.list_transactions(f, std::get<projections::Page>(page));
     return json_text(200, page_json(collections ? "collections" : "transactions", result));
@@ -145,22 +142,21 @@ Response transactions(const Commerce& c, const Request& r, bool collections) {
 Response summary(const Commerce& c, const Request& r) {
     const auto q = parse_query(r.query);
     if (!q) return bad_request("The query string has a malformed percent escape.");
-    auto range = read_range(*q);
-    if (auto* e = std::get_if<Response>(&range)) return std::move(*e);
-    const Range& d = std::get<Range>(range);
+    std::vector<FieldError> errors;
+    const Range d = read_range(*q, errors);
+    if (!errors.empty()) return validation_problem(std::move(errors));
     return json_text(200, wrap("summary", c.queries.financial_summary_json(d.from_us, d.to_us)));
 }
 
 Response report(const Commerce& c, const Request& r) {
     const auto q = parse_query(r.query);
     if (!q) return bad_request("The query string has a malformed percent escape.");
-    const std::string period = query_value(*q, "period").value_or("daily");
-    if (period != "daily" && period != "monthly") {
-        return validation_problem({{"period", "period must be daily or monthly"}});
-    }
-    auto range = read_range(*q);
-    if (auto* e = std::get_if<Response>(&range)) return std::move(*e);
-    const Range& d = std::get<Range>(range);
+    std::vector<FieldError> errors;
+    std::string period = query_value(*q, "period").value_or("");
+    if (period.empty()) period = "daily";
+    if (period != "daily" && period != "monthly") errors.push_back({"period", "period must be daily or monthly"});
+    const Range d = read_range(*q, errors);
+    if (!errors.empty()) return validation_problem(std::move(errors));
     return json_text(200, wrap("report", c.queries.financial_report_json(period == "monthly", d.from_us, d.to_us)));
 }
 
