@@ -192,7 +192,7 @@ TEST_CASE("products: bad input is a 4xx with a message") {
         for (const char* f : {"name", "sku", "category", "price"}) CHECK(has(error_fields(r), f));
     }
     SUBCASE("wrong types and negative numbers") {
-        for (const auto& [field, value] : std::vector<std::pair<std::string, json::value>>{
+        for (const auto& item : std::vector<std::pair<std::string, json::value>>{
                  {"price", "12.50"},
                  {"price", -1},
                  {"costPrice", -0.01},
@@ -204,6 +204,8 @@ TEST_CASE("products: bad input is a 4xx with a message") {
                  {"dimensions", "10x8"},
                  {"name", 42},
              }) {
+            const auto& field = item.first;
+            const auto& value = item.second;
             json::object body = product_body("OTHER-1");
             body[field] = value;
             const HttpResponse r = t.call("POST", "/api/products", body);
@@ -353,7 +355,7 @@ TEST_CASE("customers: bad input is a 4xx with a message") {
         }
     }
     SUBCASE("wrong types and invalid values") {
-        for (const auto& [field, value] : std::vector<std::pair<std::string, json::value>>{
+        for (const auto& item : std::vector<std::pair<std::string, json::value>>{
                  {"firstName", 7},
                  {"phoneNumber", 241234567},
                  {"phoneNumber", "not a phone"},
@@ -361,6 +363,8 @@ TEST_CASE("customers: bad input is a 4xx with a message") {
                  {"tags", "vip"},
                  {"tags", json::array{1}},
              }) {
+            const auto& field = item.first;
+            const auto& value = item.second;
             json::object body = customer_body("0509998888");
             body[field] = value;
             const HttpResponse r = t.call("POST", "/api/customers", body);

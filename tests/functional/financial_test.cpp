@@ -128,7 +128,7 @@ TEST_CASE("financial reads on an empty log answer the UI's shapes, numbers as nu
 
 TEST_CASE("financial: bad query parameters are a 400 naming the parameter") {
     Session t;
-    for (const auto& [target, field] : std::vector<std::pair<std::string, std::string>>{
+    for (const auto& item : std::vector<std::pair<std::string, std::string>>{
              {"/api/financial/summary?startDate=yesterday", "startDate"},
              {"/api/financial/summary?endDate=2026-02-30", "endDate"},
              {"/api/financial/summary?startDate=2026-05-01&endDate=2026-04-01", "endDate"},
@@ -142,6 +142,8 @@ TEST_CASE("financial: bad query parameters are a 400 naming the parameter") {
              {"/api/financial/cod-collections?agentId=-2", "agentId"},
              {"/api/financial/cod-collections?limit=500", "limit"},
          }) {
+        const auto& target = item.first;
+        const auto& field = item.second;
         const HttpResponse r = t.call("GET", target);
         INFO(target);
         check_problem(r, 400);
@@ -191,7 +193,7 @@ TEST_CASE("expenses: recorded with the fields given, counted in the summary and 
         const HttpResponse empty = t.call("POST", "/api/financial/expenses", json::object{});
         check_problem(empty, 400);
         for (const char* f : {"category", "amount", "description"}) CHECK(has(error_fields(empty), f));
-        for (const auto& [field, value] : std::vector<std::pair<std::string, json::value>>{
+        for (const auto& item : std::vector<std::pair<std::string, json::value>>{
                  {"amount", -3},
                  {"amount", 0},
                  {"amount", "40.50"},
@@ -199,6 +201,8 @@ TEST_CASE("expenses: recorded with the fields given, counted in the summary and 
                  {"expenseDate", "20/11/2026"},
                  {"expenseDate", 20261120},
              }) {
+            const auto& field = item.first;
+            const auto& value = item.second;
             json::object body{{"category", "fuel"}, {"amount", 1}, {"description", "x"}};
             body[field] = value;
             const HttpResponse bad = t.call("POST", "/api/financial/expenses", body);
@@ -215,8 +219,10 @@ TEST_CASE("deposits: bad input, unknown ids and an agent without cash") {
     const HttpResponse empty = t.call("POST", "/api/financial/deposits", json::object{});
     check_problem(empty, 400);
     for (const char* f : {"agentId", "amount", "reference"}) CHECK(has(error_fields(empty), f));
-    for (const auto& [field, value] : std::vector<std::pair<std::string, json::value>>{
+    for (const auto& item : std::vector<std::pair<std::string, json::value>>{
              {"agentId", "seven"}, {"agentId", 0}, {"amount", -10}, {"amount", "10"}, {"reference", json::array{}}}) {
+        const auto& field = item.first;
+        const auto& value = item.second;
         json::object body{{"agentId", agent}, {"amount", 10}, {"reference", "BANK-1"}};
         body[field] = value;
         const HttpResponse bad = t.call("POST", "/api/financial/deposits", body);
