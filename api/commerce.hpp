@@ -47,7 +47,7 @@ struct Commerce {
     // entity without its position (the head is at or after the command's last event).
     const engine::EventLog& log;
     const projections::OrdersQueries& queries;
-    const projections::ProjectionRunner& view;
+    projections::ProjectionRunner& view;  // waits (read-your-writes) and the online rebuild
     // How long a command waits for the view to apply it (then 202), and a query for its min_position (then 503).
     std::chrono::milliseconds view_wait{std::chrono::seconds(5)};
 };
@@ -59,5 +59,7 @@ void add_product_routes(Router& router, const Commerce& commerce);
 void add_financial_routes(Router& router, const Commerce& commerce);
 // /users/reps/workload, /users/reps/performance, /users/agents/performance: read from the orders view.
 void add_performance_routes(Router& router, const Commerce& commerce);
+// POST /admin/views/orders/rebuild (super_admin): rebuilds the orders view from the log while it serves.
+void add_view_routes(Router& router, const Commerce& commerce);
 
 }  // namespace codd::api

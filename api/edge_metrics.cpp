@@ -140,7 +140,7 @@ void HttpMetrics::render(std::string& out) const {
 }
 
 std::string render_metrics(const HttpMetrics& http, const engine::EventLog* log, const RateLimiter* limiter,
-                           const std::vector<MetricsView>& views) {
+                           const std::vector<ViewRef>& views) {
     std::string out;
     out.reserve(8192);
     http.render(out);
@@ -173,7 +173,7 @@ std::string render_metrics(const HttpMetrics& http, const engine::EventLog* log,
     }
     if (!views.empty()) {
         std::string position, lag_events, lag_seconds, up;
-        for (const MetricsView& v : views) {
+        for (const ViewRef& v : views) {
             const projections::Lag lag = v.runner->lag();
             position += fmt::format("codd_view_position{{view=\"{}\"}} {}\n", v.name, v.runner->position().value());
             lag_events += fmt::format("codd_view_lag_events{{view=\"{}\"}} {}\n", v.name, lag.events);
@@ -196,7 +196,7 @@ std::string render_metrics(const HttpMetrics& http, const engine::EventLog* log,
 }
 
 void add_metrics_route(Router& router, std::shared_ptr<const HttpMetrics> http, const engine::EventLog* log,
-                       std::shared_ptr<const RateLimiter> limiter, std::vector<MetricsView> views) {
+                       std::shared_ptr<const RateLimiter> limiter, std::vector<ViewRef> views) {
     router.add("GET", "/metrics", [http = std::move(http), log, limiter = std::move(limiter),
                                    views = std::move(views)](const Request&) {
         Response r;

@@ -20,12 +20,10 @@
 #include <vector>
 
 #include "api/router.hpp"
+#include "api/view_ref.hpp"
 
 namespace codd::engine {
 class EventLog;
-}
-namespace codd::projections {
-class ProjectionRunner;
 }
 
 namespace codd::api {
@@ -68,21 +66,15 @@ class HttpMetrics {
     std::unique_ptr<RouteSeries[]> series_;
 };
 
-// A view to report on /metrics: its position and lag (DESIGN §5: lag as events and as seconds).
-struct MetricsView {
-    std::string name;
-    const projections::ProjectionRunner* runner = nullptr;
-};
-
 // The whole /metrics page: the HTTP series, the event log's counters and head position, the rate
-// limiter's refusals, and each view's position and lag. `log` and `limiter` may be null.
+// limiter's refusals, and each view's position and lag (DESIGN §5: as events and as seconds). `log` and `limiter` may be null.
 [[nodiscard]] std::string render_metrics(const HttpMetrics& http, const engine::EventLog* log,
-                                         const RateLimiter* limiter, const std::vector<MetricsView>& views = {});
+                                         const RateLimiter* limiter, const std::vector<ViewRef>& views = {});
 
 inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 // `GET /metrics`. The pointees must outlive the router's use (the server stops first).
 void add_metrics_route(Router& router, std::shared_ptr<const HttpMetrics> http, const engine::EventLog* log,
-                       std::shared_ptr<const RateLimiter> limiter, std::vector<MetricsView> views = {});
+                       std::shared_ptr<const RateLimiter> limiter, std::vector<ViewRef> views = {});
 
 }  // namespace codd::api

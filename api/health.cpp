@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include "api/version.hpp"
+#include "projections/runner.hpp"
 
 namespace codd::api {
 namespace {
@@ -23,14 +24,38 @@ Response live(const Request&) {
     return r;
 }
 
+// {name: {position, lagEvents, lagSeconds, running, error?}}; `all_running` false when one stopped.
+boost::json::object views_status(const HealthContext& c, bool& all_running) {
+    boost::json::object out;
+    all_running = true;
+    for (const ViewRef& v : c.views) {
+        const projections::Lag lag = v.runner->lag();
+        boost::json::object o{{"position", v.runner->position().value()},
+                              {"lagEvents", lag.events},
+                              {"lagSeconds", lag.seconds},
+                              {"running", v.runner->running()}};
+        if (!v.runner->running()) {
+            all_running = false;
+            o["error"] = v.runner->error();
+        }
+        out[v.name] = std::move(o);
+    }
+    return out;
+}
+
 Response ready(const HealthContext& c) {
-    const bool writable = c.log->writable();
-    const boost::json::object body{{"status", writable ? "ready" : "unavailable"}, {"log", log_status(*c.log)}};
-    return Response::json(writable ? 200 : 503, body);
+    bool views_running = true;
+    boost::json::object views = views_status(c, views_running);
+    const bool ok = c.log->writable() && views_running;
+    const boost::json::object body{
+        {"status", ok ? "ready" : "unavailable"}, {"log", log_status(*c.log)}, {"views", std::move(views)}};
+    return Response::json(ok ? 200 : 503, body);
 }
 
 Response summary(const HealthContext& c) {
-    const bool writable = c.log->writable();
+    bool views_running = true;
+    boost::json::object views = views_status(c, views_running);
+    const bool writable = c.log->writable() && views_running;
     const auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - c.started);
     const boost::json::object body{
         {"status", writable ? "ok" : "degraded"},
@@ -39,6 +64,7 @@ Response summary(const HealthContext& c) {
         {"environment", to_string(c.environment)},
         {"version", version()},
         {"log", log_status(*c.log)},
+        {"views", std::move(views)},
     };
     return Response::json(writable ? 200 : 503, body);
 }

@@ -1,12 +1,15 @@
 #pragma once
 // Ops endpoints: /health/live (process is up; the cheapest route, the benchmark ceiling), /health/ready
-// (the event log accepts writes), /health (a summary for humans and dashboards) and the API index `/`.
+// (the event log accepts writes and every view is applying events), /health (a summary for humans and
+// dashboards, with each view's position and lag) and the API index `/`.
 
 #include <chrono>
 #include <memory>
+#include <vector>
 
 #include "api/config.hpp"
 #include "api/router.hpp"
+#include "api/view_ref.hpp"
 #include "engine/clock.hpp"
 #include "engine/event_log.hpp"
 
@@ -17,6 +20,7 @@ struct HealthContext {
     std::shared_ptr<engine::Clock> clock;
     Environment environment = Environment::development;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    std::vector<ViewRef> views;
 };
 
 void add_health_routes(Router& router, const HealthContext& context);

@@ -33,4 +33,14 @@ struct AdminCreateOptions {
 // Prints {"id","email","role"}; exit 2 for bad input (password policy, email), 1 if the log is in use.
 int run_admin_create(const AdminCreateOptions& options);
 
+struct RebuildOptions {
+    std::filesystem::path data_dir = "./data";
+    std::string view = "orders";
+};
+
+// `codd rebuild`: recreates a view from the log, offline; prints {view, events, position, seconds,
+// eventsPerSecond, digest[, previousDigest, identical]}. Exit 1 if the log is in use or the rebuilt view
+// differs from the live one (which it then replaces), 2 for an unknown view.
+int run_rebuild(const RebuildOptions& options);
+
 }  // namespace codd::tools

@@ -40,6 +40,13 @@ int main(int argc, char** argv) {
     admin_create->add_option("--first-name", admin_options.first_name, "First name (default: Super)");
     admin_create->add_option("--last-name", admin_options.last_name, "Last name (default: Admin)");
 
+    RebuildOptions rebuild_options;
+    CLI::App* rebuild = app.add_subcommand(
+        "rebuild", "Recreate a view from the event log, offline; prints its digest and the live view's");
+    rebuild->add_option("--data-dir", rebuild_options.data_dir, "Data directory holding log/ (default: ./data)")
+        ->envname("CODD_DATA_DIR");
+    rebuild->add_option("--view", rebuild_options.view, "The view to rebuild (default: orders)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -49,6 +56,7 @@ int main(int argc, char** argv) {
         if (*serve) return run_serve();
         if (*verify) return run_verify(verify_options);
         if (*admin_create) return run_admin_create(admin_options);
+        if (*rebuild) return run_rebuild(rebuild_options);
     } catch (const std::exception& e) {
         fmt::print(stderr, "codd: {}\n", e.what());
         return kExitFailure;

@@ -168,7 +168,8 @@ std::unique_ptr<Commerce> open_commerce(engine::EventLog& log, const api::Config
 api::Router make_router(const engine::EventLog& log, const api::Config& config, std::shared_ptr<engine::Clock> clock,
                         const EdgeParts& edge, const api::Identity& identity, const api::Commerce& commerce) {
     api::Router router;
-    api::add_health_routes(router, {&log, std::move(clock), config.environment, std::chrono::steady_clock::now()});
+    api::add_health_routes(router, {&log, std::move(clock), config.environment, std::chrono::steady_clock::now(),
+                                    {{"orders", &commerce.view}}});
     api::add_metrics_route(router, edge.metrics, &log, edge.limiter, {{"orders", &commerce.view}});
     api::add_auth_routes(router, identity);
     api::add_user_routes(router, identity);
@@ -178,6 +179,7 @@ api::Router make_router(const engine::EventLog& log, const api::Config& config, 
     api::add_product_routes(router, commerce);
     api::add_financial_routes(router, commerce);
     api::add_performance_routes(router, commerce);
+    api::add_view_routes(router, commerce);
     api::add_index_route(router);
     return router;
 }

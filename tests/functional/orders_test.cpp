@@ -321,3 +321,47 @@ TEST_CASE("bulk status changes report each order") {
     CHECK(results.at("failed").as_array().size() == 1);
     CHECK(results.at("failed").as_array()[0].at("id").as_int64() == 99999);
 }
+
+TEST_CASE("the orders view is disposable: rebuilt online and offline, identical to the live one") {
+    auto dir = std::make_shared<TempDir>("codd-orders-rebuild");
+    std::int64_t id = 0;
+    {
+        OrdersServer s({}, dir);
+        const std::int64_t p = s.product("RB-1", 7.0, 50);
+        const std::int64_t agent = s.create_user(s.root, "rb-agent@example.com", "Agent#Passw0rd!", "delivery_agent");
+        id = id_of(s.order("0244600001", {{p, 2}}));
+        s.order("0244600002", {{p, 1}});
+        for (const char* next : {"confirmed", "preparing", "ready_for_pickup"}) REQUIRE(s.status(id, next).status == 200);
+        REQUIRE(s.call("PATCH", "/api/orders/" + std::to_string(id) + "/assign-agent", s.root,
+                       json::object{{"deliveryAgentId", agent}})
+                    .status == 200);
+        REQUIRE(s.status(id, "out_for_delivery").status == 200);
+        REQUIRE(s.call("PATCH", "/api/deliveries/" + std::to_string(id) + "/complete", s.root, json::object{}).status == 200);
+        const std::string before = s.call("GET", "/api/orders/" + std::to_string(id), s.root).body;
+
+        const HttpResponse online = s.call("POST", "/api/v1/admin/views/orders/rebuild", s.root);
+        INFO(online.body);
+        REQUIRE(online.status == 200);
+        CHECK(online.json().at("events").as_int64() > 10);
+        CHECK(s.call("GET", "/api/orders/" + std::to_string(id), s.root).body == before);
+        CHECK(s.call("POST", "/api/v1/admin/views/nope/rebuild", s.root).status == 404);
+
+        // The server holds the data directory: the offline rebuild refuses and says what to do.
+        const RunResult busy = run(ProcessOptions{{CODD_BINARY, "rebuild", "--data-dir", s.data_dir().string()}, {}, {}});
+        CHECK(busy.exit_code == 1);
+        CHECK(busy.err.find("admin/views/orders/rebuild") != std::string::npos);
+        s.stop();
+    }
+    const std::string data = (dir->path() / "data").string();
+    const RunResult offline = run(ProcessOptions{{CODD_BINARY, "rebuild", "--data-dir", data}, {}, {}});
+    INFO(offline.out << offline.err);
+    REQUIRE(offline.exit_code == 0);
+    const json::value report = json::parse(offline.out);
+    CHECK(report.at("identical").as_bool());
+    CHECK(report.at("digest").as_string() == report.at("previousDigest").as_string());
+
+    OrdersServer again({}, dir);
+    const HttpResponse r = again.call("GET", "/api/orders/" + std::to_string(id), again.root);
+    REQUIRE(r.status == 200);
+    CHECK(order_of(r).at("paymentStatus").as_string() == "collected");
+}
