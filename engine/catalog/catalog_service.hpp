@@ -9,8 +9,9 @@
 //
 // Stock: stockQuantity is on hand, reserved is held for orders; 0 <= reserved <= stockQuantity always.
 // An order reserves (several products in one append), releases on cancel, consumes on dispatch (on hand
-// and reserved both drop), and a return restocks. The stock deciders are public (stock.hpp) so the order
-// commands can put them in the order's own append.
+// and reserved both drop), and a return restocks. OrderService puts these moves in the order's own append
+// through the same StockBook (stock_book()); reserve/release/consume/restock here are the direct form, each
+// appended while the products stay locked.
 
 #include <memory>
 #include <optional>

@@ -13,7 +13,7 @@ namespace {
 
 using catalog::StockLine;
 
-// Per line; with prices below catalog::kMaxPriceMinor (10^13) a line total stays below 10^19 / 10.
+// Per line; with prices below catalog::kMaxPriceMinor (10^13) a line total stays at most 10^18.
 constexpr std::int64_t kMaxItemQuantity = 100'000;
 constexpr std::size_t kMaxItems = 200;
 constexpr std::int64_t kMaxMoneyMinor = 1'000'000'000'000'000LL;
@@ -47,7 +47,9 @@ bool is_json_object(const std::string& text) {
     }
 }
 
-Result<std::vector<OrderItem>> price_items(const std::vector<NewOrderItem>& input, const ProductViews& products) {
+// Items numbered from `first_id` on: a replacement never reuses an id the order had.
+Result<std::vector<OrderItem>> price_items(const std::vector<NewOrderItem>& input, const ProductViews& products,
+                                           std::int64_t first_id = 1) {
     if (input.empty()) return invalid("items", "at least one item is required");
     if (input.size() > kMaxItems) return invalid("items", "at most 200 items");
     std::vector<OrderItem> items;
@@ -56,10 +58,10 @@ Result<std::vector<OrderItem>> price_items(const std::vector<NewOrderItem>& inpu
         if (n.quantity <= 0) return invalid(item_field(i, "quantity"), "quantity must be a positive integer");
         if (n.quantity > kMaxItemQuantity) return invalid(item_field(i, "quantity"), "quantity is too large");
         auto it = products.find(n.product_id);
-        if (it == products.end() || !it->second.product.exists()) {
+        if (it == products.end() || !it->second.product->exists()) {
             return invalid(item_field(i, "productId"), "product " + std::to_string(n.product_id) + " does not exist");
         }
-        const catalog::Product& p = it->second.product.state;
+        const catalog::Product& p = it->second.product->state;
         if (!p.is_active)
             return invalid(item_field(i, "productId"), "product " + std::to_string(p.id) + " is not active");
         if (n.unit_price && *n.unit_price != p.price) {
@@ -74,7 +76,7 @@ Result<std::vector<OrderItem>> price_items(const std::vector<NewOrderItem>& inpu
             return invalid(item_field(i, "metadata"), "metadata must be a JSON object");
         }
         OrderItem item;
-        item.id = static_cast<std::int64_t>(i) + 1;
+        item.id = first_id + static_cast<std::int64_t>(i);
         item.product_id = p.id;
         item.quantity = n.quantity;
         item.unit_price = p.price;
@@ -87,6 +89,14 @@ Result<std::vector<OrderItem>> price_items(const std::vector<NewOrderItem>& inpu
     return items;
 }
 
+// The same items but for their ids: replacing them changes nothing.
+bool same_items(const std::vector<OrderItem>& a, const std::vector<OrderItem>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](OrderItem x, OrderItem y) {
+        x.id = y.id;
+        return x == y;
+    });
+}
+
 struct Totals {
     Money subtotal, total;
 };
@@ -97,8 +107,11 @@ Result<Totals> compute_totals(const std::vector<OrderItem>& items, Money shippin
     if (auto r = check_money(shipping, "shippingCost")) return *r;
     if (auto r = check_money(discount, "discount")) return *r;
     Totals t;
-    for (const auto& i : items) t.subtotal.minor += i.total_price.minor;
-    if (t.subtotal.minor > kMaxMoneyMinor) return invalid("subtotal", "the order total is too large");
+    for (const auto& i : items) {
+        // Each line is at most 10^18 (catalog prices below 10^13, quantities at most 10^5): no overflow.
+        t.subtotal.minor += i.total_price.minor;
+        if (t.subtotal.minor > kMaxMoneyMinor) return invalid("subtotal", "the order total is too large");
+    }
     t.total = Money{t.subtotal.minor + shipping.minor - discount.minor};
     if (t.total.minor < 0) return invalid("discount", "discount exceeds subtotal plus shipping");
     if (claimed_subtotal && *claimed_subtotal != t.subtotal) {
@@ -309,7 +322,9 @@ Result<Decision> decide_update(const Order& o, const OrderPatch& p, const Produc
     }
     std::vector<OrderItem> items = o.items;
     if (p.items) {
-        auto priced = price_items(*p.items, products);
+        std::int64_t last_id = 0;
+        for (const auto& i : o.items) last_id = std::max(last_id, i.id);
+        auto priced = price_items(*p.items, products, last_id + 1);
         if (auto* r = std::get_if<Rejection>(&priced)) return *r;
         items = std::move(std::get<std::vector<OrderItem>>(priced));
     }
@@ -319,7 +334,7 @@ Result<Decision> decide_update(const Order& o, const OrderPatch& p, const Produc
     const Totals& t = std::get<Totals>(totals);
 
     Decision d;
-    if (p.items && items != o.items) {
+    if (p.items && !same_items(items, o.items)) {
         Order after = o;
         after.items = items;
         after.subtotal = t.subtotal;
@@ -361,9 +376,7 @@ Result<Decision> decide_status(const Order& o, const StatusChange& c) {
 }
 
 Result<Decision> decide_cancel(const Order& o, const std::string& reason) {
-    if (o.status == OrderStatus::delivered || o.status == OrderStatus::cancelled) {
-        return refused("an order that is " + name_of(o.status) + " cannot be cancelled", "status");
-    }
+    // Along the map: never from delivered, cancelled or returned.
     if (!transition_allowed(o.status, OrderStatus::cancelled)) {
         return refused("an order that is " + name_of(o.status) + " cannot be cancelled", "status");
     }

@@ -17,10 +17,11 @@
 
 namespace codd::engine::orders {
 
-// A product as a decision sees it: the cached state and what a new reservation may still take from it
+// A product as a decision sees it: the cached state (valid while the StockBook holds the product locked;
+// not copied, a product's state grows with its orders) and what a new reservation may still take from it
 // (on hand - reserved - units held by in-flight reservations).
 struct ProductView {
-    Loaded<catalog::Product> product;
+    const Loaded<catalog::Product>* product = nullptr;
     std::int64_t available = 0;
 };
 using ProductViews = std::map<ProductId, ProductView>;

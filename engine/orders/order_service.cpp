@@ -5,6 +5,7 @@
 #include "engine/orders/order_service.hpp"
 
 #include <charconv>
+#include <limits>
 
 #include "engine/catalog/stock_book.hpp"
 #include "engine/json_codec.hpp"
@@ -73,13 +74,25 @@ GlobalPosition last_position(const EventLog& log, const std::string& stream) {
     return last.empty() ? GlobalPosition{0} : last.front().position;
 }
 
-GlobalPosition position_of(const AppendResult& r, const EventLog& log, const std::string& stream) {
-    return r.streams.empty() ? last_position(log, stream) : r.last_position;
+// The order as `r` left it: folded up to the version the append wrote (a concurrent command may have
+// moved it on since); as it is now when the append wrote nothing to it (a duplicate, no change).
+std::optional<Committed<Order>> committed_order(const EventLog& log, OrderId id, const AppendResult& r) {
+    const std::string stream = events::order_stream(id);
+    std::size_t count = std::numeric_limits<std::size_t>::max();
+    if (r.status == AppendStatus::ok) {
+        for (const auto& s : r.streams) {
+            if (s.stream == stream) count = static_cast<std::size_t>(s.last_version.value()) + 1;
+        }
+    }
+    Order o;
+    for (const auto& e : log.read_stream(stream, StreamVersion{0}, count)) evolve(o, e);
+    if (o.version < 0) return std::nullopt;
+    return Committed<Order>{std::move(o), r.streams.empty() ? last_position(log, stream) : r.last_position};
 }
 
 ProductViews views_of(const StockBook::Locked& locked, const std::vector<ProductId>& ids) {
     ProductViews views;
-    for (ProductId id : ids) views[id] = ProductView{locked.product(id), locked.available(id)};
+    for (ProductId id : ids) views[id] = ProductView{&locked.product(id), locked.available(id)};
     return views;
 }
 
@@ -152,9 +165,8 @@ Result<Committed<Order>> run(EventLog& log, const Clock& clock, StockBook& book,
     auto result = execute(log, clock, ctx, attempt);
     holds.reset();
     if (auto* r = std::get_if<Rejection>(&result)) return *r;
-    const auto o = load_order(log, id);
-    if (!o.exists()) return not_found("order " + std::to_string(id));
-    return Committed<Order>{o.state, position_of(std::get<AppendResult>(result), log, stream)};
+    if (auto o = committed_order(log, id, std::get<AppendResult>(result))) return *o;
+    return not_found("order " + std::to_string(id));
 }
 
 Rejection renamed(Rejection r, const std::string& from, const std::string& to) {
@@ -173,9 +185,7 @@ Result<Committed<Order>> OrderService::create(const NewOrder& n, const CommandCo
     auto original = [&]() -> std::optional<Committed<Order>> {
         const auto r = committed_result(log_, ctx.command_id);
         if (!r || r->sequence_values.empty()) return std::nullopt;
-        auto o = find(r->sequence_values[0]);
-        if (!o) return std::nullopt;
-        return Committed<Order>{*o, r->last_position};
+        return committed_order(log_, r->sequence_values[0], *r);
     };
     auto refuse = [&](Rejection r) -> Result<Committed<Order>> {
         if (auto o = original()) return *o;
@@ -246,9 +256,8 @@ Result<Committed<Order>> OrderService::create(const NewOrder& n, const CommandCo
     if (auto* r = std::get_if<Rejection>(&result)) return *r;
     const AppendResult& appended = std::get<AppendResult>(result);
     const OrderId id = appended.sequence_values.at(0);
-    auto o = find(id);
-    if (!o) return not_found("order " + std::to_string(id));
-    return Committed<Order>{*o, appended.last_position};
+    if (auto o = committed_order(log_, id, appended)) return *o;
+    return not_found("order " + std::to_string(id));
 }
 
 Result<Committed<Order>> OrderService::update(OrderId id, const OrderPatch& p, IfMatch if_match,

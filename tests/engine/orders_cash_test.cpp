@@ -204,6 +204,7 @@ TEST_CASE("orders cash: concurrent deliveries and deposits keep collected - depo
     for (auto& th : threads) th.join();
     const AgentCash cash = f.orders->agent_cash(f.agent);
     CHECK(cash.collected == Money{2000 * kThreads * kOrders});
+    CHECK(deposited.load() > 0);
     CHECK(cash.deposited == Money{deposited.load()});
     std::int64_t open = 0;
     for (const auto& c : cash.open) open += c.amount.minor;
