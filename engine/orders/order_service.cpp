@@ -210,16 +210,17 @@ Result<Committed<Order>> OrderService::create(const NewOrder& n, const CommandCo
         customer.state = n.customer.state;
         customer.area = n.customer.area;
     }
-    // Refuse a bad order before its customer is created.
-    {
-        const auto ids = product_ids(n.items);
-        auto locked = stock_.lock(ids);
-        const ProductViews views = views_of(locked, ids);
-        auto checked = decide_create(n, customer, views, to_us(clock_->now()));
-        if (auto* r = std::get_if<Rejection>(&checked)) return refuse(*r);
-        if (auto r = check_available(units_taken(reservation_of(std::get<Order>(checked))), views)) return refuse(*r);
-    }
     if (!n.customer_id) {
+        // Refuse a bad order before its customer is created.
+        {
+            const auto ids = product_ids(n.items);
+            auto locked = stock_.lock(ids);
+            const ProductViews views = views_of(locked, ids);
+            auto checked = decide_create(n, customer, views, to_us(clock_->now()));
+            if (auto* r = std::get_if<Rejection>(&checked)) return refuse(*r);
+            const auto taken = units_taken(reservation_of(std::get<Order>(checked)));
+            if (auto r = check_available(taken, views)) return refuse(*r);
+        }
         CommandContext customer_ctx = ctx;
         if (!ctx.command_id.empty()) customer_ctx.command_id = ctx.command_id + "/customer";
         auto found = customers_.find_or_create(n.customer, customer_ctx);

@@ -167,7 +167,9 @@ TEST_CASE("orders: insufficient stock is a conflict with productId, available an
     CHECK(detail(r, "requested") == 2);
 }
 
-TEST_CASE("orders: every transition of the map is allowed and every other one refused without may_force") {
+TEST_CASE(
+    "orders: every transition of the map is allowed, every other one refused without may_force and recorded as forced "
+    "with it") {
     using S = OrderStatus;
     OrdersFixture f;
     const auto tee = f.product("TEE", 4500, 1000);
@@ -187,9 +189,26 @@ TEST_CASE("orders: every transition of the map is allowed and every other one re
                 CHECK(r.kind == Rejection::Kind::refused);
                 CHECK(r.field == "status");
                 CHECK(f.orders->find(o.id)->version == o.version);
+                // An admin may force it with a reason, which the event keeps.
+                const Order forced =
+                    accepted(f.orders->change_status(o.id, to(target, "admin fix", true), std::nullopt, ctx())).value;
+                CHECK(forced.status == target);
+                CHECK(forced.stock == stock_stage(target));
+                const auto last = payload(f.stream("order-" + std::to_string(o.id)).back());
+                CHECK(last.at("forced").as_bool());
+                CHECK(last.at("reason").as_string() == "admin fix");
             }
         }
     }
+    // Whatever the path, the product holds what the orders' stages say.
+    std::int64_t reserved = 0, consumed = 0;
+    for (OrderId id = 1001; id < f.log->sequence_next("order"); ++id) {
+        const Order o = *f.orders->find(id);
+        if (o.stock == StockStage::reserved) reserved += 1;
+        if (o.stock == StockStage::dispatched) consumed += 1;
+    }
+    CHECK(f.stock(tee).reserved == reserved);
+    CHECK(f.stock(tee).stock_quantity == 1000 - consumed);
 }
 
 TEST_CASE("orders: forced transitions need may_force and a reason, which the event records") {
