@@ -11,7 +11,8 @@
 // An order reserves (several products in one append), releases on cancel, consumes on dispatch (on hand
 // and reserved both drop), and a return restocks. OrderService puts these moves in the order's own append
 // through the same StockBook (stock_book()); reserve/release/consume/restock here are the direct form, each
-// appended while the products stay locked.
+// appended while the products stay locked, for units no OrderService order holds (an order's own moves
+// must stay the ones its status implies, or a later move of it would take more than the product holds).
 
 #include <memory>
 #include <optional>

@@ -17,10 +17,11 @@
 //
 // Invariant: 0 <= reserved <= on hand for every product, in the log and in the cache.
 //
-// Argument. Availability is only ever taken by (1) reservations, which go through hold(), and (2)
-// stock-decreasing admin commands (set/adjust stock), which run in_lock() through their durable append.
-// A decision under the locks sees C = the cached fold (refreshed to the log's head for that stream) and H =
-// the holds of other reservations. Every reservation that is not yet in C has its hold in H:
+// Argument. Availability is only ever taken by (1) order reservations, which go through hold(), and (2)
+// commands run in_lock() (stock set/adjust, the catalog's direct reserve), which keep the locks until their
+// append is durable and folded. A decision under the locks sees C = the cached fold (refreshed to the log's
+// head for that stream) and H = the holds of in-flight reservations. Every reservation not yet in C has
+// its hold in H:
 //   - a hold is recorded before its append is queued and erased either (i) when a refresh folds a
 //     StockReserved for the hold's order — the hold's order id is known by then: set before the append
 //     (status changes, item updates) or by the append's build on the writer thread (creates), which runs
@@ -28,16 +29,16 @@
 //     visible, because an append returns only after head() has passed it, and every decision refreshes
 //     before it looks; refused: it will never be). Erasure happens under the product's lock, so no decision
 //     sees a reservation neither in C nor in H.
-//   - (i) can only over-erase when two commands of the same order hold the same product at once; both were
-//     decided on the same order version, the order stream's exact expected version lets at most one commit,
-//     and the fold that erases is the winner's: nothing uncounted can still land.
+//   - (i) erases by order, so it may erase the wrong hold when two commands of one order hold the same
+//     product at once. Both were decided on the same order version and the order stream's exact expected
+//     version lets at most one commit: if the loser's hold went, the winner's stays until (ii) (counted
+//     twice: conservative); if the winner's went, the winner is in C. Nothing uncounted can land.
 // Hence C.available - sum(H) is a lower bound of what will be available once every in-flight reservation
-// lands, and a reservation that fits it keeps reserved <= on hand. A set/adjust holds the lock until its
-// own event is durable and folded, and checks against C.reserved + sum(H): reservations decided before it
-// are in H, and none can be decided while it holds the lock. A reservation may be counted twice for a
-// moment (in C and still in H): that is conservative, never an oversell. Releases, consumes and restocks
-// never take availability; the order stream proves what the order holds (its stage follows its status), so
-// they need no check and are safe with `any`.
+// lands, and a reservation that fits it keeps reserved <= on hand. A command in_lock() checks against
+// C.reserved + sum(H): reservations decided before it are in H, none can be decided while it holds the
+// lock, and its own effect is in C before the lock goes. Releases, consumes and restocks never take
+// availability; the order stream proves what the order holds (its stage follows its status), so they need
+// no check and are safe with `any`.
 //
 // Only this process appends to the log (EventLog is single-writer), so no product event bypasses the book.
 
