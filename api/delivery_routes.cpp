@@ -91,7 +91,8 @@ std::variant<Prepared, Response> prepare(const Commerce& c, const Request& r, co
     if (auto denied = check_order_scope(c, caller, *id)) return std::move(*denied);
     auto body = json_object_body(r, body_optional);
     if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
-    auto ctx = command_context(r, caller, scope);
+    // The key's scope names the delivery: one key reused on another delivery is another command.
+    auto ctx = command_context(r, caller, fmt::format("{} {}", scope, *id));
     if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
     return Prepared{*id, std::move(std::get<json::object>(body)), std::move(std::get<engine::CommandContext>(ctx))};
 }

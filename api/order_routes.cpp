@@ -237,7 +237,7 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
     auto expected = if_match(r);
     if (auto* resp = std::get_if<Response>(&expected)) return std::move(*resp);
-    auto ctx_or = command_context(r, caller, "PUT /orders");
+    auto ctx_or = command_context(r, caller, fmt::format("PUT /orders/{}", *id));
     if (auto* resp = std::get_if<Response>(&ctx_or)) return std::move(*resp);
     const auto& ctx = std::get<engine::CommandContext>(ctx_or);
     const json::object& o = std::get<json::object>(body);
@@ -250,16 +250,27 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     }
     const auto current = c.orders.find(*id);
     if (!current) return not_found("order");
-    if (auto bad = update_customer(c, o, current->customer_id, ctx)) return std::move(*bad);
 
-    auto done = c.orders.update(*id, std::get<orders::OrderPatch>(patch), std::get<std::optional<std::int64_t>>(expected), ctx);
+    // Up to three commands, the order's first (If-Match guards the whole request); each its own command id
+    // under an Idempotency-Key, so a retry repeats none of them.
+    const auto part = [&ctx](std::string_view name) {
+        engine::CommandContext p = ctx;
+        if (!p.command_id.empty()) p.command_id += ":" + std::string(name);
+        return p;
+    };
+    auto done = c.orders.update(*id, std::get<orders::OrderPatch>(patch), std::get<std::optional<std::int64_t>>(expected),
+                                part("order"));
     if (const auto* rej = std::get_if<engine::Rejection>(&done)) return order_rejection(*rej);
+    if (auto bad = update_customer(c, o, current->customer_id, part("customer"))) return std::move(*bad);
+    // The answer shows the customer's new name too: wait for the view to pass the customer's change.
+    auto& committed = std::get<orders::Committed<orders::Order>>(done);
+    committed.position = std::max(committed.position, head_position(c));
     if (status && *status != std::get<orders::Committed<orders::Order>>(done).value.status) {
         orders::StatusChange change;
         change.to = *status;
         change.notes = FieldReader(o).text("notes").value_or("");
         change.may_force = false;  // PUT follows the map; forcing is PATCH /status with a reason
-        done = c.orders.change_status(*id, change, std::nullopt, ctx);
+        done = c.orders.change_status(*id, change, std::nullopt, part("status"));
     }
     return order_result(c, done, 200, "Order updated successfully");
 }
@@ -272,7 +283,7 @@ Response change_status(const Commerce& c, const Request& r, const Authenticated&
     if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
     auto expected = if_match(r);
     if (auto* resp = std::get_if<Response>(&expected)) return std::move(*resp);
-    auto ctx = command_context(r, caller, "PATCH /orders/status");
+    auto ctx = command_context(r, caller, fmt::format("PATCH /orders/{}/status", *id));
     if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
     FieldReader in(std::get<json::object>(body));
     const std::string status_text = in.required_text("status");
@@ -301,7 +312,7 @@ Response cancel(const Commerce& c, const Request& r, const Authenticated& caller
     if (auto denied = check_order_scope(c, caller, *id)) return std::move(*denied);
     auto body = json_object_body(r, true);
     if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
-    auto ctx = command_context(r, caller, "DELETE /orders");
+    auto ctx = command_context(r, caller, fmt::format("DELETE /orders/{}", *id));
     if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
     FieldReader in(std::get<json::object>(body));
     const std::string reason = in.text("reason").value_or("");
@@ -316,7 +327,7 @@ Response assign(const Commerce& c, const Request& r, const Authenticated& caller
     if (auto denied = check_order_scope(c, caller, *id)) return std::move(*denied);
     auto body = json_object_body(r);
     if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
-    auto ctx = command_context(r, caller, agent ? "PATCH /orders/assign-agent" : "PATCH /orders/assign-rep");
+    auto ctx = command_context(r, caller, fmt::format("PATCH /orders/{}/{}", *id, agent ? "assign-agent" : "assign-rep"));
     if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
     FieldReader in(std::get<json::object>(body));
     const std::string_view field = agent ? "deliveryAgentId" : "customerRepId";

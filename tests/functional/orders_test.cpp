@@ -365,3 +365,45 @@ TEST_CASE("the orders view is disposable: rebuilt online and offline, identical 
     REQUIRE(r.status == 200);
     CHECK(order_of(r).at("paymentStatus").as_string() == "collected");
 }
+
+TEST_CASE("PUT /orders/:id as the admin UI's edit form sends it: details, items, customer and status at once") {
+    OrdersServer s;
+    const std::int64_t a = s.product("PUT-A", 5.0, 10);
+    const std::int64_t b = s.product("PUT-B", 8.0, 10);
+    const std::int64_t id = id_of(s.order("0244700001", {{a, 1}}));
+    json::object body = OrdersServer::order_body("0244700001", {{a, 2}, {b, 1}});
+    body["customerName"] = "Akosua Boateng";
+    body["status"] = "confirmed";
+    body["notes"] = "leave at the gate";
+    const auto put = [&](const json::object& b2, const std::string& key) {
+        return s.client().request("PUT", "/api/orders/" + std::to_string(id),
+                                  {{"Authorization", "Bearer " + s.root},
+                                   {"Content-Type", "application/json"},
+                                   {"Idempotency-Key", key}},
+                                  json::serialize(b2));
+    };
+    const HttpResponse r = put(body, "edit-1");
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    const json::object o = order_of(r);
+    CHECK(o.at("status").as_string() == "confirmed");
+    CHECK(o.at("notes").as_string() == "leave at the gate");
+    CHECK(o.at("customer").at("firstName").as_string() == "Akosua");
+    CHECK(o.at("orderItems").as_array().size() == 2);
+    CHECK(number(o.at("totalAmount")) == doctest::Approx(18.0));
+    const json::value pa = s.call("GET", "/api/products/" + std::to_string(a), s.root).json().at("product");
+    CHECK(pa.at("reserved").as_int64() == 2);  // re-reserved, not added
+
+    // The same key again appends nothing.
+    const auto history_size = [&] {
+        return s.call("GET", "/api/orders/" + std::to_string(id) + "/history", s.root).json().at("history").as_array().size();
+    };
+    const std::size_t events = history_size();
+    CHECK(put(body, "edit-1").status == 200);
+    CHECK(history_size() == events);
+    const std::int64_t other = id_of(s.order("0244700002", {{b, 1}}));
+    const HttpResponse elsewhere = s.call("DELETE", "/api/orders/" + std::to_string(other), s.root);
+    CHECK(elsewhere.status == 200);
+    body["status"] = "delivered";  // not along the map: PUT never forces
+    CHECK(put(body, "edit-2").status == 422);
+}

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The order-create benchmark of issue 4 against a real `codd serve` on a temporary data directory: POST
+# /api/orders with 3 items (JWT, validated, priced from the catalog, stock reserved, durable in the log,
+# applied to the orders view before the answer) at N connections, and the /health/live ceiling at the same
+# connection count in the same run; their ratio. Ends with one `summary_orders` line that also reports the
+# server's resident memory and the orders it holds.
+# Rate limits are off (CODD_RATE_LIMIT_*=off): the bench measures the server, not the limiter.
+#
+#   bench/orders_bench.sh [--build DIR] [--seconds 5] [--connections 64] [--runs 3] [--products 3] [--quick]
+#
+# Extra environment for `codd serve` passes through (e.g. CODD_COMMAND_THREADS=128 CODD_LOG_LEVEL=warn).
+set -euo pipefail
+
+build="$(cd "$(dirname "$0")/.." && pwd)/build"
+seconds=5
+connections=64
+runs=3
+products=3
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --build) build="$2"; shift 2 ;;
+        --seconds) seconds="$2"; shift 2 ;;
+        --connections) connections="$2"; shift 2 ;;
+        --runs) runs="$2"; shift 2 ;;
+        --products) products="$2"; shift 2 ;;
+        --quick) seconds=1; runs=1; shift ;;
+        *) echo "orders_bench.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+
+build="$(cd "$build" && pwd)"
+codd="$build/tools/codd"
+http_bench="$build/bench/http_bench"
+for bin in "$codd" "$http_bench"; do
+    [[ -x "$bin" ]] || { echo "orders_bench.sh: $bin not built (ninja -C $build codd http_bench)" >&2; exit 2; }
+done
+
+email="bench-admin@example.com"
+password="Bench#Passw0rd!"
+work="$(mktemp -d -t codd-orders-bench.XXXXXX)"
+server_pid=""
+cleanup() {
+    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+(
+    cd "$work"
+    export CODD_DATA_DIR="$work/data" CODD_LISTEN="127.0.0.1:$port" CODD_ENV=development
+    export CODD_ADMIN_EMAIL="$email" CODD_ADMIN_PASSWORD="$password"
+    export CODD_RATE_LIMIT_AUTH=off CODD_RATE_LIMIT_WRITES=off CODD_RATE_LIMIT_PUBLIC=off CODD_RATE_LIMIT_WEBHOOKS=off
+    export CODD_LOG_LEVEL="${CODD_LOG_LEVEL:-warn}"
+    exec "$codd" serve >"$work/serve.log" 2>&1
+) &
+server_pid=$!
+
+address="127.0.0.1:$port"
+started=""
+for _ in $(seq 1 200); do
+    curl -fsS -o /dev/null "http://$address/health/live" 2>/dev/null && { started=1; break; }
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
+    sleep 0.1
+done
+[[ -n "$started" ]] || { echo "orders_bench.sh: codd serve did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
+
+token="$(curl -fsS -X POST "http://$address/api/auth/login" -H 'Content-Type: application/json' \
+    --data "{\"email\":\"$email\",\"password\":\"$password\"}" | jq -r '.tokens.accessToken')"
+[[ -n "$token" && "$token" != null ]] || { echo "orders_bench.sh: login failed" >&2; exit 1; }
+
+# The catalog: products with stock for any number of orders.
+ids=()
+for i in $(seq 1 "$products"); do
+    id="$(curl -fsS -X POST "http://$address/api/products" -H "Authorization: Bearer $token" \
+        -H 'Content-Type: application/json' \
+        --data "{\"name\":\"Bench $i\",\"sku\":\"BENCH-$i\",\"price\":$((10 + i)).5,\"costPrice\":5,\"stockQuantity\":1000000000,\"category\":\"bench\"}" |
+        jq -r '.product.id')"
+    ids+=("$id")
+done
+items=""
+for i in 0 1 2; do
+    items+="${items:+,}{\"productId\":${ids[$((i % products))]},\"quantity\":$((i + 1))}"
+done
+order_body="{\"customerName\":\"Ama Mensah\",\"customerPhone\":\"+233241234567\",\"orderItems\":[$items],\"deliveryAddress\":\"12 Ring Road\",\"deliveryState\":\"Greater Accra\",\"deliveryArea\":\"Osu\"}"
+probe="$(curl -sS -o /dev/null -w '%{http_code}' -X POST "http://$address/api/orders" -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' --data "$order_body")"
+[[ "$probe" == 201 ]] || { echo "orders_bench.sh: a probe order got HTTP $probe" >&2; exit 1; }
+
+bench() {  # name path [http_bench args...]
+    local name="$1" path="$2"
+    shift 2
+    "$http_bench" --url "$address" --path "$path" --connections "$connections" --seconds "$seconds" --warmup 1 \
+        --name "$name" "$@"
+}
+
+median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+
+live_ops=() create_ops=() create_p50=() create_p99=() errors=()
+for _ in $(seq 1 "$runs"); do
+    live="$(bench health_live /health/live)"
+    echo "$live"
+    create="$(bench create_order /api/orders --method POST --header "Authorization: Bearer $token" \
+        --header 'Content-Type: application/json' --body "$order_body")"
+    echo "$create"
+    live_ops+=("$(jq '.ops_per_s' <<<"$live")")
+    create_ops+=("$(jq '.ops_per_s' <<<"$create")")
+    create_p50+=("$(jq '.p50_us' <<<"$create")")
+    create_p99+=("$(jq '.p99_us' <<<"$create")")
+    errors+=("$(jq '.errors + .non_2xx' <<<"$create")")
+done
+
+rss_kb="$(ps -o rss= -p "$server_pid" | tr -d ' ')"
+orders="$(curl -fsS "http://$address/api/orders?limit=1" -H "Authorization: Bearer $token" | jq '.pagination.total')"
+m_live="$(printf '%s\n' "${live_ops[@]}" | median)"
+m_create="$(printf '%s\n' "${create_ops[@]}" | median)"
+jq -cn \
+    --argjson runs "$runs" --argjson seconds "$seconds" --argjson connections "$connections" \
+    --argjson live "$m_live" --argjson create "$m_create" \
+    --argjson p50 "$(printf '%s\n' "${create_p50[@]}" | median)" \
+    --argjson p99 "$(printf '%s\n' "${create_p99[@]}" | median)" \
+    --argjson failed "$(printf '%s\n' "${errors[@]}" | awk '{s+=$1} END {print s+0}')" \
+    --argjson rss_kb "$rss_kb" --argjson orders "$orders" \
+    '{name: "summary_orders", runs: $runs, seconds: $seconds, connections: $connections,
+      health_live_ops_per_s: $live, create_order_ops_per_s: $create, create_p50_us: $p50, create_p99_us: $p99,
+      ratio_create_to_live: (if $live > 0 then ($create / $live * 1000 | round) / 1000 else null end),
+      target_orders_per_s: 15000, target_p99_us: 25000, failed_requests: $failed,
+      orders_in_view: $orders, server_rss_mb: (($rss_kb / 1024 * 10 | round) / 10)}'
