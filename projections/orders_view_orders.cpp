@@ -190,8 +190,9 @@ std::optional<std::string> OrdersQueries::history_json(std::int64_t order_id) co
     if (!found) return std::nullopt;
     auto& s = lease->cached(
         "SELECT json_object('position', h.position, 'type', h.type, 'time', " + iso("h.time_us") +
-        ", 'actor', json_object('id', h.actor_id, 'name', h.actor_name, 'role', h.actor_role), 'requestId', "
-        "h.request_id, 'changes', json(h.changes)) FROM order_history h WHERE h.order_id = ?1 ORDER BY h.version");
+        ", 'actor', json_object('id', h.actor_id, 'name', (SELECT first_name || ' ' || last_name FROM users WHERE "
+        "id = h.actor_id), 'role', h.actor_role), 'requestId', h.request_id, 'changes', json_remove(h.payload, "
+        "'$.orderId')) FROM order_history h WHERE h.order_id = ?1 ORDER BY h.version");
     s.bind(1, order_id);
     return json_array(s);
 }

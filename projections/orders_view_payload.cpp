@@ -84,9 +84,9 @@ Fields element(const boost::json::value& v, std::string_view array_name) {
 
 namespace {
 
-boost::json::object parse(std::string_view json) {
+boost::json::object parse(std::string_view json, boost::json::storage_ptr storage) {
     boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(json, ec);
+    boost::json::value v = boost::json::parse(json, ec, std::move(storage));
     if (ec) throw PayloadError("malformed JSON: " + ec.message());
     if (!v.is_object()) throw PayloadError("the payload must be a JSON object");
     return std::move(v.get_object());
@@ -94,6 +94,6 @@ boost::json::object parse(std::string_view json) {
 
 }  // namespace
 
-Payload::Payload(std::string_view json) : object_(parse(json)) {}
+Payload::Payload(std::string_view json) : object_(parse(json, &resource_)) {}
 
 }  // namespace codd::projections::orders_view

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -60,6 +61,9 @@ class Payload {
     [[nodiscard]] const Fields& fields() const { return fields_; }
 
   private:
+    // Payloads of this size parse without a heap allocation: most do, once per event of a rebuild.
+    unsigned char buffer_[4096];
+    boost::json::monotonic_resource resource_{buffer_, sizeof buffer_};
     boost::json::object object_;
     Fields fields_{object_};
 };

@@ -148,7 +148,8 @@ CREATE TABLE order_items (
     PRIMARY KEY (order_id, item_id)
 ) WITHOUT ROWID;
 
--- One row per event of an order's stream, for auditors: who (the event's metadata), when, what.
+-- One row per event of an order's stream, for auditors: who (the event's metadata; the name is the user's
+-- current one, joined when read), when, what (the payload as recorded).
 CREATE TABLE order_history (
     order_id INTEGER NOT NULL,
     version INTEGER NOT NULL,
@@ -156,12 +157,11 @@ CREATE TABLE order_history (
     type TEXT NOT NULL,
     time_us INTEGER NOT NULL,
     actor_id TEXT NOT NULL,
-    actor_name TEXT,
     actor_role TEXT NOT NULL,
     request_id TEXT NOT NULL,
     status TEXT NOT NULL,
     notes TEXT,
-    changes TEXT NOT NULL,
+    payload TEXT NOT NULL,
     PRIMARY KEY (order_id, version)
 ) WITHOUT ROWID;
 

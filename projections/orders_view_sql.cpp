@@ -67,8 +67,8 @@ std::string build_detail_fields() {
             'id', h.position, 'status', h.status, 'notes', h.notes,
             'changedBy', CASE WHEN h.actor_id GLOB '[0-9]*' AND h.actor_id NOT GLOB '*[^0-9]*'
                          THEN CAST(h.actor_id AS INTEGER) END,
-            'changedByName', h.actor_name,
-            'metadata', json_object('type', h.type, 'changes', json(h.changes)),
+            'changedByName', (SELECT first_name || ' ' || last_name FROM users WHERE id = h.actor_id),
+            'metadata', json_object('type', h.type, 'changes', json_remove(h.payload, '$.orderId')),
             'createdAt', )sql" +
            iso("h.time_us") + R"sql())
             FROM (SELECT * FROM order_history WHERE order_id = o.id ORDER BY version DESC) h)),
