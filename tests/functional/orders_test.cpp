@@ -407,3 +407,52 @@ TEST_CASE("PUT /orders/:id as the admin UI's edit form sends it: details, items,
     body["status"] = "delivered";  // not along the map: PUT never forces
     CHECK(put(body, "edit-2").status == 422);
 }
+
+TEST_CASE("deliveries: the agent's list and route, schedule, attempts, proof, failure and reschedule, return") {
+    OrdersServer s;
+    const std::int64_t p = s.product("DLV-1", 12.0, 20);
+    const std::int64_t agent = s.create_user(s.root, "dlv-agent@example.com", "Agent#Passw0rd!", "delivery_agent");
+    s.create_user(s.root, "other-agent@example.com", "Agent#Passw0rd!", "delivery_agent");
+    const std::string agent_token = IdentityServer::access_token(s.login("dlv-agent@example.com", "Agent#Passw0rd!"));
+    const std::string other_token = IdentityServer::access_token(s.login("other-agent@example.com", "Agent#Passw0rd!"));
+    const std::int64_t id = id_of(s.order("0244800001", {{p, 2}}));
+    for (const char* next : {"confirmed", "preparing", "ready_for_pickup"}) REQUIRE(s.status(id, next).status == 200);
+    REQUIRE(s.call("PATCH", "/api/orders/" + std::to_string(id) + "/assign-agent", s.root,
+                   json::object{{"deliveryAgentId", agent}})
+                .status == 200);
+    const std::string base = "/api/deliveries/" + std::to_string(id);
+
+    // The agent's own list and route; another agent sees neither the list entry nor the delivery.
+    CHECK(s.call("GET", "/api/deliveries", agent_token).json().at("deliveries").as_array().size() == 1);
+    CHECK(s.call("GET", "/api/deliveries", other_token).json().at("deliveries").as_array().empty());
+    CHECK(s.call("GET", "/api/deliveries/routes/" + std::to_string(agent), s.root).json().at("route").as_array().size() == 1);
+    CHECK(s.call("GET", base, other_token).status == 403);
+    CHECK(s.call("PATCH", base + "/complete", other_token, json::object{}).status == 403);
+    CHECK(s.call("GET", base, agent_token).status == 200);
+
+    HttpResponse r = s.call("PATCH", base + "/schedule", agent_token, json::object{{"scheduledAt", "2026-12-01T09:30:00Z"}});
+    INFO(r.body);
+    CHECK(r.status == 200);
+    CHECK(s.call("PATCH", base + "/schedule", agent_token, json::object{{"scheduledAt", "soon"}}).status == 400);
+    CHECK(s.call("PATCH", base + "/complete", agent_token, json::object{}).status == 422);  // not out for delivery yet
+    REQUIRE(s.status(id, "out_for_delivery", agent_token).status == 200);
+    CHECK(s.call("POST", base + "/attempts", agent_token, json::object{{"notes", "nobody home"}}).status == 200);
+    CHECK(s.call("PATCH", base + "/proof", agent_token, json::object{{"proofType", "fingerprint"}}).status == 400);
+    CHECK(s.call("PATCH", base + "/fail", agent_token, json::object{}).status == 400);  // a reason is required
+    r = s.call("PATCH", base + "/fail", agent_token,
+               json::object{{"reason", "customer unreachable"}, {"rescheduleAt", "2026-12-02"}});
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    const json::object failed = r.json().at("order").as_object();
+    CHECK(failed.at("delivery").at("deliveryAttempts").as_int64() >= 1);
+
+    // Units left the warehouse on dispatch; a return brings them back.
+    CHECK(s.call("GET", "/api/products/" + std::to_string(p), s.root).json().at("product").at("stockQuantity").as_int64() ==
+          18);
+    r = s.status(id, "returned", s.root, json::object{{"reason", "customer refused after two attempts"}});
+    INFO(r.body);
+    CHECK(r.status == 200);
+    const json::value product = s.call("GET", "/api/products/" + std::to_string(p), s.root).json().at("product");
+    CHECK(product.at("stockQuantity").as_int64() == 20);
+    CHECK(product.at("reserved").as_int64() == 0);
+}
