@@ -456,3 +456,30 @@ TEST_CASE("deliveries: the agent's list and route, schedule, attempts, proof, fa
     CHECK(product.at("stockQuantity").as_int64() == 20);
     CHECK(product.at("reserved").as_int64() == 0);
 }
+
+TEST_CASE("moving an order out for delivery to delivered with a status change collects its cash") {
+    OrdersServer s;
+    const std::int64_t p = s.product("KB-1", 9.0, 5);
+    const std::int64_t agent = s.create_user(s.root, "kb-agent@example.com", "Agent#Passw0rd!", "delivery_agent");
+    const std::int64_t id = id_of(s.order("0244900001", {{p, 2}}));
+    for (const char* next : {"confirmed", "preparing", "ready_for_pickup"}) REQUIRE(s.status(id, next).status == 200);
+    REQUIRE(s.call("PATCH", "/api/orders/" + std::to_string(id) + "/assign-agent", s.root,
+                   json::object{{"deliveryAgentId", agent}})
+                .status == 200);
+    REQUIRE(s.status(id, "out_for_delivery").status == 200);
+    const HttpResponse r = s.status(id, "delivered");
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    CHECK(order_of(r).at("status").as_string() == "delivered");
+    CHECK(order_of(r).at("paymentStatus").as_string() == "collected");
+    const HttpResponse balances = s.call("GET", "/api/financial/agent-balances", s.root);
+    INFO(balances.body);
+    const json::value all = balances.json();
+    bool found = false;
+    for (const json::value& b : all.at("balances").as_array()) {
+        if (b.at("agentId").as_int64() != agent) continue;
+        found = true;
+        CHECK(number(b.at("cashInHand")) == doctest::Approx(18.0));
+    }
+    CHECK(found);
+}
