@@ -163,7 +163,7 @@ TEST_CASE("/metrics counts requests by route pattern and shows the event log") {
     Server server;
     HttpClient client(kHost, server.port());
     for (int i = 0; i < 3; ++i) CHECK(client.get("/health/live").status == 200);
-    CHECK(client.get("/api/v1/orders/123-secret-path").status == 404);
+    CHECK(client.get("/api/v1/no-such-resource/123-secret-path").status == 404);
     const HttpResponse m = client.get("/metrics");
     CHECK(m.status == 200);
     CHECK(m.header("Content-Type")->starts_with("text/plain; version=0.0.4"));
