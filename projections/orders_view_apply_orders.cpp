@@ -8,6 +8,7 @@
 // or agent moves the order from the counters of its row before to those of its row after (recounted).
 #include <cstdio>
 #include <ctime>
+#include <tuple>
 
 #include "engine/orders/order_events.hpp"
 #include "projections/orders_view_apply.hpp"
@@ -118,6 +119,12 @@ void recount(Database& db, const std::optional<Counted>& before, const std::opti
         if (before) add_to_customer(db, *before, -1);
         if (after) add_to_customer(db, *after, +1);
     }
+    // The rollups see an order only through its rep, agent, status and total.
+    const auto rollup_share = [](const std::optional<Counted>& c) {
+        return c && (c->rep || c->agent) ? std::optional(std::tuple(c->rep, c->agent, c->status, c->total))
+                                         : std::nullopt;
+    };
+    if (rollup_share(before) == rollup_share(after)) return;
     const auto status = [](const std::optional<Counted>& c) {
         return c ? std::optional<std::string_view>(c->status) : std::nullopt;
     };

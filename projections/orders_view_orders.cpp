@@ -91,11 +91,6 @@ std::string orders_of(Database& db, Statement& ids) {
     return out;
 }
 
-// A read transaction: the count and the page of one answer see the same snapshot.
-struct Snapshot {
-    explicit Snapshot(Database& db) : tx(db, Transaction::Kind::deferred) {}
-    Transaction tx;
-};
 
 }  // namespace
 
@@ -103,7 +98,7 @@ OrdersQueries::OrdersQueries(ReaderPool& pool) : pool_(pool) {}
 
 PageResult OrdersQueries::list_orders(const OrderFilter& f, const Page& p) const {
     auto lease = pool_.acquire();
-    Snapshot snapshot(*lease);
+    Transaction snapshot(*lease, Transaction::Kind::deferred);  // the count and the page see one snapshot
     auto w = order_where(f);
     add_statuses(w, f.statuses);
     const auto win = window(p);
@@ -140,7 +135,7 @@ std::optional<OrdersQueries::OrderRef> OrdersQueries::order_ref(std::int64_t ord
 
 std::string OrdersQueries::kanban_json(const OrderFilter& f, std::int64_t per_status) const {
     auto lease = pool_.acquire();
-    Snapshot snapshot(*lease);
+    Transaction snapshot(*lease, Transaction::Kind::deferred);  // every column of the board sees one snapshot
     auto w = order_where(f);
     w.add("o.status = ?", {std::string()});  // the status is bound per column of the board
     const auto sql =
@@ -182,7 +177,7 @@ std::string OrdersQueries::stats_json(const OrderFilter& f) const {
 
 std::optional<std::string> OrdersQueries::history_json(std::int64_t order_id) const {
     auto lease = pool_.acquire();
-    Snapshot snapshot(*lease);
+    Transaction snapshot(*lease, Transaction::Kind::deferred);  // the order and its rows see one snapshot
     auto& exists = lease->cached("SELECT 1 FROM orders WHERE id = ?1");
     exists.bind(1, order_id);
     const bool found = exists.step();
