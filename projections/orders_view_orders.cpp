@@ -91,7 +91,6 @@ std::string orders_of(Database& db, Statement& ids) {
     return out;
 }
 
-
 }  // namespace
 
 OrdersQueries::OrdersQueries(ReaderPool& pool) : pool_(pool) {}
