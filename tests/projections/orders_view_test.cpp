@@ -9,6 +9,7 @@
 #include "engine/catalog/catalog_service.hpp"
 #include "engine/customers/customer_events.hpp"
 #include "engine/customers/customer_service.hpp"
+#include "engine/orders/order_events.hpp"
 #include "engine/users/user_events.hpp"
 #include "projections/digest.hpp"
 #include "projections/orders_view.hpp"
@@ -783,6 +784,66 @@ TEST_CASE("orders view: rep and agent rollups") {
     CHECK(agents[1].at("failed").as_int64() == 1);
     CHECK(agents[1].at("completed").as_int64() == 0);
     CHECK(number(agents[1].at("successRate")) == 0.0);
+}
+
+TEST_CASE("orders view: events from the engine's own order encoders") {
+    namespace oe = engine::orders::events;
+    using engine::orders::OrderStatus;
+    Fixture fx;
+    engine::orders::Order o;
+    o.id = 1005;
+    o.customer_id = 22;
+    o.customer_rep_id = 2;
+    o.created_by = 2;
+    engine::orders::OrderItem i;
+    i.id = 1;
+    i.product_id = 11;
+    i.quantity = 3;
+    i.unit_price = engine::Money{4500};
+    i.total_price = engine::Money{13500};
+    i.metadata_json = R"({"packageName":"Trio"})";
+    o.items = {i};
+    o.subtotal = o.total_amount = o.cod_amount = engine::Money{13500};
+    o.delivery_address = "House 2";
+    o.delivery_state = "Greater Accra";
+    o.delivery_area = "Osu";
+    o.tags = {"vip"};
+    fx.script.append(oe::order_stream(1005), oe::order_created(o), {"2", "sales_rep"});
+    oe::OrderChanges changes;
+    changes.priority = 5;
+    changes.estimated_delivery_us = kStartUs;
+    fx.script.append(oe::order_stream(1005), oe::order_updated(1005, changes));
+    fx.script.append(oe::order_stream(1005), oe::order_status_changed(1005, OrderStatus::pending_confirmation,
+                                                                      OrderStatus::confirmed, false, "", "ok"));
+    fx.script.append(oe::order_stream(1005), oe::order_agent_assigned(1005, 4, std::nullopt));
+    fx.script.append(oe::order_stream(1005), oe::order_status_changed(1005, OrderStatus::confirmed,
+                                                                      OrderStatus::out_for_delivery, false, "", ""));
+    const auto any = engine::ExpectedVersion::any();
+    fx.script.append({test::to_stream(oe::order_stream(1005), any,
+                                      {oe::payment_collected(1005, 4, engine::Money{13500}, kStartUs),
+                                       oe::order_status_changed(1005, OrderStatus::out_for_delivery,
+                                                                OrderStatus::delivered, false, "", "")}),
+                      test::to_stream(oe::agent_cash_stream(4), any,
+                                      {oe::cash_collected(4, 1005, engine::Money{13500}, kStartUs)})});
+    REQUIRE(fx.runner->wait_for(fx.script.log().head(), 10s));
+    REQUIRE(fx.runner->error().empty());
+    const auto d = json::parse(*fx.q->order_json(1005)).as_object();
+    CHECK(d.at("status").as_string() == "delivered");
+    CHECK(d.at("paymentStatus").as_string() == "collected");
+    CHECK(d.at("priority").as_int64() == 5);
+    CHECK(d.at("estimatedDelivery").as_string() == iso_minute(0));
+    CHECK(d.at("deliveryAgent").at("firstName").as_string() == "Bo");
+    CHECK(d.at("orderItems").at(0).at("metadata").at("packageName").as_string() == "Trio");
+    CHECK(d.at("tags").as_array() == json::array{"vip"});
+    CHECK(d.at("transaction").at("agentId").as_int64() == 4);
+    CHECK(d.at("history").as_array().size() == 7);
+    CHECK(d.at("history").at(4).at("notes").as_string() == "ok");
+    const auto c22 = json::parse(*fx.q->customer_json(22)).as_object();
+    CHECK(c22.at("totalOrders").as_int64() == 2);
+    CHECK(number(c22.at("totalSpent")) == 180.0);
+    const auto agents = json::parse(fx.q->agent_performance_json()).as_array();
+    CHECK(agents.at(1).at("completed").as_int64() == 1);
+    CHECK(json::parse(fx.q->agent_balances_json()).as_array().size() == 2);
 }
 
 TEST_CASE("orders view: a rebuilt view equals the live one") {
