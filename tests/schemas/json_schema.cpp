@@ -12,9 +12,9 @@ namespace {
 namespace bj = boost::json;
 
 constexpr std::string_view kTypeNames[] = {"object", "array", "string", "integer", "number", "boolean", "null"};
-constexpr std::string_view kKeywords[] = {"$schema", "$id",   "title",   "description", "type",     "required",
-                                          "properties", "additionalProperties", "items", "enum", "minimum",
-                                          "minLength"};
+constexpr std::string_view kKeywords[] = {"$schema", "$id",      "title",      "description",
+                                          "type",    "required", "properties", "additionalProperties",
+                                          "items",   "enum",     "minimum",    "minLength"};
 
 bool is_identifier(std::string_view key) {
     if (key.empty()) return false;
@@ -108,7 +108,8 @@ std::string type_list(const bj::value& type) {
 bool matches_type(const bj::value& instance, const bj::value& type) {
     if (type.is_string()) return has_type(instance, type.get_string());
     const auto& names = type.get_array();
-    return std::any_of(names.begin(), names.end(), [&](const bj::value& t) { return has_type(instance, t.get_string()); });
+    return std::any_of(names.begin(), names.end(),
+                       [&](const bj::value& t) { return has_type(instance, t.get_string()); });
 }
 
 // instance < minimum, for any mix of int64, uint64 and double.
@@ -120,9 +121,8 @@ bool below(const bj::value& instance, const bj::value& minimum) {
 
 // Length in Unicode code points, as JSON Schema counts it (UTF-8 continuation bytes do not count).
 std::size_t code_points(bj::string_view s) {
-    return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }));
+    return static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string enum_list(const bj::array& values) {
@@ -147,7 +147,8 @@ void validate_node(const bj::object& s, const bj::value& instance, const std::st
         }
     }
     if (const auto* minimum = s.if_contains("minimum"); minimum && instance.is_number() && below(instance, *minimum)) {
-        errors.push_back(path + ": " + bj::serialize(instance) + " is less than the minimum " + bj::serialize(*minimum));
+        errors.push_back(path + ": " + bj::serialize(instance) + " is less than the minimum " +
+                         bj::serialize(*minimum));
     }
     if (const auto* min_length = s.if_contains("minLength"); min_length && instance.is_string()) {
         if (code_points(instance.get_string()) < static_cast<std::size_t>(min_length->get_int64())) {
@@ -156,13 +157,15 @@ void validate_node(const bj::object& s, const bj::value& instance, const std::st
     }
     if (const auto* items = s.if_contains("items"); items && instance.is_array()) {
         const auto& a = instance.get_array();
-        for (std::size_t i = 0; i < a.size(); ++i) validate_node(items->get_object(), a[i], index_path(path, i), errors);
+        for (std::size_t i = 0; i < a.size(); ++i)
+            validate_node(items->get_object(), a[i], index_path(path, i), errors);
     }
     if (!instance.is_object()) return;
     const auto& o = instance.get_object();
     if (const auto* required = s.if_contains("required")) {
         for (const auto& key : required->get_array()) {
-            if (!o.contains(key.get_string())) errors.push_back(member_path(path, key.get_string()) + ": missing required property");
+            if (!o.contains(key.get_string()))
+                errors.push_back(member_path(path, key.get_string()) + ": missing required property");
         }
     }
     const bj::object* properties = nullptr;

@@ -94,7 +94,8 @@ void check_payload(const NewEvent& e) {
     const fs::path schema = kSchemaDir / schema_file(e.type, e.schema_version);
     REQUIRE_MESSAGE(fs::exists(schema), "no schema " << schema);
     const auto errors = codd::tests::schema::validate(read_json(schema), bj::parse(e.payload));
-    CHECK_MESSAGE(errors.empty(), e.type << " v" << e.schema_version << " payload violates its schema:" << joined(errors));
+    CHECK_MESSAGE(errors.empty(),
+                  e.type << " v" << e.schema_version << " payload violates its schema:" << joined(errors));
 }
 
 // --- representative encoder inputs: every optional field set, and unset ---
@@ -127,8 +128,8 @@ std::vector<NewEvent> user_events() {
     bare.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
     out.push_back(ev::user_created(bare));
 
-    u::UserPatch all{"new@example.com", "A", "B", "+233200000000", "TG", "van", "V-2", "Tema", u::Role::admin, true,
-                     700, 1800};
+    u::UserPatch all{
+        "new@example.com", "A", "B", "+233200000000", "TG", "van", "V-2", "Tema", u::Role::admin, true, 700, 1800};
     out.push_back(ev::user_updated(1001, all));
     out.push_back(ev::user_updated(1001, u::UserPatch{}));
     u::UserPatch deactivate;
@@ -322,7 +323,8 @@ std::vector<NewEvent> order_events() {
     out.push_back(ev::order_updated(1001, ev::OrderChanges{}));
 
     for (const auto from : o::kAllStatuses) {
-        for (const auto to : o::kAllStatuses) out.push_back(ev::order_status_changed(1001, from, to, from != to, "", ""));
+        for (const auto to : o::kAllStatuses)
+            out.push_back(ev::order_status_changed(1001, from, to, from != to, "", ""));
     }
     out.push_back(ev::order_status_changed(1001, o::OrderStatus::delivered, o::OrderStatus::cancelled, true,
                                            "customer refused", "notes"));
@@ -333,7 +335,8 @@ std::vector<NewEvent> order_events() {
     out.push_back(ev::delivery_scheduled(1001, 1'767'225'600'000'000, ""));
     out.push_back(ev::delivery_attempted(1001, 1, "gate closed"));
     for (const auto type : {o::ProofType::signature, o::ProofType::photo, o::ProofType::otp}) {
-        out.push_back(ev::delivery_proof_recorded(1001, o::DeliveryProof{type, "data", "https://x/y.jpg", "Kofi", "+233"}));
+        out.push_back(
+            ev::delivery_proof_recorded(1001, o::DeliveryProof{type, "data", "https://x/y.jpg", "Kofi", "+233"}));
     }
     out.push_back(ev::delivery_proof_recorded(1001, o::DeliveryProof{}));
     out.push_back(ev::delivery_failed(1001, "not home", 2));
@@ -365,7 +368,8 @@ void lint(const bj::value& node, const std::string& path, std::vector<std::strin
         for (const auto& t : type->get_array()) is_object = is_object || t.get_string() == "object";
     }
     if (!type) problems.push_back(path + ": no type");
-    if (is_object && !s.contains("additionalProperties")) problems.push_back(path + ": object without additionalProperties");
+    if (is_object && !s.contains("additionalProperties"))
+        problems.push_back(path + ": object without additionalProperties");
     const bj::object* properties = nullptr;
     if (const auto* p = s.if_contains("properties")) properties = &p->get_object();
     if (const auto* required = s.if_contains("required")) {
