@@ -31,6 +31,7 @@ std::string sequence_key(std::string_view name);
 
 // The durable form of an append's result, kept under its command id.
 std::string encode_command_record(const AppendResult& r);
+void encode_command_record(const AppendResult& r, std::string& out);  // appends to out
 std::optional<AppendResult> decode_command_record(std::string_view bytes);
 
 class LogStore {
