@@ -1,9 +1,29 @@
 #include "projections/rebuild.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <system_error>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace codd::projections {
+namespace {
+
+// Page cache of a rebuild's writer: the hot index pages of a large view stay in memory for the whole replay.
+constexpr std::int64_t kRebuildCacheKib = 256 * 1024;
+
+void sync_file(const std::filesystem::path& file) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + file.string());
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) throw std::system_error(err, std::generic_category(), "fsync " + file.string());
+}
+
+}  // namespace
 
 ReplayStats catch_up(const engine::EventLog& log, ViewWriter& writer, std::size_t batch_size) {
     if (batch_size == 0) batch_size = 1;
@@ -29,11 +49,17 @@ ReplayStats rebuild_view(const engine::EventLog& log, Projection& projection, co
     remove_view_file(file);
     DatabaseOptions scratch;
     scratch.durable = false;
+    scratch.cache_kib = kRebuildCacheKib;
     ViewWriter writer(file, projection, std::move(clock), scratch);
+    // A scratch file needs no journal: a rebuild cut short is started over from an empty file, so every page
+    // is written once (not to the WAL and again at each checkpoint).
+    writer.db().exec("PRAGMA journal_mode=OFF");
     auto stats = catch_up(log, writer, batch_size);
-    // Durable from here on: a checkpoint under synchronous=NORMAL syncs the WAL and the database file.
+    // Durable from here on: back to WAL (as every view file is opened), and the pages written without a
+    // journal synced to disk once.
+    writer.db().exec("PRAGMA journal_mode=WAL");
     writer.db().exec("PRAGMA synchronous=NORMAL");
-    writer.db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    sync_file(file);
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return stats;
 }
