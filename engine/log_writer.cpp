@@ -1,5 +1,6 @@
 #include "engine/log_writer.hpp"
 
+#include <openssl/evp.h>
 #include <rocksdb/write_batch.h>
 
 #include <chrono>
@@ -17,10 +18,18 @@ constexpr std::size_t kMaxStreamIdBytes = 256;
 std::string validate(const AppendRequest& r) {
     if (r.streams.empty()) return "an append needs at least one stream";
     std::set<std::string_view> seen;
-    for (const auto& s : r.streams) {
+    const bool few = r.streams.size() <= 8;  // compared pairwise: no set to allocate for the usual append
+    for (std::size_t i = 0; i < r.streams.size(); ++i) {
+        const auto& s = r.streams[i];
         if (s.stream.empty() || s.stream.size() > kMaxStreamIdBytes) return "stream id must be 1-256 bytes";
         if (s.stream.find('\0') != std::string::npos) return "stream id must not contain NUL";
-        if (!seen.insert(s.stream).second) return "stream " + s.stream + " appears twice in one append";
+        bool twice = false;
+        if (few) {
+            for (std::size_t j = 0; j < i && !twice; ++j) twice = r.streams[j].stream == s.stream;
+        } else {
+            twice = !seen.insert(s.stream).second;
+        }
+        if (twice) return "stream " + s.stream + " appears twice in one append";
         if (s.events.empty()) return "stream " + s.stream + " has no events";
         for (const auto& e : s.events) {
             if (e.type.empty()) return "event type must not be empty";
@@ -45,17 +54,58 @@ AppendResult refused(AppendStatus status, std::string message) {
 
 }  // namespace
 
-// The state one group commit builds on top of the writer's durable state.
+// SHA-256 of the hash chain exactly as codec::chain_hash computes it (verify() recomputes every link
+// with that one), but with one context and one fetched digest for the writer's life instead of an
+// allocation and an implicit fetch per event.
+class LogWriter::Scratch {
+public:
+    Scratch() : md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx_(EVP_MD_CTX_new()) {
+        if (md_ == nullptr || ctx_ == nullptr) {
+            EVP_MD_CTX_free(ctx_);
+            EVP_MD_free(md_);
+            throw std::bad_alloc();
+        }
+    }
+    ~Scratch() {
+        EVP_MD_CTX_free(ctx_);
+        EVP_MD_free(md_);
+    }
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+
+    Hash chain(const Hash& prev, std::string_view canonical) {
+        Hash h{};
+        const bool ok = EVP_DigestInit_ex(ctx_, md_, nullptr) == 1 &&
+                        EVP_DigestUpdate(ctx_, prev.data(), prev.size()) == 1 &&
+                        EVP_DigestUpdate(ctx_, canonical.data(), canonical.size()) == 1 &&
+                        EVP_DigestFinal_ex(ctx_, h.data(), nullptr) == 1;
+        if (!ok) throw std::runtime_error("SHA-256 failed");
+        return h;
+    }
+
+    // Buffers reused from event to event: they keep their capacity, so the hot path does not allocate.
+    RecordedEvent event;
+    std::string value, stream_key, record;
+
+private:
+    EVP_MD* md_;
+    EVP_MD_CTX* ctx_;
+};
+
+// The state one round of decisions builds on top of the writer's state (which already includes every
+// round decided before it, written or not).
 class LogWriter::Batch {
 public:
-    explicit Batch(LogWriter& w)
-        : w_(w), next_position_(w.last_position_ + 1), hash_(w.last_hash_), wb_(w.write_batch_) {
-        wb_.Clear();
-    }
+    // Appends to `wb`, which may already hold the earlier rounds of the same group.
+    Batch(LogWriter& w, rocksdb::WriteBatch& wb)
+        : w_(w), next_position_(w.last_position_ + 1), hash_(w.last_hash_), wb_(wb) {}
 
     AppendResult decide(AppendRequest& req) {
         if (!req.command_id.empty()) {
-            if (auto it = commands_.find(req.command_id); it != commands_.end()) return as_duplicate(it->second);
+            if (auto it = overlay_.commands.find(req.command_id); it != overlay_.commands.end()) {
+                return as_duplicate(it->second);
+            }
+            if (const AppendResult* r = w_.in_flight_command(req.command_id)) return as_duplicate(*r);
             if (auto rec = w_.store_.command_record(req.command_id)) return *rec;
         }
         std::vector<std::int64_t> seq_values;
@@ -84,18 +134,18 @@ public:
         return write(req, std::move(seq_values));
     }
 
-    rocksdb::WriteBatch& batch() { return wb_; }
     [[nodiscard]] std::uint64_t last_position() const { return next_position_ - 1; }
-    [[nodiscard]] const Hash& last_hash() const { return hash_; }
     [[nodiscard]] std::uint64_t events() const { return events_; }
 
-    // Folds what this batch wrote into the writer's durable state; only after the write succeeded.
-    void publish() {
-        if (w_.versions_.size() + versions_.size() > w_.options_.stream_cache_capacity) w_.versions_.clear();
-        for (auto& [k, v] : versions_) w_.versions_[k] = v;
+    // Folds what this batch decided into the writer's state, before it is written: the next batch is
+    // decided on top of it. Should the write fail, the log stops accepting appends (failed_).
+    Overlay publish() {
+        if (w_.versions_.size() + overlay_.versions.size() > w_.options_.stream_cache_capacity) w_.versions_.clear();
+        for (auto& [k, v] : overlay_.versions) w_.versions_[k] = v;
         for (auto& [k, v] : sequences_) w_.sequences_[k] = v;
         w_.last_position_ = last_position();
         w_.last_hash_ = hash_;
+        return std::move(overlay_);
     }
 
 private:
@@ -105,7 +155,7 @@ private:
     }
 
     std::int64_t version(const std::string& stream) {
-        if (auto it = versions_.find(stream); it != versions_.end()) return it->second;
+        if (auto it = overlay_.versions.find(stream); it != overlay_.versions.end()) return it->second;
         return w_.current_version(stream);
     }
 
@@ -114,39 +164,50 @@ private:
         return w_.current_sequence(name);
     }
 
+    static rocksdb::Slice be64(char (&buf)[8], std::uint64_t v) {
+        for (int i = 7; i >= 0; --i, v >>= 8) buf[i] = static_cast<char>(v & 0xff);
+        return {buf, 8};
+    }
+
     AppendResult write(const AppendRequest& req, std::vector<std::int64_t> seq_values) {
         AppendResult result;
         result.status = AppendStatus::ok;
         result.first_position = GlobalPosition{next_position_};
-        const std::int64_t time = now_us(*w_.options_.clock);
-        std::string canonical, value, pos_bytes;
+        Scratch& sc = *w_.scratch_;
+        RecordedEvent& e = sc.event;
+        e.time_us = now_us(*w_.options_.clock);
+        e.metadata = req.metadata;
+        char pos_buf[8], head_buf[8], version_buf[8];
         for (const auto& s : req.streams) {
             std::int64_t v = version(s.stream);
+            e.stream = s.stream;
+            sc.stream_key.assign(s.stream);
+            sc.stream_key.push_back('\0');
+            const std::size_t prefix = sc.stream_key.size();
             for (const auto& ne : s.events) {
-                RecordedEvent e;
                 e.position = GlobalPosition{next_position_++};
-                e.stream = s.stream;
                 e.version = StreamVersion{++v};
                 e.type = ne.type;
                 e.schema_version = ne.schema_version;
-                e.event_id = ne.event_id.empty() ? w_.options_.ids->next() : ne.event_id;
-                e.time_us = time;
-                e.metadata = req.metadata;
+                if (ne.event_id.empty()) {
+                    e.event_id = w_.options_.ids->next();
+                } else {
+                    e.event_id = ne.event_id;
+                }
                 e.payload = ne.payload;
-                canonical.clear();
-                codec::encode_canonical(e, canonical);
-                hash_ = codec::chain_hash(hash_, canonical);
-                value.assign(canonical);
-                value.append(reinterpret_cast<const char*>(hash_.data()), hash_.size());
-                pos_bytes = event_key(e.position.value());
-                wb_.Put(w_.store_.events(), pos_bytes, value);
-                wb_.Put(w_.store_.streams(), stream_key(e.stream, v), pos_bytes);
+                sc.value.clear();
+                codec::encode_canonical(e, sc.value);
+                hash_ = sc.chain(hash_, sc.value);
+                sc.value.append(reinterpret_cast<const char*>(hash_.data()), hash_.size());
+                const rocksdb::Slice pos = be64(pos_buf, e.position.value());
+                wb_.Put(w_.store_.events(), pos, sc.value);
+                sc.stream_key.resize(prefix);
+                sc.stream_key.append(be64(version_buf, static_cast<std::uint64_t>(v)).data(), 8);
+                wb_.Put(w_.store_.streams(), sc.stream_key, pos);
                 ++events_;
             }
-            versions_[s.stream] = v;
-            std::string head;
-            varint::put_be64(head, static_cast<std::uint64_t>(v));
-            wb_.Put(w_.store_.heads(), s.stream, head);
+            overlay_.versions[s.stream] = v;
+            wb_.Put(w_.store_.heads(), s.stream, be64(head_buf, static_cast<std::uint64_t>(v)));
             result.streams.push_back({s.stream, StreamVersion{v}});
         }
         for (std::size_t i = 0; i < req.sequences.size(); ++i) {
@@ -158,8 +219,10 @@ private:
         result.last_position = GlobalPosition{next_position_ - 1};
         result.sequence_values = std::move(seq_values);
         if (!req.command_id.empty()) {
-            wb_.Put(w_.store_.commands(), req.command_id, encode_command_record(result));
-            commands_.emplace(req.command_id, result);
+            sc.record.clear();
+            encode_command_record(result, sc.record);
+            wb_.Put(w_.store_.commands(), req.command_id, sc.record);
+            overlay_.commands.emplace(req.command_id, result);
         }
         return result;
     }
@@ -169,13 +232,12 @@ private:
     Hash hash_;
     std::uint64_t events_ = 0;
     rocksdb::WriteBatch& wb_;
-    std::unordered_map<std::string, std::int64_t> versions_;
+    Overlay overlay_;
     std::unordered_map<std::string, std::int64_t> sequences_;
-    std::unordered_map<std::string, AppendResult> commands_;
 };
 
 LogWriter::LogWriter(LogStore& store, const LogOptions& options, std::function<void(std::uint64_t)> on_commit)
-    : store_(store), options_(options), on_commit_(std::move(on_commit)) {
+    : store_(store), options_(options), on_commit_(std::move(on_commit)), scratch_(std::make_unique<Scratch>()) {
     last_position_ = store_.last_position(&last_hash_);
     // The syncer starts from the durable position read here, never from last_position_, which the writer
     // thread may already have advanced by the time the syncer first runs.
@@ -218,7 +280,12 @@ LogStats LogWriter::stats() const {
 }
 
 std::int64_t LogWriter::current_version(const std::string& stream) {
+    // The cache holds the newest version of every stream it has, in flight or not; after an eviction
+    // the batches not yet written are asked before the store, which does not have them yet.
     if (auto it = versions_.find(stream); it != versions_.end()) return it->second;
+    for (auto o = overlays_.rbegin(); o != overlays_.rend(); ++o) {
+        if (auto it = o->versions.find(stream); it != o->versions.end()) return it->second;
+    }
     const std::int64_t v = store_.last_version(stream).value_or(-1);
     if (versions_.size() >= options_.stream_cache_capacity) versions_.clear();
     versions_.emplace(stream, v);
@@ -232,83 +299,154 @@ std::int64_t LogWriter::current_sequence(const std::string& name) {
     return v;
 }
 
+const AppendResult* LogWriter::in_flight_command(const std::string& command_id) const {
+    for (auto o = overlays_.rbegin(); o != overlays_.rend(); ++o) {
+        if (auto it = o->commands.find(command_id); it != o->commands.end()) return &it->second;
+    }
+    return nullptr;
+}
+
+std::unique_ptr<rocksdb::WriteBatch> LogWriter::take_write_batch() {
+    std::lock_guard lock(sync_mu_);
+    if (spare_batches_.empty()) return std::make_unique<rocksdb::WriteBatch>();
+    auto wb = std::move(spare_batches_.back());
+    spare_batches_.pop_back();
+    return wb;
+}
+
 void LogWriter::run() {
     std::vector<Pending> pending;
     for (;;) {
+        bool hand_off = false;
         {
             std::unique_lock lock(mu_);
-            cv_.wait(lock, [&] { return !queue_.empty() || closing_.load(); });
-            if (queue_.empty()) return;  // closing, and everything queued has been answered
-            const std::size_t n = std::min(queue_.size(), options_.max_batch_commands);
-            pending.clear();
-            for (std::size_t i = 0; i < n; ++i) {
-                pending.push_back(std::move(queue_.front()));
-                queue_.pop_front();
+            cv_.wait(lock, [&] { return !queue_.empty() || closing_.load() || (open_ && syncer_idle_); });
+            // The open group goes to the syncer as soon as it is free; until then it keeps taking rounds,
+            // so one WriteBatch and one fsync carry everything decided meanwhile.
+            if (open_ && (syncer_idle_ || open_->pending.size() >= options_.max_batch_commands ||
+                          (closing_.load() && queue_.empty()))) {
+                hand_off = true;
+                syncer_idle_ = false;
+            } else if (queue_.empty()) {
+                return;  // closing, and everything queued has been handed to the syncer
+            } else {
+                const std::size_t room = options_.max_batch_commands - (open_ ? open_->pending.size() : 0);
+                const std::size_t n = std::min(queue_.size(), room);
+                pending.clear();
+                for (std::size_t i = 0; i < n; ++i) {
+                    pending.push_back(std::move(queue_.front()));
+                    queue_.pop_front();
+                }
             }
         }
-        commit(pending);
+        if (hand_off) {
+            std::lock_guard lock(sync_mu_);
+            written_.push_back(std::move(*open_));
+            open_.reset();
+            sync_cv_.notify_one();
+        } else {
+            decide(pending);
+        }
     }
 }
 
-void LogWriter::commit(std::vector<Pending>& pending) {
+void LogWriter::decide(std::vector<Pending>& pending) {
     if (failed_.load()) return fail_all(pending, "the event log failed");
-    std::vector<AppendResult> results;
-    results.reserve(pending.size());
-    Batch batch(*this);
-    try {
-        for (auto& p : pending) results.push_back(batch.decide(p.request));
-        if (batch.events() > 0) {
-            // Not synced here: the syncer makes it durable before anyone hears of it.
-            check(store_.db().Write(rocksdb::WriteOptions(), &batch.batch()), "write batch");
-        }
-    } catch (const std::exception& e) {
-        // A failed write leaves the log's state unknown to this process: stop accepting appends rather
-        // than risk a gap or a broken chain. Restarting reopens from what RocksDB recovered.
-        failed_.store(true);
-        return fail_all(pending, std::string("the event log failed: ") + e.what());
-    }
-    batch.publish();
-    {
+    // Groups the syncer has written are in the store now: their overlays are no longer needed.
+    const std::uint64_t written = written_upto_.load(std::memory_order_acquire);
+    while (!overlays_.empty() && overlays_.front().number <= written) overlays_.pop_front();
+    if (!open_) {
+        open_.emplace();
+        open_->batch = take_write_batch();
+        open_->batch->Clear();
+        open_->number = ++batch_number_;
         std::lock_guard lock(mu_);
         ++stats_.batches;
-        stats_.commands += pending.size();
-        stats_.events += batch.events();
     }
-    std::lock_guard lock(sync_mu_);
-    written_.push_back({std::move(pending), std::move(results), last_position_});
+    const std::size_t first = open_->results.size();
+    Batch batch(*this, *open_->batch);
+    try {
+        for (auto& p : pending) open_->results.push_back(batch.decide(p.request));
+    } catch (const std::exception& e) {
+        // A failed read leaves the log's state unknown to this process: stop accepting appends rather
+        // than risk a gap or a broken chain. Restarting reopens from what RocksDB recovered. The open
+        // group still goes to the syncer, which fails it.
+        failed_.store(true);
+        open_->results.resize(first);
+        return fail_all(pending, std::string("the event log failed: ") + e.what());
+    }
+    const std::uint64_t events = batch.events();
+    Overlay overlay = batch.publish();
+    if (events > 0) {
+        overlay.number = open_->number;
+        overlays_.push_back(std::move(overlay));
+    }
+    open_->events += events;
+    open_->last_position = last_position_;
+    for (auto& p : pending) open_->pending.push_back(std::move(p));
+    std::lock_guard lock(mu_);
+    stats_.commands += pending.size();
+    stats_.events += events;
     pending.clear();
-    sync_cv_.notify_one();
 }
 
 void LogWriter::run_syncer(std::uint64_t synced) {
     std::deque<Written> ready;
+    std::vector<std::unique_ptr<rocksdb::WriteBatch>> spent;
+    std::uint64_t answerable = 0;  // batches up to this number are durable (or wrote nothing) and may be answered
     for (;;) {
         {
             std::unique_lock lock(sync_mu_);
+            for (auto& wb : spent) spare_batches_.push_back(std::move(wb));
+            spent.clear();
+            if (written_.empty()) {
+                std::lock_guard idle(mu_);
+                syncer_idle_ = true;
+                cv_.notify_one();
+            }
             sync_cv_.wait(lock, [&] { return !written_.empty() || writer_done_; });
             if (written_.empty()) return;
             ready.swap(written_);
         }
-        const std::uint64_t last = ready.back().last_position;
-        if (last > synced && !failed_.load()) {
-            try {
-                if (options_.sync) check(store_.db().SyncWAL(), "sync WAL");
-                synced = last;
-                {
-                    std::lock_guard lock(mu_);
-                    ++stats_.syncs;
+        std::string error;
+        // In decision order, unsynced: one fsync below makes all of them durable. A batch is never
+        // written after one that failed, so what RocksDB holds stays a prefix of the decisions.
+        for (auto& w : ready) {
+            if (w.events > 0) {
+                if (!failed_.load()) {
+                    try {
+                        check(store_.db().Write(rocksdb::WriteOptions(), w.batch.get()), "write batch");
+                    } catch (const std::exception& e) {
+                        failed_.store(true);
+                        error = e.what();
+                    }
                 }
-                on_commit_(last);
+            }
+            spent.push_back(std::move(w.batch));
+            if (!failed_.load()) written_upto_.store(w.number, std::memory_order_release);
+        }
+        const std::uint64_t last = ready.back().last_position;
+        if (!failed_.load()) {
+            try {
+                if (last > synced) {
+                    if (options_.sync) check(store_.db().SyncWAL(), "sync WAL");
+                    synced = last;
+                    {
+                        std::lock_guard lock(mu_);
+                        ++stats_.syncs;
+                    }
+                    on_commit_(last);
+                }
+                answerable = ready.back().number;
             } catch (const std::exception& e) {
                 failed_.store(true);
-                for (auto& w : ready) fail_all(w.pending, std::string("the event log failed: ") + e.what());
-                ready.clear();
-                continue;
+                error = e.what();
             }
         }
+        const std::string why = error.empty() ? "the event log failed" : "the event log failed: " + error;
         for (auto& w : ready) {
-            if (w.last_position > synced) {
-                fail_all(w.pending, "the event log failed");
+            if (w.number > answerable) {
+                fail_all(w.pending, why);
                 continue;
             }
             for (std::size_t i = 0; i < w.pending.size(); ++i) answer(w.pending[i], std::move(w.results[i]));

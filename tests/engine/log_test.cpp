@@ -346,3 +346,59 @@ TEST_CASE("command_result returns the original result of a committed command id,
     CHECK(found->last_position == r.last_position);
     CHECK(log->head().value() == 2);
 }
+
+// The writer decides the next commands while the previous group is still being written: what an unwritten
+// group changed (stream versions, command ids) must be seen from its overlay, also when the version cache
+// is evicted after every group (capacity 1), and from the store once written.
+TEST_CASE("decisions see every earlier command whether or not its group is written yet") {
+    TempDir dir;
+    auto opts = options_for(dir.path());
+    opts.stream_cache_capacity = 1;
+    opts.max_batch_commands = 7;  // many small groups, so rounds meet groups in every stage
+    auto log = EventLog::open(opts);
+    constexpr int kCommands = 3000;
+    std::mutex mu;
+    std::vector<AppendResult> results(static_cast<std::size_t>(2 * kCommands));
+    std::atomic<int> answered{0};
+    for (int i = 0; i < kCommands; ++i) {
+        // Each stream's versions are predicted exactly, since one producer's requests are decided in order.
+        const std::string stream = "s" + std::to_string(i % 3);
+        const std::int64_t before = i / 3 - 1;
+        for (int copy = 0; copy < 2; ++copy) {
+            const auto slot = static_cast<std::size_t>(2 * i + copy);
+            log->append_async(request({to_stream(stream, ExpectedVersion::exact(StreamVersion{before}), {event("A")})},
+                                      "cmd-" + std::to_string(i)),
+                              [&, slot](AppendResult r) {
+                                  std::lock_guard lock(mu);
+                                  results[slot] = std::move(r);
+                                  ++answered;
+                              });
+        }
+    }
+    log->close();
+    REQUIRE(answered.load() == 2 * kCommands);
+    for (int i = 0; i < kCommands; ++i) {
+        const auto& first = results[static_cast<std::size_t>(2 * i)];
+        const auto& copy = results[static_cast<std::size_t>(2 * i + 1)];
+        REQUIRE_MESSAGE(first.status == AppendStatus::ok, i, ": ", first.message);
+        CHECK(first.first_position.value() == static_cast<std::uint64_t>(i + 1));
+        CHECK(first.streams.at(0).last_version.value() == i / 3);
+        REQUIRE(copy.status == AppendStatus::duplicate);
+        CHECK(copy.first_position == first.first_position);
+    }
+    log.reset();
+    auto reopened = open_log(dir.path());
+    CHECK(reopened->head().value() == static_cast<std::uint64_t>(kCommands));
+    CHECK(reopened->verify().ok);
+    for (int s = 0; s < 3; ++s) {
+        CHECK(reopened->stream_version("s" + std::to_string(s))->value() == kCommands / 3 - 1);
+    }
+    // Cold after the reopen: command ids and heads come from the store.
+    auto dup = reopened->append(request({to_stream("s0", ExpectedVersion::any(), {event("A")})}, "cmd-0"));
+    CHECK(dup.status == AppendStatus::duplicate);
+    CHECK(dup.first_position.value() == 1);
+    auto next = reopened->append(
+        request({to_stream("s1", ExpectedVersion::exact(StreamVersion{kCommands / 3 - 1}), {event("A")})}, "new"));
+    CHECK(next.status == AppendStatus::ok);
+    CHECK(next.first_position.value() == static_cast<std::uint64_t>(kCommands + 1));
+}
