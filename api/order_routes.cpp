@@ -32,7 +32,7 @@ Response order_answer(const Commerce& c, const orders::Committed<orders::Order>&
                       std::string_view message) {
     const std::int64_t id = done.value.id;
     Response r = after_commit(c, done.position, status, [&c, id, message] {
-        const auto order = c.queries.order_json(id);
+        const auto order = c.queries.order_summary_json(id);
         return fmt::format(R"({{"message":{},"order":{}}})", json::serialize(json::string(message)),
                            order.value_or("null"));
     });

@@ -87,6 +87,9 @@ class OrdersQueries {
     // The list shape plus history[] (newest first: {id,status,notes,changedBy,metadata,createdAt}),
     // delivery{...}|null, transaction{...}|null, and `version` (the order stream's version, for If-Match).
     [[nodiscard]] std::optional<std::string> order_json(std::int64_t order_id) const;
+    // The list shape plus `version`: what a command answers with (the admin UI replaces its list row with it),
+    // without the history, delivery and transaction the detail adds.
+    [[nodiscard]] std::optional<std::string> order_summary_json(std::int64_t order_id) const;
     // Its version and assignment, for scoping and If-Match checks without building the JSON.
     struct OrderRef {
         std::int64_t version = -1;

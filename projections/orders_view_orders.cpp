@@ -114,6 +114,15 @@ PageResult OrdersQueries::list_orders(const OrderFilter& f, const Page& p) const
     return r;
 }
 
+std::optional<std::string> OrdersQueries::order_summary_json(std::int64_t order_id) const {
+    auto lease = pool_.acquire();
+    auto& s = lease->cached("SELECT json_object(" + order_object_fields() +
+                            ", 'version', o.version) FROM orders o LEFT JOIN customers c ON c.id = o.customer_id "
+                            "WHERE o.id = ?1");
+    s.bind(1, order_id);
+    return json_value(s);
+}
+
 std::optional<std::string> OrdersQueries::order_json(std::int64_t order_id) const {
     auto lease = pool_.acquire();
     auto& s = lease->cached("SELECT json_object(" + order_detail_fields() +

@@ -463,6 +463,19 @@ TEST_CASE("orders view: order detail with history, delivery and transaction") {
     CHECK_FALSE(fx.q->order_ref(999).has_value());
 }
 
+TEST_CASE("orders view: a command's answer is the list shape with the version") {
+    Fixture fx;
+    CHECK_FALSE(fx.q->order_summary_json(999).has_value());
+    const auto summary = json::parse(*fx.q->order_summary_json(1001)).as_object();
+    const auto detail = json::parse(*fx.q->order_json(1001)).as_object();
+    CHECK(summary.at("version").as_int64() == detail.at("version").as_int64());
+    CHECK_FALSE(summary.contains("history"));
+    for (const auto& [key, value] : summary) {
+        INFO(std::string(key));
+        CHECK(detail.at(key) == value);  // the same fields as the detail, where it has them
+    }
+}
+
 TEST_CASE("orders view: history for auditors, oldest first") {
     Fixture fx;
     CHECK_FALSE(fx.q->history_json(999).has_value());
