@@ -249,6 +249,28 @@ Response not_found(std::string_view what) {
                              {}});
 }
 
+std::variant<OrderCommand, Response> order_command(const Commerce& c, const Request& r, const Authenticated& caller,
+                                                   std::string_view what, bool body_optional) {
+    const auto id = id_param(r);
+    if (!id) return not_found(what);
+    if (auto denied = check_order_scope(c, caller, *id)) return std::move(*denied);
+    auto body = json_object_body(r, body_optional);
+    if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
+    auto expected = if_match(r);
+    if (auto* resp = std::get_if<Response>(&expected)) return std::move(*resp);
+    std::string_view below_root = r.path;
+    for (const std::string_view root : kApiRoots) {
+        if (below_root.starts_with(root) && below_root.substr(root.size()).starts_with('/')) {
+            below_root.remove_prefix(root.size());
+            break;
+        }
+    }
+    auto ctx = command_context(r, caller, fmt::format("{} {}", r.method, below_root));
+    if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
+    return OrderCommand{*id, std::move(std::get<boost::json::object>(body)), std::move(std::get<engine::CommandContext>(ctx)),
+                        std::get<std::optional<std::int64_t>>(expected)};
+}
+
 std::optional<Response> check_order_scope(const Commerce& c, const Authenticated& caller, std::int64_t order_id) {
     const auto ref = c.queries.order_ref(order_id);
     if (!ref) return not_found("order");

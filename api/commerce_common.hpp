@@ -10,6 +10,8 @@
 #include <string_view>
 #include <variant>
 
+#include <boost/json/object.hpp>
+
 #include "api/commerce.hpp"
 #include "api/request_body.hpp"
 #include "engine/aggregate.hpp"
@@ -73,6 +75,18 @@ std::string wrap(std::string_view key, const std::string& value_json);
 
 Response rejection(const engine::Rejection& r);
 Response not_found(std::string_view what);
+
+// A command on the `:id` order (or its delivery): the order within the caller's scope, the JSON body, the
+// command context (an Idempotency-Key is scoped to the method and the path below the API root, so it names
+// the order), and If-Match. `what` names the resource in a 404 ("order", "delivery").
+struct OrderCommand {
+    std::int64_t id = 0;
+    boost::json::object body;
+    engine::CommandContext ctx;
+    std::optional<std::int64_t> if_match;
+};
+std::variant<OrderCommand, Response> order_command(const Commerce& c, const Request& r, const Authenticated& caller,
+                                                   std::string_view what, bool body_optional = false);
 
 // 404 when the order does not exist, 403 when it is outside the caller's scope (sales reps and delivery
 // agents: their own orders only); nullopt when the caller may see it.

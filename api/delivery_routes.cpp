@@ -77,26 +77,6 @@ Response detail(const Commerce& c, const Request& r, const Authenticated& caller
     });
 }
 
-// Shared by the delivery commands: the order in scope, its JSON body and the command context.
-struct Prepared {
-    std::int64_t id = 0;
-    json::object body;
-    engine::CommandContext ctx;
-};
-
-std::variant<Prepared, Response> prepare(const Commerce& c, const Request& r, const Authenticated& caller,
-                                         std::string_view scope, bool body_optional) {
-    const auto id = id_param(r);
-    if (!id) return not_found("delivery");
-    if (auto denied = check_order_scope(c, caller, *id)) return std::move(*denied);
-    auto body = json_object_body(r, body_optional);
-    if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
-    // The key's scope names the delivery: one key reused on another delivery is another command.
-    auto ctx = command_context(r, caller, fmt::format("{} {}", scope, *id));
-    if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
-    return Prepared{*id, std::move(std::get<json::object>(body)), std::move(std::get<engine::CommandContext>(ctx))};
-}
-
 // {proofType, proofData, proofImageUrl, recipientName, recipientPhone}; nullopt when no proofType is given.
 std::optional<orders::DeliveryProof> read_proof(FieldReader& in, bool required) {
     const auto type_text = in.text("proofType");
@@ -127,58 +107,58 @@ std::optional<std::int64_t> read_time(FieldReader& in, std::string_view key) {
 }
 
 Response schedule(const Commerce& c, const Request& r, const Authenticated& caller) {
-    auto p = prepare(c, r, caller, "PATCH /deliveries/schedule", false);
+    auto p = order_command(c, r, caller, "delivery");
     if (auto* resp = std::get_if<Response>(&p)) return std::move(*resp);
-    auto& in_ = std::get<Prepared>(p);
-    FieldReader in(in_.body);
+    const auto& cmd = std::get<OrderCommand>(p);
+    FieldReader in(cmd.body);
     const auto at = read_time(in, "scheduledAt");
     const std::string notes = in.text("notes").value_or("");
     if (in.ok() && !at) in.errors().push_back({"scheduledAt", "scheduledAt is required"});
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    return delivery_answer(c, c.orders.schedule_delivery(in_.id, *at, notes, in_.ctx), "Delivery scheduled");
+    return delivery_answer(c, c.orders.schedule_delivery(cmd.id, *at, notes, cmd.ctx), "Delivery scheduled");
 }
 
 Response attempt(const Commerce& c, const Request& r, const Authenticated& caller) {
-    auto p = prepare(c, r, caller, "POST /deliveries/attempts", true);
+    auto p = order_command(c, r, caller, "delivery", true);
     if (auto* resp = std::get_if<Response>(&p)) return std::move(*resp);
-    auto& in_ = std::get<Prepared>(p);
-    FieldReader in(in_.body);
+    const auto& cmd = std::get<OrderCommand>(p);
+    FieldReader in(cmd.body);
     const std::string notes = in.text("notes").value_or("");
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    return delivery_answer(c, c.orders.record_attempt(in_.id, notes, in_.ctx), "Delivery attempt recorded");
+    return delivery_answer(c, c.orders.record_attempt(cmd.id, notes, cmd.ctx), "Delivery attempt recorded");
 }
 
 Response proof(const Commerce& c, const Request& r, const Authenticated& caller) {
-    auto p = prepare(c, r, caller, "PATCH /deliveries/proof", false);
+    auto p = order_command(c, r, caller, "delivery");
     if (auto* resp = std::get_if<Response>(&p)) return std::move(*resp);
-    auto& in_ = std::get<Prepared>(p);
-    FieldReader in(in_.body);
+    const auto& cmd = std::get<OrderCommand>(p);
+    FieldReader in(cmd.body);
     const auto pr = read_proof(in, true);
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    return delivery_answer(c, c.orders.record_proof(in_.id, *pr, in_.ctx), "Proof of delivery recorded");
+    return delivery_answer(c, c.orders.record_proof(cmd.id, *pr, cmd.ctx), "Proof of delivery recorded");
 }
 
 Response complete(const Commerce& c, const Request& r, const Authenticated& caller) {
-    auto p = prepare(c, r, caller, "PATCH /deliveries/complete", true);
+    auto p = order_command(c, r, caller, "delivery", true);
     if (auto* resp = std::get_if<Response>(&p)) return std::move(*resp);
-    auto& in_ = std::get<Prepared>(p);
-    FieldReader in(in_.body);
+    const auto& cmd = std::get<OrderCommand>(p);
+    FieldReader in(cmd.body);
     orders::DeliveryCompletion d;
     if (const auto amount = in.money("codAmount")) d.cod_amount = engine::Money{*amount};
     d.proof = read_proof(in, false);
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    return delivery_answer(c, c.orders.complete_delivery(in_.id, d, in_.ctx), "Delivery completed");
+    return delivery_answer(c, c.orders.complete_delivery(cmd.id, d, cmd.ctx), "Delivery completed");
 }
 
 Response fail(const Commerce& c, const Request& r, const Authenticated& caller) {
-    auto p = prepare(c, r, caller, "PATCH /deliveries/fail", false);
+    auto p = order_command(c, r, caller, "delivery");
     if (auto* resp = std::get_if<Response>(&p)) return std::move(*resp);
-    auto& in_ = std::get<Prepared>(p);
-    FieldReader in(in_.body);
+    const auto& cmd = std::get<OrderCommand>(p);
+    FieldReader in(cmd.body);
     const std::string reason = in.required_text("reason");
     const auto reschedule = read_time(in, "rescheduleAt");
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    return delivery_answer(c, c.orders.fail_delivery(in_.id, reason, reschedule, in_.ctx), "Delivery failure recorded");
+    return delivery_answer(c, c.orders.fail_delivery(cmd.id, reason, reschedule, cmd.ctx), "Delivery failure recorded");
 }
 
 }  // namespace

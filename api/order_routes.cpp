@@ -230,17 +230,12 @@ std::optional<Response> update_customer(const Commerce& c, const json::object& b
 }
 
 Response update(const Commerce& c, const Request& r, const Authenticated& caller) {
-    const auto id = id_param(r);
-    if (!id) return not_found("order");
-    if (auto denied = check_order_scope(c, caller, *id)) return std::move(*denied);
-    auto body = json_object_body(r);
-    if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
-    auto expected = if_match(r);
-    if (auto* resp = std::get_if<Response>(&expected)) return std::move(*resp);
-    auto ctx_or = command_context(r, caller, fmt::format("PUT /orders/{}", *id));
-    if (auto* resp = std::get_if<Response>(&ctx_or)) return std::move(*resp);
-    const auto& ctx = std::get<engine::CommandContext>(ctx_or);
-    const json::object& o = std::get<json::object>(body);
+    auto command = order_command(c, r, caller, "order");
+    if (auto* resp = std::get_if<Response>(&command)) return std::move(*resp);
+    const OrderCommand& cmd = std::get<OrderCommand>(command);
+    const std::int64_t id = cmd.id;
+    const json::object& o = cmd.body;
+    const engine::CommandContext& ctx = cmd.ctx;
     auto patch = read_order_patch(o);
     if (auto* resp = std::get_if<Response>(&patch)) return std::move(*resp);
     std::optional<orders::OrderStatus> status;
@@ -248,7 +243,7 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
         status = s->is_string() ? orders::parse_order_status(s->as_string()) : std::nullopt;
         if (!status) return validation_problem({{"status", "status must be one of the 9 order statuses"}});
     }
-    const auto current = c.orders.find(*id);
+    const auto current = c.orders.find(id);
     if (!current) return not_found("order");
 
     // Up to three commands, the order's first (If-Match guards the whole request); each its own command id
@@ -258,8 +253,7 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
         if (!p.command_id.empty()) p.command_id += ":" + std::string(name);
         return p;
     };
-    auto done = c.orders.update(*id, std::get<orders::OrderPatch>(patch), std::get<std::optional<std::int64_t>>(expected),
-                                part("order"));
+    auto done = c.orders.update(id, std::get<orders::OrderPatch>(patch), cmd.if_match, part("order"));
     if (const auto* rej = std::get_if<engine::Rejection>(&done)) return order_rejection(*rej);
     if (auto bad = update_customer(c, o, current->customer_id, part("customer"))) return std::move(*bad);
     // The answer shows the customer's new name too: wait for the view to pass the customer's change.
@@ -270,22 +264,16 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
         change.to = *status;
         change.notes = FieldReader(o).text("notes").value_or("");
         change.may_force = false;  // PUT follows the map; forcing is PATCH /status with a reason
-        done = c.orders.change_status(*id, change, std::nullopt, part("status"));
+        done = c.orders.change_status(id, change, std::nullopt, part("status"));
     }
     return order_result(c, done, 200, "Order updated successfully");
 }
 
 Response change_status(const Commerce& c, const Request& r, const Authenticated& caller) {
-    const auto id = id_param(r);
-    if (!id) return not_found("order");
-    if (auto denied = check_order_scope(c, caller, *id)) return std::move(*denied);
-    auto body = json_object_body(r);
-    if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
-    auto expected = if_match(r);
-    if (auto* resp = std::get_if<Response>(&expected)) return std::move(*resp);
-    auto ctx = command_context(r, caller, fmt::format("PATCH /orders/{}/status", *id));
-    if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
-    FieldReader in(std::get<json::object>(body));
+    auto cmd = order_command(c, r, caller, "order");
+    if (auto* resp = std::get_if<Response>(&cmd)) return std::move(*resp);
+    const auto& [id, body, ctx, expected] = std::get<OrderCommand>(cmd);
+    FieldReader in(body);
     const std::string status_text = in.required_text("status");
     orders::StatusChange change;
     change.notes = in.text("notes").value_or("");
@@ -300,43 +288,30 @@ Response change_status(const Commerce& c, const Request& r, const Authenticated&
     }
     change.to = *status;
     change.may_force = may_force(caller);
-    return order_result(c,
-                        c.orders.change_status(*id, change, std::get<std::optional<std::int64_t>>(expected),
-                                               std::get<engine::CommandContext>(ctx)),
-                        200, "Order status updated successfully");
+    return order_result(c, c.orders.change_status(id, change, expected, ctx), 200, "Order status updated successfully");
 }
 
 Response cancel(const Commerce& c, const Request& r, const Authenticated& caller) {
-    const auto id = id_param(r);
-    if (!id) return not_found("order");
-    if (auto denied = check_order_scope(c, caller, *id)) return std::move(*denied);
-    auto body = json_object_body(r, true);
-    if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
-    auto ctx = command_context(r, caller, fmt::format("DELETE /orders/{}", *id));
-    if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
-    FieldReader in(std::get<json::object>(body));
+    auto cmd = order_command(c, r, caller, "order", true);
+    if (auto* resp = std::get_if<Response>(&cmd)) return std::move(*resp);
+    const auto& [id, body, ctx, expected] = std::get<OrderCommand>(cmd);
+    FieldReader in(body);
     const std::string reason = in.text("reason").value_or("");
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    return order_result(c, c.orders.cancel(*id, reason, std::get<engine::CommandContext>(ctx)), 200,
-                        "Order cancelled successfully");
+    return order_result(c, c.orders.cancel(id, reason, ctx), 200, "Order cancelled successfully");
 }
 
 Response assign(const Commerce& c, const Request& r, const Authenticated& caller, bool agent) {
-    const auto id = id_param(r);
-    if (!id) return not_found("order");
-    if (auto denied = check_order_scope(c, caller, *id)) return std::move(*denied);
-    auto body = json_object_body(r);
-    if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
-    auto ctx = command_context(r, caller, fmt::format("PATCH /orders/{}/{}", *id, agent ? "assign-agent" : "assign-rep"));
-    if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
-    FieldReader in(std::get<json::object>(body));
+    auto cmd = order_command(c, r, caller, "order");
+    if (auto* resp = std::get_if<Response>(&cmd)) return std::move(*resp);
+    const auto& [id, body, ctx, expected] = std::get<OrderCommand>(cmd);
+    FieldReader in(body);
     const std::string_view field = agent ? "deliveryAgentId" : "customerRepId";
     const auto user = in.integer(field, 1, std::numeric_limits<std::int64_t>::max());
     if (!in.ok()) return validation_problem(std::move(in.errors()));
     if (!user) return validation_problem({{std::string(field), std::string(field) + " is required"}});
-    const auto& context = std::get<engine::CommandContext>(ctx);
-    return order_result(c, agent ? c.orders.assign_agent(*id, *user, context) : c.orders.assign_rep(*id, *user, context),
-                        200, agent ? "Delivery agent assigned successfully" : "Sales rep assigned successfully");
+    return order_result(c, agent ? c.orders.assign_agent(id, *user, ctx) : c.orders.assign_rep(id, *user, ctx), 200,
+                        agent ? "Delivery agent assigned successfully" : "Sales rep assigned successfully");
 }
 
 // {orderIds, status, notes?, reason?} -> {results: {success: [ids], failed: [{id, message}]}}: each order on its
