@@ -7,7 +7,7 @@
 //   summary          medians over the runs, and the engine/ceiling ratio
 //
 // Usage: log_bench [--runs N] [--seconds S] [--producers 1,16,64,256] [--dir DIR] [--replay-events N]
-//                  [--no-ceilings] [--quick]
+//                  [--no-ceilings] [--no-sync] [--quick]
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -35,6 +35,7 @@ struct Args {
     std::uint64_t replay_events = 1'000'000;
     std::vector<int> producers = {1, 16, 64, 256};
     bool ceilings = true;  // --no-ceilings: the engine alone, e.g. under callgrind
+    bool sync = true;      // --no-sync: the engine's CPU bound, without waiting on the disk
 };
 
 std::string payload(std::mt19937_64& rng) {
@@ -114,10 +115,11 @@ private:
     int in_flight_ = 0;
 };
 
-AppendRun run_appends(const std::filesystem::path& dir, int producers, double seconds) {
+AppendRun run_appends(const std::filesystem::path& dir, int producers, double seconds, bool sync) {
     std::filesystem::remove_all(dir);
     LogOptions opts;
     opts.dir = dir;
+    opts.sync = sync;
     auto log = EventLog::open(opts);
     AsyncProducers load(*log, producers);
     const auto start = SteadyClock::now();
@@ -227,9 +229,10 @@ int main(int argc, char** argv) {
             }
         }
         else if (k == "--no-ceilings") a.ceilings = false;
+        else if (k == "--no-sync") a.sync = false;
         else if (k == "--quick") a.runs = 1, a.seconds = 0.2, a.replay_events = 20000, a.producers = {1, 16};
         else {
-            std::fprintf(stderr, "usage: log_bench [--runs N] [--seconds S] [--producers 1,16,64,256] [--dir DIR] [--replay-events N] [--no-ceilings] [--quick]\n");
+            std::fprintf(stderr, "usage: log_bench [--runs N] [--seconds S] [--producers 1,16,64,256] [--dir DIR] [--replay-events N] [--no-ceilings] [--no-sync] [--quick]\n");
             return 2;
         }
     }
@@ -238,12 +241,12 @@ int main(int argc, char** argv) {
     std::vector<double> replay;
     for (int run = 0; run < a.runs; ++run) {
         for (int producers : a.producers) {
-            auto r = run_appends(a.dir / "log", producers, a.seconds);
+            auto r = run_appends(a.dir / "log", producers, a.seconds, a.sync);
             // The ceiling writes what one engine fsync made durable, as one synced WriteBatch.
             const int batch_n = std::max(1, static_cast<int>(r.per_sync + 0.5));
             const double cs = a.ceilings ? run_ceiling(a.dir / "raw", batch_n, true, a.seconds) : 0;
             const double cn = a.ceilings ? run_ceiling(a.dir / "raw", batch_n, false, a.seconds) : 0;
-            JsonLine("append_durable").integer("run", run).integer("producers", producers).integer("event_bytes", 300)
+            JsonLine(a.sync ? "append_durable" : "append_unsynced").integer("run", run).integer("producers", producers).integer("event_bytes", 300)
                 .num("ops_per_s", r.ops_per_s).num("p50_us", r.p50_us).num("p99_us", r.p99_us).num("commands_per_batch", r.avg_batch).num("commands_per_sync", r.per_sync).print();
             JsonLine("ceiling_synced").integer("run", run).integer("batch", batch_n).num("ops_per_s", cs).print();
             JsonLine("ceiling_unsynced").integer("run", run).integer("batch", batch_n).num("ops_per_s", cn).print();
