@@ -273,10 +273,11 @@ Result<Committed<Order>> OrderService::update(OrderId id, const OrderPatch& p, I
 Result<Committed<Order>> OrderService::change_status(OrderId id, const StatusChange& c, IfMatch if_match,
                                                      const CommandContext& ctx) {
     // out_for_delivery -> delivered along the map is a delivery: the agent collected the COD amount (the
-    // admin UI moves orders to delivered with a status change), so it is decided as complete_delivery.
+    // admin UI moves orders to delivered with a status change), so it is decided as complete_delivery. Without
+    // an agent nobody holds the cash: a plain status change, the payment stays pending.
     if (c.to == OrderStatus::delivered) {
         const auto current = find(id);
-        if (current && current->status == OrderStatus::out_for_delivery) {
+        if (current && current->status == OrderStatus::out_for_delivery && current->delivery_agent_id) {
             if (if_match && *if_match != current->version) {
                 return conflict("the order is at version " + std::to_string(current->version) + ", not " +
                                     std::to_string(*if_match),
