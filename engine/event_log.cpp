@@ -47,8 +47,9 @@ public:
     }
 
     [[nodiscard]] std::optional<StreamVersion> stream_version(const std::string& stream) const override {
-        // The writer's cache may be ahead of what readers may see only by in-flight batches; the store
-        // holds exactly what is durable, so ask it.
+        // The store's heads include groups the syncer has written but not yet synced (at most the groups in
+        // flight), so this may be ahead of head() by those: a decision on it risks a conflict, never a lost
+        // event. read_stream stays bounded by head().
         auto v = store_->last_version(stream);
         if (!v) return std::nullopt;
         return StreamVersion{*v};

@@ -138,7 +138,8 @@ public:
     // Blocks until head() >= p or the timeout passes; returns whether it was reached.
     virtual bool wait_for(GlobalPosition p, std::chrono::milliseconds timeout) const = 0;
 
-    // Version of a stream's last event; nullopt if the stream does not exist.
+    // Version of a stream's last event; nullopt if the stream does not exist. May include an append that is
+    // written but not yet durable (in flight); read_stream shows events up to head() only.
     [[nodiscard]] virtual std::optional<StreamVersion> stream_version(const std::string& stream) const = 0;
     // Events of a stream from `from` (inclusive), forwards or backwards, at most `max` of them.
     // Backwards from a version past the end starts at the last event.
