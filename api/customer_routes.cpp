@@ -33,22 +33,16 @@ Response answer(const Commerce& c, const engine::Result<customers::Customer>& re
     return after_commit(c, head_position(c), status, [&] { return customer_body(c, id, message); });
 }
 
-std::optional<bool> parse_bool(std::string_view v) {
-    if (v == "true" || v == "1") return true;
-    if (v == "false" || v == "0") return false;
-    return std::nullopt;
-}
-
 Response list(const Commerce& c, const Request& r) {
     const auto q = parse_query(r.query);
-    if (!q) return bad_request("The query string has a malformed percent escape.");
+    if (!q) return malformed_query();
     auto page = read_page(*q, kDefaultLimit, kMaxLimit);
     if (auto* e = std::get_if<Response>(&page)) return std::move(*e);
     projections::CustomerFilter f;
     if (auto v = query_value(*q, "search"); v && !v->empty()) f.search = std::move(*v);
     if (auto v = query_value(*q, "area"); v && !v->empty()) f.area = std::move(*v);
     if (const auto v = query_value(*q, "includeInactive"); v && !v->empty()) {
-        const auto b = parse_bool(*v);
+        const auto b = parse_bool_value(*v);
         if (!b) return validation_problem({{"includeInactive", "includeInactive must be true or false"}});
         f.include_inactive = *b;
     }

@@ -50,7 +50,7 @@ std::variant<std::optional<std::int64_t>, Response> listed_agent(const QueryPara
 // GET /deliveries (agentId, page, limit) and GET /deliveries/routes/:agentId (date): orders to deliver.
 Response list(const Commerce& c, const Request& r, const Authenticated& caller, bool route) {
     const auto q = parse_query(r.query);
-    if (!q) return bad_request("The query string has a malformed percent escape.");
+    if (!q) return malformed_query();
     auto agent = listed_agent(*q, r, caller);
     if (auto* resp = std::get_if<Response>(&agent)) return std::move(*resp);
     projections::OrderFilter f;

@@ -106,7 +106,7 @@ Range read_range(const QueryParams& q, std::vector<FieldError>& errors) {
 // narrowed to one agent (in the query, so pagination counts only that agent's rows).
 Response transactions(const Commerce& c, const Request& r, bool collections) {
     const auto q = parse_query(r.query);
-    if (!q) return bad_request("The query string has a malformed percent escape.");
+    if (!q) return malformed_query();
     auto page = read_page(*q, kDefaultLimit, kMaxLimit);
     if (auto* e = std::get_if<Response>(&page)) return std::move(*e);
     projections::TransactionFilter f;
@@ -141,7 +141,7 @@ Response transactions(const Commerce& c, const Request& r, bool collections) {
 
 Response summary(const Commerce& c, const Request& r) {
     const auto q = parse_query(r.query);
-    if (!q) return bad_request("The query string has a malformed percent escape.");
+    if (!q) return malformed_query();
     std::vector<FieldError> errors;
     const Range d = read_range(*q, errors);
     if (!errors.empty()) return validation_problem(std::move(errors));
@@ -150,7 +150,7 @@ Response summary(const Commerce& c, const Request& r) {
 
 Response report(const Commerce& c, const Request& r) {
     const auto q = parse_query(r.query);
-    if (!q) return bad_request("The query string has a malformed percent escape.");
+    if (!q) return malformed_query();
     std::vector<FieldError> errors;
     std::string period = query_value(*q, "period").value_or("");
     if (period.empty()) period = "daily";

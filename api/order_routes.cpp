@@ -132,7 +132,7 @@ std::variant<projections::OrderFilter, Response> read_filter(const QueryParams& 
 std::variant<std::pair<QueryParams, projections::OrderFilter>, Response> read_list_request(const Request& r,
                                                                                            const Authenticated& caller) {
     auto q = parse_query(r.query);
-    if (!q) return bad_request("The query string has a malformed percent escape.");
+    if (!q) return malformed_query();
     auto f = read_filter(*q, caller);
     if (auto* resp = std::get_if<Response>(&f)) return std::move(*resp);
     return std::make_pair(std::move(*q), std::move(std::get<projections::OrderFilter>(f)));

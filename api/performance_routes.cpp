@@ -17,7 +17,7 @@ using namespace commerce;
 // The per-rep rows (reference §14 row 37, with ordersByStatus for the workload page), or only `?repId`'s.
 Response reps(const Commerce& c, const Request& r) {
     const auto q = parse_query(r.query);
-    if (!q) return bad_request("The query string has a malformed percent escape.");
+    if (!q) return malformed_query();
     std::string rows = c.queries.rep_performance_json();
     if (const auto v = query_value(*q, "repId"); v && !v->empty()) {
         const auto rep = parse_int(*v, 1, std::numeric_limits<std::int64_t>::max());

@@ -63,22 +63,16 @@ Extras read_extras(const json::object& o, FieldReader& in) {
     return out;
 }
 
-std::optional<bool> parse_bool(std::string_view v) {
-    if (v == "true" || v == "1") return true;
-    if (v == "false" || v == "0") return false;
-    return std::nullopt;
-}
-
 Response list(const Commerce& c, const Request& r) {
     const auto q = parse_query(r.query);
-    if (!q) return bad_request("The query string has a malformed percent escape.");
+    if (!q) return malformed_query();
     auto page = read_page(*q, kDefaultLimit, kMaxLimit);
     if (auto* e = std::get_if<Response>(&page)) return std::move(*e);
     projections::ProductFilter f;
     if (auto v = query_value(*q, "search"); v && !v->empty()) f.search = std::move(*v);
     if (auto v = query_value(*q, "category"); v && !v->empty()) f.category = std::move(*v);
     if (const auto v = query_value(*q, "isActive"); v && !v->empty()) {
-        f.is_active = parse_bool(*v);
+        f.is_active = parse_bool_value(*v);
         if (!f.is_active) return validation_problem({{"isActive", "isActive must be true or false"}});
     }
     return json_text(200, page_json("products", c.queries.list_products(f, std::get<projections::Page>(page))));

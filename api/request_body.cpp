@@ -110,4 +110,14 @@ std::optional<std::string> query_value(const QueryParams& q, std::string_view ke
     return std::nullopt;
 }
 
+Response malformed_query() {
+    return bad_request("The query string has a malformed percent escape.");
+}
+
+std::optional<bool> parse_bool_value(std::string_view v) {
+    if (v == "true" || v == "1") return true;
+    if (v == "false" || v == "0") return false;
+    return std::nullopt;
+}
+
 }  // namespace codd::api

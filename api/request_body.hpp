@@ -26,6 +26,10 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // application/x-www-form-urlencoded pairs ('+' is a space); nullopt for a malformed percent escape.
 [[nodiscard]] std::optional<QueryParams> parse_query(std::string_view query);
 [[nodiscard]] std::optional<std::string> query_value(const QueryParams& q, std::string_view key);
+// The 400 for a query string parse_query refused.
+[[nodiscard]] Response malformed_query();
+// A boolean query value: "true" / "1" or "false" / "0"; nullopt for anything else.
+[[nodiscard]] std::optional<bool> parse_bool_value(std::string_view v);
 
 [[nodiscard]] Response validation_problem(std::vector<FieldError> errors);
 [[nodiscard]] Response bad_request(std::string detail, std::string message = {});

@@ -74,7 +74,7 @@ ListQuery read_list_query(const Request& r) {
     ListQuery out;
     const auto q = parse_query(r.query);
     if (!q) {
-        out.error = bad_request("The query string has a malformed percent escape.");
+        out.error = malformed_query();
         return out;
     }
     std::vector<FieldError> errors;
