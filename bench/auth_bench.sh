@@ -33,51 +33,12 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-build="$(cd "$build" && pwd)"
-codd="$build/tools/codd"
-http_bench="$build/bench/http_bench"
-for bin in "$codd" "$http_bench"; do
-    [[ -x "$bin" ]] || { echo "auth_bench.sh: $bin not built (ninja -C $build codd http_bench)" >&2; exit 2; }
-done
-
-email="bench-admin@example.com"
-password="Bench#Passw0rd!"
-work="$(mktemp -d -t codd-auth-bench.XXXXXX)"
-server_pid=""
-cleanup() {
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# --- the server -------------------------------------------------------------------------------------------
-# A free port picked here rather than port 0 and the log: the caller may set CODD_LOG_LEVEL=warn.
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-(
-    cd "$work"  # no stray .env from the caller's directory
-    export CODD_DATA_DIR="$work/data" CODD_LISTEN="127.0.0.1:$port" CODD_ENV=development
-    export CODD_ADMIN_EMAIL="$email" CODD_ADMIN_PASSWORD="$password"
-    export CODD_RATE_LIMIT_AUTH=off CODD_RATE_LIMIT_WRITES=off CODD_RATE_LIMIT_PUBLIC=off CODD_RATE_LIMIT_WEBHOOKS=off
-    exec "$codd" serve >"$work/serve.log" 2>&1
-) &
-server_pid=$!
-
-address="127.0.0.1:$port"
-started=""
-for _ in $(seq 1 200); do
-    curl -fsS -o /dev/null "http://$address/health/live" 2>/dev/null && { started=1; break; }
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
-    sleep 0.1
-done
-[[ -n "$started" ]] || { echo "auth_bench.sh: codd serve did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
+# shellcheck source=bench/serve_lib.sh
+source "$(dirname "$0")/serve_lib.sh"
+start_codd_serve auth_bench.sh "$build"
 
 login_body="{\"email\":\"$email\",\"password\":\"$password\"}"
-token="$(curl -fsS -X POST "http://$address/api/auth/login" -H 'Content-Type: application/json' \
-    --data "$login_body" | jq -r '.tokens.accessToken')"
-[[ -n "$token" && "$token" != null ]] || { echo "auth_bench.sh: login failed" >&2; exit 1; }
+token="$(login_token auth_bench.sh)"
 
 bench() {  # name path connections [http_bench args...]
     local name="$1" path="$2" conns="$3"

@@ -28,49 +28,11 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-build="$(cd "$build" && pwd)"
-codd="$build/tools/codd"
-http_bench="$build/bench/http_bench"
-for bin in "$codd" "$http_bench"; do
-    [[ -x "$bin" ]] || { echo "orders_bench.sh: $bin not built (ninja -C $build codd http_bench)" >&2; exit 2; }
-done
-
-email="bench-admin@example.com"
-password="Bench#Passw0rd!"
-work="$(mktemp -d -t codd-orders-bench.XXXXXX)"
-server_pid=""
-cleanup() {
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-(
-    cd "$work"
-    export CODD_DATA_DIR="$work/data" CODD_LISTEN="127.0.0.1:$port" CODD_ENV=development
-    export CODD_ADMIN_EMAIL="$email" CODD_ADMIN_PASSWORD="$password"
-    export CODD_RATE_LIMIT_AUTH=off CODD_RATE_LIMIT_WRITES=off CODD_RATE_LIMIT_PUBLIC=off CODD_RATE_LIMIT_WEBHOOKS=off
-    export CODD_LOG_LEVEL="${CODD_LOG_LEVEL:-warn}"
-    exec "$codd" serve >"$work/serve.log" 2>&1
-) &
-server_pid=$!
-
-address="127.0.0.1:$port"
-started=""
-for _ in $(seq 1 200); do
-    curl -fsS -o /dev/null "http://$address/health/live" 2>/dev/null && { started=1; break; }
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
-    sleep 0.1
-done
-[[ -n "$started" ]] || { echo "orders_bench.sh: codd serve did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
-
-token="$(curl -fsS -X POST "http://$address/api/auth/login" -H 'Content-Type: application/json' \
-    --data "{\"email\":\"$email\",\"password\":\"$password\"}" | jq -r '.tokens.accessToken')"
-[[ -n "$token" && "$token" != null ]] || { echo "orders_bench.sh: login failed" >&2; exit 1; }
+# shellcheck source=bench/serve_lib.sh
+source "$(dirname "$0")/serve_lib.sh"
+export CODD_LOG_LEVEL="${CODD_LOG_LEVEL:-warn}"
+start_codd_serve orders_bench.sh "$build"
+token="$(login_token orders_bench.sh)"
 
 # The catalog: products with stock for any number of orders.
 ids=()
