@@ -93,19 +93,15 @@ private:
 };
 
 // The state one round of decisions builds on top of the writer's state (which already includes every
-// round decided before it, written or not).
+// round written before it).
 class LogWriter::Batch {
 public:
-    // Appends to `wb`, which may already hold the earlier rounds of the same group.
     Batch(LogWriter& w, rocksdb::WriteBatch& wb)
         : w_(w), next_position_(w.last_position_ + 1), hash_(w.last_hash_), wb_(wb) {}
 
     AppendResult decide(AppendRequest& req) {
         if (!req.command_id.empty()) {
-            if (auto it = overlay_.commands.find(req.command_id); it != overlay_.commands.end()) {
-                return as_duplicate(it->second);
-            }
-            if (const AppendResult* r = w_.in_flight_command(req.command_id)) return as_duplicate(*r);
+            if (auto it = commands_.find(req.command_id); it != commands_.end()) return as_duplicate(it->second);
             if (auto rec = w_.store_.command_record(req.command_id)) return *rec;
         }
         std::vector<std::int64_t> seq_values;
@@ -137,15 +133,14 @@ public:
     [[nodiscard]] std::uint64_t last_position() const { return next_position_ - 1; }
     [[nodiscard]] std::uint64_t events() const { return events_; }
 
-    // Folds what this batch decided into the writer's state, before it is written: the next batch is
-    // decided on top of it. Should the write fail, the log stops accepting appends (failed_).
-    Overlay publish() {
-        if (w_.versions_.size() + overlay_.versions.size() > w_.options_.stream_cache_capacity) w_.versions_.clear();
-        for (auto& [k, v] : overlay_.versions) w_.versions_[k] = v;
+    // Folds what this round decided into the writer's state once it is written: the next round is decided
+    // on top of it. (Should the write fail, the log stops accepting appends, so nothing builds on it.)
+    void publish() {
+        if (w_.versions_.size() + versions_.size() > w_.options_.stream_cache_capacity) w_.versions_.clear();
+        for (auto& [k, v] : versions_) w_.versions_[k] = v;
         for (auto& [k, v] : sequences_) w_.sequences_[k] = v;
         w_.last_position_ = last_position();
         w_.last_hash_ = hash_;
-        return std::move(overlay_);
     }
 
 private:
@@ -155,7 +150,7 @@ private:
     }
 
     std::int64_t version(const std::string& stream) {
-        if (auto it = overlay_.versions.find(stream); it != overlay_.versions.end()) return it->second;
+        if (auto it = versions_.find(stream); it != versions_.end()) return it->second;
         return w_.current_version(stream);
     }
 
@@ -206,7 +201,7 @@ private:
                 wb_.Put(w_.store_.streams(), sc.stream_key, pos);
                 ++events_;
             }
-            overlay_.versions[s.stream] = v;
+            versions_[s.stream] = v;
             wb_.Put(w_.store_.heads(), s.stream, be64(head_buf, static_cast<std::uint64_t>(v)));
             result.streams.push_back({s.stream, StreamVersion{v}});
         }
@@ -222,7 +217,7 @@ private:
             sc.record.clear();
             encode_command_record(result, sc.record);
             wb_.Put(w_.store_.commands(), req.command_id, sc.record);
-            overlay_.commands.emplace(req.command_id, result);
+            commands_.emplace(req.command_id, result);
         }
         return result;
     }
@@ -232,17 +227,18 @@ private:
     Hash hash_;
     std::uint64_t events_ = 0;
     rocksdb::WriteBatch& wb_;
-    Overlay overlay_;
+    // What this round changed, for the later requests of the same round.
+    std::unordered_map<std::string, std::int64_t> versions_;
+    std::unordered_map<std::string, AppendResult> commands_;
     std::unordered_map<std::string, std::int64_t> sequences_;
 };
 
 LogWriter::LogWriter(LogStore& store, const LogOptions& options, std::function<void(std::uint64_t)> on_commit)
     : store_(store), options_(options), on_commit_(std::move(on_commit)), scratch_(std::make_unique<Scratch>()) {
     last_position_ = store_.last_position(&last_hash_);
-    // The syncer starts from the durable position read here, never from last_position_, which the writer
-    // thread may already have advanced by the time the syncer first runs.
+    completer_ = std::thread([this] { run_completer(); });
     syncer_ = std::thread([this, durable = last_position_] { run_syncer(durable); });
-    thread_ = std::thread([this] { run(); });
+    writer_ = std::thread([this] { run_writer(); });
 }
 
 LogWriter::~LogWriter() { close(); }
@@ -252,7 +248,7 @@ void LogWriter::submit(AppendRequest request, std::function<void(AppendResult)> 
         std::lock_guard lock(mu_);
         if (!closing_.load() && !failed_.load()) {
             queue_.push_back({std::move(request), std::move(done)});
-            cv_.notify_one();
+            if (queue_.size() == 1) cv_.notify_one();  // the writer waits only on an empty queue
             return;
         }
     }
@@ -265,13 +261,10 @@ void LogWriter::close() {
         closing_.store(true);
         cv_.notify_one();
     }
-    if (thread_.joinable()) thread_.join();
-    {
-        std::lock_guard lock(sync_mu_);
-        writer_done_ = true;
-        sync_cv_.notify_one();
-    }
+    // Each stage drains what the one before it handed over, then tells the next one it is done.
+    if (writer_.joinable()) writer_.join();
     if (syncer_.joinable()) syncer_.join();
+    if (completer_.joinable()) completer_.join();
 }
 
 LogStats LogWriter::stats() const {
@@ -280,12 +273,7 @@ LogStats LogWriter::stats() const {
 }
 
 std::int64_t LogWriter::current_version(const std::string& stream) {
-    // The cache holds the newest version of every stream it has, in flight or not; after an eviction
-    // the batches not yet written are asked before the store, which does not have them yet.
     if (auto it = versions_.find(stream); it != versions_.end()) return it->second;
-    for (auto o = overlays_.rbegin(); o != overlays_.rend(); ++o) {
-        if (auto it = o->versions.find(stream); it != o->versions.end()) return it->second;
-    }
     const std::int64_t v = store_.last_version(stream).value_or(-1);
     if (versions_.size() >= options_.stream_cache_capacity) versions_.clear();
     versions_.emplace(stream, v);
@@ -299,164 +287,128 @@ std::int64_t LogWriter::current_sequence(const std::string& name) {
     return v;
 }
 
-const AppendResult* LogWriter::in_flight_command(const std::string& command_id) const {
-    for (auto o = overlays_.rbegin(); o != overlays_.rend(); ++o) {
-        if (auto it = o->commands.find(command_id); it != o->commands.end()) return &it->second;
-    }
-    return nullptr;
-}
-
-std::unique_ptr<rocksdb::WriteBatch> LogWriter::take_write_batch() {
-    std::lock_guard lock(sync_mu_);
-    if (spare_batches_.empty()) return std::make_unique<rocksdb::WriteBatch>();
-    auto wb = std::move(spare_batches_.back());
-    spare_batches_.pop_back();
-    return wb;
-}
-
-void LogWriter::run() {
+void LogWriter::run_writer() {
     std::vector<Pending> pending;
     for (;;) {
-        bool hand_off = false;
         {
             std::unique_lock lock(mu_);
-            cv_.wait(lock, [&] { return !queue_.empty() || closing_.load() || (open_ && syncer_idle_); });
-            // The open group goes to the syncer as soon as it is free; until then it keeps taking rounds,
-            // so one WriteBatch and one fsync carry everything decided meanwhile.
-            if (open_ && (syncer_idle_ || open_->pending.size() >= options_.max_batch_commands ||
-                          (closing_.load() && queue_.empty()))) {
-                hand_off = true;
-                syncer_idle_ = false;
-            } else if (queue_.empty()) {
-                return;  // closing, and everything queued has been handed to the syncer
-            } else {
-                const std::size_t room = options_.max_batch_commands - (open_ ? open_->pending.size() : 0);
-                const std::size_t n = std::min(queue_.size(), room);
-                pending.clear();
-                for (std::size_t i = 0; i < n; ++i) {
-                    pending.push_back(std::move(queue_.front()));
-                    queue_.pop_front();
-                }
+            cv_.wait(lock, [&] { return !queue_.empty() || closing_.load(); });
+            if (queue_.empty()) break;  // closing, and everything queued has been decided
+            const std::size_t n = std::min(queue_.size(), options_.max_batch_commands);
+            pending.reserve(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                pending.push_back(std::move(queue_.front()));
+                queue_.pop_front();
             }
         }
-        if (hand_off) {
-            std::lock_guard lock(sync_mu_);
-            written_.push_back(std::move(*open_));
-            open_.reset();
-            sync_cv_.notify_one();
-        } else {
-            decide(pending);
-        }
+        Round round = decide_and_write(std::move(pending));
+        pending = {};
+        std::lock_guard lock(sync_mu_);
+        written_.push_back(std::move(round));
+        if (written_.size() == 1) sync_cv_.notify_one();
     }
+    std::lock_guard lock(sync_mu_);
+    writer_done_ = true;
+    sync_cv_.notify_one();
 }
 
-void LogWriter::decide(std::vector<Pending>& pending) {
-    if (failed_.load()) return fail_all(pending, "the event log failed");
-    // Groups the syncer has written are in the store now: their overlays are no longer needed.
-    const std::uint64_t written = written_upto_.load(std::memory_order_acquire);
-    while (!overlays_.empty() && overlays_.front().number <= written) overlays_.pop_front();
-    if (!open_) {
-        open_.emplace();
-        open_->batch = take_write_batch();
-        open_->batch->Clear();
-        open_->number = ++batch_number_;
-        std::lock_guard lock(mu_);
-        ++stats_.batches;
+LogWriter::Round LogWriter::decide_and_write(std::vector<Pending> pending) {
+    Round round;
+    round.pending = std::move(pending);
+    if (failed_.load()) {
+        fail_round(round, "the event log failed");
+        return round;
     }
-    const std::size_t first = open_->results.size();
-    Batch batch(*this, *open_->batch);
+    batch_.Clear();
+    Batch batch(*this, batch_);
+    round.results.reserve(round.pending.size());
     try {
-        for (auto& p : pending) open_->results.push_back(batch.decide(p.request));
+        for (auto& p : round.pending) round.results.push_back(batch.decide(p.request));
+        if (batch.events() > 0) check(store_.db().Write(rocksdb::WriteOptions(), &batch_), "write batch");
     } catch (const std::exception& e) {
-        // A failed read leaves the log's state unknown to this process: stop accepting appends rather
-        // than risk a gap or a broken chain. Restarting reopens from what RocksDB recovered. The open
-        // group still goes to the syncer, which fails it.
+        // A failed read or write leaves the log's state unknown to this process: stop accepting appends
+        // rather than risk a gap or a broken chain. Restarting reopens from what RocksDB recovered.
         failed_.store(true);
-        open_->results.resize(first);
-        return fail_all(pending, std::string("the event log failed: ") + e.what());
+        fail_round(round, std::string("the event log failed: ") + e.what());
+        return round;
     }
-    const std::uint64_t events = batch.events();
-    Overlay overlay = batch.publish();
-    if (events > 0) {
-        overlay.number = open_->number;
-        overlays_.push_back(std::move(overlay));
-    }
-    open_->events += events;
-    open_->last_position = last_position_;
-    for (auto& p : pending) open_->pending.push_back(std::move(p));
+    batch.publish();
+    round.last_position = last_position_;
     std::lock_guard lock(mu_);
-    stats_.commands += pending.size();
-    stats_.events += events;
-    pending.clear();
+    if (batch.events() > 0) ++stats_.batches;
+    stats_.commands += round.pending.size();
+    stats_.events += batch.events();
+    return round;
 }
 
 void LogWriter::run_syncer(std::uint64_t synced) {
-    std::deque<Written> ready;
-    std::vector<std::unique_ptr<rocksdb::WriteBatch>> spent;
-    std::uint64_t answerable = 0;  // batches up to this number are durable (or wrote nothing) and may be answered
+    std::deque<Round> rounds;
     for (;;) {
         {
             std::unique_lock lock(sync_mu_);
-            for (auto& wb : spent) spare_batches_.push_back(std::move(wb));
-            spent.clear();
-            if (written_.empty()) {
-                std::lock_guard idle(mu_);
-                syncer_idle_ = true;
-                cv_.notify_one();
-            }
             sync_cv_.wait(lock, [&] { return !written_.empty() || writer_done_; });
-            if (written_.empty()) return;
-            ready.swap(written_);
+            if (written_.empty()) break;
+            rounds.swap(written_);
+        }
+        // Every round taken here was written before this fsync starts; the rounds before them were synced
+        // by an earlier one. So one fsync makes all of them durable.
+        std::uint64_t last = synced;
+        for (const auto& r : rounds) {
+            if (!r.failed) last = std::max(last, r.last_position);
         }
         std::string error;
-        // In decision order, unsynced: one fsync below makes all of them durable. A batch is never
-        // written after one that failed, so what RocksDB holds stays a prefix of the decisions.
-        for (auto& w : ready) {
-            if (w.events > 0) {
-                if (!failed_.load()) {
-                    try {
-                        check(store_.db().Write(rocksdb::WriteOptions(), w.batch.get()), "write batch");
-                    } catch (const std::exception& e) {
-                        failed_.store(true);
-                        error = e.what();
-                    }
-                }
-            }
-            spent.push_back(std::move(w.batch));
-            if (!failed_.load()) written_upto_.store(w.number, std::memory_order_release);
-        }
-        const std::uint64_t last = ready.back().last_position;
-        if (!failed_.load()) {
+        if (last > synced && !failed_.load()) {
             try {
-                if (last > synced) {
-                    if (options_.sync) check(store_.db().SyncWAL(), "sync WAL");
-                    synced = last;
-                    {
-                        std::lock_guard lock(mu_);
-                        ++stats_.syncs;
-                    }
-                    on_commit_(last);
+                if (options_.sync) check(store_.db().SyncWAL(), "sync WAL");
+                synced = last;
+                {
+                    std::lock_guard lock(mu_);
+                    ++stats_.syncs;
                 }
-                answerable = ready.back().number;
+                on_commit_(last);
             } catch (const std::exception& e) {
                 failed_.store(true);
                 error = e.what();
             }
         }
-        const std::string why = error.empty() ? "the event log failed" : "the event log failed: " + error;
-        for (auto& w : ready) {
-            if (w.number > answerable) {
-                fail_all(w.pending, why);
-                continue;
+        for (auto& r : rounds) {
+            // Not durable: the fsync failed, or an earlier write or fsync did and this round's write may
+            // not be in RocksDB's WAL.
+            if (!r.failed && r.last_position > synced) {
+                fail_round(r, error.empty() ? "the event log failed" : "the event log failed: " + error);
             }
-            for (std::size_t i = 0; i < w.pending.size(); ++i) answer(w.pending[i], std::move(w.results[i]));
         }
-        ready.clear();
+        {
+            std::lock_guard lock(done_mu_);
+            for (auto& r : rounds) durable_.push_back(std::move(r));
+            done_cv_.notify_one();
+        }
+        rounds.clear();
+    }
+    std::lock_guard lock(done_mu_);
+    syncer_done_ = true;
+    done_cv_.notify_one();
+}
+
+void LogWriter::run_completer() {
+    std::deque<Round> rounds;
+    for (;;) {
+        {
+            std::unique_lock lock(done_mu_);
+            done_cv_.wait(lock, [&] { return !durable_.empty() || syncer_done_; });
+            if (durable_.empty()) return;
+            rounds.swap(durable_);
+        }
+        for (auto& r : rounds) {
+            for (std::size_t i = 0; i < r.pending.size(); ++i) answer(r.pending[i], std::move(r.results[i]));
+        }
+        rounds.clear();
     }
 }
 
-void LogWriter::fail_all(std::vector<Pending>& pending, const std::string& why) {
-    for (auto& p : pending) answer(p, refused(AppendStatus::closed, why));
+void LogWriter::fail_round(Round& round, const std::string& why) {
+    round.failed = true;
+    round.results.assign(round.pending.size(), refused(AppendStatus::closed, why));
 }
 
 // A producer's callback must not take the writer down with it.

@@ -6,23 +6,27 @@
 // WriteBatch with every accepted event. Positions are therefore gapless and in commit order, and a
 // refused request leaves no trace (a WriteBatch is one atomic WAL record).
 //
-// Writing and durability are a second stage. The writer decides rounds of queued requests into an open
-// group (one WriteBatch) and hands the group to the syncer thread as soon as that is free; the syncer
-// writes it into RocksDB (WAL append and memtable inserts, unsynced), fsyncs the WAL, and only then
-// publishes the new head and answers the producers, refusals and duplicates included (a duplicate may
-// name a group that is not yet durable). So deciding overlaps both the memtable inserts and the fsync,
-// and a group holds everything decided while the syncer was busy. Until a group is written, the writer
-// answers "what version / which command id" for it from its overlays, not from the store.
+// Three threads make a pipeline, so that the fsync (the long, CPU-free step) is never waiting for CPU work:
+// - the writer decides a round (everything queued) and writes it into RocksDB at once (WAL append and
+//   memtable inserts, unsynced); the next round is therefore decided against the store itself;
+// - the syncer takes every round written so far, fsyncs the WAL once, and publishes the new head;
+// - the completer answers the rounds the syncer has made durable (refusals and duplicates too: they may
+//   depend on a round not yet durable), so producers' callbacks never delay the next fsync.
+// While one fsync runs, the writer writes the next rounds and the completer answers the previous ones; the
+// next fsync carries everything written meanwhile. A round is answered ok only after an fsync that began
+// after its write returned. Should a write or an fsync fail, that round and every later one fail, and the
+// log stops accepting appends (what RocksDB holds stays a prefix of the decisions).
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include <rocksdb/write_batch.h>
 
@@ -48,66 +52,58 @@ private:
         AppendRequest request;
         std::function<void(AppendResult)> done;
     };
-    // A group of decided commands (one or more rounds) in one WriteBatch, for the syncer to write and sync.
-    struct Written {
+    // One round: the requests decided together and written in one WriteBatch, with their answers.
+    struct Round {
         std::vector<Pending> pending;
         std::vector<AppendResult> results;
-        std::unique_ptr<rocksdb::WriteBatch> batch;
-        std::uint64_t events = 0;
-        std::uint64_t last_position = 0;
-        std::uint64_t number = 0;
-    };
-    // What a decided round changed, for the writer's lookups until the syncer has written its group.
-    struct Overlay {
-        std::uint64_t number = 0;
-        std::unordered_map<std::string, std::int64_t> versions;
-        std::unordered_map<std::string, AppendResult> commands;
+        std::uint64_t last_position = 0;  // the log's last position once this round is written
+        bool failed = false;              // not written: every request is answered with `results` (closed)
     };
     class Batch;
     class Scratch;
 
-    void run();
+    void run_writer();
     void run_syncer(std::uint64_t synced);
-    void decide(std::vector<Pending>& pending);
-    void fail_all(std::vector<Pending>& pending, const std::string& why);
+    void run_completer();
+    Round decide_and_write(std::vector<Pending> pending);
+    static void fail_round(Round& round, const std::string& why);
     static void answer(Pending& p, AppendResult r) noexcept;
     std::int64_t current_version(const std::string& stream);
     std::int64_t current_sequence(const std::string& name);
-    const AppendResult* in_flight_command(const std::string& command_id) const;
-    std::unique_ptr<rocksdb::WriteBatch> take_write_batch();
 
     LogStore& store_;
     LogOptions options_;
     std::function<void(std::uint64_t)> on_commit_;
-    std::unique_ptr<Scratch> scratch_;  // the writer thread's hasher and buffers
 
-    // Writer-thread state: what the log holds after every round decided so far (written or not).
+    // Writer-thread state: what the log holds after every round written so far (synced or not).
+    std::unique_ptr<Scratch> scratch_;  // the hasher and buffers
+    rocksdb::WriteBatch batch_;         // reused: it keeps its capacity from round to round
     std::uint64_t last_position_ = 0;
     Hash last_hash_{};
     std::unordered_map<std::string, std::int64_t> versions_;  // a bounded cache of stream versions
     std::unordered_map<std::string, std::int64_t> sequences_;
-    // Rounds decided but maybe not yet written, oldest first; dropped once `written_upto_` covers them.
-    std::deque<Overlay> overlays_;
-    std::optional<Written> open_;  // the group being decided, not yet handed to the syncer
-    std::uint64_t batch_number_ = 0;
-    std::atomic<std::uint64_t> written_upto_{0};  // the syncer has written every group up to this number
 
+    // Producers → writer.
     mutable std::mutex mu_;
     std::condition_variable cv_;
     std::deque<Pending> queue_;
-    bool syncer_idle_ = true;  // the syncer waits for a group (guarded by mu_)
     std::atomic<bool> closing_{false};
     std::atomic<bool> failed_{false};
-    LogStats stats_;
-    std::thread thread_;
+    LogStats stats_;  // guarded by mu_
 
+    // Writer → syncer: rounds written, not yet synced.
     std::mutex sync_mu_;
     std::condition_variable sync_cv_;
-    std::deque<Written> written_;
-    // Reused: a batch keeps its capacity instead of faulting in new pages.
-    std::vector<std::unique_ptr<rocksdb::WriteBatch>> spare_batches_;
+    std::deque<Round> written_;
     bool writer_done_ = false;
-    std::thread syncer_;
+
+    // Syncer → completer: rounds durable (or failed), to answer.
+    std::mutex done_mu_;
+    std::condition_variable done_cv_;
+    std::deque<Round> durable_;
+    bool syncer_done_ = false;
+
+    std::thread writer_, syncer_, completer_;
 };
 
 }  // namespace codd::engine::detail
