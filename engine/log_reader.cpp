@@ -41,6 +41,9 @@ std::vector<rocksdb::ColumnFamilyDescriptor> descriptors() {
             cf.prefix_extractor.reset(rocksdb::NewNoopTransform());
             cf.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(1 << 18));
         }
+        if (name == "events") {
+            cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(4));
+        }
         cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
         cf.compression = best_compression();
         cf.write_buffer_size = name == "events" ? (32 << 20) : name == "meta" ? (4 << 20) : (16 << 20);
