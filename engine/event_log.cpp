@@ -47,8 +47,8 @@ public:
     }
 
     [[nodiscard]] std::optional<StreamVersion> stream_version(const std::string& stream) const override {
-        // The store's heads include groups the syncer has written but not yet synced (at most the groups in
-        // flight), so this may be ahead of head() by those: a decision on it risks a conflict, never a lost
+        // The store's heads include rounds the writer has written but the syncer not yet synced (at most the
+        // rounds of one fsync and the next), so this may be ahead of head() by those: a decision on it risks a conflict, never a lost
         // event. read_stream stays bounded by head().
         auto v = store_->last_version(stream);
         if (!v) return std::nullopt;

@@ -96,12 +96,18 @@ private:
 // round written before it).
 class LogWriter::Batch {
 public:
-    Batch(LogWriter& w, rocksdb::WriteBatch& wb)
-        : w_(w), next_position_(w.last_position_ + 1), hash_(w.last_hash_), wb_(wb) {}
+    // Decided results go to `results`, in request order.
+    Batch(LogWriter& w, rocksdb::WriteBatch& wb, std::vector<AppendResult>& results)
+        : w_(w), next_position_(w.last_position_ + 1), hash_(w.last_hash_), wb_(wb), results_(results) {}
 
-    AppendResult decide(AppendRequest& req) {
+    void decide(AppendRequest& req) { results_.push_back(decide_one(req)); }
+
+private:
+    AppendResult decide_one(AppendRequest& req) {
         if (!req.command_id.empty()) {
-            if (auto it = commands_.find(req.command_id); it != commands_.end()) return as_duplicate(it->second);
+            if (auto it = commands_.find(req.command_id); it != commands_.end()) {
+                return as_duplicate(results_[it->second]);
+            }
             if (auto rec = w_.store_.command_record(req.command_id)) return *rec;
         }
         std::vector<std::int64_t> seq_values;
@@ -130,6 +136,7 @@ public:
         return write(req, std::move(seq_values));
     }
 
+public:
     [[nodiscard]] std::uint64_t last_position() const { return next_position_ - 1; }
     [[nodiscard]] std::uint64_t events() const { return events_; }
 
@@ -217,7 +224,7 @@ private:
             sc.record.clear();
             encode_command_record(result, sc.record);
             wb_.Put(w_.store_.commands(), req.command_id, sc.record);
-            commands_.emplace(req.command_id, result);
+            commands_.emplace(req.command_id, results_.size());  // where decide() is about to put it
         }
         return result;
     }
@@ -229,7 +236,8 @@ private:
     rocksdb::WriteBatch& wb_;
     // What this round changed, for the later requests of the same round.
     std::unordered_map<std::string, std::int64_t> versions_;
-    std::unordered_map<std::string, AppendResult> commands_;
+    std::vector<AppendResult>& results_;
+    std::unordered_map<std::string, std::size_t> commands_;  // command id → its index in results_
     std::unordered_map<std::string, std::int64_t> sequences_;
 };
 
@@ -320,10 +328,10 @@ LogWriter::Round LogWriter::decide_and_write(std::vector<Pending> pending) {
         return round;
     }
     batch_.Clear();
-    Batch batch(*this, batch_);
     round.results.reserve(round.pending.size());
+    Batch batch(*this, batch_, round.results);
     try {
-        for (auto& p : round.pending) round.results.push_back(batch.decide(p.request));
+        for (auto& p : round.pending) batch.decide(p.request);
         if (batch.events() > 0) check(store_.db().Write(rocksdb::WriteOptions(), &batch_), "write batch");
     } catch (const std::exception& e) {
         // A failed read or write leaves the log's state unknown to this process: stop accepting appends

@@ -23,6 +23,7 @@ class OrdersView final : public Projection {
     [[nodiscard]] std::string name() const override { return "orders"; }
     [[nodiscard]] std::vector<Migration> migrations() const override;
     [[nodiscard]] std::vector<ViewTable> tables() const override;
+    [[nodiscard]] std::vector<std::string> query_indexes() const override;
     void apply(Transaction& tx, std::span<const RecordedEvent> events) override;
 };
 

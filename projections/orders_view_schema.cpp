@@ -263,4 +263,15 @@ std::vector<ViewTable> OrdersView::tables() const {
     };
 }
 
+// Every index but those `apply` searches: orders by customer (a customer's rename or new phone rewrites their
+// orders), by rep and by agent (a user's rename).
+std::vector<std::string> OrdersView::query_indexes() const {
+    return {
+        "users_role",       "customers_phone",       "customers_created",           "products_created",
+        "orders_created",   "orders_status_created", "orders_area_created",         "orders_payment_created",
+        "deliveries_agent", "transactions_created",  "transactions_status_created", "transactions_agent_created",
+        "expenses_date",
+    };
+}
+
 }  // namespace codd::projections

@@ -45,6 +45,11 @@ class Projection {
     [[nodiscard]] virtual std::vector<Migration> migrations() const = 0;
     // The tables that make up the view, for view_digest (rebuilt == live).
     [[nodiscard]] virtual std::vector<ViewTable> tables() const = 0;
+    // Indexes (by name, created by the migrations) that only queries use, never `apply`: a rebuild loads its
+    // fresh file without them and creates them at the end, one sort each instead of an update per row per
+    // index. An index `apply` searches (a rename that rewrites a customer's orders) must not be listed: the
+    // rebuild would scan the table for each such event. A live runner keeps every index all the time.
+    [[nodiscard]] virtual std::vector<std::string> query_indexes() const { return {}; }
 
     // Applies `events` (non-empty, consecutive positions, all above the checkpoint) through `tx.db()`.
     // Contract:

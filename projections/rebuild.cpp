@@ -54,7 +54,9 @@ ReplayStats rebuild_view(const engine::EventLog& log, Projection& projection, co
     // A scratch file needs no journal: a rebuild cut short is started over from an empty file, so every page
     // is written once (not to the WAL and again at each checkpoint).
     writer.db().exec("PRAGMA journal_mode=OFF");
+    auto indexes = DeferredIndexes::drop(writer.db(), projection.query_indexes());
     auto stats = catch_up(log, writer, batch_size);
+    indexes.create(writer.db());
     // Durable from here on: back to WAL (as every view file is opened), and the pages written without a
     // journal synced to disk once.
     writer.db().exec("PRAGMA journal_mode=WAL");

@@ -152,12 +152,15 @@ ReplayStats ProjectionRunner::rebuild() {
         auto scratch_options = options_.database;
         scratch_options.durable = false;  // copied into the live file, which is durable; never read after a crash
         ViewWriter fresh(scratch, projection_, options_.clock, scratch_options);
+        auto indexes = DeferredIndexes::drop(fresh.db(), projection_.query_indexes());
         // Catch up while the live view keeps applying; repeat until the tail is short, so the pause below
-        // covers at most about one batch of new events.
+        // covers at most about one batch of new events. The query indexes are created before that pause.
         const auto batch = options_.rebuild_batch_size;
         for (auto step = catch_up(log_, fresh, batch);; step = catch_up(log_, fresh, batch)) {
             stats.events += step.events;
-            if (step.events <= options_.batch_size) break;
+            if (step.events > options_.batch_size) continue;
+            if (indexes.empty()) break;
+            indexes.create(fresh.db());
         }
         unsubscribe_locked();
         try {

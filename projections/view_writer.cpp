@@ -1,5 +1,6 @@
 #include "projections/view_writer.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace codd::projections {
@@ -73,6 +74,53 @@ int migrate(Database& db, const Projection& projection, std::int64_t now_us) {
         ++ran;
     }
     return ran;
+}
+
+DeferredIndexes DeferredIndexes::drop(Database& db, const std::vector<std::string>& names) {
+    const auto named = [&](const std::string& name) {
+        return std::find(names.begin(), names.end(), name) != names.end();
+    };
+    DeferredIndexes deferred;
+    std::vector<std::string> tables_deferring;  // tables with a named index seen so far
+    std::size_t found = 0;
+    // In sqlite_schema order (its rowid), the order they were created in. A table lists its indexes to the query
+    // planner in that order, which breaks ties between equally good plans: an index of the table created after
+    // a deferred one (one `apply` needs, kept while loading) is created again after it, so the order holds.
+    auto& q = db.cached(
+        "SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY rowid");
+    while (q.step()) {
+        const std::string name(q.column_text(0));
+        const std::string table(q.column_text(1));
+        const bool defer = named(name);
+        const bool after_deferred =
+            std::find(tables_deferring.begin(), tables_deferring.end(), table) != tables_deferring.end();
+        if (!defer && !after_deferred) continue;
+        if (defer) {
+            ++found;
+            deferred.drop_now_.push_back(name);
+            if (!after_deferred) tables_deferring.push_back(table);
+        } else {
+            deferred.drop_later_.push_back(name);
+        }
+        deferred.create_.emplace_back(q.column_text(2));
+    }
+    q.reset();
+    if (found != names.size()) {
+        throw ProjectionError("deferred indexes: " + std::to_string(names.size()) + " named, " + std::to_string(found) +
+                              " found among the indexes of " + db.file().string());
+    }
+    Transaction tx(db);
+    for (const auto& name : deferred.drop_now_) db.exec("DROP INDEX \"" + name + "\"");
+    tx.commit();
+    return deferred;
+}
+
+void DeferredIndexes::create(Database& db) {
+    Transaction tx(db);
+    for (const auto& name : drop_later_) db.exec("DROP INDEX \"" + name + "\"");
+    for (const auto& sql : create_) db.exec(sql);
+    tx.commit();
+    *this = {};
 }
 
 GlobalPosition read_checkpoint(Database& db, const std::string& view) {

@@ -23,6 +23,24 @@ int migrate(Database& db, const Projection& projection, std::int64_t now_us);
 // The last applied position recorded for `view` (0 when none).
 GlobalPosition read_checkpoint(Database& db, const std::string& view);
 
+// Indexes a fresh file is loaded without (Projection::query_indexes) and that are created once it is loaded.
+// The definitions are those the migrations recorded in sqlite_schema, re-run in their original order, so the
+// loaded file ends up with the same schema as one migrated and filled with every index in place, down to the
+// order in which each table lists its indexes.
+class DeferredIndexes {
+  public:
+    // Drops the named indexes of `db`, in one transaction. Throws ProjectionError when one does not exist.
+    static DeferredIndexes drop(Database& db, const std::vector<std::string>& names);
+    // Creates the dropped indexes again, in one transaction; afterwards there is nothing left to create.
+    void create(Database& db);
+    [[nodiscard]] bool empty() const { return create_.empty(); }
+
+  private:
+    std::vector<std::string> drop_now_;    // the named indexes
+    std::vector<std::string> drop_later_;  // kept while loading, created after a named index of their table
+    std::vector<std::string> create_;      // CREATE INDEX statements of both, in sqlite_schema order
+};
+
 class ViewWriter {
   public:
     // Opens (creating) `file`, migrates it and reads its checkpoint. The clock stamps updated_us only.
