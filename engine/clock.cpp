@@ -1,17 +1,22 @@
 #include "engine/clock.hpp"
 
-#include <array>
-#include <cstdio>
 
 namespace codd::engine {
 namespace {
 
+// 8-4-4-4-12 lowercase hex digits of hi then lo, as "%08x-%04x-%04x-%04x-%012llx" would print them; by
+// hand because an event id is made per event on the writer thread.
 std::string format_uuid(std::uint64_t hi, std::uint64_t lo) {
-    std::array<char, 37> buf{};
-    std::snprintf(buf.data(), buf.size(), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                  static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                  static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-    return std::string(buf.data(), 36);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out(36, '-');
+    int nibble = 0;  // of the 32, most significant first
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) continue;
+        const std::uint64_t word = nibble < 16 ? hi : lo;
+        out[i] = kHex[(word >> (60 - 4 * (nibble % 16))) & 0xf];
+        ++nibble;
+    }
+    return out;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/clock.hpp"
 #include "engine/envelope.hpp"
 
 using namespace codd::engine;
@@ -92,4 +93,24 @@ TEST_CASE("golden corpus: format v1 events keep decoding to the same envelope") 
     CHECK(codec::chain_hash(Hash{}, canonical) == e->hash);
     // Re-encoding must give the same bytes, or old hash chains would stop verifying.
     CHECK(to_hex(codec::encode_stored(*e)) == hex);
+}
+
+TEST_CASE("event ids are RFC 4122 version 4 UUIDs in canonical form") {
+    SequentialIdGenerator seq;
+    CHECK(seq.next() == "00000000-0000-4000-8000-000000000001");
+    CHECK(seq.next() == "00000000-0000-4000-8000-000000000002");
+    RandomIdGenerator rnd;
+    for (int i = 0; i < 100; ++i) {
+        const std::string id = rnd.next();
+        REQUIRE(id.size() == 36);
+        for (std::size_t k = 0; k < id.size(); ++k) {
+            if (k == 8 || k == 13 || k == 18 || k == 23) {
+                CHECK(id[k] == '-');
+            } else {
+                CHECK(std::string_view("0123456789abcdef").find(id[k]) != std::string_view::npos);
+            }
+        }
+        CHECK(id[14] == '4');                                      // version
+        CHECK(std::string_view("89ab").find(id[19]) != std::string_view::npos);  // variant
+    }
 }
