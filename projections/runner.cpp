@@ -48,7 +48,12 @@ GlobalPosition ProjectionRunner::position() const {
 
 bool ProjectionRunner::wait_for(GlobalPosition p, std::chrono::milliseconds timeout) const {
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, timeout, [&] { return position_ >= p || !error_.empty() || halted_; });
+    auto done = [&] { return position_ >= p || !error_.empty() || halted_; };
+    if (done()) return position_ >= p;
+    Waiter self;
+    const auto filed = waiters_.emplace(p.value(), &self);
+    self.cv.wait_for(lock, timeout, done);
+    waiters_.erase(filed);
     return position_ >= p;
 }
 
@@ -82,8 +87,8 @@ void ProjectionRunner::stop() {
     {
         std::lock_guard lock(mu_);
         halted_ = true;
+        wake_locked(true);
     }
-    cv_.notify_all();
     unsubscribe_locked();
 }
 
@@ -125,11 +130,15 @@ void ProjectionRunner::on_batch(std::span<const RecordedEvent> events) {
 }
 
 void ProjectionRunner::publish(GlobalPosition p) {
-    {
-        std::lock_guard lock(mu_);
-        position_ = p;
-    }
-    cv_.notify_all();
+    std::lock_guard lock(mu_);
+    position_ = p;
+    wake_locked(false);
+}
+
+void ProjectionRunner::wake_locked(bool all) {
+    // Under mu_: a waiter leaves (and destroys its condition variable) only with mu_ held.
+    const auto end = all ? waiters_.end() : waiters_.upper_bound(position_.value());
+    for (auto it = waiters_.begin(); it != end; ++it) it->second->cv.notify_one();
 }
 
 void ProjectionRunner::fail(const std::string& what) {
@@ -137,8 +146,8 @@ void ProjectionRunner::fail(const std::string& what) {
         std::lock_guard lock(mu_);
         error_ = "view " + projection_.name() + " stopped after position " +
                  std::to_string(writer_.checkpoint().value()) + ": " + what;
+        wake_locked(true);
     }
-    cv_.notify_all();
 }
 
 ReplayStats ProjectionRunner::rebuild() {
@@ -184,8 +193,8 @@ ReplayStats ProjectionRunner::rebuild() {
         position_ = stats.position;
         error_.clear();  // the rebuilt view applied everything up to its checkpoint
         resume = !halted_;
+        wake_locked(false);
     }
-    cv_.notify_all();
     if (resume) subscribe_locked();
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return stats;

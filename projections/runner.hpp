@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -80,6 +81,8 @@ class ProjectionRunner {
     void on_batch(std::span<const RecordedEvent> events);
     void publish(GlobalPosition p);
     void fail(const std::string& what);
+    // With mu_ held: wakes the waiters whose position is applied, or all of them (error, stop, rebuild).
+    void wake_locked(bool all);
     // With control_mu_ held.
     void subscribe_locked();
     void unsubscribe_locked();
@@ -93,8 +96,13 @@ class ProjectionRunner {
     std::mutex control_mu_;  // serializes start / stop / rebuild
     std::unique_ptr<engine::Subscription> subscription_;
 
+    // Each waiter waits on its own condition variable, filed by the position it waits for, so a batch wakes
+    // only the requests it satisfied: with 64 command threads waiting, a notify_all per batch woke all 64.
+    struct Waiter {
+        std::condition_variable cv;
+    };
     mutable std::mutex mu_;
-    mutable std::condition_variable cv_;
+    mutable std::multimap<std::uint64_t, Waiter*> waiters_;
     GlobalPosition position_;
     std::string error_;
     bool halted_ = false;  // stop() was called and start() not since

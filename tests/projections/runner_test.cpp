@@ -231,3 +231,36 @@ TEST_CASE("rebuild recovers a view whose rows were damaged") {
     CHECK(live_digest(dir / "v.db", p) == good);
     CHECK(runner.position() == GlobalPosition{200});
 }
+
+TEST_CASE("waiters at many positions each return once their own position is applied; stop wakes the rest") {
+    TempDir dir;
+    auto log = open_log(dir / "log");
+    StreamStats p;
+    ProjectionRunner runner(*log, dir / "v.db", p, batches_of(7));
+    constexpr int kWaiters = 32;
+    std::atomic<int> satisfied{0}, refused{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kWaiters; ++i) {
+        // Positions 10, 20, … 320; the log gets 200 events, so waiters up to 200 are satisfied.
+        threads.emplace_back([&, i] {
+            const GlobalPosition want{static_cast<std::uint64_t>(10 * (i + 1))};
+            if (runner.wait_for(want, 30s)) {
+                CHECK(runner.position() >= want);
+                ++satisfied;
+            } else {
+                ++refused;
+            }
+        });
+    }
+    append_events(*log, 200);
+    REQUIRE(runner.wait_for(GlobalPosition{200}, 5s));
+    for (int spins = 0; satisfied.load() < 20 && spins < 500; ++spins) std::this_thread::sleep_for(10ms);
+    CHECK(satisfied.load() == 20);
+    CHECK(refused.load() == 0);  // the others still wait: their positions are not in the log
+    const auto before_stop = std::chrono::steady_clock::now();
+    runner.stop();
+    for (auto& t : threads) t.join();
+    CHECK(std::chrono::steady_clock::now() - before_stop < 10s);  // woken by stop, not by their 30 s timeout
+    CHECK(satisfied.load() == 20);
+    CHECK(refused.load() == kWaiters - 20);
+}
