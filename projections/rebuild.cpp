@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <future>
 #include <system_error>
 
 #include <fcntl.h>
@@ -30,12 +31,21 @@ ReplayStats catch_up(const engine::EventLog& log, ViewWriter& writer, std::size_
     const auto start = std::chrono::steady_clock::now();
     // Up to the head as it is now: a busy log must not keep a catch-up running for ever.
     const auto head = log.head();
-    ReplayStats stats;
-    while (writer.checkpoint() < head) {
-        const auto from = writer.checkpoint().value() + 1;
+    const auto read = [&log, head, batch_size](std::uint64_t from) {
         const auto want = std::min<std::uint64_t>(batch_size, head.value() - from + 1);
-        const auto batch = log.read_all(GlobalPosition{from}, want);
+        return log.read_all(GlobalPosition{from}, want);
+    };
+    // Reading ahead: the next batch is read and decoded from the log on another thread while this one applies
+    // the current batch to SQLite. The batches and their order are those of reading one after the other: the
+    // next starts right after the current one, which the writer applies whole or throws.
+    std::future<std::vector<RecordedEvent>> ahead;
+    if (writer.checkpoint() < head) ahead = std::async(std::launch::async, read, writer.checkpoint().value() + 1);
+    ReplayStats stats;
+    while (ahead.valid()) {
+        const auto batch = ahead.get();
         if (batch.empty()) break;
+        const auto next = batch.back().position.value() + 1;
+        if (next <= head.value()) ahead = std::async(std::launch::async, read, next);
         stats.events += writer.apply(batch);
     }
     stats.position = writer.checkpoint();

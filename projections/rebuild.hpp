@@ -13,9 +13,11 @@
 namespace codd::projections {
 
 // Events per transaction at most. Live batches are whatever has committed since (often a few); a rebuild
-// has the whole log ahead, and larger transactions amortize the commit and the checkpoint upsert.
+// has the whole log ahead, and larger transactions amortize the commit (which writes the dirty pages and walks
+// the whole page cache) and the checkpoint upsert. A rebuild holds two such batches in memory (one applied,
+// one read ahead): ~40 MB each for order events.
 inline constexpr std::size_t kDefaultBatchSize = 1024;
-inline constexpr std::size_t kRebuildBatchSize = 8192;
+inline constexpr std::size_t kRebuildBatchSize = 65536;
 
 struct ReplayStats {
     std::uint64_t events = 0;  // events applied
@@ -24,6 +26,7 @@ struct ReplayStats {
 };
 
 // Applies the log from the writer's checkpoint + 1 up to the log's head, `batch_size` events per transaction.
+// The next batch is read from the log on a second thread while the current one is applied.
 ReplayStats catch_up(const engine::EventLog& log, ViewWriter& writer, std::size_t batch_size = kDefaultBatchSize);
 
 // Builds the view from position 1 into `file`, which is removed first (with its -wal and -shm). The file is
