@@ -5,7 +5,8 @@
 //                         stock, confirmations, agent, dispatch, delivery and cash, or a cancel or a failure)
 //   live_catch_up         a ProjectionRunner started on an empty view file, until it reaches the head
 //   rebuild               rebuild_view from position 1 into a new file (the `codd rebuild` path); also per CPU
-//                         second of the rebuilding thread
+//                         second of the thread applying to SQLite and of the whole process (which also reads
+//                         the log ahead on a second thread)
 //   list_by_status_date   list_orders: one status, a 30-day created range, a page of 50 among the first 5
 //   search_by_phone       list_orders by a customer's full phone number
 //   search_by_phone_prefix  list_orders by a 10-character phone prefix (~1,000 customers), a page of 50
@@ -13,7 +14,10 @@
 //
 // Query latencies are of one thread on one reader connection, after a warm-up.
 //
-// Usage: orders_view_bench [--orders N] [--queries N] [--dir DIR] [--no-rebuild] [--quick]
+// Usage: orders_view_bench [--orders N] [--queries N] [--dir DIR] [--no-rebuild] [--no-live] [--reuse-log]
+//                          [--quick]
+// --no-live skips live_catch_up and queries the rebuilt file; --reuse-log skips the fill when --dir holds the
+// log of an earlier run with the same --orders (for profiling the rebuild).
 #include <time.h>
 
 #include <atomic>
@@ -42,7 +46,9 @@ namespace {
 struct Args {
     std::int64_t orders = 1'000'000;
     int queries = 2000;
-    bool rebuild = true;  // also rebuild_view into a second file (the runner's catch-up builds the first)
+    bool rebuild = true;     // also rebuild_view into a second file (the runner's catch-up builds the first)
+    bool live = true;        // build the queried file with a ProjectionRunner (else: query the rebuilt file)
+    bool reuse_log = false;  // keep a log a previous run with the same --orders filled in --dir
     std::filesystem::path dir = std::filesystem::temp_directory_path() / "codd-orders-view-bench";
 };
 
@@ -216,6 +222,7 @@ std::vector<StreamAppend> order_history(std::int64_t id, std::int64_t time_us, s
 }
 
 std::uint64_t fill(const Args& a) {
+    std::filesystem::remove(a.dir / "log.orders");
     std::filesystem::remove_all(a.dir / "log");
     Filler f(a.dir / "log");
     const auto customers = customers_for(a.orders);
@@ -225,14 +232,50 @@ std::uint64_t fill(const Args& a) {
         const std::int64_t time_us = kStartUs + i * kOrderSpacingUs;
         f.append(time_us, order_history(1001 + i, time_us, rng, customers));
     }
-    return f.finish();
+    const auto events = f.finish();
+    if (std::FILE* out = std::fopen((a.dir / "log.orders").c_str(), "w")) {
+        std::fprintf(out, "%lld\n", static_cast<long long>(a.orders));
+        std::fclose(out);
+    }
+    return events;
 }
 
-// CPU time of the calling thread, which does all of a rebuild's work: on a shared machine wall time misleads.
-double thread_cpu_seconds() {
+// The events of the log an earlier run filled for the same --orders (--reuse-log); fills one when there is none.
+std::uint64_t filled_events(const Args& a) {
+    const auto marker = a.dir / "log.orders";
+    std::int64_t orders = -1;
+    if (std::FILE* in = std::fopen(marker.c_str(), "r")) {
+        long long n = -1;
+        if (std::fscanf(in, "%lld", &n) != 1) n = -1;
+        std::fclose(in);
+        orders = n;
+    }
+    if (orders == a.orders) {
+        LogOptions o;
+        o.dir = a.dir / "log";
+        return EventLog::open(o)->head().value();
+    }
+    return fill(a);
+}
+
+double file_mb(const std::filesystem::path& file) {
+    return static_cast<double>(std::filesystem::file_size(file)) / (1024.0 * 1024.0);
+}
+
+double cpu_seconds(clockid_t clock) {
     timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    clock_gettime(clock, &ts);
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// CPU time of the calling thread, which applies to SQLite: on a shared machine wall time misleads.
+double thread_cpu_seconds() {
+    return cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+}
+
+// CPU time of the whole process: the thread above and the one reading the log ahead of it (and RocksDB's).
+double process_cpu_seconds() {
+    return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 template <typename Query>
@@ -271,17 +314,22 @@ int main(int argc, char** argv) {
             a.dir = next();
         } else if (k == "--no-rebuild") {
             a.rebuild = false;
+        } else if (k == "--no-live") {
+            a.live = false;
+        } else if (k == "--reuse-log") {
+            a.reuse_log = true;
         } else if (k == "--quick") {
             a.orders = 20'000, a.queries = 200;
         } else {
             std::fprintf(stderr,
-                         "usage: orders_view_bench [--orders N] [--queries N] [--dir DIR] [--no-rebuild] [--quick]\n");
+                         "usage: orders_view_bench [--orders N] [--queries N] [--dir DIR] [--no-rebuild] "
+                         "[--no-live] [--reuse-log] [--quick]\n");
             return 2;
         }
     }
     std::filesystem::create_directories(a.dir);
     auto t0 = SteadyClock::now();
-    const auto events = fill(a);
+    const auto events = a.reuse_log ? filled_events(a) : fill(a);
     JsonLine("fill")
         .integer("orders", a.orders)
         .integer("events", static_cast<std::int64_t>(events))
@@ -291,26 +339,32 @@ int main(int argc, char** argv) {
     LogOptions opts;
     opts.dir = a.dir / "log";
     auto log = EventLog::open(opts);
-    const auto file = a.dir / "orders.db";
+    auto file = a.dir / "orders.db";
     remove_view_file(file);
     OrdersView view;
-    t0 = SteadyClock::now();
-    ProjectionRunner runner(*log, file, view);
-    if (!runner.wait_for(log->head(), std::chrono::hours(2))) {
-        std::fprintf(stderr, "runner: %s\n", runner.error().c_str());
-        return 1;
+    if (a.live) {
+        t0 = SteadyClock::now();
+        ProjectionRunner runner(*log, file, view);
+        if (!runner.wait_for(log->head(), std::chrono::hours(2))) {
+            std::fprintf(stderr, "runner: %s\n", runner.error().c_str());
+            return 1;
+        }
+        const double live_s = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+        JsonLine("live_catch_up")
+            .integer("orders", a.orders)
+            .integer("events", static_cast<std::int64_t>(events))
+            .num("seconds", live_s)
+            .num("ops_per_s", static_cast<double>(events) / live_s)
+            .num("file_mb", file_mb(file))
+            .print();
     }
-    const double live_s = std::chrono::duration<double>(SteadyClock::now() - t0).count();
-    JsonLine("live_catch_up")
-        .integer("orders", a.orders)
-        .integer("events", static_cast<std::int64_t>(events))
-        .num("seconds", live_s)
-        .num("ops_per_s", static_cast<double>(events) / live_s)
-        .print();
-    if (a.rebuild) {
+    if (a.rebuild || !a.live) {
+        const auto rebuilt_file = a.dir / "rebuilt.db";
         const double cpu0 = thread_cpu_seconds();
-        const auto rebuilt = rebuild_view(*log, view, a.dir / "rebuilt.db");
+        const double process0 = process_cpu_seconds();
+        const auto rebuilt = rebuild_view(*log, view, rebuilt_file);
         const double cpu_s = thread_cpu_seconds() - cpu0;
+        const double process_s = process_cpu_seconds() - process0;
         JsonLine("rebuild")
             .integer("orders", a.orders)
             .integer("events", static_cast<std::int64_t>(rebuilt.events))
@@ -318,8 +372,15 @@ int main(int argc, char** argv) {
             .num("cpu_seconds", cpu_s)
             .num("ops_per_s", static_cast<double>(rebuilt.events) / rebuilt.seconds)
             .num("ops_per_cpu_s", static_cast<double>(rebuilt.events) / cpu_s)
+            .num("process_cpu_seconds", process_s)
+            .num("ops_per_process_cpu_s", static_cast<double>(rebuilt.events) / process_s)
+            .num("file_mb", file_mb(rebuilt_file))
             .print();
-        remove_view_file(a.dir / "rebuilt.db");
+        if (a.live) {
+            remove_view_file(rebuilt_file);
+        } else {
+            file = rebuilt_file;
+        }
     }
 
     ReaderPool pool(file, 1);
