@@ -21,7 +21,17 @@ StockBook::Entry& StockBook::entry(ProductId id) {
     return *e;
 }
 
+StockBook::Entry* StockBook::cached_entry(ProductId id) {
+    {
+        std::lock_guard lock(entries_mu_);
+        if (auto it = entries_.find(id); it != entries_.end()) return it->second.get();
+    }
+    if (!log_.stream_version(events::product_stream(id))) return nullptr;
+    return &entry(id);
+}
+
 void StockBook::refresh(Entry& e, ProductId id) {
+    if (e.absent) return;
     constexpr std::size_t kPage = 1024;
     const std::string stream = events::product_stream(id);
     for (;;) {
@@ -53,12 +63,21 @@ StockBook::Locked StockBook::lock(std::vector<ProductId> ids) {
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     Locked out(*this);
     for (ProductId id : ids) {
-        Entry& e = entry(id);
-        out.locks_.emplace_back(e.mu);
-        refresh(e, id);
-        out.entries_.emplace_back(id, &e);
+        Entry* e = cached_entry(id);
+        if (e == nullptr) {
+            e = out.absent_.emplace_back(std::make_unique<Entry>()).get();
+            e->absent = true;
+        }
+        out.locks_.emplace_back(e->mu);
+        refresh(*e, id);
+        out.entries_.emplace_back(id, e);
     }
     return out;
+}
+
+std::size_t StockBook::cached_products() {
+    std::lock_guard lock(entries_mu_);
+    return entries_.size();
 }
 
 std::optional<Product> StockBook::find(ProductId id) {
@@ -104,6 +123,7 @@ std::int64_t StockBook::Locked::available(ProductId id) const {
 void StockBook::Locked::hold(ProductId id, std::int64_t quantity, StockHolds& holds) {
     for (auto& [pid, e] : entries_) {
         if (pid != id) continue;
+        if (e->absent) throw std::logic_error("product " + std::to_string(id) + " does not exist: nothing to hold");
         const std::uint64_t hold_id = book_->next_hold_.fetch_add(1);
         e->holds.push_back({hold_id, holds.order_, quantity});
         holds.book_ = book_;

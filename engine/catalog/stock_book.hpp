@@ -106,12 +106,18 @@ class StockBook {
         friend class StockBook;
         explicit Locked(StockBook& book) : book_(&book) {}
         StockBook* book_;
+        // Ids that name no product: not cached in the book. Declared before locks_, which lock their
+        // mutexes and so must be destroyed first.
+        std::vector<std::unique_ptr<Entry>> absent_;
         std::vector<std::pair<ProductId, Entry*>> entries_;
         std::vector<std::unique_lock<std::mutex>> locks_;
     };
 
     // Locks `ids` (duplicates allowed) in product-id order and refreshes them from their stream tails.
     [[nodiscard]] Locked lock(std::vector<ProductId> ids);
+
+    // Products whose state the book caches (only ids whose product stream existed when first locked).
+    [[nodiscard]] std::size_t cached_products();
 
     // A product as the log holds it now; nullopt when it does not exist.
     [[nodiscard]] std::optional<Product> find(ProductId id);
@@ -135,9 +141,15 @@ class StockBook {
         std::mutex mu;
         Loaded<Product> cached;
         std::vector<Hold> holds;
+        // A stand-in for an id whose product stream did not exist when it was locked: it stays "no such
+        // product" (never refreshed, so it never takes a hold), and it is not kept in the book, so requests
+        // naming random product ids cannot make the book grow.
+        bool absent = false;
     };
 
     Entry& entry(ProductId id);
+    // The book's entry for `id`, or nullptr when it has none and the log has no product-<id> stream.
+    Entry* cached_entry(ProductId id);
     void refresh(Entry& e, ProductId id);
     void release(const StockHolds& holds);
 

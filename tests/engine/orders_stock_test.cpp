@@ -197,3 +197,30 @@ TEST_CASE("orders stock: a product's cache folds only the tail after the first l
     CHECK(locked.product(a).state.reserved == 20);
     CHECK(locked.held(a) == 0);
 }
+
+TEST_CASE("orders stock: orders naming product ids that do not exist are refused and leave the cache as it was") {
+    OrdersFixture f;
+    const auto a = f.product("A", 1000, 1000);
+    f.create(OrdersFixture::new_order({OrdersFixture::item(a, 1)}, phone_of(0, 0)));
+    auto& book = f.catalog->stock_book();
+    const std::size_t cached = book.cached_products();
+    for (int i = 0; i < 500; ++i) {
+        const auto unknown = a + 1000 + i;
+        auto r = f.orders->create(
+            OrdersFixture::new_order({OrdersFixture::item(a, 1), OrdersFixture::item(unknown, 1)}, phone_of(1, i)),
+            ctx());
+        REQUIRE(std::holds_alternative<Rejection>(r));
+    }
+    CHECK(book.cached_products() == cached);  // no entry per unknown id: random ids cannot grow the book
+    {
+        auto locked = book.lock({a, a + 5000});
+        CHECK(locked.product(a + 5000).version == -1);
+        CHECK(locked.available(a + 5000) == 0);
+        CHECK(locked.available(a) == 999);
+    }
+    // A product created after its id was looked up as unknown is found from then on.
+    const auto b = f.product("B", 500, 7);
+    auto locked = book.lock({b});
+    CHECK(locked.product(b).state.stock_quantity == 7);
+    CHECK(book.cached_products() == cached + 1);
+}
