@@ -2,9 +2,10 @@
 // The durable, ordered, tamper-evident event log on RocksDB (DESIGN §3).
 //
 // One writer thread owns every append: it takes all queued commands, checks their expected versions and
-// command ids, assigns gapless global positions in commit order, and writes them in one synced
-// WriteBatch (group commit). Readers read RocksDB directly and never block the writer; they only see
-// positions up to head(), which advances after the batch is durable.
+// command ids, assigns gapless global positions in commit order, and writes them in one WriteBatch; one
+// WAL fsync then makes every batch written meanwhile durable (group commit), and only then are they
+// answered. Readers read RocksDB directly and never block the writer; they only see positions up to
+// head(), which advances after the fsync.
 
 #include <chrono>
 #include <condition_variable>
