@@ -28,19 +28,20 @@ struct Counted {
     std::string status;
     std::int64_t total = 0;
     std::optional<std::int64_t> delivered_us;  // when last delivered
+    std::int64_t created_us = 0;
     bool operator==(const Counted&) const = default;
 };
 
 // The columns a Counted is read from, in its order.
 constexpr std::string_view kCountedColumns =
-    "customer_id, customer_rep_id, delivery_agent_id, status, total_amount, delivered_us";
+    "customer_id, customer_rep_id, delivery_agent_id, status, total_amount, delivered_us, created_us";
 
 // Steps `s` (which selects or returns kCountedColumns) once and resets it.
 std::optional<Counted> read_counted(Statement& s) {
     std::optional<Counted> c;
     if (s.step()) {
         c = Counted{s.column_int(0), s.column_optional_int(1), s.column_optional_int(2), std::string(s.column_text(3)),
-                    s.column_int(4), s.column_optional_int(5)};
+                    s.column_int(4), s.column_optional_int(5), s.column_int(6)};
     }
     s.reset();
     return c;
@@ -110,9 +111,40 @@ std::optional<std::string> delivered_month(const std::optional<Counted>& c) {
     return std::string(buf);
 }
 
+// The UTC day of creation an order is counted in by order_day_counts (as the schema's migration computes it).
+std::int64_t created_day(const Counted& c) {
+    return c.created_us / 86'400'000'000;
+}
+
+// Moves an order from its status and day in order_day_counts to those `after` (either side may be none).
+void move_day_count(Database& db, const std::optional<Counted>& before, const std::optional<Counted>& after) {
+    if (after) {
+        db.cached(R"sql(
+            INSERT INTO order_day_counts (status, day, orders) VALUES (?1, ?2, 1)
+            ON CONFLICT DO UPDATE SET orders = orders + 1)sql")
+            .bind(1, after->status)
+            .bind(2, created_day(*after))
+            .run();
+    }
+    if (before) {
+        db.cached("UPDATE order_day_counts SET orders = orders - 1 WHERE status = ?1 AND day = ?2")
+            .bind(1, before->status)
+            .bind(2, created_day(*before))
+            .run();
+        db.cached("DELETE FROM order_day_counts WHERE status = ?1 AND day = ?2 AND orders = 0")
+            .bind(1, before->status)
+            .bind(2, created_day(*before))
+            .run();
+    }
+}
+
 // Moves an order from the counters of its row `before` an event to those of its row `after` it.
 void recount(Database& db, const std::optional<Counted>& before, const std::optional<Counted>& after) {
     if (before == after) return;
+    const auto day_share = [](const std::optional<Counted>& c) {
+        return c ? std::optional(std::pair(c->status, created_day(*c))) : std::nullopt;
+    };
+    if (day_share(before) != day_share(after)) move_day_count(db, before, after);
     const auto customer_share = [](const std::optional<Counted>& c) {
         return c && c->status != "cancelled" ? std::optional(std::pair(c->customer, c->total)) : std::nullopt;
     };
@@ -272,7 +304,8 @@ void order_created(Database& db, const RecordedEvent& e, const Fields& f) {
         .bind(24, e.time_us)
         .run();
     insert_items(db, id, f);
-    const Counted after{customer, rep, agent, std::string(f.text("status")), f.integer("totalAmount"), std::nullopt};
+    const Counted after{customer,     rep,      agent, std::string(f.text("status")), f.integer("totalAmount"),
+                        std::nullopt, e.time_us};
     recount(db, std::nullopt, after);
     if (agent) {
         static const auto sql = delivery_upsert({});

@@ -239,10 +239,26 @@ CREATE TABLE expenses (
 CREATE INDEX expenses_date ON expenses (expense_date_us);
 )sql";
 
+// Version 2. Orders per status and UTC day of creation (created_us / 86,400,000,000): the total of a list by
+// statuses and a creation range counts the range's whole days here and only its first and last day in the
+// orders (a 30-day list of delivered orders counted ~45,000 entries of orders_status_created at 1M orders).
+// A count that reaches 0 is deleted, so the rows are those a GROUP BY over orders gives, whether the file was
+// built by events from the start or migrated here from version 1.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE order_day_counts (
+    status TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    orders INTEGER NOT NULL,
+    PRIMARY KEY (status, day)
+) WITHOUT ROWID;
+INSERT INTO order_day_counts (status, day, orders)
+    SELECT status, created_us / 86400000000, count(*) FROM orders GROUP BY 1, 2;
+)sql";
+
 }  // namespace
 
 std::vector<Migration> OrdersView::migrations() const {
-    return {{1, kSchemaV1}};
+    return {{1, kSchemaV1}, {2, kSchemaV2}};
 }
 
 std::vector<ViewTable> OrdersView::tables() const {
@@ -255,6 +271,7 @@ std::vector<ViewTable> OrdersView::tables() const {
         {"user_delivered_months", "user_id, role, month"},
         {"order_items", "order_id, item_id"},
         {"order_history", "order_id, version"},
+        {"order_day_counts", "status, day"},
         {"deliveries", "order_id"},
         {"transactions", "id"},
         {"agent_cash", "agent_id"},

@@ -142,6 +142,11 @@ Where& Where::add(std::string_view condition, std::vector<Value> values) {
     return *this;
 }
 
+Where& Where::append(const Where& other) {
+    values_.insert(values_.end(), other.values_.begin(), other.values_.end());
+    return *this;
+}
+
 int Where::bind(Statement& s, int first) const {
     int i = first;
     for (const auto& v : values_) {

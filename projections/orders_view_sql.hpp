@@ -45,6 +45,8 @@ class Where {
 
     // Adds "AND <condition>", where each '?' of `condition` takes the next of `values`.
     Where& add(std::string_view condition, std::vector<Value> values = {});
+    // Appends the parameters of `other` (not its conditions): for a statement made of several WHERE clauses.
+    Where& append(const Where& other);
     [[nodiscard]] std::string sql() const { return clauses_.empty() ? std::string() : " WHERE " + clauses_; }
     // Binds the parameters from `first` on (anonymous '?' parameters number in order of appearance across
     // the whole statement); returns the next free index.

@@ -136,6 +136,8 @@ class Script {
         return append({test::to_stream(std::move(stream), engine::ExpectedVersion::any(), {std::move(e)})}, actor);
     }
     [[nodiscard]] int minute() const { return minute_; }
+    // Moves the clock of the next appends `minutes` further on.
+    void skip(int minutes) { minute_ += minutes; }
     engine::EventLog& log() { return *log_; }
 
   private:
@@ -935,6 +937,70 @@ TEST_CASE("orders view: deferring an index the schema does not have is an error"
     REQUIRE(q.step());
     CHECK(q.column_int(0) == 1);
     q.reset();
+}
+
+TEST_CASE("orders view: a list's total by status and days equals counting its orders") {
+    Fixture fx;
+    // Orders over five more days (at 10:00 + n minutes), some moved on: a pending order alone on its day
+    // confirmed (its pending count reaches 0), others cancelled.
+    constexpr int kDayMinutes = 24 * 60;
+    std::int64_t id = 3000;
+    for (int day = 1; day <= 5; ++day) {
+        fx.script.skip(day * kDayMinutes - fx.script.minute() + (day == 3 ? 13 * 60 : 0));  // day 3 ends the range
+        for (int k = 0; k < day; ++k) {
+            ++id;
+            fx.script.append(order_stream(id),
+                             order_created({id, 21, 2, std::nullopt, json::array{item(1, 11, 1, 4500)}}));
+            if (day == 1) fx.script.append(order_stream(id), status_changed(id, "pending_confirmation", "confirmed"));
+            if (day >= 4 && k % 2 == 0) {
+                fx.script.append(order_stream(id), status_changed(id, "pending_confirmation", "cancelled"));
+            }
+        }
+    }
+    REQUIRE(fx.runner->wait_for(fx.script.log().head(), 10s));
+    REQUIRE(fx.runner->error().empty());
+    auto db = Database::open(fx.dir / "orders.db", {OpenMode::read_only});
+    const auto rows = [&](const std::string& sql) {
+        std::vector<std::string> out;
+        auto q = db.prepare(sql);
+        while (q.step()) {
+            out.push_back(std::string(q.column_text(0)) + "/" + std::to_string(q.column_int(1)) + "/" +
+                          std::to_string(q.column_int(2)));
+        }
+        return out;
+    };
+    CHECK(rows("SELECT status, day, orders FROM order_day_counts ORDER BY 1, 2") ==
+          rows("SELECT status, created_us / 86400000000, count(*) FROM orders GROUP BY 1, 2 ORDER BY 1, 2"));
+    CHECK(rows("SELECT status, day, orders FROM order_day_counts WHERE orders <= 0").empty());
+
+    const auto counted = [&](const OrderFilter& f) {
+        std::string sql = "SELECT count(*), 0, 0 FROM orders WHERE created_us BETWEEN ?1 AND ?2";
+        if (!f.statuses.empty()) sql += " AND status IN ('" + f.statuses[0] + "', '" + f.statuses.back() + "')";
+        auto q = db.prepare(sql);
+        q.bind(1, *f.created_from_us).bind(2, *f.created_to_us);
+        q.step();
+        return q.column_int(0);
+    };
+    constexpr std::int64_t kDayUs = 24 * 60 * kMinuteUs;
+    const std::int64_t day0 = kStartUs / kDayUs * kDayUs;  // midnight before the fixture's first order
+    const std::vector<std::vector<std::string>> statuses = {
+        {}, {"pending_confirmation"}, {"cancelled", "confirmed"}, {"delivered"}};
+    int by_days = 0;
+    for (const auto& st : statuses) {
+        for (const std::int64_t from : {kStartUs, day0, day0 + kDayUs - 1, day0 + kDayUs, day0 + kDayUs + 1}) {
+            for (const std::int64_t to : {day0 + 3 * kDayUs - 1, day0 + 3 * kDayUs, day0 + 4 * kDayUs + 36 * kMinuteUs,
+                                          day0 + 6 * kDayUs, day0 + 40 * kDayUs}) {
+                OrderFilter f;
+                f.statuses = st;
+                f.created_from_us = from;
+                f.created_to_us = to;
+                INFO(from, " ", to, " ", st.size());
+                CHECK(fx.q->list_orders(f, {}).pagination.total == counted(f));
+                if (fx.q->explain_list_orders(f).find("day>?") != std::string::npos) ++by_days;
+            }
+        }
+    }
+    CHECK(by_days > 50);  // most of these ranges hold a whole day
 }
 
 TEST_CASE("orders view: a malformed event of a known type stops the runner there") {
