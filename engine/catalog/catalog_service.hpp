@@ -65,7 +65,8 @@ class CatalogService {
     // All lines or none, in one append over every product's stream. Refused (conflict, "insufficient
     // stock", details productId/available/requested) when a product has less available than asked.
     Result<AppendResult> reserve(OrderId order, const std::vector<StockLine>& lines, const CommandContext& ctx);
-    // Releases what the order holds; refused when it holds less than asked.
+    // Releases units reserved for the order; refused when the product has fewer reserved in all. (That the
+    // order holds them is the order stream's to decide: OrderService moves stock only as its stage allows.)
     Result<AppendResult> release(OrderId order, const std::vector<StockLine>& lines, const CommandContext& ctx);
     // Dispatch: the order's reserved units leave the warehouse.
     Result<AppendResult> consume(OrderId order, const std::vector<StockLine>& lines, const CommandContext& ctx);

@@ -36,10 +36,10 @@ void apply_fields(Product& p, const boost::json::object& o) {
     if (o.contains("isActive")) p.is_active = json::bool_at(o, "isActive");
 }
 
-void take(std::map<OrderId, std::int64_t>& held, OrderId order, std::int64_t quantity) {
-    auto it = held.find(order);
-    if (it == held.end() || it->second < quantity) throw std::invalid_argument("more taken than held");
-    if ((it->second -= quantity) == 0) held.erase(it);
+// Units leaving the reserved total; the deciders never release more than is reserved.
+void unreserve(Product& p, std::int64_t quantity) {
+    if (quantity <= 0 || p.reserved < quantity) throw std::invalid_argument("more released than reserved");
+    p.reserved -= quantity;
 }
 
 }  // namespace
@@ -63,24 +63,15 @@ void evolve(Product& p, const RecordedEvent& e) {
     } else if (type == events::kStockSet || type == events::kStockAdjusted) {
         p.stock_quantity = json::int_at(o, "quantity");
     } else if (type == events::kStockReserved) {
-        const std::int64_t q = json::int_at(o, "quantity");
-        p.reserved += q;
-        p.reservations[json::int_at(o, "orderId")] += q;
+        p.reserved += json::int_at(o, "quantity");
     } else if (type == events::kStockReleased) {
-        const std::int64_t q = json::int_at(o, "quantity");
-        take(p.reservations, json::int_at(o, "orderId"), q);
-        p.reserved -= q;
+        unreserve(p, json::int_at(o, "quantity"));
     } else if (type == events::kStockConsumed) {
         const std::int64_t q = json::int_at(o, "quantity");
-        const OrderId order = json::int_at(o, "orderId");
-        take(p.reservations, order, q);
-        p.reserved -= q;
+        unreserve(p, q);
         p.stock_quantity -= q;
-        p.dispatched[order] += q;
     } else if (type == events::kStockRestocked) {
-        const std::int64_t q = json::int_at(o, "quantity");
-        take(p.dispatched, json::int_at(o, "orderId"), q);
-        p.stock_quantity += q;
+        p.stock_quantity += json::int_at(o, "quantity");
     }
     p.version = e.version.value();
     p.updated_us = e.time_us;

@@ -30,11 +30,9 @@ struct Product {
     std::optional<double> weight;
     std::string dimensions_json;  // canonical JSON object text; empty: none
     bool is_active = true;
-    // What each order holds of this product, so a release or a dispatch takes back exactly what the order
-    // reserved and never another order's share.
-    std::map<OrderId, std::int64_t> reservations;
-    // What each order took away and has not brought back, so a return restocks at most what left.
-    std::map<OrderId, std::int64_t> dispatched;
+    // Which order holds or took away what is the order's to know (its StockStage and items, decided on the
+    // order stream), not the product's: a per-order map here grew by an entry per order for ever and was
+    // held by the StockBook's cache of every product. The product keeps totals only.
     std::int64_t version = -1;
     std::int64_t created_us = 0, updated_us = 0;
 

@@ -40,18 +40,15 @@ Result<std::vector<StreamAppend>> decide_lines(const std::vector<Loaded<Product>
     return out;
 }
 
-std::int64_t held(const std::map<OrderId, std::int64_t>& m, OrderId order) {
-    auto it = m.find(order);
-    return it == m.end() ? 0 : it->second;
-}
-
-std::optional<Rejection> check_holds(const Product& p, OrderId order, std::int64_t quantity, const char* what) {
-    const std::int64_t has = held(p.reservations, order);
-    if (has >= quantity) return std::nullopt;
-    Rejection r = conflict("order " + std::to_string(order) + " holds " + std::to_string(has) + " of product " +
-                               std::to_string(p.id) + ", cannot " + what + " " + std::to_string(quantity),
+// The product-level bound of a release or a dispatch: no more than is reserved in all. That the order
+// itself holds these units is its own stream's decision (the order's StockStage), taken in the same append.
+std::optional<Rejection> check_reserved(const Product& p, OrderId order, std::int64_t quantity, const char* what) {
+    if (p.reserved >= quantity) return std::nullopt;
+    Rejection r = conflict("product " + std::to_string(p.id) + " has " + std::to_string(p.reserved) +
+                               " units reserved, cannot " + what + " " + std::to_string(quantity) + " for order " +
+                               std::to_string(order),
                            "items");
-    r.details = {{"productId", p.id}, {"reserved", has}, {"requested", quantity}};
+    r.details = {{"productId", p.id}, {"reserved", p.reserved}, {"requested", quantity}};
     return r;
 }
 
@@ -87,30 +84,22 @@ Result<std::vector<StreamAppend>> decide_reserve(OrderId order, const std::vecto
 Result<std::vector<StreamAppend>> decide_release(OrderId order, const std::vector<Loaded<Product>>& products,
                                                  const std::vector<StockLine>& lines) {
     return decide_lines(
-        products, lines, [order](const Product& p, std::int64_t q) { return check_holds(p, order, q, "release"); },
+        products, lines, [order](const Product& p, std::int64_t q) { return check_reserved(p, order, q, "release"); },
         [order](ProductId id, std::int64_t q) { return events::stock_released(id, order, q); });
 }
 
 Result<std::vector<StreamAppend>> decide_consume(OrderId order, const std::vector<Loaded<Product>>& products,
                                                  const std::vector<StockLine>& lines) {
     return decide_lines(
-        products, lines, [order](const Product& p, std::int64_t q) { return check_holds(p, order, q, "consume"); },
+        products, lines, [order](const Product& p, std::int64_t q) { return check_reserved(p, order, q, "consume"); },
         [order](ProductId id, std::int64_t q) { return events::stock_consumed(id, order, q); });
 }
 
 Result<std::vector<StreamAppend>> decide_restock(OrderId order, const std::vector<Loaded<Product>>& products,
                                                  const std::vector<StockLine>& lines) {
+    // Units coming back need no product-level bound; that they left with this order is the order's stage.
     return decide_lines(
-        products, lines,
-        [order](const Product& p, std::int64_t q) -> std::optional<Rejection> {
-            const std::int64_t out = held(p.dispatched, order);
-            if (out >= q) return std::nullopt;
-            Rejection r = conflict("order " + std::to_string(order) + " took " + std::to_string(out) + " of product " +
-                                       std::to_string(p.id) + " away, cannot return " + std::to_string(q),
-                                   "items");
-            r.details = {{"productId", p.id}, {"dispatched", out}, {"requested", q}};
-            return r;
-        },
+        products, lines, [](const Product&, std::int64_t) -> std::optional<Rejection> { return std::nullopt; },
         [order](ProductId id, std::int64_t q) { return events::stock_restocked(id, order, q); });
 }
 

@@ -28,7 +28,9 @@ using StockDecider = std::function<Result<std::vector<StreamAppend>>(const std::
 // Refused when a product is missing or inactive, or has less available than asked.
 Result<std::vector<StreamAppend>> decide_reserve(OrderId order, const std::vector<Loaded<Product>>& products,
                                                  const std::vector<StockLine>& lines);
-// Refused when the order holds less of a product than asked.
+// Release and consume are refused when a product has fewer units reserved in all than asked; restock only
+// needs the product. Which order holds or took away which units is the order aggregate's (its StockStage,
+// decided on the order stream in the same append), so these check product totals only.
 Result<std::vector<StreamAppend>> decide_release(OrderId order, const std::vector<Loaded<Product>>& products,
                                                  const std::vector<StockLine>& lines);
 Result<std::vector<StreamAppend>> decide_consume(OrderId order, const std::vector<Loaded<Product>>& products,
