@@ -6,7 +6,10 @@
 # server's resident memory and the orders it holds.
 # Rate limits are off (CODD_RATE_LIMIT_*=off): the bench measures the server, not the limiter.
 #
-#   bench/orders_bench.sh [--build DIR] [--seconds 5] [--connections 64] [--runs 3] [--products 3] [--quick]
+#   bench/orders_bench.sh [--build DIR] [--seconds 5] [--connections 64] [--runs 3] [--products 3] [--hold N] [--quick]
+#
+# --hold N: after the runs, keeps creating orders (60 s rounds) until the view holds N, then reports the
+# server's resident memory holding them (issue 4: RSS of `codd serve` holding 1,000,000 orders).
 #
 # Extra environment for `codd serve` passes through (e.g. CODD_COMMAND_THREADS=128 CODD_LOG_LEVEL=warn).
 set -euo pipefail
@@ -16,6 +19,7 @@ seconds=5
 connections=64
 runs=3
 products=3
+hold=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --build) build="$2"; shift 2 ;;
@@ -23,6 +27,7 @@ while [[ $# -gt 0 ]]; do
         --connections) connections="$2"; shift 2 ;;
         --runs) runs="$2"; shift 2 ;;
         --products) products="$2"; shift 2 ;;
+        --hold) hold="$2"; shift 2 ;;
         --quick) seconds=1; runs=1; shift ;;
         *) echo "orders_bench.sh: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -75,8 +80,16 @@ for _ in $(seq 1 "$runs"); do
     errors+=("$(jq '.errors + .non_2xx' <<<"$create")")
 done
 
+orders_held() { curl -fsS "http://$address/api/orders?limit=1" -H "Authorization: Bearer $token" | jq '.pagination.total'; }
+orders="$(orders_held)"
+while (( orders < hold )); do
+    fill="$(bench fill_orders /api/orders --method POST --header "Authorization: Bearer $token" \
+        --header 'Content-Type: application/json' --body "$order_body" --seconds 60)"
+    orders="$(orders_held)"
+    echo "$fill" | jq -c --argjson orders "$orders" --argjson rss_kb "$(ps -o rss= -p "$server_pid" | tr -d ' ')" \
+        '{name, ops_per_s, p99_us, errors, non_2xx, orders_in_view: $orders, server_rss_mb: (($rss_kb / 1024 * 10 | round) / 10)}'
+done
 rss_kb="$(ps -o rss= -p "$server_pid" | tr -d ' ')"
-orders="$(curl -fsS "http://$address/api/orders?limit=1" -H "Authorization: Bearer $token" | jq '.pagination.total')"
 m_live="$(printf '%s\n' "${live_ops[@]}" | median)"
 m_create="$(printf '%s\n' "${create_ops[@]}" | median)"
 jq -cn \
