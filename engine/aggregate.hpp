@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -45,6 +47,38 @@ Loaded<State> load(const EventLog& log, const std::string& stream, Evolve&& evol
         if (events.size() < kPage) return out;
     }
 }
+
+// Folded streams kept in memory and checked against the stream's version on every load: a hit costs a
+// point lookup (EventLog::stream_version) instead of reading and folding the stream. Only what load()
+// returned is kept, so a cached state is always one the log held durably; when the version has moved (or
+// includes an append not yet durable) the stream is loaded again. Bounded: full, it starts over.
+template <typename State>
+class StreamCache {
+public:
+    explicit StreamCache(std::size_t capacity = 1 << 14) : capacity_(capacity) {}
+
+    template <typename Evolve>
+    Loaded<State> load(const EventLog& log, const std::string& stream, Evolve&& evolve) {
+        const auto current = log.stream_version(stream);
+        if (!current) return {};
+        {
+            std::lock_guard lock(mu_);
+            if (auto it = entries_.find(stream); it != entries_.end() && it->second.version == current->value()) {
+                return it->second;
+            }
+        }
+        Loaded<State> loaded = engine::load<State>(log, stream, std::forward<Evolve>(evolve));
+        std::lock_guard lock(mu_);
+        if (entries_.size() >= capacity_) entries_.clear();
+        entries_[stream] = loaded;
+        return loaded;
+    }
+
+private:
+    std::size_t capacity_;
+    std::mutex mu_;
+    std::unordered_map<std::string, Loaded<State>> entries_;
+};
 
 // The expectation that a stream is still at `version` (-1: that it still does not exist).
 ExpectedVersion expect(std::int64_t version);

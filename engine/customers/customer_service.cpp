@@ -50,21 +50,21 @@ Rejection phone_taken() {
     return conflict("phoneNumber belongs to another customer", "phoneNumber");
 }
 
-Loaded<Customer> load_customer(const EventLog& log, CustomerId id) {
-    return load<Customer>(log, events::customer_stream(id), [](Customer& s, const RecordedEvent& e) { evolve(s, e); });
-}
-
 }  // namespace
+
+Loaded<Customer> CustomerService::load_customer(CustomerId id) const {
+    return customers_.load(log_, events::customer_stream(id), [](Customer& s, const RecordedEvent& e) { evolve(s, e); });
+}
 
 CustomerService::CustomerService(EventLog& log, std::shared_ptr<Clock> clock) : log_(log), clock_(std::move(clock)) {}
 
 Loaded<PhoneReservation> CustomerService::phone(const std::string& normalized) const {
-    return load<PhoneReservation>(log_, events::phone_stream(normalized),
-                                  [](PhoneReservation& s, const RecordedEvent& e) { evolve(s, e); });
+    return phones_.load(log_, events::phone_stream(normalized),
+                        [](PhoneReservation& s, const RecordedEvent& e) { evolve(s, e); });
 }
 
 std::optional<Customer> CustomerService::find(CustomerId id) const {
-    auto c = load_customer(log_, id);
+    auto c = load_customer(id);
     if (!c.exists()) return std::nullopt;
     return c.state;
 }
@@ -130,7 +130,7 @@ Result<FoundOrCreated> CustomerService::find_or_create(const NewCustomer& input,
 Result<Customer> CustomerService::run(CustomerId id, const CommandContext& ctx,
                                       const std::function<Result<AppendRequest>(const Loaded<Customer>&)>& decide) {
     auto attempt = [&](TimePoint) -> Result<AppendRequest> {
-        auto c = load_customer(log_, id);
+        auto c = load_customer(id);
         if (!c.exists()) return not_found("customer " + std::to_string(id));
         return decide(c);
     };

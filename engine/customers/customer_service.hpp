@@ -57,9 +57,13 @@ class CustomerService {
     Result<Customer> run(CustomerId id, const CommandContext& ctx,
                          const std::function<Result<AppendRequest>(const Loaded<Customer>&)>& decide);
     Loaded<PhoneReservation> phone(const std::string& normalized) const;
+    Loaded<Customer> load_customer(CustomerId id) const;
 
     EventLog& log_;
     std::shared_ptr<Clock> clock_;
+    // Every order placed by phone looks its customer up: these turn two stream reads into two point lookups.
+    mutable StreamCache<Customer> customers_;
+    mutable StreamCache<PhoneReservation> phones_;
 };
 
 }  // namespace codd::engine::customers

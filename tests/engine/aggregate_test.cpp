@@ -156,3 +156,25 @@ TEST_CASE("aggregate: execute_on folds one stream and hands the decider its stat
     CHECK(f.stream("counter-9")[1].payload == "{\"at\":" + std::to_string(micros(f.clock->now())) + "}");
     CHECK(refused(execute_on<Counter>(*f.log, *f.clock, ctx(), "counter-9", evolve_counter, decide)).field == "count");
 }
+
+TEST_CASE("a stream cache answers what load answers, and sees every append") {
+    LogFixture f;
+    StreamCache<Counter> cache(2);
+    auto cached = [&](const std::string& s) { return cache.load(*f.log, s, evolve_counter); };
+    CHECK(cached("counter-1").version == -1);  // no stream yet
+    CHECK_FALSE(cached("counter-1").exists());
+    for (int i = 1; i <= 5; ++i) {
+        REQUIRE(std::holds_alternative<AppendResult>(execute(*f.log, *f.clock, ctx(), increment(*f.log, "counter-1"))));
+        const auto c = cached("counter-1");
+        CHECK(c.state.count == i);
+        CHECK(c.version == load_counter(*f.log, "counter-1").version);
+        CHECK(cached("counter-1").state.count == i);  // a hit: same state
+    }
+    // More streams than the capacity: entries are dropped, answers stay right.
+    for (int s = 2; s <= 4; ++s) {
+        const std::string stream = "counter-" + std::to_string(s);
+        REQUIRE(std::holds_alternative<AppendResult>(execute(*f.log, *f.clock, ctx(), increment(*f.log, stream))));
+        CHECK(cached(stream).state.count == 1);
+    }
+    CHECK(cached("counter-1").state.count == 5);
+}
