@@ -1020,6 +1020,16 @@ TEST_CASE("orders view: an event about an order the view does not have stops the
     CHECK(fx.runner->error().find("no orders row 4242") != std::string::npos);
 }
 
+TEST_CASE("orders view: applying a deposit finds its collections by index, not by scanning transactions") {
+    Fixture fx;
+    auto db = Database::open(fx.dir / "orders.db", {OpenMode::read_only});
+    std::string plan;
+    auto s = db.prepare("EXPLAIN QUERY PLAN UPDATE transactions SET reference = ?2 WHERE deposit_id = ?1");
+    while (s.step()) plan.append(s.column_text(3)).append("\n");
+    CHECK(plan.find("transactions_deposit") != std::string::npos);
+    CHECK(plan.find("SCAN") == std::string::npos);
+}
+
 TEST_CASE("orders view: the hot queries use indexes") {
     Fixture fx;
     const auto plan = [&](const OrderFilter& f) { return fx.q->explain_list_orders(f); };
