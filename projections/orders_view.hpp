@@ -108,6 +108,8 @@ class OrdersQueries {
     // The query plans (EXPLAIN QUERY PLAN, one step a line) of list_orders' count and page for `f`: for tests
     // and diagnostics that the hot lists use an index.
     [[nodiscard]] std::string explain_list_orders(const OrderFilter& f) const;
+    // The plan of one kanban column (delivered) for `f`.
+    [[nodiscard]] std::string explain_kanban(const OrderFilter& f) const;
 
     [[nodiscard]] PageResult list_customers(const CustomerFilter& f, const Page& p) const;
     // The customer shape {id,firstName,lastName,email,phoneNumber,alternatePhone,address,state,area,landmark,

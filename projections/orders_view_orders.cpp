@@ -178,13 +178,25 @@ std::optional<OrdersQueries::OrderRef> OrdersQueries::order_ref(std::int64_t ord
     return r;
 }
 
+namespace {
+
+Where kanban_where(const OrderFilter& f) {
+    auto w = order_where(f);
+    w.add("o.status = ?", {std::string()});  // the status is bound per column of the board
+    return w;
+}
+
+std::string kanban_sql(const Where& w) {
+    return "SELECT o.id FROM orders o" + w.sql() + std::string(order_by(OrderSort::priority_desc)) + " LIMIT ?";
+}
+
+}  // namespace
+
 std::string OrdersQueries::kanban_json(const OrderFilter& f, std::int64_t per_status) const {
     auto lease = pool_.acquire();
     Transaction snapshot(*lease, Transaction::Kind::deferred);  // every column of the board sees one snapshot
-    auto w = order_where(f);
-    w.add("o.status = ?", {std::string()});  // the status is bound per column of the board
-    const auto sql =
-        "SELECT o.id FROM orders o" + w.sql() + std::string(order_by(OrderSort::priority_desc)) + " LIMIT ?";
+    const auto w = kanban_where(f);
+    const auto sql = kanban_sql(w);
     std::string out = "{";
     for (const auto status : kOrderStatuses) {
         const std::string name(status);
@@ -254,6 +266,17 @@ std::string OrdersQueries::explain_list_orders(const OrderFilter& f) const {
         where.bind(s);
         while (s.step()) plan.append(s.column_text(3)).append("\n");
     }
+    return plan;
+}
+
+std::string OrdersQueries::explain_kanban(const OrderFilter& f) const {
+    auto lease = pool_.acquire();
+    const auto w = kanban_where(f);
+    auto s = lease->prepare("EXPLAIN QUERY PLAN " + kanban_sql(w));
+    const int next = w.bind(s);
+    s.bind(next - 1, "delivered").bind(next, 50);
+    std::string plan;
+    while (s.step()) plan.append(s.column_text(3)).append("\n");
     return plan;
 }
 

@@ -1062,4 +1062,7 @@ TEST_CASE("orders view: the hot queries use indexes") {
         CHECK(p.find("SCAN o\n") == std::string::npos);  // never a full scan of the orders table
         CHECK(p.find("USE TEMP B-TREE") == std::string::npos);
     }
+    const std::string kanban = fx.q->explain_kanban({});
+    CHECK(kanban.find("orders_status_priority") != std::string::npos);
+    CHECK(kanban.find("USE TEMP B-TREE") == std::string::npos);  // a column reads its first rows, no sort
 }
