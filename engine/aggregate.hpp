@@ -32,26 +32,33 @@ struct Loaded {
     [[nodiscard]] bool exists() const { return version >= 0; }
 };
 
-// Folds `stream` from version 0 with `evolve(State&, const RecordedEvent&)`.
+// Folds the events of `stream` after `into.version` into `into` with `evolve(State&, const RecordedEvent&)`.
 template <typename State, typename Evolve>
-Loaded<State> load(const EventLog& log, const std::string& stream, Evolve&& evolve) {
+void fold_tail(const EventLog& log, const std::string& stream, Loaded<State>& into, Evolve&& evolve) {
     // Read in pages so a long stream never sits in memory twice.
     constexpr std::size_t kPage = 1024;
-    Loaded<State> out;
     for (;;) {
-        const auto events = log.read_stream(stream, StreamVersion{out.version + 1}, kPage);
+        const auto events = log.read_stream(stream, StreamVersion{into.version + 1}, kPage);
         for (const auto& e : events) {
-            evolve(out.state, e);
-            out.version = e.version.value();
+            evolve(into.state, e);
+            into.version = e.version.value();
         }
-        if (events.size() < kPage) return out;
+        if (events.size() < kPage) return;
     }
 }
 
+// Folds `stream` from version 0.
+template <typename State, typename Evolve>
+Loaded<State> load(const EventLog& log, const std::string& stream, Evolve&& evolve) {
+    Loaded<State> out;
+    fold_tail(log, stream, out, std::forward<Evolve>(evolve));
+    return out;
+}
+
 // Folded streams kept in memory and checked against the stream's version on every load: a hit costs a
-// point lookup (EventLog::stream_version) instead of reading and folding the stream. Only what load()
-// returned is kept, so a cached state is always one the log held durably; when the version has moved (or
-// includes an append not yet durable) the stream is loaded again. Bounded: full, it starts over.
+// point lookup (EventLog::stream_version) instead of reading and folding the stream. Only folded (durable)
+// events are kept; when the version has moved (or includes an append not yet durable) only the tail after
+// the cached state is read and folded. Bounded: full, it starts over.
 template <typename State>
 class StreamCache {
 public:
@@ -61,13 +68,13 @@ public:
     Loaded<State> load(const EventLog& log, const std::string& stream, Evolve&& evolve) {
         const auto current = log.stream_version(stream);
         if (!current) return {};
+        Loaded<State> loaded;
         {
             std::lock_guard lock(mu_);
-            if (auto it = entries_.find(stream); it != entries_.end() && it->second.version == current->value()) {
-                return it->second;
-            }
+            if (auto it = entries_.find(stream); it != entries_.end()) loaded = it->second;
         }
-        Loaded<State> loaded = engine::load<State>(log, stream, std::forward<Evolve>(evolve));
+        if (loaded.version == current->value()) return loaded;
+        fold_tail(log, stream, loaded, std::forward<Evolve>(evolve));  // only what came after the cached state
         std::lock_guard lock(mu_);
         if (entries_.size() >= capacity_) entries_.clear();
         entries_[stream] = loaded;

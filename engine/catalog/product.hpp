@@ -3,7 +3,6 @@
 // Both are folded from their streams by `evolve`; nothing here reads the log or the clock.
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
