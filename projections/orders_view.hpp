@@ -25,6 +25,7 @@ class OrdersView final : public Projection {
     [[nodiscard]] std::vector<ViewTable> tables() const override;
     [[nodiscard]] std::vector<std::string> query_indexes() const override;
     void apply(Transaction& tx, std::span<const RecordedEvent> events) override;
+    void derive_after_load(Database& db) override;
 };
 
 struct Page {

@@ -24,6 +24,11 @@ std::vector<HandlerEntry> people_handlers();
 // Orders, deliveries, cash, deposits and expenses.
 std::vector<HandlerEntry> order_handlers();
 
+// Computes every counter the order handlers move (customers' lifetime orders and spend, order_day_counts,
+// user_status_counts, user_delivered_months) from the orders: what a rebuild that loaded without them
+// (Database::loading) runs at the end.
+void derive_counters(Database& db);
+
 // How a payload field is stored in a column.
 enum class Kind { text, optional_text, integer, optional_integer, boolean, number, json, array };
 

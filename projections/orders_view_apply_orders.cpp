@@ -4,8 +4,11 @@
 //
 // Counters: a customer's total_orders and total_spent count every order of theirs that is not cancelled
 // (reference §1: creating counts it, a cancel uncounts it; a return does not); the rep and agent rollups count
-// the orders assigned to them by status. Any event that can change an order's customer, total, status, rep
-// or agent moves the order from the counters of its row before to those of its row after (recounted).
+// the orders assigned to them by status; order_day_counts the orders per status and day of creation. Any
+// event that can change an order's customer, total, status, rep or agent moves the order from the counters
+// of its row before to those of its row after (recounted). A rollup or day count that reaches 0 is deleted,
+// so each counter table holds exactly the rows a GROUP BY over the orders gives: a rebuild loads the orders
+// without moving counters (Database::loading) and derives them all at the end (derive_counters).
 #include <cstdio>
 #include <ctime>
 #include <tuple>
@@ -52,13 +55,13 @@ std::optional<Counted> counted(Database& db, std::int64_t order_id) {
     return read_counted(db.cached(sql).bind(1, order_id));
 }
 
-// Runs `update` (an UPDATE of one order that also sets its version and updated time) and returns the order's
-// row after it; throws when no row matched. Not UPDATE ... RETURNING: SQLite collects returned rows in an
-// ephemeral table, a B-tree and a pager opened and closed on every run, which cost more than the update.
-Counted updated(Database& db, Statement& update, std::int64_t order_id, std::string_view expectation) {
+// Runs `update` (an UPDATE of one order that also sets its version and updated time); throws when no row
+// matched. The row after it is then read with `counted`, not UPDATE ... RETURNING: SQLite collects returned
+// rows in an ephemeral table, a B-tree and a pager opened and closed on every run, which cost more than the
+// update.
+void update_one(Database& db, Statement& update, std::int64_t order_id, std::string_view expectation) {
     update.run();
     if (db.changes() != 1) throw PayloadError("no orders row " + std::to_string(order_id) + std::string(expectation));
-    return *counted(db, order_id);
 }
 
 void add_to_customer(Database& db, const Counted& c, int sign) {
@@ -75,30 +78,41 @@ void bind_side(Statement& s, int first, const Counted& c, std::optional<std::str
     s.bind(first, c.rep).bind(first + 1, c.agent).bind(first + 2, key).bind(first + 3, c.total);
 }
 
-// Moves an order's counts in a rollup keyed by (user, role, key) from `before` to `after`; a side left
-// unbound (NULL) adds nothing.
-void move_rollup(Database& db, std::string_view sql, const std::optional<Counted>& before,
+// A rollup table keyed by (user, role, key): the upsert that moves an order's counts (parameters 1-4 the side
+// before, 5-8 the side after; a side left unbound, NULL, adds nothing), and the delete of the rows of the side
+// before that it left at 0 orders.
+struct Rollup {
+    std::string_view move;
+    std::string_view drop_empty;
+};
+
+void move_rollup(Database& db, const Rollup& rollup, const std::optional<Counted>& before,
                  std::optional<std::string_view> before_key, const std::optional<Counted>& after,
                  std::optional<std::string_view> after_key) {
-    auto& s = db.cached(sql);
+    auto& s = db.cached(rollup.move);
     if (before && before_key) bind_side(s, 1, *before, before_key);
     if (after && after_key) bind_side(s, 5, *after, after_key);
     s.run();
+    if (before && before_key) {
+        db.cached(rollup.drop_empty).bind(1, before->rep).bind(2, before->agent).bind(3, before_key).run();
+    }
 }
 
-constexpr std::string_view kMoveStatusCounts = R"sql(
+constexpr Rollup kStatusCounts{R"sql(
     INSERT INTO user_status_counts (user_id, role, status, orders, amount)
     SELECT column1, column2, column3, column4, column5 FROM (VALUES
         (?1, 'rep', ?3, -1, -?4), (?2, 'agent', ?3, -1, -?4), (?5, 'rep', ?7, 1, ?8), (?6, 'agent', ?7, 1, ?8))
     WHERE column1 IS NOT NULL AND column3 IS NOT NULL
-    ON CONFLICT DO UPDATE SET orders = orders + excluded.orders, amount = amount + excluded.amount)sql";
+    ON CONFLICT DO UPDATE SET orders = orders + excluded.orders, amount = amount + excluded.amount)sql",
+                                "DELETE FROM user_status_counts WHERE user_id IN (?1, ?2) AND status = ?3 AND orders = 0"};
 
-constexpr std::string_view kMoveDeliveredMonths = R"sql(
+constexpr Rollup kDeliveredMonths{R"sql(
     INSERT INTO user_delivered_months (user_id, role, month, orders, amount)
     SELECT column1, column2, column3, column4, column5 FROM (VALUES
         (?1, 'rep', ?3, -1, -?4), (?2, 'agent', ?3, -1, -?4), (?5, 'rep', ?7, 1, ?8), (?6, 'agent', ?7, 1, ?8))
     WHERE column1 IS NOT NULL AND column3 IS NOT NULL
-    ON CONFLICT DO UPDATE SET orders = orders + excluded.orders, amount = amount + excluded.amount)sql";
+    ON CONFLICT DO UPDATE SET orders = orders + excluded.orders, amount = amount + excluded.amount)sql",
+                                   "DELETE FROM user_delivered_months WHERE user_id IN (?1, ?2) AND month = ?3 AND orders = 0"};
 
 // "YYYY-MM" (UTC) of a delivered order's delivery.
 std::optional<std::string> delivered_month(const std::optional<Counted>& c) {
@@ -138,9 +152,10 @@ void move_day_count(Database& db, const std::optional<Counted>& before, const st
     }
 }
 
-// Moves an order from the counters of its row `before` an event to those of its row `after` it.
+// Moves an order from the counters of its row `before` an event to those of its row `after` it. Nothing while
+// a rebuild loads the file: derive_counters computes them at the end.
 void recount(Database& db, const std::optional<Counted>& before, const std::optional<Counted>& after) {
-    if (before == after) return;
+    if (db.loading() || before == after) return;
     const auto day_share = [](const std::optional<Counted>& c) {
         return c ? std::optional(std::pair(c->status, created_day(*c))) : std::nullopt;
     };
@@ -161,15 +176,19 @@ void recount(Database& db, const std::optional<Counted>& before, const std::opti
     const auto status = [](const std::optional<Counted>& c) {
         return c ? std::optional<std::string_view>(c->status) : std::nullopt;
     };
-    move_rollup(db, kMoveStatusCounts, before, status(before), after, status(after));
+    move_rollup(db, kStatusCounts, before, status(before), after, status(after));
     const auto month_before = delivered_month(before);
     const auto month_after = delivered_month(after);
-    if (month_before || month_after) move_rollup(db, kMoveDeliveredMonths, before, month_before, after, month_after);
+    if (month_before || month_after) move_rollup(db, kDeliveredMonths, before, month_before, after, month_after);
 }
 
 // Runs `change` on the order and moves its counters along.
 template <typename Change>
 void recounted(Database& db, std::int64_t order_id, Change&& change) {
+    if (db.loading()) {
+        change();
+        return;
+    }
     const auto before = counted(db, order_id);
     change();
     recount(db, before, counted(db, order_id));
@@ -378,10 +397,13 @@ void order_status_changed(Database& db, const RecordedEvent& e, const Fields& f)
                           updated_us = ?5
         WHERE id = ?1 AND status = ?2)sql");
     update.bind(1, id).bind(2, from).bind(3, to).bind(4, e.version.value()).bind(5, e.time_us);
-    const auto after = updated(db, update, id, " in status " + std::string(from));
-    auto before = after;
-    before.status = from;
-    recount(db, before, after);
+    update_one(db, update, id, " in status " + std::string(from));
+    if (!db.loading()) {
+        const auto after = *counted(db, id);
+        auto before = after;
+        before.status = from;
+        recount(db, before, after);
+    }
     insert_history(db, e, f, id, to);
 }
 
@@ -410,7 +432,8 @@ void order_agent_assigned(Database& db, const RecordedEvent& e, const Fields& f)
             version = ?4, updated_us = ?5
         WHERE id = ?1 AND delivery_agent_id IS ?3)sql");
     update.bind(1, id).bind(2, agent).bind(3, previous).bind(4, e.version.value()).bind(5, e.time_us);
-    const auto after = updated(db, update, id, " with the previous agent");
+    update_one(db, update, id, " with the previous agent");
+    const auto after = *counted(db, id);
     auto before = after;
     before.agent = previous;
     recount(db, before, after);
@@ -605,6 +628,43 @@ void expense_recorded(Database& db, const RecordedEvent& e, const Fields& f) {
 }
 
 }  // namespace
+
+// The counters recount moves event by event, computed from the orders in one pass each: every counter table
+// emptied and filled again with the rows a GROUP BY gives (none at 0), and every customer's lifetime counters
+// set from their orders that are not cancelled. The months and days are computed as delivered_month and
+// created_day compute them (UTC, integer division of the microseconds).
+void derive_counters(Database& db) {
+    db.exec(R"sql(
+        UPDATE customers SET total_orders = 0, total_spent = 0 WHERE total_orders != 0 OR total_spent != 0;
+        UPDATE customers SET total_orders = t.orders, total_spent = t.spent
+        FROM (SELECT customer_id, count(*) AS orders, sum(total_amount) AS spent
+              FROM orders WHERE status != 'cancelled' GROUP BY customer_id) AS t
+        WHERE customers.id = t.customer_id;
+
+        DELETE FROM order_day_counts;
+        INSERT INTO order_day_counts (status, day, orders)
+            SELECT status, created_us / 86400000000, count(*) FROM orders GROUP BY 1, 2;
+
+        DELETE FROM user_status_counts;
+        INSERT INTO user_status_counts (user_id, role, status, orders, amount)
+            SELECT customer_rep_id, 'rep', status, count(*), sum(total_amount)
+            FROM orders WHERE customer_rep_id IS NOT NULL GROUP BY customer_rep_id, status
+            UNION ALL
+            SELECT delivery_agent_id, 'agent', status, count(*), sum(total_amount)
+            FROM orders WHERE delivery_agent_id IS NOT NULL GROUP BY delivery_agent_id, status;
+
+        DELETE FROM user_delivered_months;
+        INSERT INTO user_delivered_months (user_id, role, month, orders, amount)
+            SELECT user_id, role, month, count(*), sum(total_amount) FROM (
+                SELECT customer_rep_id AS user_id, 'rep' AS role, total_amount,
+                       strftime('%Y-%m', delivered_us / 1000000, 'unixepoch') AS month
+                FROM orders WHERE customer_rep_id IS NOT NULL AND status = 'delivered' AND delivered_us IS NOT NULL
+                UNION ALL
+                SELECT delivery_agent_id, 'agent', total_amount, strftime('%Y-%m', delivered_us / 1000000, 'unixepoch')
+                FROM orders WHERE delivery_agent_id IS NOT NULL AND status = 'delivered' AND delivered_us IS NOT NULL)
+            GROUP BY user_id, role, month;
+    )sql");
+}
 
 std::vector<HandlerEntry> order_handlers() {
     return {

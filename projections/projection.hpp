@@ -50,6 +50,12 @@ class Projection {
     // index. An index `apply` searches (a rename that rewrites a customer's orders) must not be listed: the
     // rebuild would scan the table for each such event. A live runner keeps every index all the time.
     [[nodiscard]] virtual std::vector<std::string> query_indexes() const { return {}; }
+    // A rebuild applies every event with `db.loading()` set, then calls this once, in one transaction, before
+    // it creates the deferred indexes. A view that leaves derived rows (counters, rollups) out while loading
+    // computes them here from its other tables, in one pass each instead of a read and an update per event.
+    // The rows must be exactly those that applying the same events with loading off leaves (the rebuild
+    // digest tests compare them).
+    virtual void derive_after_load(Database& /*db*/) {}
 
     // Applies `events` (non-empty, consecutive positions, all above the checkpoint) through `tx.db()`.
     // Contract:

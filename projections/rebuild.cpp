@@ -53,6 +53,15 @@ ReplayStats catch_up(const engine::EventLog& log, ViewWriter& writer, std::size_
     return stats;
 }
 
+void finish_load(ViewWriter& writer, DeferredIndexes& indexes) {
+    Database& db = writer.db();
+    db.set_loading(false);
+    Transaction tx(db);
+    writer.projection().derive_after_load(db);
+    tx.commit();
+    indexes.create(db);
+}
+
 ReplayStats rebuild_view(const engine::EventLog& log, Projection& projection, const std::filesystem::path& file,
                          std::size_t batch_size, std::shared_ptr<engine::Clock> clock) {
     const auto start = std::chrono::steady_clock::now();
@@ -65,8 +74,9 @@ ReplayStats rebuild_view(const engine::EventLog& log, Projection& projection, co
     // is written once (not to the WAL and again at each checkpoint).
     writer.db().exec("PRAGMA journal_mode=OFF");
     auto indexes = DeferredIndexes::drop(writer.db(), projection.query_indexes());
+    writer.db().set_loading(true);
     auto stats = catch_up(log, writer, batch_size);
-    indexes.create(writer.db());
+    finish_load(writer, indexes);
     // Durable from here on: back to WAL (as every view file is opened), and the pages written without a
     // journal synced to disk once.
     writer.db().exec("PRAGMA journal_mode=WAL");

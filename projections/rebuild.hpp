@@ -29,6 +29,12 @@ struct ReplayStats {
 // The next batch is read from the log on a second thread while the current one is applied.
 ReplayStats catch_up(const engine::EventLog& log, ViewWriter& writer, std::size_t batch_size = kDefaultBatchSize);
 
+// Ends the load of a fresh file whose events were applied with `db().loading()` set and whose query indexes
+// were dropped (`indexes`): turns loading off, derives the rows the view left out (derive_after_load, in one
+// transaction), then creates the indexes. Events applied afterwards keep everything up to date as a live view
+// does.
+void finish_load(ViewWriter& writer, DeferredIndexes& indexes);
+
 // Builds the view from position 1 into `file`, which is removed first (with its -wal and -shm). The file is
 // written without fsync (synchronous=OFF) and synced once at the end: a rebuild cut short is started over.
 ReplayStats rebuild_view(const engine::EventLog& log, Projection& projection, const std::filesystem::path& file,

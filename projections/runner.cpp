@@ -162,14 +162,18 @@ ReplayStats ProjectionRunner::rebuild() {
         scratch_options.durable = false;  // copied into the live file, which is durable; never read after a crash
         ViewWriter fresh(scratch, projection_, options_.clock, scratch_options);
         auto indexes = DeferredIndexes::drop(fresh.db(), projection_.query_indexes());
+        fresh.db().set_loading(true);
         // Catch up while the live view keeps applying; repeat until the tail is short, so the pause below
-        // covers at most about one batch of new events. The query indexes are created before that pause.
+        // covers at most about one batch of new events. The load is finished (derived rows, query indexes)
+        // before that pause.
         const auto batch = options_.rebuild_batch_size;
+        bool loaded = false;
         for (auto step = catch_up(log_, fresh, batch);; step = catch_up(log_, fresh, batch)) {
             stats.events += step.events;
             if (step.events > options_.batch_size) continue;
-            if (indexes.empty()) break;
-            indexes.create(fresh.db());
+            if (loaded) break;
+            finish_load(fresh, indexes);
+            loaded = true;
         }
         unsubscribe_locked();
         try {

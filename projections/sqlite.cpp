@@ -192,7 +192,10 @@ Database::~Database() {
 }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), file_(std::move(other.file_)), cache_(std::move(other.cache_)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      file_(std::move(other.file_)),
+      cache_(std::move(other.cache_)),
+      loading_(other.loading_) {}
 
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
@@ -200,6 +203,7 @@ Database& Database::operator=(Database&& other) noexcept {
         db_ = std::exchange(other.db_, nullptr);
         file_ = std::move(other.file_);
         cache_ = std::move(other.cache_);
+        loading_ = other.loading_;
     }
     return *this;
 }

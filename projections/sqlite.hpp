@@ -150,6 +150,11 @@ class Database {
     [[nodiscard]] const std::filesystem::path& file() const { return file_; }
     [[nodiscard]] sqlite3* handle() const { return db_; }
 
+    // Set while a rebuild loads a fresh file from the log: a projection may then leave out the rows it can
+    // derive from its other tables and compute them once at the end (Projection::derive_after_load).
+    [[nodiscard]] bool loading() const { return loading_; }
+    void set_loading(bool on) { loading_ = on; }
+
     // Replaces the whole content of `to` with that of `from` (SQLite's online backup), in one write
     // transaction of `to`: its other connections see either the old content or the new one.
     friend void copy_database(Database& from, Database& to);
@@ -161,6 +166,7 @@ class Database {
     sqlite3* db_ = nullptr;
     std::filesystem::path file_;
     std::map<std::string, std::unique_ptr<Statement>, std::less<>> cache_;
+    bool loading_ = false;
 };
 
 void copy_database(Database& from, Database& to);

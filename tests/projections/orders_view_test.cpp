@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <random>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -876,6 +877,155 @@ TEST_CASE("orders view: a rebuilt view equals the live one") {
     fx.runner->rebuild();
     auto again = Database::open(fx.dir / "orders.db", {OpenMode::read_only});
     CHECK(view_digest(again, fx.view) == live);
+}
+
+namespace {
+
+std::int64_t count_of(const std::filesystem::path& file, const std::string& sql) {
+    auto db = Database::open(file, {OpenMode::read_only});
+    auto q = db.prepare(sql);
+    REQUIRE(q.step());
+    return q.column_int(0);
+}
+
+}  // namespace
+
+// A rebuild loads the orders without moving any counter and derives them all at the end (derive_counters):
+// random histories of many orders (statuses back and forth, cancels, reps and agents reassigned, customers and
+// totals changed, deliveries over several months) must end with the counters the live runner moved event by
+// event, down to the rows (a rollup that reaches 0 is deleted in both).
+TEST_CASE("orders view: counters derived after a rebuild's load equal those moved event by event") {
+    namespace oe = engine::orders::events;
+    namespace ue = engine::users::events;
+    namespace ce = engine::customers::events;
+    using engine::orders::OrderStatus;
+    using engine::users::Role;
+    for (const std::uint32_t seed : {1u, 2u, 3u}) {
+        CAPTURE(seed);
+        test::TempDir dir;
+        Script s{dir / "log"};
+        s.append(ue::user_stream(1), ue::user_created(user(1, "Ada", "Admin", Role::super_admin)));
+        for (std::int64_t rep : {2, 5}) s.append(ue::user_stream(rep), ue::user_created(user(rep, "R", "Rep", Role::sales_rep)));
+        for (std::int64_t agent : {3, 4}) {
+            s.append(ue::user_stream(agent), ue::user_created(user(agent, "A", "Agent", Role::delivery_agent)));
+        }
+        for (std::int64_t c = 21; c <= 24; ++c) {
+            s.append(ce::customer_stream(c), ce::customer_created(customer(c, "C", "Ustomer", "+23324100000" + std::to_string(c - 20), "Osu")));
+        }
+        std::mt19937 rng(seed);
+        const auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<std::uint32_t>(n)); };
+        std::vector<engine::orders::Order> orders;
+        for (int step = 0; step < 400; ++step) {
+            const int action = orders.empty() ? 0 : pick(20);
+            if (action < 4) {
+                engine::orders::Order o;
+                o.id = 1001 + static_cast<std::int64_t>(orders.size());
+                o.customer_id = 21 + pick(4);
+                if (pick(3) != 0) o.customer_rep_id = 2 + 3 * pick(2);
+                if (pick(3) == 0) o.delivery_agent_id = 3 + pick(2);
+                engine::orders::OrderItem i;
+                i.id = 1;
+                i.product_id = 11;
+                i.quantity = 1 + pick(3);
+                i.unit_price = engine::Money{1000 + 500 * pick(5)};
+                i.total_price = engine::Money{i.quantity * i.unit_price.minor};
+                o.items = {i};
+                o.subtotal = o.total_amount = o.cod_amount = i.total_price;
+                o.delivery_address = "House 2";
+                o.delivery_state = "Greater Accra";
+                o.delivery_area = "Osu";
+                s.append(oe::order_stream(o.id), oe::order_created(o));
+                orders.push_back(o);
+                continue;
+            }
+            auto& o = orders[static_cast<std::size_t>(pick(static_cast<int>(orders.size())))];
+            if (action < 12) {
+                const auto to = engine::orders::kAllStatuses[pick(std::size(engine::orders::kAllStatuses))];
+                if (to == o.status) continue;
+                s.append(oe::order_stream(o.id), oe::order_status_changed(o.id, o.status, to, true, "test", ""));
+                o.status = to;
+            } else if (action < 14) {
+                const std::int64_t agent = 3 + pick(2);
+                s.append(oe::order_stream(o.id), oe::order_agent_assigned(o.id, agent, o.delivery_agent_id));
+                o.delivery_agent_id = agent;
+            } else if (action < 16) {
+                const std::int64_t rep = 2 + 3 * pick(2);
+                s.append(oe::order_stream(o.id), oe::order_rep_assigned(o.id, rep, o.customer_rep_id));
+                o.customer_rep_id = rep;
+            } else if (action < 17) {
+                oe::OrderChanges c;
+                c.customer_id = o.customer_id = 21 + pick(4);
+                s.append(oe::order_stream(o.id), oe::order_updated(o.id, c));
+            } else if (action < 18) {
+                oe::OrderChanges c;
+                c.total_amount = c.cod_amount = o.total_amount = engine::Money{500 + 250 * pick(8)};
+                s.append(oe::order_stream(o.id), oe::order_updated(o.id, c));
+            } else {
+                s.skip(pick(40'000));  // up to ~4 weeks: deliveries and creations over several months and days
+            }
+        }
+        OrdersView view;
+        {
+            ProjectionRunner runner(s.log(), dir / "orders.db", view);
+            REQUIRE(runner.wait_for(s.log().head(), 10s));
+            REQUIRE(runner.error().empty());
+        }
+        const auto live = [&] {
+            auto db = Database::open(dir / "orders.db", {OpenMode::read_only});
+            return view_digest(db, view);
+        }();
+        rebuild_view(s.log(), view, dir / "fresh.db", 13);
+        auto fresh = Database::open(dir / "fresh.db", {OpenMode::read_only});
+        CHECK(view_digest(fresh, view) == live);
+        for (const auto* table : {"user_status_counts", "user_delivered_months", "order_day_counts"}) {
+            const auto rows = count_of(dir / "orders.db", std::string("SELECT count(*) FROM ") + table);
+            CHECK(rows >= 4);  // the history reaches every kind of counter row
+            CHECK(count_of(dir / "orders.db", std::string("SELECT count(*) FROM ") + table + " WHERE orders = 0") == 0);
+        }
+        CHECK(count_of(dir / "orders.db", "SELECT count(DISTINCT month) FROM user_delivered_months") > 1);
+        CHECK(count_of(dir / "orders.db", "SELECT count(*) FROM customers WHERE total_orders > 0") == 4);
+    }
+}
+
+namespace {
+
+// The orders view as an older build had it: its first `steps` schema steps.
+class OrdersViewUpTo final : public Projection {
+  public:
+    explicit OrdersViewUpTo(std::size_t steps) : steps_(steps) {}
+    [[nodiscard]] std::string name() const override { return view_.name(); }
+    [[nodiscard]] std::vector<Migration> migrations() const override {
+        auto all = view_.migrations();
+        all.resize(steps_);
+        return all;
+    }
+    [[nodiscard]] std::vector<ViewTable> tables() const override { return view_.tables(); }
+    void apply(Transaction&, std::span<const RecordedEvent>) override {}
+
+  private:
+    OrdersView view_;
+    std::size_t steps_;
+};
+
+}  // namespace
+
+TEST_CASE("orders view: schema v4 deletes the rollup rows a file at v3 kept at 0 orders") {
+    test::TempDir dir;
+    auto db = Database::open(dir / "orders.db");
+    REQUIRE(migrate(db, OrdersViewUpTo(3), 0) == 3);
+    db.exec(R"sql(
+        INSERT INTO user_status_counts VALUES (2, 'rep', 'pending_confirmation', 0, 0), (2, 'rep', 'delivered', 3, 4500);
+        INSERT INTO user_delivered_months VALUES (3, 'agent', '2025-11', 0, 0), (3, 'agent', '2025-12', 1, 1500);
+    )sql");
+    CHECK(migrate(db, OrdersView(), 0) == 1);
+    const auto rows = [&db](const char* sql) {
+        std::vector<std::string> out;
+        auto q = db.prepare(sql);
+        while (q.step()) out.emplace_back(q.column_text(0));
+        return out;
+    };
+    CHECK(rows("SELECT status || ':' || orders FROM user_status_counts") == std::vector<std::string>{"delivered:3"});
+    CHECK(rows("SELECT month || ':' || orders FROM user_delivered_months") == std::vector<std::string>{"2025-12:1"});
 }
 
 namespace {
