@@ -210,7 +210,12 @@ Result<Committed<Order>> OrderService::create(const NewOrder& n, const CommandCo
         customer.state = n.customer.state;
         customer.area = n.customer.area;
     }
-    if (!n.customer_id) {
+    // A phone that already names a customer needs nothing created: the order is decided once, below.
+    std::optional<customers::Customer> known;
+    if (!n.customer_id) known = customers_.find_by_phone(n.customer.phone_number);
+    if (known) {
+        customer = std::move(*known);
+    } else if (!n.customer_id) {
         // Refuse a bad order before its customer is created.
         {
             const auto ids = product_ids(n.items);
