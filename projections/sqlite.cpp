@@ -180,6 +180,11 @@ Database Database::open(const std::filesystem::path& file, DatabaseOptions optio
             throw SqliteError(SQLITE_ERROR, "could not switch to WAL mode", "PRAGMA journal_mode=WAL");
         }
         db.exec(options.durable ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=OFF");
+        // Statement journals in memory: every multi-row statement (INSERT ... SELECT, an upsert of VALUES)
+        // inside a batch's transaction keeps one, and with the default they are temporary files, written
+        // with a pwrite per page (a 20,000-order catch-up made 479,000 pwrites; 157,000 without them). Sorts
+        // that outgrow the page cache (CREATE INDEX) still spill to temporary files.
+        db.exec("PRAGMA temp_store=MEMORY");
         db.exec("PRAGMA foreign_keys=ON");
     } else {
         db.exec("PRAGMA foreign_keys=ON; PRAGMA query_only=ON;");
