@@ -112,8 +112,9 @@ std::int64_t list_total(Database& db, const OrderFilter& f, const Where& w) {
 // The list shapes of the orders `ids` selects (one column of ids), as a JSON array in its order. One point
 // lookup per order: a page's JSON is built for its 50 rows only, never for the rows a sort passes over.
 std::string orders_of(Database& db, Statement& ids) {
-    auto& one = db.cached("SELECT json_object(" + order_object_fields() +
-                          ") FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE o.id = ?1");
+    static const std::string sql = "SELECT json_object(" + order_object_fields() +
+                                   ") FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE o.id = ?1";
+    auto& one = db.cached(sql);
     std::string out = "[";
     while (ids.step()) {
         one.bind(1, ids.column_int(0));
@@ -153,17 +154,19 @@ PageResult OrdersQueries::list_orders(const OrderFilter& f, const Page& p) const
 
 std::optional<std::string> OrdersQueries::order_summary_json(std::int64_t order_id) const {
     auto lease = pool_.acquire();
-    auto& s = lease->cached("SELECT json_object(" + order_object_fields() +
-                            ", 'version', o.version) FROM orders o LEFT JOIN customers c ON c.id = o.customer_id "
-                            "WHERE o.id = ?1");
+    static const std::string sql = "SELECT json_object(" + order_object_fields() +
+                                   ", 'version', o.version) FROM orders o LEFT JOIN customers c ON c.id = "
+                                   "o.customer_id WHERE o.id = ?1";
+    auto& s = lease->cached(sql);
     s.bind(1, order_id);
     return json_value(s);
 }
 
 std::optional<std::string> OrdersQueries::order_json(std::int64_t order_id) const {
     auto lease = pool_.acquire();
-    auto& s = lease->cached("SELECT json_object(" + order_detail_fields() +
-                            ") FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE o.id = ?1");
+    static const std::string sql = "SELECT json_object(" + order_detail_fields() +
+                                   ") FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE o.id = ?1";
+    auto& s = lease->cached(sql);
     s.bind(1, order_id);
     return json_value(s);
 }
