@@ -905,12 +905,15 @@ TEST_CASE("orders view: counters derived after a rebuild's load equal those move
         test::TempDir dir;
         Script s{dir / "log"};
         s.append(ue::user_stream(1), ue::user_created(user(1, "Ada", "Admin", Role::super_admin)));
-        for (std::int64_t rep : {2, 5}) s.append(ue::user_stream(rep), ue::user_created(user(rep, "R", "Rep", Role::sales_rep)));
+        for (std::int64_t rep : {2, 5}) {
+            s.append(ue::user_stream(rep), ue::user_created(user(rep, "R", "Rep", Role::sales_rep)));
+        }
         for (std::int64_t agent : {3, 4}) {
             s.append(ue::user_stream(agent), ue::user_created(user(agent, "A", "Agent", Role::delivery_agent)));
         }
         for (std::int64_t c = 21; c <= 24; ++c) {
-            s.append(ce::customer_stream(c), ce::customer_created(customer(c, "C", "Ustomer", "+23324100000" + std::to_string(c - 20), "Osu")));
+            const auto phone = "+23324100000" + std::to_string(c - 20);
+            s.append(ce::customer_stream(c), ce::customer_created(customer(c, "C", "Ustomer", phone, "Osu")));
         }
         std::mt19937 rng(seed);
         const auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<std::uint32_t>(n)); };
@@ -1014,7 +1017,8 @@ TEST_CASE("orders view: schema v4 deletes the rollup rows a file at v3 kept at 0
     auto db = Database::open(dir / "orders.db");
     REQUIRE(migrate(db, OrdersViewUpTo(3), 0) == 3);
     db.exec(R"sql(
-        INSERT INTO user_status_counts VALUES (2, 'rep', 'pending_confirmation', 0, 0), (2, 'rep', 'delivered', 3, 4500);
+        INSERT INTO user_status_counts VALUES
+            (2, 'rep', 'pending_confirmation', 0, 0), (2, 'rep', 'delivered', 3, 4500);
         INSERT INTO user_delivered_months VALUES (3, 'agent', '2025-11', 0, 0), (3, 'agent', '2025-12', 1, 1500);
     )sql");
     CHECK(migrate(db, OrdersView(), 0) == 1);
