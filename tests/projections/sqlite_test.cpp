@@ -14,7 +14,7 @@ using namespace codd::projections;
 using codd::test::scalar;
 using codd::test::TempDir;
 
-TEST_CASE("a read-write connection uses WAL, synchronous=NORMAL, foreign keys and a busy timeout") {
+TEST_CASE("a read-write connection uses WAL, synchronous=NORMAL, foreign keys, in-memory temp store and a busy timeout") {
     TempDir dir;
     auto db = Database::open(dir / "v.db", {OpenMode::read_write, std::chrono::milliseconds(1234)});
     auto mode = db.prepare("PRAGMA journal_mode");
@@ -24,6 +24,7 @@ TEST_CASE("a read-write connection uses WAL, synchronous=NORMAL, foreign keys an
     CHECK(scalar(db, "PRAGMA foreign_keys") == 1);
     CHECK(scalar(db, "PRAGMA busy_timeout") == 1234);
     CHECK(scalar(db, "PRAGMA cache_size") == -kWriterCacheKib);
+    CHECK(scalar(db, "PRAGMA temp_store") == 2);  // statement journals in memory
     auto reader = Database::open(dir / "v.db", {OpenMode::read_only});
     CHECK(scalar(reader, "PRAGMA cache_size") == -kReaderCacheKib);
     CHECK(scalar(reader, "PRAGMA query_only") == 1);
