@@ -113,11 +113,14 @@ void add_guarded(Router& router, const Identity& identity, std::string_view meth
                        auto auth = authenticate(request, identity);
                        if (auto* r = std::get_if<Response>(&auth)) return respond(std::move(*r));
                        Authenticated& caller = std::get<Authenticated>(auth);
-                       // Only the permission rule reads the matrix (a copy: it can change at any moment).
-                       const engine::users::PermissionMatrix matrix =
-                           access.rule == AccessRule::permission ? identity.users.permissions()
-                                                                 : engine::users::PermissionMatrix{};
-                       const AccessDecision d = decide_access(access, caller.caller(), matrix, id_param(request));
+                       // Only the permission rule reads the matrix: a snapshot, which an update replaces
+                       // rather than changes.
+                       static const engine::users::PermissionMatrix kNone;
+                       const auto matrix = access.rule == AccessRule::permission
+                                               ? identity.users.permissions_snapshot()
+                                               : std::shared_ptr<const engine::users::PermissionMatrix>{};
+                       const AccessDecision d =
+                           decide_access(access, caller.caller(), matrix ? *matrix : kNone, id_param(request));
                        if (!d.allowed) {
                            return respond(forbidden("You do not have permission to perform this action", d.required));
                        }

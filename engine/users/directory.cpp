@@ -85,7 +85,9 @@ User created_user(const boost::json::object& p) {
 
 }  // namespace
 
-Directory::Directory() : permissions_(default_permissions()), settings_json_(default_settings_json()) {}
+Directory::Directory()
+    : permissions_(std::make_shared<const PermissionMatrix>(default_permissions())),
+      settings_json_(default_settings_json()) {}
 
 bool Directory::is_identity_event(std::string_view type) {
     return family_of(type) != Family::none;
@@ -211,7 +213,7 @@ void Directory::apply_session(const RecordedEvent& e) {
 void Directory::apply_settings(const RecordedEvent& e) {
     const auto p = json::parse_object(e.payload);
     if (e.type == events::kPermissionsUpdated) {
-        permissions_ = json::permissions_from_json(p.at("permissions"));
+        permissions_ = std::make_shared<const PermissionMatrix>(json::permissions_from_json(p.at("permissions")));
         return;
     }
     auto settings = json::parse_object(settings_json_);

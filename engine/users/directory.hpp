@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -45,7 +46,9 @@ class Directory {
     [[nodiscard]] const std::map<UserId, User>& users() const { return users_; }
     [[nodiscard]] const std::map<std::string, Session>& sessions() const { return sessions_; }
     [[nodiscard]] const std::map<std::string, EmailReservation>& emails() const { return emails_; }
-    [[nodiscard]] const PermissionMatrix& permissions() const { return permissions_; }
+    [[nodiscard]] const PermissionMatrix& permissions() const { return *permissions_; }
+    // The matrix as it is now, immutable: a new PermissionsUpdated replaces it rather than changing it.
+    [[nodiscard]] std::shared_ptr<const PermissionMatrix> permissions_snapshot() const { return permissions_; }
     [[nodiscard]] std::int64_t permissions_version() const;
     [[nodiscard]] const std::string& settings_json() const { return settings_json_; }
     [[nodiscard]] std::int64_t settings_version() const;
@@ -60,7 +63,7 @@ class Directory {
     std::map<std::string, EmailReservation> emails_;
     std::map<std::string, Session> sessions_;
     std::unordered_map<UserId, std::vector<std::string>> families_by_user_;
-    PermissionMatrix permissions_;
+    std::shared_ptr<const PermissionMatrix> permissions_;
     std::string settings_json_;
     std::unordered_map<std::string, std::int64_t> versions_;  // every identity stream -> last applied version
 };

@@ -125,6 +125,11 @@ PermissionMatrix UserService::permissions() const {
     return state_->directory.permissions();
 }
 
+std::shared_ptr<const PermissionMatrix> UserService::permissions_snapshot() const {
+    std::shared_lock lock(state_->mu);
+    return state_->directory.permissions_snapshot();
+}
+
 std::int64_t UserService::permissions_version() const {
     std::shared_lock lock(state_->mu);
     return state_->directory.permissions_version();

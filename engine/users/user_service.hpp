@@ -98,6 +98,8 @@ class UserService {
     UserPage list(const UserQuery& q) const;
     std::optional<Session> session(const std::string& family) const;
     PermissionMatrix permissions() const;
+    // The matrix without copying it (every permission-checked request reads it): immutable, shared.
+    std::shared_ptr<const PermissionMatrix> permissions_snapshot() const;
     // The version of the permission matrix (-1: the defaults, never changed); read it before permissions()
     // to label a copy, so that a label never claims more than the copy holds.
     std::int64_t permissions_version() const;

@@ -375,8 +375,11 @@ TEST_CASE("admin users: shapes, money in major units, privileged accounts protec
     // /auth/me before the change (its cached permissions must not outlive the change), then after.
     const std::string rep_token = IdentityServer::access_token(s.login("rep@example.com", kUserPassword));
     CHECK_FALSE(s.call("GET", "/api/auth/me", rep_token).json().at("permissions").as_object().contains("analytics"));
+    CHECK(s.call("GET", "/api/financial/summary", rep_token).status == 403);
     m["sales_rep"].as_object()["analytics"] = json::array{"view"};
+    m["sales_rep"].as_object()["financial"] = json::array{"view"};
     CHECK(s.call("PUT", "/api/admin/permissions", root, m).status == 200);
+    CHECK(s.call("GET", "/api/financial/summary", rep_token).status == 200);  // the access check reads it at once
     const HttpResponse me = s.call("GET", "/api/auth/me", rep_token);
     CHECK(me.header("Content-Type") == "application/json");
     CHECK(me.json().at("permissions").at("analytics").at(0) == "view");
