@@ -104,7 +104,7 @@ constexpr Rollup kStatusCounts{R"sql(
         (?1, 'rep', ?3, -1, -?4), (?2, 'agent', ?3, -1, -?4), (?5, 'rep', ?7, 1, ?8), (?6, 'agent', ?7, 1, ?8))
     WHERE column1 IS NOT NULL AND column3 IS NOT NULL
     ON CONFLICT DO UPDATE SET orders = orders + excluded.orders, amount = amount + excluded.amount)sql",
-                                R"sql(
+                               R"sql(
     DELETE FROM user_status_counts WHERE user_id IN (?1, ?2) AND status = ?3 AND orders = 0)sql"};
 
 constexpr Rollup kDeliveredMonths{R"sql(
@@ -113,7 +113,7 @@ constexpr Rollup kDeliveredMonths{R"sql(
         (?1, 'rep', ?3, -1, -?4), (?2, 'agent', ?3, -1, -?4), (?5, 'rep', ?7, 1, ?8), (?6, 'agent', ?7, 1, ?8))
     WHERE column1 IS NOT NULL AND column3 IS NOT NULL
     ON CONFLICT DO UPDATE SET orders = orders + excluded.orders, amount = amount + excluded.amount)sql",
-                                   R"sql(
+                                  R"sql(
     DELETE FROM user_delivered_months WHERE user_id IN (?1, ?2) AND month = ?3 AND orders = 0)sql"};
 
 // "YYYY-MM" (UTC) of a delivered order's delivery.

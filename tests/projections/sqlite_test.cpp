@@ -14,7 +14,7 @@ using namespace codd::projections;
 using codd::test::scalar;
 using codd::test::TempDir;
 
-TEST_CASE("a read-write connection uses WAL, synchronous=NORMAL, foreign keys, in-memory temp store and a busy timeout") {
+TEST_CASE("a read-write connection: WAL, synchronous=NORMAL, foreign keys, temp store in memory, busy timeout") {
     TempDir dir;
     auto db = Database::open(dir / "v.db", {OpenMode::read_write, std::chrono::milliseconds(1234)});
     auto mode = db.prepare("PRAGMA journal_mode");
