@@ -103,10 +103,10 @@ std::optional<std::pair<std::string, Where>> day_counted_total(const OrderFilter
     return std::pair(std::move(sql), std::move(all));
 }
 
-// The number of orders a list selects (its pagination's total).
-std::int64_t list_total(Database& db, const OrderFilter& f, const Where& w) {
-    if (const auto by_days = day_counted_total(f)) return count(db, by_days->first, by_days->second);
-    return count(db, count_sql(w), w);
+// The statement that counts the orders a list selects (its pagination's total), with its parameters.
+std::pair<std::string, Where> total_statement(const OrderFilter& f, const Where& w) {
+    if (auto by_days = day_counted_total(f)) return std::move(*by_days);
+    return {count_sql(w), w};
 }
 
 // The list shapes of the orders `ids` selects (one column of ids), as a JSON array in its order. One point
@@ -140,7 +140,8 @@ PageResult OrdersQueries::list_orders(const OrderFilter& f, const Page& p) const
     add_statuses(w, f.statuses);
     const auto win = window(p);
     PageResult r;
-    r.pagination = pagination(win, list_total(*lease, f, w));
+    const auto [total_sql, total_where] = total_statement(f, w);
+    r.pagination = pagination(win, count(*lease, total_sql, total_where));
     if (win.beyond) {
         r.items_json = "[]";
         return r;
@@ -256,13 +257,7 @@ std::string OrdersQueries::explain_list_orders(const OrderFilter& f) const {
     auto lease = pool_.acquire();
     auto w = order_where(f);
     add_statuses(w, f.statuses);
-    std::vector<std::pair<std::string, Where>> statements;
-    if (auto by_days = day_counted_total(f)) {
-        statements.push_back(std::move(*by_days));
-    } else {
-        statements.emplace_back(count_sql(w), w);
-    }
-    statements.emplace_back(page_sql(w, f.sort), w);
+    const std::pair<std::string, Where> statements[] = {total_statement(f, w), {page_sql(w, f.sort), w}};
     std::string plan;
     for (const auto& [sql, where] : statements) {
         auto s = lease->prepare("EXPLAIN QUERY PLAN " + sql);

@@ -32,27 +32,20 @@ StockBook::Entry* StockBook::cached_entry(ProductId id) {
 
 void StockBook::refresh(Entry& e, ProductId id) {
     if (e.absent) return;
-    constexpr std::size_t kPage = 1024;
     const std::string stream = events::product_stream(id);
     // Most locks find nothing new: a point lookup of the stream's version answers that for a fraction of
     // a stream read (an iterator and a seek; three of them per order, twice, were a sixth of a create).
     // The version may include an append not yet durable, which the read below does not return yet.
     const auto current = log_.stream_version(stream);
     if (!current || current->value() <= e.cached.version) return;
-    for (;;) {
-        const auto tail = log_.read_stream(stream, StreamVersion{e.cached.version + 1}, kPage);
-        for (const auto& ev : tail) {
-            evolve(e.cached.state, ev);
-            e.cached.version = ev.version.value();
-            if (ev.type != events::kStockReserved) continue;
-            // The reservation is in the fold now: its hold no longer counts (see the header).
-            const OrderId order = json::int_at(json::parse_object(ev.payload), "orderId");
-            auto it =
-                std::find_if(e.holds.begin(), e.holds.end(), [&](const Hold& h) { return h.order->load() == order; });
-            if (it != e.holds.end()) e.holds.erase(it);
-        }
-        if (tail.size() < kPage) return;
-    }
+    fold_tail(log_, stream, e.cached, [&e](Product& p, const RecordedEvent& ev) {
+        evolve(p, ev);
+        if (ev.type != events::kStockReserved) return;
+        // The reservation is in the fold now: its hold no longer counts (see the header).
+        const OrderId order = json::int_at(json::parse_object(ev.payload), "orderId");
+        auto it = std::find_if(e.holds.begin(), e.holds.end(), [&](const Hold& h) { return h.order->load() == order; });
+        if (it != e.holds.end()) e.holds.erase(it);
+    });
 }
 
 void StockBook::release(const StockHolds& holds) {
