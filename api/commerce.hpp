@@ -16,6 +16,7 @@
 #include "api/router.hpp"
 
 namespace codd::engine {
+class Clock;
 class EventLog;
 }
 namespace codd::engine::catalog {
@@ -48,6 +49,7 @@ struct Commerce {
     const engine::EventLog& log;
     const projections::OrdersQueries& queries;
     projections::ProjectionRunner& view;  // waits (read-your-writes) and the online rebuild
+    const engine::Clock& clock;           // "this month" of the rollups' monthly earnings
     // How long a command waits for the view to apply it (then 202), and a query for its min_position (then 503).
     std::chrono::milliseconds view_wait{std::chrono::seconds(5)};
 };

@@ -14,11 +14,17 @@ namespace {
 namespace json = boost::json;
 using namespace commerce;
 
+// The calendar month (UTC) of the engine's clock: the month monthlyEarnings counts.
+std::string this_month(const Commerce& c) {
+    return projections::utc_month(
+        std::chrono::duration_cast<std::chrono::microseconds>(c.clock.now().time_since_epoch()).count());
+}
+
 // The per-rep rows (reference §14 row 37, with ordersByStatus for the workload page), or only `?repId`'s.
 Response reps(const Commerce& c, const Request& r) {
     const auto q = parse_query(r.query);
     if (!q) return malformed_query();
-    std::string rows = c.queries.rep_performance_json();
+    std::string rows = c.queries.rep_performance_json(this_month(c));
     if (const auto v = query_value(*q, "repId"); v && !v->empty()) {
         const auto rep = parse_int(*v, 1, std::numeric_limits<std::int64_t>::max());
         if (!rep) return validation_problem({{"repId", "repId must be a user id (a whole number from 1)"}});
@@ -43,7 +49,7 @@ void add_performance_routes(Router& router, const Commerce& c) {
     query("/users/reps/workload", [&c](const Request& r) { return reps(c, r); });
     query("/users/reps/performance", [&c](const Request& r) { return reps(c, r); });
     query("/users/agents/performance",
-          [&c](const Request&) { return json_text(200, wrap("performance", c.queries.agent_performance_json())); });
+          [&c](const Request&) { return json_text(200, wrap("performance", c.queries.agent_performance_json(this_month(c)))); });
 }
 
 }  // namespace codd::api

@@ -18,6 +18,9 @@
 
 namespace codd::projections {
 
+// "YYYY-MM", the calendar month (UTC) of a time in microseconds since the Unix epoch.
+std::string utc_month(std::int64_t time_us);
+
 class OrdersView final : public Projection {
   public:
     [[nodiscard]] std::string name() const override { return "orders"; }
@@ -140,9 +143,10 @@ class OrdersQueries {
     // Per agent: {agentId, agentName, collected, deposited, cashInHand, openCollections, oldestOpenAt}.
     [[nodiscard]] std::string agent_balances_json() const;
 
-    // /users/reps/workload and performance, /users/agents/performance (reference §2 users).
-    [[nodiscard]] std::string rep_performance_json() const;
-    [[nodiscard]] std::string agent_performance_json() const;
+    // /users/reps/workload and performance, /users/agents/performance (reference §2 users). monthlyEarnings
+    // counts the orders delivered in `month` ("YYYY-MM", UTC: utc_month of the caller's clock).
+    [[nodiscard]] std::string rep_performance_json(std::string_view month) const;
+    [[nodiscard]] std::string agent_performance_json(std::string_view month) const;
 
   private:
     ReaderPool& pool_;

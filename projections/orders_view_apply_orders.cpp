@@ -9,11 +9,10 @@
 // of its row before to those of its row after (recounted). A rollup or day count that reaches 0 is deleted,
 // so each counter table holds exactly the rows a GROUP BY over the orders gives: a rebuild loads the orders
 // without moving counters (Database::loading) and derives them all at the end (derive_counters).
-#include <cstdio>
-#include <ctime>
 #include <tuple>
 
 #include "engine/orders/order_events.hpp"
+#include "projections/orders_view.hpp"
 #include "projections/orders_view_apply.hpp"
 
 namespace codd::projections::orders_view {
@@ -119,12 +118,7 @@ constexpr Rollup kDeliveredMonths{R"sql(
 // "YYYY-MM" (UTC) of a delivered order's delivery.
 std::optional<std::string> delivered_month(const std::optional<Counted>& c) {
     if (!c || c->status != "delivered" || !c->delivered_us) return std::nullopt;
-    const std::time_t seconds = static_cast<std::time_t>(*c->delivered_us / 1'000'000);
-    std::tm tm{};
-    gmtime_r(&seconds, &tm);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
-    return std::string(buf);
+    return utc_month(*c->delivered_us);
 }
 
 // The UTC day of creation an order is counted in by order_day_counts (as the schema's migration computes it).

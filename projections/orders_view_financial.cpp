@@ -1,5 +1,7 @@
 // OrdersQueries: COD transactions, the financial summary and reports, agent cash balances, and the rep and
 // agent rollups.
+#include <cstdio>
+#include <ctime>
 #include <string>
 
 #include "projections/orders_view_sql.hpp"
@@ -123,65 +125,79 @@ std::string OrdersQueries::agent_balances_json() const {
     return json_array(s);
 }
 
-std::string OrdersQueries::rep_performance_json() const {
-    std::string by_status;
-    for (const auto status : kOrderStatuses) {
-        if (!by_status.empty()) by_status += ", ";
-        by_status += "'" + std::string(status) +
-                     "', coalesce((SELECT orders FROM user_status_counts s WHERE s.user_id = u.id AND s.role = 'rep' "
-                     "AND s.status = '" +
-                     std::string(status) + "'), 0)";
-    }
+std::string OrdersQueries::rep_performance_json(std::string_view month) const {
+    static const std::string sql = [] {
+        std::string by_status;
+        for (const auto status : kOrderStatuses) {
+            if (!by_status.empty()) by_status += ", ";
+            by_status += "'" + std::string(status) +
+                         "', coalesce((SELECT orders FROM user_status_counts s WHERE s.user_id = u.id AND "
+                         "s.role = 'rep' AND s.status = '" +
+                         std::string(status) + "'), 0)";
+        }
+        // Earnings: the rep's commission per delivered order (reference §7); this month's: those delivered
+        // in month ?1.
+        return "SELECT json_object('repId', u.id, 'repName', u.first_name || ' ' || u.last_name, 'isActive', "
+               "json(iif(u.is_active, 'true', 'false')), 'commissionRate', " +
+               money("coalesce(u.commission_minor, 0)") +
+               ", 'metrics', json_object('totalAssigned', assigned, 'deliveredCount', delivered, 'successRate', "
+               "iif(assigned > 0, round(delivered * 100.0 / assigned, 2), 0), 'totalEarnings', " +
+               money("coalesce(u.commission_minor, 0) * delivered") + ", 'monthlyEarnings', " +
+               money("coalesce(u.commission_minor, 0) * this_month") + ", 'revenue', " + money("revenue") +
+               "), 'ordersByStatus', json_object(" + by_status +
+               ")) FROM (SELECT u.*, "
+               "coalesce((SELECT sum(orders) FROM user_status_counts WHERE user_id = u.id AND role = 'rep'), 0) "
+               "AS assigned, "
+               "coalesce((SELECT orders FROM user_status_counts WHERE user_id = u.id AND role = 'rep' AND status = "
+               "'delivered'), 0) AS delivered, "
+               "coalesce((SELECT amount FROM user_status_counts WHERE user_id = u.id AND role = 'rep' AND status = "
+               "'delivered'), 0) AS revenue, "
+               "coalesce((SELECT orders FROM user_delivered_months WHERE user_id = u.id AND role = 'rep' AND month = "
+               "?1), 0) AS this_month "
+               "FROM users u WHERE u.role = 'sales_rep') u ORDER BY u.id";
+    }();
     auto lease = pool_.acquire();
-    // Earnings: the rep's commission per delivered order (reference §7); this month is the calendar month
-    // (UTC) of the query.
-    auto& s = lease->cached(
-        "SELECT json_object('repId', u.id, 'repName', u.first_name || ' ' || u.last_name, 'isActive', "
-        "json(iif(u.is_active, 'true', 'false')), 'commissionRate', " +
-        money("coalesce(u.commission_minor, 0)") +
-        ", 'metrics', json_object('totalAssigned', assigned, 'deliveredCount', delivered, 'successRate', "
-        "iif(assigned > 0, round(delivered * 100.0 / assigned, 2), 0), 'totalEarnings', " +
-        money("coalesce(u.commission_minor, 0) * delivered") + ", 'monthlyEarnings', " +
-        money("coalesce(u.commission_minor, 0) * this_month") + ", 'revenue', " + money("revenue") +
-        "), 'ordersByStatus', json_object(" + by_status +
-        ")) FROM (SELECT u.*, "
-        "coalesce((SELECT sum(orders) FROM user_status_counts WHERE user_id = u.id AND role = 'rep'), 0) AS assigned, "
-        "coalesce((SELECT orders FROM user_status_counts WHERE user_id = u.id AND role = 'rep' AND status = "
-        "'delivered'), 0) AS delivered, "
-        "coalesce((SELECT amount FROM user_status_counts WHERE user_id = u.id AND role = 'rep' AND status = "
-        "'delivered'), 0) AS revenue, "
-        "coalesce((SELECT orders FROM user_delivered_months WHERE user_id = u.id AND role = 'rep' AND month = "
-        "strftime('%Y-%m', 'now')), 0) AS this_month "
-        "FROM users u WHERE u.role = 'sales_rep') u ORDER BY u.id");
-    return json_array(s);
+    return json_array(lease->cached(sql).bind(1, month));
 }
 
-std::string OrdersQueries::agent_performance_json() const {
+std::string OrdersQueries::agent_performance_json(std::string_view month) const {
+    static const std::string sql = [] {
+        const auto count = [](std::string_view status) {
+            return "coalesce((SELECT orders FROM user_status_counts WHERE user_id = u.id AND role = 'agent' AND "
+                   "status = '" +
+                   std::string(status) + "'), 0)";
+        };
+        // Earnings: the agent's delivery rate per delivered order; this month's: those delivered in month ?1.
+        return "SELECT json_object('userId', u.id, 'userName', u.first_name || ' ' || u.last_name, 'isActive', "
+               "json(iif(u.is_active, 'true', 'false')), 'isAvailable', json(iif(u.is_available, 'true', "
+               "'false')), 'vehicleType', u.vehicle_type, 'vehicleId', u.vehicle_id, 'totalAssigned', assigned, "
+               "'completed', completed, 'failed', failed, 'inProgress', in_progress, 'successRate', iif(assigned > "
+               "0, round(completed * 100.0 / assigned, 2), 0), 'deliveryRate', " +
+               money("coalesce(u.delivery_rate_minor, 0)") + ", 'totalEarnings', " +
+               money("coalesce(u.delivery_rate_minor, 0) * completed") + ", 'monthlyEarnings', " +
+               money("coalesce(u.delivery_rate_minor, 0) * this_month") + ", 'collectedAmount', " +
+               money("collected") +
+               ") FROM (SELECT u.*, coalesce((SELECT sum(orders) FROM user_status_counts WHERE user_id = u.id AND "
+               "role = 'agent'), 0) AS assigned, " +
+               count("delivered") + " AS completed, " + count("failed_delivery") + " AS failed, " +
+               count("out_for_delivery") + " + " + count("ready_for_pickup") +
+               " AS in_progress, coalesce((SELECT amount FROM user_status_counts WHERE user_id = u.id AND role = "
+               "'agent' AND status = 'delivered'), 0) AS collected, coalesce((SELECT orders FROM "
+               "user_delivered_months WHERE user_id = u.id AND role = 'agent' AND month = ?1), 0) AS this_month "
+               "FROM users u WHERE u.role = 'delivery_agent') u ORDER BY u.id";
+    }();
     auto lease = pool_.acquire();
-    const auto count = [](std::string_view status) {
-        return "coalesce((SELECT orders FROM user_status_counts WHERE user_id = u.id AND role = 'agent' AND "
-               "status = '" +
-               std::string(status) + "'), 0)";
-    };
-    // Earnings: the agent's delivery rate per delivered order.
-    auto& s = lease->cached(
-        "SELECT json_object('userId', u.id, 'userName', u.first_name || ' ' || u.last_name, 'isActive', "
-        "json(iif(u.is_active, 'true', 'false')), 'isAvailable', json(iif(u.is_available, 'true', 'false')), "
-        "'vehicleType', u.vehicle_type, 'vehicleId', u.vehicle_id, 'totalAssigned', assigned, 'completed', "
-        "completed, 'failed', failed, 'inProgress', in_progress, 'successRate', iif(assigned > 0, "
-        "round(completed * 100.0 / assigned, 2), 0), 'deliveryRate', " +
-        money("coalesce(u.delivery_rate_minor, 0)") + ", 'totalEarnings', " +
-        money("coalesce(u.delivery_rate_minor, 0) * completed") + ", 'monthlyEarnings', " +
-        money("coalesce(u.delivery_rate_minor, 0) * this_month") + ", 'collectedAmount', " + money("collected") +
-        ") FROM (SELECT u.*, coalesce((SELECT sum(orders) FROM user_status_counts WHERE user_id = u.id AND role = "
-        "'agent'), 0) AS assigned, " +
-        count("delivered") + " AS completed, " + count("failed_delivery") + " AS failed, " + count("out_for_delivery") +
-        " + " + count("ready_for_pickup") +
-        " AS in_progress, coalesce((SELECT amount FROM user_status_counts WHERE user_id = u.id AND role = 'agent' "
-        "AND status = 'delivered'), 0) AS collected, coalesce((SELECT orders FROM user_delivered_months WHERE "
-        "user_id = u.id AND role = 'agent' AND month = strftime('%Y-%m', 'now')), 0) AS this_month "
-        "FROM users u WHERE u.role = 'delivery_agent') u ORDER BY u.id");
-    return json_array(s);
+    return json_array(lease->cached(sql).bind(1, month));
+}
+
+std::string utc_month(std::int64_t time_us) {
+    // Floor division: a time before 1970 still falls in its own month.
+    const std::time_t seconds = static_cast<std::time_t>(time_us / 1'000'000 - (time_us % 1'000'000 < 0 ? 1 : 0));
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
+    return buf;
 }
 
 }  // namespace codd::projections

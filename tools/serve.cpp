@@ -243,7 +243,8 @@ int run_serve() {
                                  engine::users::hash_password(api::random_secret(24)), edge.limiter};
     const api::Commerce commerce_api{identity,         command_workers, *commerce->catalog,
                                      *commerce->customers, *commerce->orders, *event_log,
-                                     *commerce->queries, *commerce->runner, config->view_wait};
+                                     *commerce->queries, *commerce->runner, *clock,
+                                     config->view_wait};
     api::HttpServer server({config->listen, config->http_threads, config->max_body_bytes, config->read_timeout,
                             config->request_timeout, config->edge.tls},
                            api::Dispatcher(make_router(*event_log, *config, clock, edge, identity, commerce_api), ids,

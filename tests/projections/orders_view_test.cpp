@@ -155,6 +155,7 @@ engine::users::User user(std::int64_t id, std::string first, std::string last, e
     u.last_name = std::move(last);
     u.role = role;
     if (role == engine::users::Role::sales_rep) u.commission_minor = 500;
+    if (role == engine::users::Role::delivery_agent) u.delivery_rate_minor = 300;
     return u;
 }
 
@@ -778,7 +779,7 @@ TEST_CASE("orders view: COD transactions, summary, reports and agent balances") 
 
 TEST_CASE("orders view: rep and agent rollups") {
     Fixture fx;
-    const auto reps = json::parse(fx.q->rep_performance_json()).as_array();
+    const auto reps = json::parse(fx.q->rep_performance_json("2025-12")).as_array();
     REQUIRE(reps.size() == 1);
     CHECK(reps[0].at("repId").as_int64() == 2);
     CHECK(reps[0].at("repName").as_string() == "Rita Rep");
@@ -787,11 +788,13 @@ TEST_CASE("orders view: rep and agent rollups") {
     CHECK(m.at("deliveredCount").as_int64() == 1);
     CHECK(number(m.at("successRate")) == 100.0);
     CHECK(number(m.at("totalEarnings")) == 5.0);    // commission 5.00 per delivered order
-    CHECK(number(m.at("monthlyEarnings")) == 0.0);  // delivered in 2025-11, not this month
+    CHECK(number(m.at("monthlyEarnings")) == 0.0);  // delivered in 2025-11, not in the month asked for
     CHECK(reps[0].at("ordersByStatus").at("delivered").as_int64() == 1);
     CHECK(reps[0].at("ordersByStatus").at("pending_confirmation").as_int64() == 0);
+    const auto november = json::parse(fx.q->rep_performance_json("2025-11")).as_array();
+    CHECK(number(november.at(0).at("metrics").at("monthlyEarnings")) == 5.0);
 
-    const auto agents = json::parse(fx.q->agent_performance_json()).as_array();
+    const auto agents = json::parse(fx.q->agent_performance_json("2025-12")).as_array();
     REQUIRE(agents.size() == 2);
     CHECK(agents[0].at("userId").as_int64() == 3);
     CHECK(agents[0].at("userName").as_string() == "Abe Agentson");
@@ -802,6 +805,18 @@ TEST_CASE("orders view: rep and agent rollups") {
     CHECK(agents[1].at("failed").as_int64() == 1);
     CHECK(agents[1].at("completed").as_int64() == 0);
     CHECK(number(agents[1].at("successRate")) == 0.0);
+    // Agent 3 delivered one order, in 2025-11, at 3.00 a delivery: its earnings count in that month only.
+    CHECK(number(agents[0].at("totalEarnings")) == 3.0);
+    CHECK(number(agents[0].at("monthlyEarnings")) == 0.0);
+    const auto in_november = json::parse(fx.q->agent_performance_json("2025-11")).as_array();
+    CHECK(number(in_november.at(0).at("monthlyEarnings")) == number(agents[0].at("totalEarnings")));
+}
+
+TEST_CASE("orders view: utc_month") {
+    CHECK(utc_month(0) == "1970-01");
+    CHECK(utc_month(1'764'547'199'999'999) == "2025-11");  // 2025-11-30T23:59:59.999999Z
+    CHECK(utc_month(1'764'547'200'000'000) == "2025-12");  // 2025-12-01T00:00:00Z
+    CHECK(utc_month(-1) == "1969-12");
 }
 
 TEST_CASE("orders view: events from the engine's own order encoders") {
@@ -859,7 +874,7 @@ TEST_CASE("orders view: events from the engine's own order encoders") {
     const auto c22 = json::parse(*fx.q->customer_json(22)).as_object();
     CHECK(c22.at("totalOrders").as_int64() == 2);
     CHECK(number(c22.at("totalSpent")) == 180.0);
-    const auto agents = json::parse(fx.q->agent_performance_json()).as_array();
+    const auto agents = json::parse(fx.q->agent_performance_json("2025-11")).as_array();
     CHECK(agents.at(1).at("completed").as_int64() == 1);
     CHECK(json::parse(fx.q->agent_balances_json()).as_array().size() == 2);
 }
