@@ -11,6 +11,7 @@
 #include "api/order_json_input.hpp"
 #include "api/user_json.hpp"
 #include "engine/customers/customer_service.hpp"
+#include "engine/customers/validation.hpp"
 #include "engine/orders/order_service.hpp"
 #include "projections/orders_view.hpp"
 
@@ -89,7 +90,9 @@ std::variant<projections::OrderFilter, Response> read_filter(const QueryParams& 
     const auto date = [&](std::string_view key, bool end, std::optional<std::int64_t>& out) {
         if (const auto v = query_value(q, key); v && !v->empty()) {
             out = parse_time_us(*v, end);
-            if (!out) errors.push_back({std::string(key), std::string(key) + " must be a date (YYYY-MM-DD) or an ISO-8601 time"});
+            if (!out)
+                errors.push_back(
+                    {std::string(key), std::string(key) + " must be a date (YYYY-MM-DD) or an ISO-8601 time"});
         }
     };
     date("startDate", false, f.created_from_us);
@@ -113,7 +116,8 @@ std::variant<projections::OrderFilter, Response> read_filter(const QueryParams& 
     } else if (sort_by == "updatedAt" && order == "desc") {
         f.sort = S::updated_desc;
     } else {
-        errors.push_back({"sortBy", "sortBy must be createdAt or totalAmount (asc or desc), priority or updatedAt (desc)"});
+        errors.push_back(
+            {"sortBy", "sortBy must be createdAt or totalAmount (asc or desc), priority or updatedAt (desc)"});
     }
     if (!errors.empty()) return validation_problem(std::move(errors));
     switch (order_scope(caller.caller())) {
@@ -129,8 +133,8 @@ std::variant<projections::OrderFilter, Response> read_filter(const QueryParams& 
     return f;
 }
 
-std::variant<std::pair<QueryParams, projections::OrderFilter>, Response> read_list_request(const Request& r,
-                                                                                           const Authenticated& caller) {
+std::variant<std::pair<QueryParams, projections::OrderFilter>, Response> read_list_request(
+    const Request& r, const Authenticated& caller) {
     auto q = parse_query(r.query);
     if (!q) return malformed_query();
     auto f = read_filter(*q, caller);
@@ -160,7 +164,8 @@ Response kanban(const Commerce& c, const Request& r, const Authenticated& caller
         per_status = *n;
     }
     filter.statuses.clear();  // every column of the board
-    return read_after_min_position(c, r, [&] { return json_text(200, wrap("kanban", c.queries.kanban_json(filter, per_status))); });
+    return read_after_min_position(
+        c, r, [&] { return json_text(200, wrap("kanban", c.queries.kanban_json(filter, per_status))); });
 }
 
 Response stats(const Commerce& c, const Request& r, const Authenticated& caller) {
@@ -205,12 +210,13 @@ Response create(const Commerce& c, const Request& r, const Authenticated& caller
     o.created_by = caller.user.id;
     // A sales rep's own orders are the ones assigned to them: what they create is theirs.
     if (caller.user.role == Role::sales_rep) o.customer_rep_id = caller.user.id;
-    return order_result(c, c.orders.create(o, std::get<engine::CommandContext>(ctx)), 201, "Order created successfully");
+    return order_result(c, c.orders.create(o, std::get<engine::CommandContext>(ctx)), 201,
+                        "Order created successfully");
 }
 
-// Optional customer edits sent with an order update (the admin UI's order form carries them).
-std::optional<Response> update_customer(const Commerce& c, const json::object& body, orders::CustomerId customer,
-                                        const engine::CommandContext& ctx) {
+// Optional customer edits sent with an order update (the admin UI's order form carries them: name, email,
+// phone and alternate phone, reference §2), checked; nullopt when the body names none.
+std::variant<std::optional<engine::customers::CustomerPatch>, Response> read_customer_edit(const json::object& body) {
     FieldReader in(body);
     engine::customers::CustomerPatch p;
     if (auto name = in.text("customerName")) {
@@ -221,12 +227,25 @@ std::optional<Response> update_customer(const Commerce& c, const json::object& b
     if (auto v = in.text("customerFirstName")) p.first_name = std::move(*v);
     if (auto v = in.text("customerLastName")) p.last_name = std::move(*v);
     if (auto v = in.text("customerEmail")) p.email = std::move(*v);
+    if (auto v = in.text("customerPhone")) p.phone_number = std::move(*v);
     if (auto v = in.text("alternatePhone")) p.alternate_phone = std::move(*v);
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    if (!p.first_name && !p.last_name && !p.email && !p.alternate_phone) return std::nullopt;
-    const auto done = c.customers.update(customer, p, ctx);
-    if (const auto* rej = std::get_if<engine::Rejection>(&done)) return rejection(*rej);
-    return std::nullopt;
+    if (!p.first_name && !p.last_name && !p.email && !p.phone_number && !p.alternate_phone) {
+        return std::optional<engine::customers::CustomerPatch>{};
+    }
+    // The customer service checks it again; checked here too so that a bad field refuses the whole request
+    // before its order part is committed. The REST names are the order form's.
+    if (auto bad = engine::customers::normalize(p)) {
+        static const std::pair<std::string_view, std::string_view> kFields[] = {{"firstName", "customerName"},
+                                                                                {"lastName", "customerName"},
+                                                                                {"email", "customerEmail"},
+                                                                                {"phoneNumber", "customerPhone"}};
+        for (const auto& [from, to] : kFields) {
+            if (bad->field == from) bad->field = std::string(to);
+        }
+        return rejection(*bad);
+    }
+    return std::optional<engine::customers::CustomerPatch>{std::move(p)};
 }
 
 Response update(const Commerce& c, const Request& r, const Authenticated& caller) {
@@ -245,9 +264,22 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     }
     const auto current = c.orders.find(id);
     if (!current) return not_found("order");
+    auto customer_edit = read_customer_edit(o);
+    if (auto* resp = std::get_if<Response>(&customer_edit)) return std::move(*resp);
+    const auto& customer_patch = std::get<std::optional<engine::customers::CustomerPatch>>(customer_edit);
+    // PUT follows the status map (forcing is PATCH /status with a reason): checked before anything is
+    // committed, as every field above was, so that a bad request changes nothing.
+    if (status && *status != current->status && !orders::transition_allowed(current->status, *status)) {
+        return order_rejection(
+            engine::Rejection{engine::Rejection::Kind::refused,
+                              fmt::format("status cannot change from {} to {}", orders::to_string(current->status),
+                                          orders::to_string(*status)),
+                              "status"});
+    }
 
     // Up to three commands, the order's first (If-Match guards the whole request); each its own command id
-    // under an Idempotency-Key, so a retry repeats none of them.
+    // under an Idempotency-Key, so a retry repeats none of them. What is left to refuse after the order's part
+    // is committed are races with other writers (the phone taken meanwhile, the status moved meanwhile).
     const auto part = [&ctx](std::string_view name) {
         engine::CommandContext p = ctx;
         if (!p.command_id.empty()) p.command_id += ":" + std::string(name);
@@ -255,7 +287,10 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     };
     auto done = c.orders.update(id, std::get<orders::OrderPatch>(patch), cmd.if_match, part("order"));
     if (const auto* rej = std::get_if<engine::Rejection>(&done)) return order_rejection(*rej);
-    if (auto bad = update_customer(c, o, current->customer_id, part("customer"))) return std::move(*bad);
+    if (customer_patch) {
+        const auto changed = c.customers.update(current->customer_id, *customer_patch, part("customer"));
+        if (const auto* rej = std::get_if<engine::Rejection>(&changed)) return rejection(*rej);
+    }
     // The answer shows the customer's new name too: wait for the view to pass the customer's change.
     auto& committed = std::get<orders::Committed<orders::Order>>(done);
     committed.position = std::max(committed.position, head_position(c));
@@ -350,7 +385,8 @@ Response bulk_status(const Commerce& c, const Request& r, const Authenticated& c
     engine::GlobalPosition last{0};
     for (const std::int64_t id : ids) {
         if (auto denied = check_order_scope(c, caller, id)) {
-            failed.push_back(json::object{{"id", id}, {"status", denied->status}, {"message", problem_message(*denied)}});
+            failed.push_back(
+                json::object{{"id", id}, {"status", denied->status}, {"message", problem_message(*denied)}});
             continue;
         }
         engine::CommandContext one = std::get<engine::CommandContext>(ctx);
@@ -358,14 +394,15 @@ Response bulk_status(const Commerce& c, const Request& r, const Authenticated& c
         const auto done = c.orders.change_status(id, change, std::nullopt, one);
         if (const auto* rej = std::get_if<engine::Rejection>(&done)) {
             const Response problem = order_rejection(*rej);
-            failed.push_back(json::object{{"id", id}, {"status", problem.status}, {"message", problem_message(problem)}});
+            failed.push_back(
+                json::object{{"id", id}, {"status", problem.status}, {"message", problem_message(problem)}});
             continue;
         }
         last = std::max(last, std::get<orders::Committed<orders::Order>>(done).position);
         succeeded.push_back(id);
     }
-    const std::string text = json::serialize(json::object{
-        {"results", json::object{{"success", std::move(succeeded)}, {"failed", std::move(failed)}}}});
+    const std::string text = json::serialize(
+        json::object{{"results", json::object{{"success", std::move(succeeded)}, {"failed", std::move(failed)}}}});
     return after_commit(c, last, 200, [&text] { return text; });
 }
 

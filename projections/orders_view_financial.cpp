@@ -175,8 +175,7 @@ std::string OrdersQueries::agent_performance_json(std::string_view month) const 
                "0, round(completed * 100.0 / assigned, 2), 0), 'deliveryRate', " +
                money("coalesce(u.delivery_rate_minor, 0)") + ", 'totalEarnings', " +
                money("coalesce(u.delivery_rate_minor, 0) * completed") + ", 'monthlyEarnings', " +
-               money("coalesce(u.delivery_rate_minor, 0) * this_month") + ", 'collectedAmount', " +
-               money("collected") +
+               money("coalesce(u.delivery_rate_minor, 0) * this_month") + ", 'collectedAmount', " + money("collected") +
                ") FROM (SELECT u.*, coalesce((SELECT sum(orders) FROM user_status_counts WHERE user_id = u.id AND "
                "role = 'agent'), 0) AS assigned, " +
                count("delivered") + " AS completed, " + count("failed_delivery") + " AS failed, " +

@@ -56,7 +56,8 @@ std::optional<Rejection> if_set(std::optional<std::string>& v, Check check) {
 
 std::optional<Rejection> normalize(NewCustomer& c) {
     if (auto r = check_label(c.first_name, "firstName", kMaxCustomerNameChars, true)) return r;
-    if (auto r = check_label(c.last_name, "lastName", kMaxCustomerNameChars, true)) return r;
+    // Not required: a customer known by one name ("Kofi", from an order's customerName) has an empty last name.
+    if (auto r = check_label(c.last_name, "lastName", kMaxCustomerNameChars, false)) return r;
     if (auto r = check_email(c.email)) return r;
     if (auto r = check_phone(c.phone_number, "phoneNumber", true)) return r;
     if (auto r = check_phone(c.alternate_phone, "alternatePhone", false)) return r;
@@ -73,7 +74,7 @@ std::optional<Rejection> normalize(CustomerPatch& p) {
         return [=](std::string& s) { return check_label(s, field, max, required); };
     };
     if (auto r = if_set(p.first_name, label("firstName", kMaxCustomerNameChars, true))) return r;
-    if (auto r = if_set(p.last_name, label("lastName", kMaxCustomerNameChars, true))) return r;
+    if (auto r = if_set(p.last_name, label("lastName", kMaxCustomerNameChars, false))) return r;
     if (auto r = if_set(p.email, check_email)) return r;
     if (auto r = if_set(p.phone_number, [](std::string& s) { return check_phone(s, "phoneNumber", true); })) return r;
     if (auto r = if_set(p.alternate_phone, [](std::string& s) { return check_phone(s, "alternatePhone", false); })) {

@@ -89,6 +89,22 @@ Result<std::vector<OrderItem>> price_items(const std::vector<NewOrderItem>& inpu
     return items;
 }
 
+// Items a client sent that are the order's own as it lists them (product, quantity, type and metadata in the
+// same order; a unitPrice, when sent, the price the order was decided at): an edit form that sends the whole
+// order back, unchanged items included, changes no item and reprices nothing.
+bool same_as_order(const std::vector<NewOrderItem>& sent, const std::vector<OrderItem>& items) {
+    return std::equal(sent.begin(), sent.end(), items.begin(), items.end(),
+                      [](const NewOrderItem& n, const OrderItem& i) {
+                          if (n.product_id != i.product_id || n.quantity != i.quantity || n.item_type != i.item_type)
+                              return false;
+                          if (n.unit_price && *n.unit_price != i.unit_price) return false;
+                          if (n.metadata_json.empty() || i.metadata_json.empty())
+                              return n.metadata_json.empty() && i.metadata_json.empty();
+                          return is_json_object(n.metadata_json) &&
+                                 json::parse_object(n.metadata_json) == json::parse_object(i.metadata_json);
+                      });
+}
+
 // The same items but for their ids: replacing them changes nothing.
 bool same_items(const std::vector<OrderItem>& a, const std::vector<OrderItem>& b) {
     return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](OrderItem x, OrderItem y) {
@@ -314,27 +330,31 @@ Result<Decision> decide_update(const Order& o, const OrderPatch& p, const Produc
     keep_if_changed(c.priority, o.priority);
     keep_if_changed(c.tags, o.tags);
 
-    const bool money_changes = p.items || p.shipping_cost || p.discount || p.subtotal || p.total_amount;
+    // What the request changes, not what it sends: the admin UI's edit form sends every field back.
+    const bool new_items = p.items && !same_as_order(*p.items, o.items);
+    const Money shipping = p.shipping_cost.value_or(o.shipping_cost), discount = p.discount.value_or(o.discount);
+    const bool money_changes = new_items || shipping != o.shipping_cost || discount != o.discount ||
+                               (p.subtotal && *p.subtotal != o.subtotal) ||
+                               (p.total_amount && *p.total_amount != o.total_amount);
     if (money_changes && !payment_pending(o))
         return refused("the order's payment was collected: its amounts stay", "items");
-    if (p.items && o.stock == StockStage::dispatched) {
+    if (new_items && o.stock == StockStage::dispatched) {
         return refused("items cannot change once the order is dispatched", "items");
     }
     std::vector<OrderItem> items = o.items;
-    if (p.items) {
+    if (new_items) {
         std::int64_t last_id = 0;
         for (const auto& i : o.items) last_id = std::max(last_id, i.id);
         auto priced = price_items(*p.items, products, last_id + 1);
         if (auto* r = std::get_if<Rejection>(&priced)) return *r;
         items = std::move(std::get<std::vector<OrderItem>>(priced));
     }
-    const Money shipping = p.shipping_cost.value_or(o.shipping_cost), discount = p.discount.value_or(o.discount);
     auto totals = compute_totals(items, shipping, discount, p.subtotal, p.total_amount);
     if (auto* r = std::get_if<Rejection>(&totals)) return *r;
     const Totals& t = std::get<Totals>(totals);
 
     Decision d;
-    if (p.items && !same_items(items, o.items)) {
+    if (new_items && !same_items(items, o.items)) {
         Order after = o;
         after.items = items;
         after.subtotal = t.subtotal;

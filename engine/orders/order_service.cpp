@@ -279,10 +279,12 @@ Result<Committed<Order>> OrderService::change_status(OrderId id, const StatusCha
                                                      const CommandContext& ctx) {
     // out_for_delivery -> delivered along the map is a delivery: the agent collected the COD amount (the
     // admin UI moves orders to delivered with a status change), so it is decided as complete_delivery. Without
-    // an agent nobody holds the cash: a plain status change, the payment stays pending.
+    // an agent nobody holds the cash: a plain status change, the payment stays pending. Nor when the payment was
+    // collected already (delivered, then sent out again and delivered back): the agent collected it once.
     if (c.to == OrderStatus::delivered) {
         const auto current = find(id);
-        if (current && current->status == OrderStatus::out_for_delivery && current->delivery_agent_id) {
+        if (current && current->status == OrderStatus::out_for_delivery && current->delivery_agent_id &&
+            current->payment_status == PaymentStatus::pending) {
             if (if_match && *if_match != current->version) {
                 return conflict("the order is at version " + std::to_string(current->version) + ", not " +
                                     std::to_string(*if_match),

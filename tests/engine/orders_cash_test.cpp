@@ -103,6 +103,73 @@ TEST_CASE("orders cash: complete delivery appends delivered, PaymentCollected an
     CHECK(refused(f.orders->cancel(o.id, "", ctx())).kind == Rejection::Kind::refused);
 }
 
+// The admin UI's edit form sends the whole order back (reference §14 row 10: PUT as POST): its unchanged items
+// and amounts are no change, so a dispatched or paid order still takes an edit of its notes or address.
+OrderPatch whole_form(const Order& o) {
+    OrderPatch p;
+    std::vector<NewOrderItem> items;
+    for (const auto& i : o.items) {
+        NewOrderItem n = OrdersFixture::item(i.product_id, i.quantity);
+        n.unit_price = i.unit_price;
+        items.push_back(n);
+    }
+    p.items = std::move(items);
+    p.subtotal = o.subtotal;
+    p.total_amount = o.total_amount;
+    p.delivery_address = o.delivery_address;
+    return p;
+}
+
+TEST_CASE("orders cash: the whole edit form back changes only what differs, also once dispatched or paid") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    const Order out = out_for_delivery(f, tee, 2, "+233241110001");
+    OrderPatch edit = whole_form(out);
+    edit.notes = "call before arriving";
+    const auto noted = accepted(f.orders->update(out.id, edit, out.version, ctx())).value;
+    CHECK(noted.notes == "call before arriving");
+    CHECK(noted.total_amount == out.total_amount);
+    CHECK(f.stream("order-" + std::to_string(out.id)).back().type == "OrderUpdated");
+    // A real change of the items is still refused once dispatched; of an amount once paid.
+    OrderPatch more = whole_form(noted);
+    more.items->at(0).quantity = 3;
+    more.subtotal.reset();
+    more.total_amount.reset();
+    CHECK(refused(f.orders->update(out.id, more, std::nullopt, ctx())).field == "items");
+
+    const Order paid = accepted(f.orders->complete_delivery(out.id, {}, ctx())).value;
+    OrderPatch address = whole_form(paid);
+    address.delivery_address = "14 Oxford Street";
+    CHECK(accepted(f.orders->update(out.id, address, std::nullopt, ctx())).value.delivery_address ==
+          "14 Oxford Street");
+    OrderPatch shipping = whole_form(paid);
+    shipping.shipping_cost = Money{0};
+    shipping.total_amount.reset();
+    CHECK(refused(f.orders->update(out.id, shipping, std::nullopt, ctx())).kind == Rejection::Kind::refused);
+    OrderPatch wrong_total = whole_form(paid);
+    wrong_total.total_amount = Money{paid.total_amount.minor + 1};
+    CHECK(refused(f.orders->update(out.id, wrong_total, std::nullopt, ctx())).kind == Rejection::Kind::refused);
+}
+
+TEST_CASE("orders cash: back to delivered after a round trip is a status change, not a second collection") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    const Order done = delivered(f, tee, 1, "+233241110002");
+    const Money in_hand = f.orders->agent_cash(f.agent).cash_in_hand();
+    StatusChange back;
+    back.to = OrderStatus::out_for_delivery;
+    back.may_force = true;
+    back.reason = "customer disputes the delivery";
+    accepted(f.orders->change_status(done.id, back, std::nullopt, ctx()));
+    StatusChange again;
+    again.to = OrderStatus::delivered;
+    const Order redelivered = accepted(f.orders->change_status(done.id, again, std::nullopt, ctx())).value;
+    CHECK(redelivered.status == OrderStatus::delivered);
+    CHECK(redelivered.payment_status == PaymentStatus::collected);
+    CHECK(f.orders->agent_cash(f.agent).cash_in_hand() == in_hand);  // collected once
+    CHECK(f.stream("agent-cash-" + std::to_string(f.agent)).size() == 1);
+}
+
 TEST_CASE("orders cash: a failed delivery needs a reason, counts the attempt and may reschedule") {
     OrdersFixture f;
     const auto tee = f.product("TEE", 4500, 10);

@@ -98,8 +98,9 @@ TEST_CASE("an order's whole life over HTTP: create, confirm, assign, dispatch, d
     CHECK(dispatched.at("stockQuantity").as_int64() == 8);
     CHECK(dispatched.at("reserved").as_int64() == 0);
 
-    const HttpResponse done = s.call("PATCH", "/api/deliveries/" + std::to_string(id) + "/complete", s.root,
-                                     json::object{{"proofType", "otp"}, {"proofData", "4821"}, {"recipientName", "Ama"}});
+    const HttpResponse done =
+        s.call("PATCH", "/api/deliveries/" + std::to_string(id) + "/complete", s.root,
+               json::object{{"proofType", "otp"}, {"proofData", "4821"}, {"recipientName", "Ama"}});
     INFO(done.body);
     REQUIRE(done.status == 200);
     CHECK(order_of(done).at("status").as_string() == "delivered");
@@ -144,7 +145,8 @@ TEST_CASE("cancel releases stock; a forced transition needs an admin and a reaso
     // pending_confirmation -> delivered is outside the map: refused without a reason, kept with one.
     const HttpResponse illegal = s.status(id, "delivered", {}, {});
     CHECK(illegal.status == 400);  // an admin may force, but only with a reason
-    const HttpResponse forced = s.status(id, "preparing", {}, json::object{{"reason", "phone confirmation by manager"}});
+    const HttpResponse forced =
+        s.status(id, "preparing", {}, json::object{{"reason", "phone confirmation by manager"}});
     CHECK(forced.status == 200);  // pending -> preparing is not in the map either: forced
     const HttpResponse history = s.call("GET", "/api/orders/" + std::to_string(id) + "/history", s.root);
     CHECK(history.body.find("phone confirmation by manager") != std::string::npos);
@@ -211,11 +213,10 @@ TEST_CASE("If-Match with the order version: a stale update is a 409") {
     const std::int64_t id = id_of(order_of(created));
     const std::int64_t version = order_of(created).at("version").as_int64();
     const auto put = [&](const std::string& etag, const std::string& notes) {
-        return s.client().request("PUT", "/api/orders/" + std::to_string(id),
-                                  {{"Authorization", "Bearer " + s.root},
-                                   {"Content-Type", "application/json"},
-                                   {"If-Match", etag}},
-                                  json::serialize(json::object{{"notes", notes}}));
+        return s.client().request(
+            "PUT", "/api/orders/" + std::to_string(id),
+            {{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}, {"If-Match", etag}},
+            json::serialize(json::object{{"notes", notes}}));
     };
     const HttpResponse first = put("\"" + std::to_string(version) + "\"", "call before noon");
     INFO(first.body);
@@ -261,7 +262,8 @@ TEST_CASE("bad input is a 4xx that says what is wrong") {
     CHECK(create(no_phone).status == 400);
     CHECK(create(OrdersServer::order_body("not a phone", {{p, 1}})).status == 400);
     CHECK(s.client()
-              .request("POST", "/api/orders", {{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}},
+              .request("POST", "/api/orders",
+                       {{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}},
                        "{\"orderItems\": [")
               .status == 400);
 
@@ -331,12 +333,14 @@ TEST_CASE("the orders view is disposable: rebuilt online and offline, identical 
         const std::int64_t agent = s.create_user(s.root, "rb-agent@example.com", "Agent#Passw0rd!", "delivery_agent");
         id = id_of(s.order("0244600001", {{p, 2}}));
         s.order("0244600002", {{p, 1}});
-        for (const char* next : {"confirmed", "preparing", "ready_for_pickup"}) REQUIRE(s.status(id, next).status == 200);
+        for (const char* next : {"confirmed", "preparing", "ready_for_pickup"})
+            REQUIRE(s.status(id, next).status == 200);
         REQUIRE(s.call("PATCH", "/api/orders/" + std::to_string(id) + "/assign-agent", s.root,
                        json::object{{"deliveryAgentId", agent}})
                     .status == 200);
         REQUIRE(s.status(id, "out_for_delivery").status == 200);
-        REQUIRE(s.call("PATCH", "/api/deliveries/" + std::to_string(id) + "/complete", s.root, json::object{}).status == 200);
+        REQUIRE(s.call("PATCH", "/api/deliveries/" + std::to_string(id) + "/complete", s.root, json::object{}).status ==
+                200);
         const std::string before = s.call("GET", "/api/orders/" + std::to_string(id), s.root).body;
 
         const HttpResponse online = s.call("POST", "/api/v1/admin/views/orders/rebuild", s.root);
@@ -347,7 +351,8 @@ TEST_CASE("the orders view is disposable: rebuilt online and offline, identical 
         CHECK(s.call("POST", "/api/v1/admin/views/nope/rebuild", s.root).status == 404);
 
         // The server holds the data directory: the offline rebuild refuses and says what to do.
-        const RunResult busy = run(ProcessOptions{{CODD_BINARY, "rebuild", "--data-dir", s.data_dir().string()}, {}, {}});
+        const RunResult busy =
+            run(ProcessOptions{{CODD_BINARY, "rebuild", "--data-dir", s.data_dir().string()}, {}, {}});
         CHECK(busy.exit_code == 1);
         CHECK(busy.err.find("admin/views/orders/rebuild") != std::string::npos);
         s.stop();
@@ -376,11 +381,10 @@ TEST_CASE("PUT /orders/:id as the admin UI's edit form sends it: details, items,
     body["status"] = "confirmed";
     body["notes"] = "leave at the gate";
     const auto put = [&](const json::object& b2, const std::string& key) {
-        return s.client().request("PUT", "/api/orders/" + std::to_string(id),
-                                  {{"Authorization", "Bearer " + s.root},
-                                   {"Content-Type", "application/json"},
-                                   {"Idempotency-Key", key}},
-                                  json::serialize(b2));
+        return s.client().request(
+            "PUT", "/api/orders/" + std::to_string(id),
+            {{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}, {"Idempotency-Key", key}},
+            json::serialize(b2));
     };
     const HttpResponse r = put(body, "edit-1");
     INFO(r.body);
@@ -396,7 +400,11 @@ TEST_CASE("PUT /orders/:id as the admin UI's edit form sends it: details, items,
 
     // The same key again appends nothing.
     const auto history_size = [&] {
-        return s.call("GET", "/api/orders/" + std::to_string(id) + "/history", s.root).json().at("history").as_array().size();
+        return s.call("GET", "/api/orders/" + std::to_string(id) + "/history", s.root)
+            .json()
+            .at("history")
+            .as_array()
+            .size();
     };
     const std::size_t events = history_size();
     CHECK(put(body, "edit-1").status == 200);
@@ -404,8 +412,79 @@ TEST_CASE("PUT /orders/:id as the admin UI's edit form sends it: details, items,
     const std::int64_t other = id_of(s.order("0244700002", {{b, 1}}));
     const HttpResponse elsewhere = s.call("DELETE", "/api/orders/" + std::to_string(other), s.root);
     CHECK(elsewhere.status == 200);
-    body["status"] = "delivered";  // not along the map: PUT never forces
+    // Not along the map (PUT never forces): refused as a whole, the notes sent with it are not kept.
+    body["status"] = "delivered";
+    body["notes"] = "changed with a bad status";
     CHECK(put(body, "edit-2").status == 422);
+    // A bad customer field too.
+    body["status"] = "confirmed";
+    body["customerEmail"] = "nobody@";
+    const HttpResponse bad_email = put(body, "edit-3");
+    CHECK(bad_email.status == 400);
+    CHECK(bad_email.body.find("customerEmail") != std::string::npos);
+    CHECK(order_of(s.call("GET", "/api/orders/" + std::to_string(id), s.root)).at("notes").as_string() ==
+          "leave at the gate");
+    CHECK(history_size() == events);
+
+    // The customer's phone and a one-word name are edited with the order.
+    body["customerEmail"] = "ama@example.com";
+    body["customerPhone"] = "0244700099";
+    body["customerName"] = "Akosua";
+    const HttpResponse renamed = put(body, "edit-4");
+    INFO(renamed.body);
+    REQUIRE(renamed.status == 200);
+    const json::object after = order_of(renamed);
+    CHECK(after.at("notes").as_string() == "changed with a bad status");
+    CHECK(after.at("customer").at("phoneNumber").as_string() == "0244700099");
+    CHECK(after.at("customer").at("firstName").as_string() == "Akosua");
+    CHECK(after.at("customer").at("lastName").as_string() == "");
+}
+
+TEST_CASE("an order for a customer known by one name creates that customer") {
+    OrdersServer s;
+    const std::int64_t a = s.product("ONE-A", 5.0, 10);
+    json::object body = OrdersServer::order_body("0244700051", {{a, 1}});
+    body["customerName"] = "Kofi";
+    const HttpResponse r = s.create_order(s.root, body);
+    INFO(r.body);
+    REQUIRE(r.status == 201);
+    CHECK(order_of(r).at("customer").at("firstName").as_string() == "Kofi");
+    CHECK(order_of(r).at("customer").at("lastName").as_string() == "");
+}
+
+TEST_CASE("the edit form sent back whole takes a dispatched order's notes; delivered twice collects once") {
+    OrdersServer s;
+    const std::int64_t a = s.product("ROUND-A", 5.0, 10);
+    const std::int64_t id = id_of(s.order("0244700061", {{a, 2}}));
+    const std::string path = "/api/orders/" + std::to_string(id);
+    const std::int64_t agent = s.create_user(s.root, "round.agent@example.com", "Agent#Passw0rd!", "delivery_agent");
+    REQUIRE(s.call("PATCH", path + "/assign-agent", s.root, json::object{{"deliveryAgentId", agent}}).status == 200);
+    for (const char* st : {"confirmed", "preparing", "ready_for_pickup", "out_for_delivery"}) {
+        REQUIRE(s.call("PATCH", path + "/status", s.root, json::object{{"status", st}}).status == 200);
+    }
+    // The UI's form: the create body plus status, with the order's own items and totals.
+    json::object form = OrdersServer::order_body("0244700061", {{a, 2}});
+    form["orderItems"].as_array()[0].as_object()["unitPrice"] = 5.0;
+    form["subtotal"] = 10.0;
+    form["totalAmount"] = 10.0;
+    form["status"] = "out_for_delivery";
+    form["notes"] = "gate code 4411";
+    const HttpResponse noted = s.call("PUT", path, s.root, form);
+    INFO(noted.body);
+    REQUIRE(noted.status == 200);
+    CHECK(order_of(noted).at("notes").as_string() == "gate code 4411");
+
+    REQUIRE(s.call("PATCH", path + "/status", s.root, json::object{{"status", "delivered"}}).status == 200);
+    const HttpResponse back = s.call("PATCH", path + "/status", s.root,
+                                     json::object{{"status", "out_for_delivery"}, {"reason", "customer disputes it"}});
+    REQUIRE(back.status == 200);
+    const HttpResponse again = s.call("PATCH", path + "/status", s.root, json::object{{"status", "delivered"}});
+    INFO(again.body);
+    CHECK(again.status == 200);
+    CHECK(order_of(again).at("paymentStatus").as_string() == "collected");
+    // The paid order still takes the form back, its amounts unchanged.
+    form["status"] = "delivered";
+    CHECK(s.call("PUT", path, s.root, form).status == 200);
 }
 
 TEST_CASE("deliveries: the agent's list and route, schedule, attempts, proof, failure and reschedule, return") {
@@ -425,12 +504,15 @@ TEST_CASE("deliveries: the agent's list and route, schedule, attempts, proof, fa
     // The agent's own list and route; another agent sees neither the list entry nor the delivery.
     CHECK(s.call("GET", "/api/deliveries", agent_token).json().at("deliveries").as_array().size() == 1);
     CHECK(s.call("GET", "/api/deliveries", other_token).json().at("deliveries").as_array().empty());
-    CHECK(s.call("GET", "/api/deliveries/routes/" + std::to_string(agent), s.root).json().at("route").as_array().size() == 1);
+    CHECK(
+        s.call("GET", "/api/deliveries/routes/" + std::to_string(agent), s.root).json().at("route").as_array().size() ==
+        1);
     CHECK(s.call("GET", base, other_token).status == 403);
     CHECK(s.call("PATCH", base + "/complete", other_token, json::object{}).status == 403);
     CHECK(s.call("GET", base, agent_token).status == 200);
 
-    HttpResponse r = s.call("PATCH", base + "/schedule", agent_token, json::object{{"scheduledAt", "2026-12-01T09:30:00Z"}});
+    HttpResponse r =
+        s.call("PATCH", base + "/schedule", agent_token, json::object{{"scheduledAt", "2026-12-01T09:30:00Z"}});
     INFO(r.body);
     CHECK(r.status == 200);
     CHECK(s.call("PATCH", base + "/schedule", agent_token, json::object{{"scheduledAt", "soon"}}).status == 400);
@@ -447,8 +529,11 @@ TEST_CASE("deliveries: the agent's list and route, schedule, attempts, proof, fa
     CHECK(failed.at("delivery").at("deliveryAttempts").as_int64() >= 1);
 
     // Units left the warehouse on dispatch; a return brings them back.
-    CHECK(s.call("GET", "/api/products/" + std::to_string(p), s.root).json().at("product").at("stockQuantity").as_int64() ==
-          18);
+    CHECK(s.call("GET", "/api/products/" + std::to_string(p), s.root)
+              .json()
+              .at("product")
+              .at("stockQuantity")
+              .as_int64() == 18);
     r = s.status(id, "returned", s.root, json::object{{"reason", "customer refused after two attempts"}});
     INFO(r.body);
     CHECK(r.status == 200);
