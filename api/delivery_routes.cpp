@@ -115,7 +115,8 @@ Response schedule(const Commerce& c, const Request& r, const Authenticated& call
     const std::string notes = in.text("notes").value_or("");
     if (in.ok() && !at) in.errors().push_back({"scheduledAt", "scheduledAt is required"});
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    return delivery_answer(c, c.orders.schedule_delivery(cmd.id, *at, notes, cmd.ctx), "Delivery scheduled");
+    return delivery_answer(c, c.orders.schedule_delivery(cmd.id, *at, notes, cmd.ctx, cmd.if_match),
+                           "Delivery scheduled");
 }
 
 Response attempt(const Commerce& c, const Request& r, const Authenticated& caller) {
@@ -125,7 +126,8 @@ Response attempt(const Commerce& c, const Request& r, const Authenticated& calle
     FieldReader in(cmd.body);
     const std::string notes = in.text("notes").value_or("");
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    return delivery_answer(c, c.orders.record_attempt(cmd.id, notes, cmd.ctx), "Delivery attempt recorded");
+    return delivery_answer(c, c.orders.record_attempt(cmd.id, notes, cmd.ctx, cmd.if_match),
+                           "Delivery attempt recorded");
 }
 
 Response proof(const Commerce& c, const Request& r, const Authenticated& caller) {
@@ -135,7 +137,7 @@ Response proof(const Commerce& c, const Request& r, const Authenticated& caller)
     FieldReader in(cmd.body);
     const auto pr = read_proof(in, true);
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    return delivery_answer(c, c.orders.record_proof(cmd.id, *pr, cmd.ctx), "Proof of delivery recorded");
+    return delivery_answer(c, c.orders.record_proof(cmd.id, *pr, cmd.ctx, cmd.if_match), "Proof of delivery recorded");
 }
 
 Response complete(const Commerce& c, const Request& r, const Authenticated& caller) {
@@ -147,7 +149,7 @@ Response complete(const Commerce& c, const Request& r, const Authenticated& call
     if (const auto amount = in.money("codAmount")) d.cod_amount = engine::Money{*amount};
     d.proof = read_proof(in, false);
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    return delivery_answer(c, c.orders.complete_delivery(cmd.id, d, cmd.ctx), "Delivery completed");
+    return delivery_answer(c, c.orders.complete_delivery(cmd.id, d, cmd.ctx, cmd.if_match), "Delivery completed");
 }
 
 Response fail(const Commerce& c, const Request& r, const Authenticated& caller) {
@@ -158,24 +160,29 @@ Response fail(const Commerce& c, const Request& r, const Authenticated& caller) 
     const std::string reason = in.required_text("reason");
     const auto reschedule = read_time(in, "rescheduleAt");
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    return delivery_answer(c, c.orders.fail_delivery(cmd.id, reason, reschedule, cmd.ctx), "Delivery failure recorded");
+    return delivery_answer(c, c.orders.fail_delivery(cmd.id, reason, reschedule, cmd.ctx, cmd.if_match),
+                           "Delivery failure recorded");
 }
 
 }  // namespace
 
 void add_delivery_routes(Router& router, const Commerce& c) {
-    add(router, c, "GET", "/deliveries", [&c](const Request& r, const Authenticated& a) { return list(c, r, a, false); });
+    add(router, c, "GET", "/deliveries",
+        [&c](const Request& r, const Authenticated& a) { return list(c, r, a, false); });
     add(router, c, "GET", "/deliveries/routes/:agentId",
         [&c](const Request& r, const Authenticated& a) { return list(c, r, a, true); });
-    add(router, c, "GET", "/deliveries/:id", [&c](const Request& r, const Authenticated& a) { return detail(c, r, a); });
+    add(router, c, "GET", "/deliveries/:id",
+        [&c](const Request& r, const Authenticated& a) { return detail(c, r, a); });
     add(router, c, "PATCH", "/deliveries/:id/schedule",
         [&c](const Request& r, const Authenticated& a) { return schedule(c, r, a); });
     add(router, c, "POST", "/deliveries/:id/attempts",
         [&c](const Request& r, const Authenticated& a) { return attempt(c, r, a); });
-    add(router, c, "PATCH", "/deliveries/:id/proof", [&c](const Request& r, const Authenticated& a) { return proof(c, r, a); });
+    add(router, c, "PATCH", "/deliveries/:id/proof",
+        [&c](const Request& r, const Authenticated& a) { return proof(c, r, a); });
     add(router, c, "PATCH", "/deliveries/:id/complete",
         [&c](const Request& r, const Authenticated& a) { return complete(c, r, a); });
-    add(router, c, "PATCH", "/deliveries/:id/fail", [&c](const Request& r, const Authenticated& a) { return fail(c, r, a); });
+    add(router, c, "PATCH", "/deliveries/:id/fail",
+        [&c](const Request& r, const Authenticated& a) { return fail(c, r, a); });
 }
 
 }  // namespace codd::api

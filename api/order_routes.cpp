@@ -333,7 +333,7 @@ Response cancel(const Commerce& c, const Request& r, const Authenticated& caller
     FieldReader in(body);
     const std::string reason = in.text("reason").value_or("");
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    return order_result(c, c.orders.cancel(id, reason, ctx), 200, "Order cancelled successfully");
+    return order_result(c, c.orders.cancel(id, reason, ctx, expected), 200, "Order cancelled successfully");
 }
 
 Response assign(const Commerce& c, const Request& r, const Authenticated& caller, bool agent) {
@@ -345,8 +345,9 @@ Response assign(const Commerce& c, const Request& r, const Authenticated& caller
     const auto user = in.integer(field, 1, std::numeric_limits<std::int64_t>::max());
     if (!in.ok()) return validation_problem(std::move(in.errors()));
     if (!user) return validation_problem({{std::string(field), std::string(field) + " is required"}});
-    return order_result(c, agent ? c.orders.assign_agent(id, *user, ctx) : c.orders.assign_rep(id, *user, ctx), 200,
-                        agent ? "Delivery agent assigned successfully" : "Sales rep assigned successfully");
+    return order_result(
+        c, agent ? c.orders.assign_agent(id, *user, ctx, expected) : c.orders.assign_rep(id, *user, ctx, expected), 200,
+        agent ? "Delivery agent assigned successfully" : "Sales rep assigned successfully");
 }
 
 // {orderIds, status, notes?, reason?} -> {results: {success: [ids], failed: [{id, message}]}}: each order on its

@@ -285,68 +285,67 @@ Result<Committed<Order>> OrderService::change_status(OrderId id, const StatusCha
         const auto current = find(id);
         if (current && current->status == OrderStatus::out_for_delivery && current->delivery_agent_id &&
             current->payment_status == PaymentStatus::pending) {
-            if (if_match && *if_match != current->version) {
-                return conflict("the order is at version " + std::to_string(current->version) + ", not " +
-                                    std::to_string(*if_match),
-                                "If-Match");
-            }
-            DeliveryCompletion d;
-            return complete_delivery(id, d, ctx);
+            return complete_delivery(id, DeliveryCompletion{}, ctx, if_match);
         }
     }
     return run(log_, *clock_, stock_, id, if_match, ctx,
                [&](const Order& o, const ProductViews&, std::int64_t) { return decide_status(o, c); });
 }
 
-Result<Committed<Order>> OrderService::cancel(OrderId id, const std::string& reason, const CommandContext& ctx) {
-    return run(log_, *clock_, stock_, id, std::nullopt, ctx,
+Result<Committed<Order>> OrderService::cancel(OrderId id, const std::string& reason, const CommandContext& ctx,
+                                              IfMatch if_match) {
+    return run(log_, *clock_, stock_, id, if_match, ctx,
                [&](const Order& o, const ProductViews&, std::int64_t) { return decide_cancel(o, reason); });
 }
 
-Result<Committed<Order>> OrderService::assign_rep(OrderId id, UserId rep, const CommandContext& ctx) {
+Result<Committed<Order>> OrderService::assign_rep(OrderId id, UserId rep, const CommandContext& ctx, IfMatch if_match) {
     const auto user = users_.find(rep);
-    return run(log_, *clock_, stock_, id, std::nullopt, ctx,
+    return run(log_, *clock_, stock_, id, if_match, ctx,
                [&](const Order& o, const ProductViews&, std::int64_t) { return decide_assign_rep(o, rep, user); });
 }
 
-Result<Committed<Order>> OrderService::assign_agent(OrderId id, UserId agent, const CommandContext& ctx) {
+Result<Committed<Order>> OrderService::assign_agent(OrderId id, UserId agent, const CommandContext& ctx,
+                                                    IfMatch if_match) {
     const auto user = users_.find(agent);
-    return run(log_, *clock_, stock_, id, std::nullopt, ctx,
+    return run(log_, *clock_, stock_, id, if_match, ctx,
                [&](const Order& o, const ProductViews&, std::int64_t) { return decide_assign_agent(o, agent, user); });
 }
 
 Result<Committed<Order>> OrderService::schedule_delivery(OrderId id, std::int64_t at_us, const std::string& notes,
-                                                         const CommandContext& ctx) {
-    return run(log_, *clock_, stock_, id, std::nullopt, ctx,
+                                                         const CommandContext& ctx, IfMatch if_match) {
+    return run(log_, *clock_, stock_, id, if_match, ctx,
                [&](const Order& o, const ProductViews&, std::int64_t) { return decide_schedule(o, at_us, notes); });
 }
 
-Result<Committed<Order>> OrderService::record_attempt(OrderId id, const std::string& notes, const CommandContext& ctx) {
-    return run(log_, *clock_, stock_, id, std::nullopt, ctx,
+Result<Committed<Order>> OrderService::record_attempt(OrderId id, const std::string& notes, const CommandContext& ctx,
+                                                      IfMatch if_match) {
+    return run(log_, *clock_, stock_, id, if_match, ctx,
                [&](const Order& o, const ProductViews&, std::int64_t) { return decide_attempt(o, notes); });
 }
 
-Result<Committed<Order>> OrderService::record_proof(OrderId id, const DeliveryProof& proof, const CommandContext& ctx) {
-    return run(log_, *clock_, stock_, id, std::nullopt, ctx,
+Result<Committed<Order>> OrderService::record_proof(OrderId id, const DeliveryProof& proof, const CommandContext& ctx,
+                                                    IfMatch if_match) {
+    return run(log_, *clock_, stock_, id, if_match, ctx,
                [&](const Order& o, const ProductViews&, std::int64_t) { return decide_proof(o, proof); });
 }
 
 Result<Committed<Order>> OrderService::complete_delivery(OrderId id, const DeliveryCompletion& d,
-                                                         const CommandContext& ctx) {
-    return run(log_, *clock_, stock_, id, std::nullopt, ctx,
+                                                         const CommandContext& ctx, IfMatch if_match) {
+    return run(log_, *clock_, stock_, id, if_match, ctx,
                [&](const Order& o, const ProductViews&, std::int64_t now_us) { return decide_complete(o, d, now_us); });
 }
 
 Result<Committed<Order>> OrderService::fail_delivery(OrderId id, const std::string& reason,
                                                      std::optional<std::int64_t> reschedule_us,
-                                                     const CommandContext& ctx) {
-    return run(log_, *clock_, stock_, id, std::nullopt, ctx, [&](const Order& o, const ProductViews&, std::int64_t) {
+                                                     const CommandContext& ctx, IfMatch if_match) {
+    return run(log_, *clock_, stock_, id, if_match, ctx, [&](const Order& o, const ProductViews&, std::int64_t) {
         return decide_fail(o, reason, reschedule_us);
     });
 }
 
-Result<Committed<Order>> OrderService::return_order(OrderId id, const std::string& reason, const CommandContext& ctx) {
-    return run(log_, *clock_, stock_, id, std::nullopt, ctx,
+Result<Committed<Order>> OrderService::return_order(OrderId id, const std::string& reason, const CommandContext& ctx,
+                                                    IfMatch if_match) {
+    return run(log_, *clock_, stock_, id, if_match, ctx,
                [&](const Order& o, const ProductViews&, std::int64_t) { return decide_return(o, reason); });
 }
 

@@ -117,7 +117,8 @@ struct Expense {
     std::int64_t created_us = 0;
 };
 
-// Expected order version for If-Match; nullopt: whatever the current version is.
+// Expected order version for If-Match; nullopt: whatever the current version is. Every command on one order
+// takes one: a stale version is a conflict and appends nothing.
 using IfMatch = std::optional<std::int64_t>;
 
 class OrderService {
@@ -130,22 +131,30 @@ class OrderService {
     Result<Committed<Order>> change_status(OrderId id, const StatusChange& c, IfMatch if_match,
                                            const CommandContext& ctx);
     // DELETE /orders/:id: to cancelled along the map (refused once delivered or already cancelled).
-    Result<Committed<Order>> cancel(OrderId id, const std::string& reason, const CommandContext& ctx);
+    Result<Committed<Order>> cancel(OrderId id, const std::string& reason, const CommandContext& ctx,
+                                    IfMatch if_match = std::nullopt);
     // The user must be an active sales_rep / an active and available delivery_agent.
-    Result<Committed<Order>> assign_rep(OrderId id, UserId rep, const CommandContext& ctx);
-    Result<Committed<Order>> assign_agent(OrderId id, UserId agent, const CommandContext& ctx);
+    Result<Committed<Order>> assign_rep(OrderId id, UserId rep, const CommandContext& ctx,
+                                        IfMatch if_match = std::nullopt);
+    Result<Committed<Order>> assign_agent(OrderId id, UserId agent, const CommandContext& ctx,
+                                          IfMatch if_match = std::nullopt);
 
     Result<Committed<Order>> schedule_delivery(OrderId id, std::int64_t at_us, const std::string& notes,
-                                               const CommandContext& ctx);
-    Result<Committed<Order>> record_attempt(OrderId id, const std::string& notes, const CommandContext& ctx);
-    Result<Committed<Order>> record_proof(OrderId id, const DeliveryProof& proof, const CommandContext& ctx);
+                                               const CommandContext& ctx, IfMatch if_match = std::nullopt);
+    Result<Committed<Order>> record_attempt(OrderId id, const std::string& notes, const CommandContext& ctx,
+                                            IfMatch if_match = std::nullopt);
+    Result<Committed<Order>> record_proof(OrderId id, const DeliveryProof& proof, const CommandContext& ctx,
+                                          IfMatch if_match = std::nullopt);
     // out_for_delivery -> delivered, payment collected, the agent's cash in hand grows by the COD amount.
-    Result<Committed<Order>> complete_delivery(OrderId id, const DeliveryCompletion& d, const CommandContext& ctx);
+    Result<Committed<Order>> complete_delivery(OrderId id, const DeliveryCompletion& d, const CommandContext& ctx,
+                                               IfMatch if_match = std::nullopt);
     // out_for_delivery -> failed_delivery with a reason; with reschedule_us also a new DeliveryScheduled.
     Result<Committed<Order>> fail_delivery(OrderId id, const std::string& reason,
-                                           std::optional<std::int64_t> reschedule_us, const CommandContext& ctx);
+                                           std::optional<std::int64_t> reschedule_us, const CommandContext& ctx,
+                                           IfMatch if_match = std::nullopt);
     // delivered / failed_delivery / out_for_delivery -> returned (restocks).
-    Result<Committed<Order>> return_order(OrderId id, const std::string& reason, const CommandContext& ctx);
+    Result<Committed<Order>> return_order(OrderId id, const std::string& reason, const CommandContext& ctx,
+                                          IfMatch if_match = std::nullopt);
 
     // Allocated to the agent's oldest open collections; refused above the agent's cash in hand.
     Result<Committed<Deposit>> record_deposit(UserId agent, Money amount, const std::string& reference,

@@ -224,6 +224,32 @@ TEST_CASE("If-Match with the order version: a stale update is a 409") {
     CHECK(order_of(first).at("notes").as_string() == "call before noon");
     CHECK(put(std::to_string(version), "stale").status == 409);
     CHECK(put("not-a-version", "bad").status == 400);
+
+    // Every command on the order honours it: a stale version appends nothing.
+    const std::int64_t now = order_of(first).at("version").as_int64();
+    const std::string stale = "\"" + std::to_string(version) + "\"";
+    const auto with_etag = [&](const char* method, const std::string& path, const json::object& body,
+                               const std::string& etag) {
+        return s.client().request(
+            method, "/api/orders/" + std::to_string(id) + path,
+            {{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}, {"If-Match", etag}},
+            json::serialize(body));
+    };
+    const std::int64_t agent = s.create_user(s.root, "etag.agent@example.com", "Agent#Passw0rd!", "delivery_agent");
+    CHECK(with_etag("PATCH", "/assign-agent", json::object{{"deliveryAgentId", agent}}, stale).status == 409);
+    CHECK(with_etag("DELETE", "", json::object{}, stale).status == 409);
+    const std::string delivery = "/api/deliveries/" + std::to_string(id) + "/attempts";
+    CHECK(
+        s.client()
+            .request("POST", delivery,
+                     {{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}, {"If-Match", stale}},
+                     "{}")
+            .status == 409);
+    CHECK(order_of(s.call("GET", "/api/orders/" + std::to_string(id), s.root)).at("version").as_int64() == now);
+    const HttpResponse assigned = with_etag("PATCH", "/assign-agent", json::object{{"deliveryAgentId", agent}},
+                                            "\"" + std::to_string(now) + "\"");
+    INFO(assigned.body);
+    CHECK(assigned.status == 200);
 }
 
 TEST_CASE("bad input is a 4xx that says what is wrong") {
