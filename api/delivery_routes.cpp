@@ -164,6 +164,18 @@ Response fail(const Commerce& c, const Request& r, const Authenticated& caller) 
                            "Delivery failure recorded");
 }
 
+// Return to sender: a package out for delivery, failed or delivered goes back to the warehouse (restocked),
+// with the reason.
+Response return_to_sender(const Commerce& c, const Request& r, const Authenticated& caller) {
+    auto p = order_command(c, r, caller, "delivery");
+    if (auto* resp = std::get_if<Response>(&p)) return std::move(*resp);
+    const auto& cmd = std::get<OrderCommand>(p);
+    FieldReader in(cmd.body);
+    const std::string reason = in.required_text("reason");
+    if (!in.ok()) return validation_problem(std::move(in.errors()));
+    return delivery_answer(c, c.orders.return_order(cmd.id, reason, cmd.ctx, cmd.if_match), "Order returned");
+}
+
 }  // namespace
 
 void add_delivery_routes(Router& router, const Commerce& c) {
@@ -183,6 +195,8 @@ void add_delivery_routes(Router& router, const Commerce& c) {
         [&c](const Request& r, const Authenticated& a) { return complete(c, r, a); });
     add(router, c, "PATCH", "/deliveries/:id/fail",
         [&c](const Request& r, const Authenticated& a) { return fail(c, r, a); });
+    add(router, c, "PATCH", "/deliveries/:id/return",
+        [&c](const Request& r, const Authenticated& a) { return return_to_sender(c, r, a); });
 }
 
 }  // namespace codd::api

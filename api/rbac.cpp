@@ -27,9 +27,9 @@ Access permission(std::string_view resource, std::string_view action) {
     return {AR::permission, resource, action, {}};
 }
 
-// Reference §2: auth, admin, users, orders, deliveries, customers, products and financial tables. Deliberate differences: GET /users/:id and
-// PATCH /users/:id/availability are self or admin roles (they were open to any token, §3 "holes");
-// registration never grants a privileged role (checked in its handler).
+// Reference §2: auth, admin, users, orders, deliveries, customers, products and financial tables. Deliberate
+// differences: GET /users/:id and PATCH /users/:id/availability are self or admin roles (they were open to any token,
+// §3 "holes"); registration never grants a privileged role (checked in its handler).
 const std::vector<EndpointAccess>& table() {
     static const std::vector<EndpointAccess> t = {
         {"POST", "/auth/login", public_access()},
@@ -88,6 +88,7 @@ const std::vector<EndpointAccess>& table() {
         {"PATCH", "/deliveries/:id/proof", permission("orders", "update")},
         {"PATCH", "/deliveries/:id/complete", permission("orders", "update")},
         {"PATCH", "/deliveries/:id/fail", permission("orders", "update")},
+        {"PATCH", "/deliveries/:id/return", permission("orders", "update")},
 
         {"GET", "/customers", permission("customers", "view")},
         {"POST", "/customers", permission("customers", "create")},
@@ -146,8 +147,7 @@ const EndpointAccess* find_endpoint(std::string_view method, std::string_view pa
     return nullptr;
 }
 
-AccessDecision decide_access(const Access& access, const Caller& caller,
-                             const engine::users::PermissionMatrix& matrix,
+AccessDecision decide_access(const Access& access, const Caller& caller, const engine::users::PermissionMatrix& matrix,
                              std::optional<engine::users::UserId> target) {
     if (access.rule == AR::public_access || access.rule == AR::authenticated || caller.role == R::super_admin) {
         return {true, {}};

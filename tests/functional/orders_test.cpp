@@ -560,9 +560,13 @@ TEST_CASE("deliveries: the agent's list and route, schedule, attempts, proof, fa
               .at("product")
               .at("stockQuantity")
               .as_int64() == 18);
-    r = s.status(id, "returned", s.root, json::object{{"reason", "customer refused after two attempts"}});
+    // The agent brings it back (return to sender), with a reason.
+    CHECK(s.call("PATCH", base + "/return", agent_token, json::object{}).status == 400);
+    r = s.call("PATCH", base + "/return", agent_token, json::object{{"reason", "customer refused after two attempts"}});
     INFO(r.body);
     CHECK(r.status == 200);
+    CHECK(r.json().at("order").at("status").as_string() == "returned");
+    CHECK(s.call("PATCH", base + "/return", agent_token, json::object{{"reason", "again"}}).status == 422);
     const json::value product = s.call("GET", "/api/products/" + std::to_string(p), s.root).json().at("product");
     CHECK(product.at("stockQuantity").as_int64() == 20);
     CHECK(product.at("reserved").as_int64() == 0);
