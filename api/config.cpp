@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <limits>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -99,16 +100,33 @@ std::string read_secret(const EnvMap& env, std::string_view key, Environment env
     const auto v = lookup(env, key);
     if (!v || v->empty()) {
         if (environment == Environment::production) {
-            throw ConfigError(fmt::format("{} is required in production (at least {} bytes; generate one with "
-                                          "`openssl rand -base64 48`)",
-                                          key, kMinSecretBytes));
+            throw ConfigError(
+                fmt::format("{} is required in production (at least {} bytes; generate one with "
+                            "`openssl rand -base64 48`)",
+                            key, kMinSecretBytes));
         }
         return {};
     }
     if (v->size() < kMinSecretBytes) {
-        throw ConfigError(fmt::format("{} is too short: {} bytes, at least {} are required (generate one with "
-                                      "`openssl rand -base64 48`)",
-                                      key, v->size(), kMinSecretBytes));
+        throw ConfigError(
+            fmt::format("{} is too short: {} bytes, at least {} are required (generate one with "
+                        "`openssl rand -base64 48`)",
+                        key, v->size(), kMinSecretBytes));
+    }
+    // Long but not random: a template's placeholder copied as it is ("<output of: openssl rand -hex 32>"),
+    // or a repeated pattern. Random output has no spaces or angle brackets, and many distinct characters.
+    if (v->find_first_of(" \t<>") != std::string_view::npos) {
+        throw ConfigError(
+            fmt::format("{} looks like a placeholder (it has spaces or angle brackets): generate one "
+                        "with `openssl rand -base64 48`",
+                        key));
+    }
+    const std::set<char> distinct(v->begin(), v->end());
+    if (distinct.size() < kMinSecretDistinctChars) {
+        throw ConfigError(
+            fmt::format("{} is not random: {} distinct characters, at least {} are required (generate "
+                        "one with `openssl rand -base64 48`)",
+                        key, distinct.size(), kMinSecretDistinctChars));
     }
     return std::string(*v);
 }
@@ -136,11 +154,21 @@ std::chrono::seconds parse_duration(std::string_view key, std::string_view value
     std::string_view digits = value;
     if (!value.empty()) {
         switch (value.back()) {
-            case 's': unit = 1; break;
-            case 'm': unit = 60; break;
-            case 'h': unit = 3600; break;
-            case 'd': unit = 86400; break;
-            default: unit = 0; break;
+            case 's':
+                unit = 1;
+                break;
+            case 'm':
+                unit = 60;
+                break;
+            case 'h':
+                unit = 3600;
+                break;
+            case 'd':
+                unit = 86400;
+                break;
+            default:
+                unit = 0;
+                break;
         }
         if (unit != 0) digits.remove_suffix(1);
         if (unit == 0) unit = 1;
@@ -150,9 +178,10 @@ std::chrono::seconds parse_duration(std::string_view key, std::string_view value
     const auto [ptr, ec] = std::from_chars(digits.data(), end, n);
     if (digits.empty() || digits.front() == '-' || ec != std::errc{} || ptr != end || n < 1 ||
         n > kMaxTtlSeconds / unit) {
-        throw ConfigError(fmt::format("{} must be a positive number of seconds, or a number with s, m, h or d "
-                                      "(e.g. 900, 15m, 7d; at most 365d), got '{}'",
-                                      key, value));
+        throw ConfigError(
+            fmt::format("{} must be a positive number of seconds, or a number with s, m, h or d "
+                        "(e.g. 900, 15m, 7d; at most 365d), got '{}'",
+                        key, value));
     }
     return std::chrono::seconds(n * unit);
 }

@@ -65,6 +65,8 @@ struct Config {
 };
 
 inline constexpr std::size_t kMinSecretBytes = 32;
+// A secret must also look random: this many distinct characters at least (hex output has 16).
+inline constexpr std::size_t kMinSecretDistinctChars = 10;
 
 // A setting is missing its required shape; the message names the variable and the accepted values.
 class ConfigError : public std::runtime_error {

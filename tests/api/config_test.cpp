@@ -29,8 +29,8 @@ TEST_CASE("every variable is read") {
                                   {"CODD_SHUTDOWN_GRACE_MS", "0"},
                                   {"CODD_HTTP_READ_TIMEOUT_MS", "500"},
                                   {"CODD_REQUEST_TIMEOUT_MS", "750"},
-                                  {"CODD_JWT_SECRET", std::string(32, 'a')},
-                                  {"CODD_JWT_REFRESH_SECRET", std::string(40, 'b')}},
+                                  {"CODD_JWT_SECRET", "3f9c2a7be18d4c6f0a5b9e2d7c1f8a3b"},
+                                  {"CODD_JWT_REFRESH_SECRET", "c8e1f47a2d9b3e6f5a0c7d2b9e4f1a86"}},
                                  std::nullopt);
     CHECK(c.data_dir == "/var/lib/codd");
     CHECK(c.listen.to_string() == "0.0.0.0:8080");
@@ -96,8 +96,8 @@ TEST_CASE(".env is ignored in production") {
     CHECK_FALSE(wants_dotenv({{"CODD_ENV", "production"}}));
     CHECK(wants_dotenv({}));
     const Config c = load_config({{"CODD_ENV", "production"},
-                                  {"CODD_JWT_SECRET", std::string(32, 'a')},
-                                  {"CODD_JWT_REFRESH_SECRET", std::string(32, 'b')}},
+                                  {"CODD_JWT_SECRET", "3f9c2a7be18d4c6f0a5b9e2d7c1f8a3b"},
+                                  {"CODD_JWT_REFRESH_SECRET", "c8e1f47a2d9b3e6f5a0c7d2b9e4f1a86"}},
                                  "CODD_HTTP_THREADS=4\nTHIS IS NOT VALID\n");
     CHECK(c.http_threads == 2);
 }
@@ -145,17 +145,33 @@ TEST_CASE("auth settings") {
     CHECK_THROWS_AS(load_config({{"CODD_ALLOW_REGISTRATION", "maybe"}}, std::nullopt), ConfigError);
 }
 
-TEST_CASE("production refuses missing, short or equal secrets, without echoing them") {
-    const std::string a(32, 'a');
-    const std::string b(32, 'b');
+TEST_CASE("production refuses missing, short, equal, placeholder or patterned secrets, without echoing them") {
+    const std::string a = "3f9c2a7be18d4c6f0a5b9e2d7c1f8a3b";
+    const std::string b = "c8e1f47a2d9b3e6f5a0c7d2b9e4f1a86";
+    // What an unedited copy of .env.production.example holds, and long but patterned values.
+    for (const std::string weak :
+         {std::string("<output of: openssl rand -hex 32>"), std::string("<another output of: openssl rand -hex 32>"),
+          std::string(32, 'a'), std::string("abababababababababababababababab"),
+          std::string("change me change me change me change me")}) {
+        INFO(weak);
+        try {
+            (void)load_config({{"CODD_ENV", "production"}, {"CODD_JWT_SECRET", weak}, {"CODD_JWT_REFRESH_SECRET", b}},
+                              std::nullopt);
+            FAIL("accepted a weak secret");
+        } catch (const ConfigError& e) {
+            CHECK(std::string(e.what()).find(weak) == std::string::npos);
+            CHECK(std::string(e.what()).find("CODD_JWT_SECRET") != std::string::npos);
+        }
+    }
     CHECK_THROWS_AS(load_config({{"CODD_ENV", "production"}}, std::nullopt), ConfigError);
     CHECK_THROWS_AS(load_config({{"CODD_ENV", "production"}, {"CODD_JWT_SECRET", a}}, std::nullopt), ConfigError);
     CHECK_THROWS_AS(
         load_config({{"CODD_ENV", "production"}, {"CODD_JWT_SECRET", a}, {"CODD_JWT_REFRESH_SECRET", a}}, std::nullopt),
         ConfigError);
     try {
-        (void)load_config({{"CODD_ENV", "production"}, {"CODD_JWT_SECRET", "short-secret-value"}, {"CODD_JWT_REFRESH_SECRET", b}},
-                          std::nullopt);
+        (void)load_config(
+            {{"CODD_ENV", "production"}, {"CODD_JWT_SECRET", "short-secret-value"}, {"CODD_JWT_REFRESH_SECRET", b}},
+            std::nullopt);
         FAIL("accepted a short secret");
     } catch (const ConfigError& e) {
         CHECK(std::string(e.what()).find("short-secret-value") == std::string::npos);

@@ -20,8 +20,8 @@ TEST_CASE("edge defaults: generous in development, strict in production") {
     CHECK(dev.edge.trusted_proxies.empty());
 
     const Config prod = load_config({{"CODD_ENV", "production"},
-                                     {"CODD_JWT_SECRET", std::string(40, 'a')},
-                                     {"CODD_JWT_REFRESH_SECRET", std::string(40, 'b')}},
+                                     {"CODD_JWT_SECRET", "3f9c2a7be18d4c6f0a5b9e2d7c1f8a3b"},
+                                     {"CODD_JWT_REFRESH_SECRET", "c8e1f47a2d9b3e6f5a0c7d2b9e4f1a86"}},
                                     std::nullopt);
     CHECK(tier(prod, RateTier::auth) == RateLimit{5, 15min});
     CHECK(tier(prod, RateTier::writes) == RateLimit{600, 1min});
@@ -69,8 +69,8 @@ TEST_CASE("bad edge values stop the start with a message naming the variable") {
 TEST_CASE("native TLS takes both PEM paths or neither") {
     CHECK_FALSE(load_config({}, std::nullopt).edge.tls.has_value());
     CHECK_FALSE(load_config({{"CODD_TLS_CERT", ""}, {"CODD_TLS_KEY", ""}}, std::nullopt).edge.tls.has_value());
-    const Config c =
-        load_config({{"CODD_TLS_CERT", "/etc/codd/fullchain.pem"}, {"CODD_TLS_KEY", "/etc/codd/key.pem"}}, std::nullopt);
+    const Config c = load_config({{"CODD_TLS_CERT", "/etc/codd/fullchain.pem"}, {"CODD_TLS_KEY", "/etc/codd/key.pem"}},
+                                 std::nullopt);
     REQUIRE(c.edge.tls.has_value());
     CHECK(c.edge.tls->cert_chain == "/etc/codd/fullchain.pem");
     CHECK(c.edge.tls->private_key == "/etc/codd/key.pem");

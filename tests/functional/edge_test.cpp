@@ -47,8 +47,8 @@ class Server {
 
 Env production(Env env = {}) {
     env.emplace("CODD_ENV", "production");
-    env.emplace("CODD_JWT_SECRET", std::string(64, 'a'));
-    env.emplace("CODD_JWT_REFRESH_SECRET", std::string(64, 'b'));
+    env.emplace("CODD_JWT_SECRET", "3f9c2a7be18d4c6f0a5b9e2d7c1f8a3b");
+    env.emplace("CODD_JWT_REFRESH_SECRET", "c8e1f47a2d9b3e6f5a0c7d2b9e4f1a86");
     return env;
 }
 
@@ -76,7 +76,8 @@ TEST_CASE("a client over its rate limit gets 429 with Retry-After; other clients
 
     // Login: the third attempt within 15 minutes from one address is refused before any password check.
     const std::string body = R"({"email":"nobody@example.com","password":"wrong-password-1"})";
-    for (int i = 0; i < 2; ++i) CHECK(client.request("POST", "/api/auth/login", {{"Content-Type", kJson}}, body).status != 429);
+    for (int i = 0; i < 2; ++i)
+        CHECK(client.request("POST", "/api/auth/login", {{"Content-Type", kJson}}, body).status != 429);
     const HttpResponse login = client.request("POST", "/api/v1/auth/login", {{"Content-Type", kJson}}, body);
     check_problem(login, 429);
     CHECK(std::stoi(*login.header("Retry-After")) > 60);
@@ -96,10 +97,10 @@ TEST_CASE("CORS: the admin origin and the public allowlist by exact match; look-
     const HttpResponse stranger = client.get("/api/auth/me", {{"Origin", "https://partner.com"}});
     CHECK_FALSE(stranger.header("Access-Control-Allow-Origin"));
 
-    const HttpResponse pre = client.request(
-        "OPTIONS", "/api/public/forms/abc",
-        {{"Origin", "https://partner.com"}, {"Access-Control-Request-Method", "POST"},
-         {"Access-Control-Request-Headers", "content-type"}});
+    const HttpResponse pre = client.request("OPTIONS", "/api/public/forms/abc",
+                                            {{"Origin", "https://partner.com"},
+                                             {"Access-Control-Request-Method", "POST"},
+                                             {"Access-Control-Request-Headers", "content-type"}});
     CHECK(pre.status == 204);
     CHECK(pre.header("Access-Control-Allow-Origin") == "https://partner.com");
     CHECK(pre.header("Access-Control-Allow-Headers")->find("Content-Type") != std::string::npos);
@@ -108,8 +109,8 @@ TEST_CASE("CORS: the admin origin and the public allowlist by exact match; look-
 
     for (const char* evil : {"https://partner.com.evil.com", "https://evilpartner.com", "http://partner.com"}) {
         INFO(evil);
-        const HttpResponse refused = client.request(
-            "OPTIONS", "/api/public/forms/abc", {{"Origin", evil}, {"Access-Control-Request-Method", "POST"}});
+        const HttpResponse refused = client.request("OPTIONS", "/api/public/forms/abc",
+                                                    {{"Origin", evil}, {"Access-Control-Request-Method", "POST"}});
         check_problem(refused, 403);
         CHECK_FALSE(refused.header("Access-Control-Allow-Origin"));
     }
@@ -139,9 +140,9 @@ TEST_CASE("security headers on every response, HSTS only in production") {
 TEST_CASE("production behind a trusted proxy: plain HTTP is redirected to HTTPS, responses carry HSTS") {
     Server server(production({{"CODD_TRUSTED_PROXIES", "127.0.0.1"}}));
     HttpClient client(kHost, server.port());
-    const HttpResponse redirect = client.get("/api/auth/me?x=1", {{"Host", "codd.example"},
-                                                                    {"X-Forwarded-Proto", "http"},
-                                                                    {"X-Forwarded-For", "198.51.100.7"}});
+    const HttpResponse redirect =
+        client.get("/api/auth/me?x=1",
+                   {{"Host", "codd.example"}, {"X-Forwarded-Proto", "http"}, {"X-Forwarded-For", "198.51.100.7"}});
     CHECK(redirect.status == 308);
     CHECK(redirect.header("Location") == "https://codd.example/api/auth/me?x=1");
     const HttpResponse secure = client.get("/api/auth/me", {{"Host", "codd.example"}, {"X-Forwarded-Proto", "https"}});
@@ -193,8 +194,8 @@ TEST_CASE("bodies: 413 over the limit and 415 when not JSON, with the edge's hea
     const HttpResponse text = client.request("POST", "/api/auth/login", {{"Content-Type", "text/plain"}},
                                              R"({"email":"a@b.c","password":"x"})");
     check_problem(text, 415);
-    const HttpResponse form = client.request("POST", "/api/auth/login",
-                                             {{"Content-Type", "application/x-www-form-urlencoded"}}, "email=a");
+    const HttpResponse form =
+        client.request("POST", "/api/auth/login", {{"Content-Type", "application/x-www-form-urlencoded"}}, "email=a");
     check_problem(form, 415);
 }
 

@@ -277,7 +277,9 @@ TEST_CASE("SIGTERM and SIGINT shut down cleanly and leave a log that verifies") 
         const RunResult verify = run_codd({"verify", "--data-dir", server.data_dir().string()});
         INFO("verify stderr: " << verify.err);
         CHECK(verify.exit_code == 0);
-        CHECK(json::parse(verify.out) == json::parse(R"({"ok":true,"events":0})"));
+        const json::object report = json::parse(verify.out).as_object();
+        CHECK(report.at("ok") == true);
+        CHECK(report.at("events") == 0);
     }
 }
 
@@ -349,8 +351,8 @@ TEST_CASE(".env is read in development without overriding the real environment, 
     {
         Server server(Env{{"CODD_DATA_DIR", std::nullopt},
                           {"CODD_ENV", "production"},
-                          {"CODD_JWT_SECRET", std::string(32, 'a')},
-                          {"CODD_JWT_REFRESH_SECRET", std::string(32, 'b')}},
+                          {"CODD_JWT_SECRET", "3f9c2a7be18d4c6f0a5b9e2d7c1f8a3b"},
+                          {"CODD_JWT_REFRESH_SECRET", "c8e1f47a2d9b3e6f5a0c7d2b9e4f1a86"}},
                       cwd.path());
         HttpClient client(kHost, server.port());
         CHECK(client.get("/health").json().at("environment") == "production");

@@ -155,8 +155,8 @@ TEST_CASE("a client that never completes the handshake, or goes quiet after it, 
 TEST_CASE("production over native TLS: the request is secure, so HSTS and no HTTPS redirect") {
     const Certificate cert;
     Server server(tls_env(cert, {{"CODD_ENV", "production"},
-                                 {"CODD_JWT_SECRET", std::string(64, 'a')},
-                                 {"CODD_JWT_REFRESH_SECRET", std::string(64, 'b')},
+                                 {"CODD_JWT_SECRET", "3f9c2a7be18d4c6f0a5b9e2d7c1f8a3b"},
+                                 {"CODD_JWT_REFRESH_SECRET", "c8e1f47a2d9b3e6f5a0c7d2b9e4f1a86"},
                                  {"CODD_TRUSTED_PROXIES", "127.0.0.1"}}));
     TlsClient client(kHost, server.port(), cert.cert());
     // Even a header claiming plain HTTP from a trusted address cannot turn a TLS request into a redirect.
