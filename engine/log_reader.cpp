@@ -73,6 +73,109 @@ rocksdb::Options db_options() {
 
 std::uint64_t decode_be64(const rocksdb::Slice& s) { return varint::get_be64(std::string_view(s.data(), 8)); }
 
+// verify() names the lowest bad position: each problem found is offered here, and the lowest one stays
+// (on a tie the first, so the chain's own problem wins over the index's).
+void note_bad(VerifyReport& report, std::uint64_t position, std::string problem) {
+    if (report.first_bad && report.first_bad->value() <= position) return;
+    report.ok = false;
+    report.first_bad = GlobalPosition{position};
+    report.problem = std::move(problem);
+}
+
+// The stream index pass of verify(): takes the `streams` entries in key order, one stream after another.
+// A problem is blamed on the event it concerns; one that concerns no stored event (a stray entry, a head
+// naming a version that has no event) on the position after the chain checked, where the next append
+// would build on it.
+class IndexVerifier {
+  public:
+    IndexVerifier(rocksdb::DB& db, const rocksdb::ReadOptions& ro, rocksdb::ColumnFamilyHandle* events,
+                  rocksdb::ColumnFamilyHandle* heads, VerifyReport& report)
+        : db_(db), ro_(ro), events_(events), heads_(heads), report_(report), beyond_(report.events_checked + 1) {}
+
+    void entry(const rocksdb::Slice& key, const rocksdb::Slice& value) {
+        ++entries_;
+        const std::uint64_t pos = value.size() == 8 ? decode_be64(value) : 0;
+        if (key.size() < 10 || key[key.size() - 9] != '\0') {
+            note_bad(report_, pos != 0 ? pos : beyond_, "stream index: malformed entry");
+            return;
+        }
+        const std::string_view stream(key.data(), key.size() - 9);
+        // Unsigned, so that a forged version at the end of the range cannot overflow.
+        const std::uint64_t version = varint::get_be64(std::string_view(key.data() + key.size() - 8, 8));
+        if (!started_ || stream != stream_) start_stream(stream);
+        const std::string name = stream_ + "@" + std::to_string(version);
+        if (version != next_version_) {
+            note_bad(report_, pos != 0 ? pos : beyond_,
+                     "stream index: " + stream_ + " skips to version " + std::to_string(version));
+        }
+        next_version_ = version + 1;
+        if (after_head_ == 0 && (!head_ok_ || version > head_)) after_head_ = pos;
+        // A value that is no position leaves the event of this version unreachable: find_unindexed_event names it.
+        if (pos == 0) {
+            note_bad(report_, beyond_, "stream index: malformed entry " + name);
+            return;
+        }
+        std::string v;
+        auto s = db_.Get(ro_, events_, event_key(pos), &v);
+        if (s.IsNotFound()) {
+            note_bad(report_, pos, "stream index: " + name + " points at missing event " + std::to_string(pos));
+            return;
+        }
+        check(s, "verify index");
+        auto e = codec::decode_stored(v);
+        if (!e || e->stream != stream_ || static_cast<std::uint64_t>(e->version.value()) != version) {
+            note_bad(report_, pos, "stream index: entry " + name + " does not match its event " + std::to_string(pos));
+        }
+    }
+
+    // Checks the last stream's head; returns the number of entries seen.
+    std::uint64_t finish() {
+        if (started_) check_head();
+        return entries_;
+    }
+
+  private:
+    void start_stream(std::string_view stream) {
+        if (started_) check_head();
+        started_ = true;
+        stream_.assign(stream);
+        next_version_ = 0;
+        after_head_ = 0;
+        std::string v;
+        auto s = db_.Get(ro_, heads_, stream_, &v);
+        if (!s.IsNotFound()) check(s, "verify heads");
+        head_ok_ = s.ok() && v.size() == 8;
+        head_ = head_ok_ ? varint::get_be64(v) : 0;
+    }
+
+    // The head must name the stream's last indexed version; the writer takes the next version from it.
+    void check_head() {
+        const std::uint64_t last = next_version_ - 1;  // a stream has one entry at least
+        if (head_ok_ && head_ == last) return;
+        const std::string problem = "stream head of " + stream_ + " does not match its last event (head " +
+                                    (head_ok_ ? std::to_string(head_) : std::string("missing or malformed")) +
+                                    ", last indexed " + std::to_string(last) + ")";
+        // Ahead of the index: events missing from the index are named by find_unindexed_event; without such
+        // events, only the next append is affected. Behind it (or none): the first event past the head.
+        const bool ahead = head_ok_ && head_ > last;
+        note_bad(report_, !ahead && after_head_ != 0 ? after_head_ : beyond_, problem);
+    }
+
+    rocksdb::DB& db_;
+    const rocksdb::ReadOptions& ro_;
+    rocksdb::ColumnFamilyHandle* events_;
+    rocksdb::ColumnFamilyHandle* heads_;
+    VerifyReport& report_;
+    const std::uint64_t beyond_;
+    std::uint64_t entries_ = 0;
+    bool started_ = false;
+    std::string stream_;
+    std::uint64_t next_version_ = 0;
+    std::uint64_t head_ = 0;  // the version the stream's head names, when head_ok_
+    bool head_ok_ = false;
+    std::uint64_t after_head_ = 0;  // position of the stream's first entry past its head
+};
+
 }  // namespace
 
 std::string event_key(std::uint64_t position) {
@@ -287,10 +390,19 @@ std::uint64_t LogStore::scan(std::uint64_t from, std::uint64_t upto,
 VerifyReport LogStore::verify() const {
     VerifyReport report;
     // A secondary instance changes only in catch_up() and cannot take snapshots; a primary keeps
-    // appending while verify runs, so both passes read one snapshot.
+    // appending while verify runs, so every pass reads one snapshot.
     const rocksdb::Snapshot* snap = read_only_ ? nullptr : db_->GetSnapshot();
     try {
-        if (verify_chain(report, snap)) verify_index(report, snap);
+        // The index is checked even when the chain broke: it may be broken at a lower position.
+        const bool chain_ok = verify_chain(report, snap);
+        const std::uint64_t entries = verify_index(report, snap);
+        if (!report.ok || entries != report.events_checked) find_unindexed_event(report, snap);
+        if (chain_ok && report.ok && entries != report.events_checked) {
+            // Only stray entries are left to explain it (none should pass the checks above).
+            note_bad(report, report.events_checked + 1,
+                     "stream index has " + std::to_string(entries) + " entries for " +
+                         std::to_string(report.events_checked) + " events");
+        }
     } catch (...) {
         if (snap) db_->ReleaseSnapshot(snap);
         throw;
@@ -309,9 +421,7 @@ bool LogStore::verify_chain(VerifyReport& report, const rocksdb::Snapshot* snap)
     Hash prev{};
     std::uint64_t expected = 1;
     auto fail = [&](std::uint64_t pos, std::string problem) {
-        report.ok = false;
-        report.first_bad = GlobalPosition{pos};
-        report.problem = std::move(problem);
+        note_bad(report, pos, std::move(problem));
         return false;
     };
     for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
@@ -334,67 +444,49 @@ bool LogStore::verify_chain(VerifyReport& report, const rocksdb::Snapshot* snap)
     return true;
 }
 
-// Every index entry points at the event with that stream and version, versions are contiguous from 0,
-// and there is exactly one entry per event.
-bool LogStore::verify_index(VerifyReport& report, const rocksdb::Snapshot* snap) const {
+// Every index entry points at the event with that stream and version, versions are contiguous from 0, and
+// each stream's head names its last version. Returns the number of entries.
+std::uint64_t LogStore::verify_index(VerifyReport& report, const rocksdb::Snapshot* snap) const {
     rocksdb::ReadOptions ro;
     ro.snapshot = snap;
     ro.fill_cache = false;
+    IndexVerifier verifier(*db_, ro, events(), heads(), report);
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, streams()));
-    std::string current;
-    std::int64_t next_version = 0;
-    std::uint64_t entries = 0;
-    std::uint64_t current_pos = 0;
-    // The head of a stream must name its last indexed version.
-    auto head_matches = [&]() {
-        if (current.empty() && next_version == 0) return true;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) verifier.entry(it->key(), it->value());
+    check(it->status(), "verify index");
+    return verifier.finish();
+}
+
+// The other direction, which the entry count only summarises: each event below the lowest bad position
+// found so far has an index entry pointing back at it. Run only once something is wrong, to name the
+// first event that a reader of its stream can no longer reach.
+void LogStore::find_unindexed_event(VerifyReport& report, const rocksdb::Snapshot* snap) const {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snap;
+    ro.fill_cache = false;
+    ro.readahead_size = 2 << 20;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        if (it->key().size() != 8) break;  // the chain pass reported it
+        const std::uint64_t pos = decode_be64(it->key());
+        if (report.first_bad && pos >= report.first_bad->value()) break;
+        auto e = codec::decode_stored(std::string_view(it->value().data(), it->value().size()));
+        if (!e) continue;  // the chain pass reported it
+        const std::string name = e->stream + "@" + std::to_string(e->version.value());
         std::string v;
-        auto s = db_->Get(ro, heads(), current, &v);
-        if (!s.IsNotFound()) check(s, "verify heads");
-        if (s.ok() && v.size() == 8 && static_cast<std::int64_t>(varint::get_be64(v)) == next_version - 1) return true;
-        report.ok = false;
-        report.first_bad = GlobalPosition{current_pos};
-        report.problem = "stream head of " + current + " does not match its last event";
-        return false;
-    };
-    for (it->SeekToFirst(); it->Valid(); it->Next(), ++entries) {
-        const auto k = it->key();
-        const std::uint64_t pos = it->value().size() == 8 ? decode_be64(it->value()) : 0;
-        auto fail = [&](std::string problem) {
-            report.ok = false;
-            report.first_bad = GlobalPosition{pos};
-            report.problem = "stream index: " + std::move(problem);
-            return false;
-        };
-        if (k.size() < 10 || k[k.size() - 9] != '\0' || pos == 0) return fail("malformed entry");
-        const std::string stream(k.data(), k.size() - 9);
-        const auto version = static_cast<std::int64_t>(varint::get_be64(std::string_view(k.data() + k.size() - 8, 8)));
-        if (stream != current) {
-            if (!head_matches()) return false;
-            current = stream;
-            next_version = 0;
+        auto s = db_->Get(ro, streams(), stream_key(e->stream, e->version.value()), &v);
+        if (s.IsNotFound()) {
+            note_bad(report, pos, "stream index: event " + std::to_string(pos) + " (" + name + ") has no entry");
+            return;
         }
-        current_pos = pos;
-        if (version != next_version) return fail(stream + " skips to version " + std::to_string(version));
-        ++next_version;
-        std::string v;
-        auto s = db_->Get(ro, events(), event_key(pos), &v);
-        if (s.IsNotFound()) return fail("points at a missing event");
         check(s, "verify index");
-        auto e = codec::decode_stored(v);
-        if (!e || e->stream != stream || e->version.value() != version) {
-            return fail("entry " + stream + "@" + std::to_string(version) + " does not match its event");
+        if (v.size() != 8 || varint::get_be64(v) != pos) {
+            note_bad(report, pos,
+                     "stream index: the entry of event " + std::to_string(pos) + " (" + name + ") points elsewhere");
+            return;
         }
     }
     check(it->status(), "verify index");
-    if (!head_matches()) return false;
-    if (entries != report.events_checked) {
-        report.ok = false;
-        report.problem = "stream index has " + std::to_string(entries) + " entries for " +
-                         std::to_string(report.events_checked) + " events";
-        return false;
-    }
-    return true;
 }
 
 }  // namespace codd::engine::detail

@@ -62,6 +62,9 @@ public:
                                            Direction dir, std::uint64_t upto) const;
     std::uint64_t scan(std::uint64_t from, std::uint64_t upto,
                        const std::function<bool(const RecordedEvent&)>& fn) const;
+    // Checks the hash chain, the stream index both ways and the stream heads, and names the lowest bad
+    // position: every position below it is intact. A problem that no stored event can be blamed for (a
+    // stray index entry or head) is named at the position after the last event, which it would corrupt.
     VerifyReport verify() const;
 
     // Reads a secondary instance forward to what the primary has written.
@@ -72,7 +75,8 @@ private:
     LogStore() = default;
     std::optional<RecordedEvent> get_event(std::uint64_t position) const;
     bool verify_chain(VerifyReport& report, const rocksdb::Snapshot* snap) const;
-    bool verify_index(VerifyReport& report, const rocksdb::Snapshot* snap) const;
+    std::uint64_t verify_index(VerifyReport& report, const rocksdb::Snapshot* snap) const;
+    void find_unindexed_event(VerifyReport& report, const rocksdb::Snapshot* snap) const;
 
     std::filesystem::path dir_;
     bool read_only_ = false;

@@ -1,5 +1,6 @@
 // `codd verify`: opens the log as a read-only secondary (so it works next to a running server), walks the
-// hash chain and reports the first bad position. One JSON line on stdout for scripts, prose on stderr.
+// hash chain and the stream index and reports the first bad position, or the head hash of an intact log.
+// One JSON line on stdout for scripts, prose on stderr.
 
 #include <cstdio>
 #include <cstdlib>
@@ -62,7 +63,9 @@ int run_verify(const VerifyOptions& options) {
         return kExitUsage;
     }
     if (report.ok) {
-        print_json({{"ok", true}, {"events", report.events_checked}});
+        // The head hash anchors the chain: an auditor who kept it can tell a rewritten history from this one.
+        print_json(
+            {{"ok", true}, {"events", report.events_checked}, {"head_hash", engine::codec::to_hex(report.head_hash)}});
         return kExitOk;
     }
     boost::json::object out{{"ok", false}, {"first_bad_position", nullptr}, {"problem", report.problem}};

@@ -2,8 +2,12 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <barrier>
 #include <chrono>
+#include <future>
+#include <latch>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "tests/engine/log_fixture.hpp"
@@ -304,6 +308,64 @@ TEST_CASE("wait_for returns once the position is durable, or times out") {
     });
     CHECK(log->wait_for(GlobalPosition{1}, 5s));
     t.join();
+}
+
+// Group commit, made deterministic rather than left to timing: the first request's build function runs on the
+// writer thread, so holding it there until 32 threads have queued their appends guarantees that all 32 wait
+// for the writer at once. They must then be decided together: one WriteBatch and at most one more fsync.
+TEST_CASE("appends queued from many threads while the writer is busy share one batch and one fsync") {
+    TempDir dir;
+    auto opts = options_for(dir.path());
+    REQUIRE(opts.sync);
+    auto log = EventLog::open(opts);
+    constexpr int kThreads = 32;
+    std::promise<void> writer_held;
+    std::latch queued(kThreads);
+    auto gate = request({});
+    gate.build = [&](SequenceValues) {
+        writer_held.set_value();
+        queued.wait();
+        return std::vector<StreamAppend>{to_stream("gate", ExpectedVersion::any(), {event("A")})};
+    };
+    std::promise<AppendResult> gate_result;
+    log->append_async(std::move(gate), [&](AppendResult r) { gate_result.set_value(std::move(r)); });
+    if (writer_held.get_future().wait_for(30s) != std::future_status::ready) {
+        queued.count_down(kThreads);  // lets the gate go whenever it runs, so that closing the log cannot hang
+        FAIL("the writer never ran the gate's build function");
+    }
+
+    std::vector<std::promise<AppendResult>> results(kThreads);
+    std::barrier start(kThreads);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            start.arrive_and_wait();
+            auto& slot = results[static_cast<std::size_t>(i)];
+            log->append_async(request({to_stream("s" + std::to_string(i), ExpectedVersion::no_stream(), {event("A")})}),
+                              [&slot](AppendResult r) { slot.set_value(std::move(r)); });
+            queued.count_down();
+        });
+    }
+    for (auto& t : threads) t.join();
+    CHECK(gate_result.get_future().get().first_position.value() == 1);
+    std::set<std::uint64_t> positions;
+    for (auto& p : results) {
+        const AppendResult r = p.get_future().get();
+        REQUIRE_MESSAGE(r.status == AppendStatus::ok, r.message);
+        positions.insert(r.first_position.value());
+    }
+    CHECK(positions.size() == kThreads);
+    CHECK(*positions.begin() == 2);
+    CHECK(*positions.rbegin() == kThreads + 1);
+
+    // batches counts WriteBatches written, syncs the fsyncs that made them durable (each one or more batches).
+    const LogStats stats = log->stats();
+    CHECK(stats.commands == kThreads + 1);
+    CHECK(stats.events == kThreads + 1);
+    CHECK(stats.batches == 2);  // the gate's, then all 32 together
+    CHECK(stats.syncs >= 1);
+    CHECK(stats.syncs <= stats.batches);
+    CHECK(log->head().value() == kThreads + 1);
 }
 
 TEST_CASE("a read-only instance opens while the writer runs and catches up") {

@@ -4,6 +4,8 @@
 
 #include <rocksdb/db.h>
 
+#include <functional>
+
 #include <boost/json/parse.hpp>
 
 #include "engine/event_log.hpp"
@@ -30,9 +32,16 @@ void fill(const std::filesystem::path& data_dir, int n) {
     log->close();
 }
 
-// Flips one byte of the stored event at `position`, as someone with access to the files could. Uses the
-// engine's on-disk layout: column family "events", big-endian 8-byte position keys.
-void tamper(const std::filesystem::path& log_dir, std::uint64_t position) {
+std::string be64(std::uint64_t v) {
+    std::string key(8, '\0');
+    for (int i = 0; i < 8; ++i) key[7 - i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+    return key;
+}
+
+// Runs `edit` on one column family of the log's RocksDB, opened directly as someone with access to the
+// files could. Uses the engine's on-disk layout (engine/log_store.hpp).
+void edit_raw(const std::filesystem::path& log_dir, const std::string& family,
+              const std::function<void(rocksdb::DB&, rocksdb::ColumnFamilyHandle*)>& edit) {
     std::vector<std::string> names;
     REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), log_dir.string(), &names).ok());
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -40,19 +49,44 @@ void tamper(const std::filesystem::path& log_dir, std::uint64_t position) {
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
     REQUIRE(rocksdb::DB::Open(rocksdb::Options(), log_dir.string(), descriptors, &handles, &db).ok());
-    rocksdb::ColumnFamilyHandle* events = nullptr;
+    rocksdb::ColumnFamilyHandle* cf = nullptr;
     for (std::size_t i = 0; i < names.size(); ++i) {
-        if (names[i] == "events") events = handles[i];
+        if (names[i] == family) cf = handles[i];
     }
-    REQUIRE(events != nullptr);
-    std::string key(8, '\0');
-    for (int i = 0; i < 8; ++i) key[7 - i] = static_cast<char>((position >> (8 * i)) & 0xFF);
-    std::string value;
-    REQUIRE(db->Get(rocksdb::ReadOptions(), events, key, &value).ok());
-    value[value.size() / 2] ^= 0x01;
-    REQUIRE(db->Put(rocksdb::WriteOptions(), events, key, value).ok());
+    REQUIRE(cf != nullptr);
+    edit(*db, cf);
     for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
     delete db;
+}
+
+// Flips one byte of the stored event at `position` (column family "events", big-endian 8-byte keys).
+void tamper(const std::filesystem::path& log_dir, std::uint64_t position) {
+    edit_raw(log_dir, "events", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* events) {
+        std::string value;
+        REQUIRE(db.Get(rocksdb::ReadOptions(), events, be64(position), &value).ok());
+        value[value.size() / 2] ^= 0x01;
+        REQUIRE(db.Put(rocksdb::WriteOptions(), events, be64(position), value).ok());
+    });
+}
+
+// Deletes the stream index entry of `stream` at `version` (column family "streams", stream, 0, be64(version)).
+void unindex(const std::filesystem::path& log_dir, const std::string& stream, std::uint64_t version) {
+    edit_raw(log_dir, "streams", [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* streams) {
+        std::string key = stream + '\0' + be64(version);
+        std::string value;
+        REQUIRE(db.Get(rocksdb::ReadOptions(), streams, key, &value).ok());
+        REQUIRE(db.Delete(rocksdb::WriteOptions(), streams, key).ok());
+    });
+}
+
+// The hash of the last event, read through the engine.
+std::string last_hash_hex(const std::filesystem::path& data_dir) {
+    engine::LogOptions options;
+    options.dir = data_dir / "log";
+    const auto log = engine::EventLog::open(options);
+    const auto last = log->read_all(log->head(), 1);
+    REQUIRE(last.size() == 1);
+    return engine::codec::to_hex(last[0].hash);
 }
 
 RunResult verify(const std::filesystem::path& data_dir) {
@@ -67,7 +101,34 @@ TEST_CASE("an intact log verifies and its events are counted") {
     const RunResult r = verify(dir.path());
     INFO("stderr: " << r.err);
     CHECK(r.exit_code == 0);
-    CHECK(boost::json::parse(r.out) == boost::json::parse(R"({"ok":true,"events":10})"));
+    const auto summary = boost::json::parse(r.out).as_object();
+    CHECK(summary.at("ok") == true);
+    CHECK(summary.at("events") == 10);
+}
+
+TEST_CASE("an intact log's summary carries the head hash, in hex, to anchor the chain") {
+    const TempDir dir;
+    fill(dir.path(), 10);
+    const std::string expected = last_hash_hex(dir.path());
+    CHECK(expected.size() == 64);
+    const RunResult r = verify(dir.path());
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(boost::json::parse(r.out) ==
+          boost::json::parse(R"({"ok":true,"events":10,"head_hash":")" + expected + R"("})"));
+}
+
+TEST_CASE("a deleted stream index entry makes verify exit 1 and name its event's position") {
+    // Events 1..10 go to order-1001, order-1002, order-1003 in turn: order-1002@1 is event 5.
+    const TempDir dir;
+    fill(dir.path(), 10);
+    unindex(dir.path() / "log", "order-1002", 1);
+    const RunResult r = verify(dir.path());
+    CHECK(r.exit_code == 1);
+    const auto summary = boost::json::parse(r.out);
+    CHECK(summary.at("ok") == false);
+    CHECK(summary.at("first_bad_position") == 5);
+    CHECK(r.err.find("position 5") != std::string::npos);
 }
 
 TEST_CASE("a tampered event makes verify exit 1 and name the first bad position") {
