@@ -6,7 +6,7 @@
 
 using namespace codd::api;
 
-TEST_CASE("addresses: IPv4, IPv6, IPv4-mapped, zones; nothing else") {
+TEST_CASE("addresses: IPv4, IPv6, IPv4-mapped, zones, nothing else") {
     CHECK(IpAddress::parse("203.0.113.7")->to_string() == "203.0.113.7");
     CHECK(IpAddress::parse("2001:DB8:0:0::1")->to_string() == "2001:db8::1");
     CHECK(IpAddress::parse("::ffff:203.0.113.7")->to_string() == "203.0.113.7");

@@ -35,7 +35,7 @@ TEST_CASE("canonical_origin") {
     }
 }
 
-TEST_CASE("the admin origin may call the API with credentials; nobody else") {
+TEST_CASE("the admin origin may call the API with credentials, nobody else") {
     const CorsPolicy p = policy();
     const CorsGrant admin = p.grant("/api/v1/orders", "http://localhost:5173");
     CHECK(admin.scoped);

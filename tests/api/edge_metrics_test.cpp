@@ -22,7 +22,7 @@ bool has_line(const std::string& text, const std::string& line) {
 
 }  // namespace
 
-TEST_CASE("exposition format: counters by route, method and status; cumulative histogram buckets") {
+TEST_CASE("exposition format: counters by route, method and status, cumulative histogram buckets") {
     HttpMetrics m;
     m.bind_routes({"/health/live", "/api/v1/orders/:id", "/api/v1/orders/:id"});
     const std::size_t live = m.route_index("/health/live");

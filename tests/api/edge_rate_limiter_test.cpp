@@ -72,7 +72,7 @@ TEST_CASE("at most N per window over a long stretch, and a full burst after a qu
     CHECK_FALSE(f.check().allowed);
 }
 
-TEST_CASE("keys and tiers are independent; an off tier never refuses") {
+TEST_CASE("keys and tiers are independent, an off tier never refuses") {
     SteadyClock::time_point now{};
     RateLimiter limiter({RateLimit{1, 60s}, RateLimit{2, 60s}, RateLimit{}, RateLimit{1, 60s}}, [&] { return now; });
     CHECK(limiter.check(RateTier::auth, "ip:1").allowed);

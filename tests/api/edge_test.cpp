@@ -107,7 +107,7 @@ TEST_CASE("is_json_media_type") {
     CHECK_FALSE(is_json_media_type(""));
 }
 
-TEST_CASE("security headers by scope; a handler's own header wins; no HSTS in development") {
+TEST_CASE("security headers by scope, a handler's own header wins, no HSTS in development") {
     Fixture f;
     const Answer api = f.send("GET", "/api/v1/orders/1");
     CHECK(api.header("X-Content-Type-Options") == "nosniff");
@@ -136,7 +136,7 @@ TEST_CASE("security headers by scope; a handler's own header wins; no HSTS in de
     CHECK(f.send("DELETE", "/api/public/forms/1").header("X-Content-Type-Options") == "nosniff");
 }
 
-TEST_CASE("production: HSTS everywhere; HTTPS redirect only through a trusted proxy") {
+TEST_CASE("production: HSTS everywhere, HTTPS redirect only through a trusted proxy") {
     Fixture f(true);
     CHECK(f.send("GET", "/api/v1/orders/1").header("Strict-Transport-Security") == std::string(kHsts));
     const Answer redirected = f.send("GET", "/api/v1/orders/1?x=1",

@@ -23,7 +23,7 @@ TEST_CASE("the table has one entry per endpoint, each findable") {
     CHECK(find_endpoint("POST", "/auth/login")->access.rule == AccessRule::public_access);
 }
 
-TEST_CASE("super_admin passes every rule; nobody else passes super_admin rules") {
+TEST_CASE("super_admin passes every rule, nobody else passes super_admin rules") {
     const auto& m = default_permissions();
     for (const EndpointAccess& e : endpoint_table()) {
         CHECK(decide_access(e.access, {1, Role::super_admin}, m, std::nullopt).allowed);

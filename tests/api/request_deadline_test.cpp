@@ -92,7 +92,7 @@ bool has_header(const Response& r, std::string_view name) {
 
 }  // namespace
 
-TEST_CASE("deadline: a handler that never answers gets a 503 after the deadline; its late answer is dropped") {
+TEST_CASE("deadline: a handler that never answers gets a 503 after the deadline, its late answer is dropped") {
     for (const bool with_edge : {false, true}) {
         INFO("edge: " << with_edge);
         Parked parked;
@@ -149,7 +149,7 @@ TEST_CASE("deadline: an expiry after the handler answered changes nothing") {
     CHECK(later.responses.at(0).status == 201);
 }
 
-TEST_CASE("deadline: a watch does not keep the request open; a dropped responder still answers 500 at once") {
+TEST_CASE("deadline: a watch does not keep the request open, a dropped responder still answers 500 at once") {
     Router router;
     router.add("GET", "/dropped", [](Request, Responder) {});
     const Dispatcher d(std::move(router), std::make_shared<codd::engine::SequentialIdGenerator>());

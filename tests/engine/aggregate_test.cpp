@@ -100,7 +100,7 @@ TEST_CASE("aggregate: concurrent changes that keep winning end in a conflict rej
     CHECK(load_counter(*f.log, "counter-1").state.count == 3);  // only the interfering writers' events
 }
 
-TEST_CASE("aggregate: extra streams commit atomically; a taken reservation refuses the whole decision") {
+TEST_CASE("aggregate: extra streams commit atomically, a taken reservation refuses the whole decision") {
     LogFixture f;
     auto claim = [&](const std::string& counter) {
         return [&f, counter](TimePoint) -> Result<AppendRequest> {

@@ -133,7 +133,7 @@ TEST_CASE("catalog: create validates every field with the REST API's field names
     CHECK(f.log->head().value() == 0);
 }
 
-TEST_CASE("catalog: update records only the changed fields; an unchanged patch appends nothing") {
+TEST_CASE("catalog: update records only the changed fields, an unchanged patch appends nothing") {
     CatalogFixture f;
     accepted(f.catalog->create(tee(), ctx()));
     ProductPatch patch;
@@ -159,7 +159,7 @@ TEST_CASE("catalog: update records only the changed fields; an unchanged patch a
     CHECK(refused(f.catalog->update(4242, patch, ctx())).kind == Rejection::Kind::not_found);
 }
 
-TEST_CASE("catalog: a SKU change moves the reservation in the same append; a taken SKU is refused") {
+TEST_CASE("catalog: a SKU change moves the reservation in the same append, a taken SKU is refused") {
     CatalogFixture f;
     accepted(f.catalog->create(tee("TEE-01"), ctx()));
     accepted(f.catalog->create(tee("MUG-01"), ctx()));
@@ -182,7 +182,7 @@ TEST_CASE("catalog: a SKU change moves the reservation in the same append; a tak
     CHECK(f.stream("product-sku-tee-02").size() == 1);
 }
 
-TEST_CASE("catalog: deactivate once; a second time is a conflict; isActive true reactivates") {
+TEST_CASE("catalog: deactivate once, a second time is a conflict, isActive true reactivates") {
     CatalogFixture f;
     accepted(f.catalog->create(tee(), ctx()));
     CHECK_FALSE(accepted(f.catalog->deactivate(1001, ctx())).is_active);
@@ -269,7 +269,7 @@ TEST_CASE("catalog: release returns reserved units and never more than the produ
     CHECK(f.stream("product-1001").back().type == "StockReleased");
 }
 
-TEST_CASE("catalog: dispatch consumes reserved units off the shelf; a return puts them back") {
+TEST_CASE("catalog: dispatch consumes reserved units off the shelf, a return puts them back") {
     CatalogFixture f;
     accepted(f.catalog->create(tee("TEE-01", 10), ctx()));
     accepted(f.catalog->reserve(5001, {{1001, 4}}, ctx()));

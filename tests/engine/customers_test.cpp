@@ -79,7 +79,7 @@ TEST_CASE("customers: create appends CustomerCreated and PhoneReserved atomicall
     CHECK_FALSE(f.customers->find(2002).has_value());
 }
 
-TEST_CASE("customers: a phone in use is refused whatever its formatting; nothing appended, no id used") {
+TEST_CASE("customers: a phone in use is refused whatever its formatting, nothing appended, no id used") {
     CustomersFixture f;
     accepted(f.customers->create(ama("+233241234567"), ctx()));
     const auto head = f.log->head();
@@ -157,7 +157,7 @@ TEST_CASE("customers: update records only changed fields and moves the phone res
     CHECK(refused(f.customers->update(4040, p, ctx())).kind == Rejection::Kind::not_found);
 }
 
-TEST_CASE("customers: deactivate once, reactivate by update; tags are replaced, normalized") {
+TEST_CASE("customers: deactivate once, reactivate by update, tags are replaced, normalized") {
     CustomersFixture f;
     accepted(f.customers->create(ama(), ctx()));
     CHECK_FALSE(accepted(f.customers->deactivate(1001, ctx())).is_active);
@@ -238,7 +238,7 @@ TEST_CASE("customers: concurrent creates and find_or_creates of one phone: exact
     for (int i = kThreads / 2; i < kThreads; ++i) CHECK(found[i] == 1001);
 }
 
-TEST_CASE("customers: idempotent create by command id; the state after a reopen is the state before") {
+TEST_CASE("customers: idempotent create by command id, the state after a reopen is the state before") {
     CustomersFixture f;
     const Customer c = accepted(f.customers->create(ama(), ctx("create-ama")));
     CHECK(accepted(f.customers->create(ama(), ctx("create-ama"))).id == c.id);

@@ -112,7 +112,7 @@ TEST_CASE("users: parse_role accepts exactly the 7 role names") {
     CHECK_FALSE(is_privileged(Role::delivery_agent));
 }
 
-TEST_CASE("users: update_user appends only the changed fields; role has its own event") {
+TEST_CASE("users: update_user appends only the changed fields, role has its own event") {
     UsersFixture f;
     const User u = ok(f.service->create_user(new_user("ama@example.com"), admin_meta()));
     f.clock->advance(std::chrono::seconds(5));
@@ -181,7 +181,7 @@ TEST_CASE("users: commands on an unknown user are refused as not found") {
     CHECK(f.log->head().value() == 0);
 }
 
-TEST_CASE("users: deactivation is recorded once; deactivating twice is refused") {
+TEST_CASE("users: deactivation is recorded once, deactivating twice is refused") {
     UsersFixture f;
     const User u = ok(f.service->create_user(new_user("ama@example.com"), admin_meta()));
     CHECK_FALSE(ok(f.service->deactivate_user(u.id, admin_meta())).is_active);
@@ -197,7 +197,7 @@ TEST_CASE("users: deactivation is recorded once; deactivating twice is refused")
     CHECK(ok(f.service->update_user(u.id, p, admin_meta())).is_active);
 }
 
-TEST_CASE("users: reset_password replaces the hash; only argon2id hashes are accepted") {
+TEST_CASE("users: reset_password replaces the hash, only argon2id hashes are accepted") {
     UsersFixture f;
     const User u = ok(f.service->create_user(new_user("ama@example.com"), admin_meta()));
     CHECK(rejected(f.service->reset_password(u.id, "N3w!password", admin_meta())).field == "password");
@@ -259,7 +259,7 @@ TEST_CASE("users: list filters by role and activity, newest first, paginated") {
     CHECK(f.service->list(q).users.size() == 6);
 }
 
-TEST_CASE("users: no event payload carries a token or a jti; only the user's own hash appears") {
+TEST_CASE("users: no event payload carries a token or a jti, only the user's own hash appears") {
     UsersFixture f;
     const User u = ok(f.service->create_user(new_user("ama@example.com"), admin_meta()));
     const Session s = ok(f.service->start_session(u.id, f.now_us() + kHourUs, admin_meta()));

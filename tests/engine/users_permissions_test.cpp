@@ -65,7 +65,7 @@ TEST_CASE("users: the default matrix is reference §3, row by row") {
                                               {"analytics", {"view"}}});
 }
 
-TEST_CASE("users: allows() reads the matrix; super_admin passes everything") {
+TEST_CASE("users: allows() reads the matrix, super_admin passes everything") {
     const auto& m = default_permissions();
     CHECK(allows(m, Role::admin, "orders", "bulk_import"));
     CHECK_FALSE(allows(m, Role::admin, "products", "update_stock"));

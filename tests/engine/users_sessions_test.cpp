@@ -21,7 +21,7 @@ struct SessionFixture : UsersFixture {
 
 }  // namespace
 
-TEST_CASE("users: start_session returns the raw jti once; the directory keeps only its digest") {
+TEST_CASE("users: start_session returns the raw jti once, the directory keeps only its digest") {
     SessionFixture f;
     const Session s = f.start();
     CHECK_FALSE(s.family.empty());
@@ -39,7 +39,7 @@ TEST_CASE("users: start_session returns the raw jti once; the directory keeps on
     CHECK(rejected(f.service->start_session(f.user.id, f.now_us(), admin_meta())).kind == Rejection::Kind::invalid);
 }
 
-TEST_CASE("users: rotation replaces the jti; the old one is retired") {
+TEST_CASE("users: rotation replaces the jti, the old one is retired") {
     SessionFixture f;
     const Session s = f.start();
     const Session r = ok(f.rotate(s));
@@ -118,7 +118,7 @@ TEST_CASE("users: deactivation revokes every live session in the same append") {
           Rejection::Kind::unauthorized);
 }
 
-TEST_CASE("users: password reset revokes every session; new sessions work") {
+TEST_CASE("users: password reset revokes every session, new sessions work") {
     SessionFixture f;
     const Session a = f.start();
     ok(f.service->reset_password(f.user.id, test_password_hash(), admin_meta()));
@@ -183,7 +183,7 @@ TEST_CASE("users: revoke_all_sessions ends every live session of the user, and o
     CHECK_FALSE(ok(f.rotate(others)).revoked);
 }
 
-TEST_CASE("users: revoke_all_sessions with nothing live appends nothing; an unknown user is not found") {
+TEST_CASE("users: revoke_all_sessions with nothing live appends nothing, an unknown user is not found") {
     SessionFixture f;
     const auto head = f.log->head().value();
     CHECK(ok(f.service->revoke_all_sessions(f.user.id, RevokeReason::logout, admin_meta())) == 0);

@@ -32,7 +32,7 @@ std::int64_t now_s() {
 
 }  // namespace
 
-TEST_CASE("login answers the admin UI's shape; refresh rotates; reuse revokes the family") {
+TEST_CASE("login answers the admin UI's shape, refresh rotates, reuse revokes the family") {
     IdentityServer s;
     for (const char* root : {"/api/auth", "/api/v1/auth"}) {
         const HttpResponse r = s.call("POST", std::string(root) + "/login", {},
@@ -390,7 +390,7 @@ TEST_CASE("admin users: shapes, money in major units, privileged accounts protec
     CHECK(s.call("GET", "/api/admin/settings", root).json().at("businessName") == "Acme COD");
 }
 
-TEST_CASE("production refuses to start without strong secrets; development keeps generated ones private") {
+TEST_CASE("production refuses to start without strong secrets, development keeps generated ones private") {
     const RunResult r = run(ProcessOptions{{CODD_BINARY, "serve"},
                                            {{"CODD_ENV", "production"}, {"CODD_LISTEN", "127.0.0.1:0"},
                                             {"CODD_JWT_SECRET", "too-short"}},

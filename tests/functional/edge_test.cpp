@@ -60,7 +60,7 @@ void check_problem(const HttpResponse& res, int status) {
 
 }  // namespace
 
-TEST_CASE("a client over its rate limit gets 429 with Retry-After; other clients' tiers are unaffected") {
+TEST_CASE("a client over its rate limit gets 429 with Retry-After, other clients' tiers are unaffected") {
     Server server({{"CODD_RATE_LIMIT_WRITES", "3/1m"}, {"CODD_RATE_LIMIT_AUTH", "2/15m"}});
     HttpClient client(kHost, server.port());
     for (int i = 0; i < 3; ++i) CHECK(client.request("DELETE", "/api/v1/anything").status == 404);
@@ -83,7 +83,7 @@ TEST_CASE("a client over its rate limit gets 429 with Retry-After; other clients
     CHECK(std::stoi(*login.header("Retry-After")) > 60);
 }
 
-TEST_CASE("CORS: the admin origin and the public allowlist by exact match; look-alikes refused") {
+TEST_CASE("CORS: the admin origin and the public allowlist by exact match, look-alikes refused") {
     Server server({{"CODD_ADMIN_ORIGIN", "http://localhost:5173"}, {"CODD_PUBLIC_ORIGINS", "https://partner.com"}});
     HttpClient client(kHost, server.port());
 

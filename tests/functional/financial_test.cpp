@@ -245,7 +245,7 @@ TEST_CASE("deposits: bad input, unknown ids and an agent without cash") {
     }
 }
 
-TEST_CASE("COD flow: a delivered order is a collection and cash in hand; a deposit takes it and is reconciled") {
+TEST_CASE("COD flow: a delivered order is a collection and cash in hand, a deposit takes it and is reconciled") {
     Session t;
     const std::int64_t agent = available_agent(t, "agent@example.com");
     const std::int64_t other = available_agent(t, "other-agent@example.com");

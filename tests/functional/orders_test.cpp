@@ -131,7 +131,7 @@ TEST_CASE("an order's whole life over HTTP: create, confirm, assign, dispatch, d
     CHECK(stats.json().at("stats").at("totalOrders").as_int64() == 3);
 }
 
-TEST_CASE("cancel releases stock; a forced transition needs an admin and a reason") {
+TEST_CASE("cancel releases stock, a forced transition needs an admin and a reason") {
     OrdersServer s;
     const std::int64_t p = s.product("MUG-1", 5.0, 3);
     const json::object o = s.order("0244000001", {{p, 3}});
@@ -160,7 +160,7 @@ TEST_CASE("cancel releases stock; a forced transition needs an admin and a reaso
     CHECK(s.call("DELETE", "/api/orders/" + std::to_string(id), s.root).status == 422);  // already cancelled
 }
 
-TEST_CASE("a manager cannot force a transition; a sales rep sees and changes only their own orders") {
+TEST_CASE("a manager cannot force a transition, a sales rep sees and changes only their own orders") {
     OrdersServer s;
     const std::int64_t p = s.product("PEN-1", 2.0, 100);
     s.create_user(s.root, "manager@example.com", "Manager#Passw0rd!", "manager");
@@ -478,7 +478,7 @@ TEST_CASE("an order for a customer known by one name creates that customer") {
     CHECK(order_of(r).at("customer").at("lastName").as_string() == "");
 }
 
-TEST_CASE("the edit form sent back whole takes a dispatched order's notes; delivered twice collects once") {
+TEST_CASE("the edit form sent back whole takes a dispatched order's notes, delivered twice collects once") {
     OrdersServer s;
     const std::int64_t a = s.product("ROUND-A", 5.0, 10);
     const std::int64_t id = id_of(s.order("0244700061", {{a, 2}}));

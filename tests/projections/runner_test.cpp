@@ -232,7 +232,7 @@ TEST_CASE("rebuild recovers a view whose rows were damaged") {
     CHECK(runner.position() == GlobalPosition{200});
 }
 
-TEST_CASE("waiters at many positions each return once their own position is applied; stop wakes the rest") {
+TEST_CASE("waiters at many positions each return once their own position is applied, stop wakes the rest") {
     TempDir dir;
     auto log = open_log(dir / "log");
     StreamStats p;
