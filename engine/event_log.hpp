@@ -92,7 +92,9 @@ enum class Direction { forward, backward };
 struct VerifyReport {
     bool ok = true;
     std::uint64_t events_checked = 0;
-    std::optional<GlobalPosition> first_bad;  // the first position whose event or link is wrong
+    // The lowest position whose event, chain link or stream index entry is wrong; a problem tied to no event (a
+    // stray index entry, a head naming a missing version) is named at the position after the last event.
+    std::optional<GlobalPosition> first_bad;
     std::string problem;
     Hash head_hash{};  // hash of the last event checked: auditors keep it to anchor the chain
 };
