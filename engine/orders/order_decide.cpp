@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/catalog/catalog_events.hpp"
+#include "engine/customers/validation.hpp"
 #include "engine/json_codec.hpp"
 #include "engine/orders/order_events.hpp"
 #include "engine/patch.hpp"
@@ -147,6 +148,57 @@ std::vector<std::string> clean_tags(const std::vector<std::string>& tags) {
         if (!s.empty() && std::find(out.begin(), out.end(), s) == out.end()) out.push_back(std::move(s));
     }
     return out;
+}
+
+// An order's free text keeps the limits of the customer's fields it copies (engine/customers/validation.hpp):
+// an address, region or tag is one line of at most so many characters; notes are at most 4 KiB.
+std::optional<Rejection> check_line(std::string_view v, const char* field, std::size_t max_chars) {
+    if (text::utf8_length(v) > max_chars) {
+        return invalid(field, std::string(field) + " must be at most " + std::to_string(max_chars) + " characters");
+    }
+    if (text::has_control(v)) return invalid(field, std::string(field) + " must not contain control characters");
+    return std::nullopt;
+}
+
+std::optional<Rejection> check_notes(std::string_view v, const char* field) {
+    if (v.size() > customers::kMaxNotesBytes) {
+        return invalid(field,
+                       std::string(field) + " must be at most " + std::to_string(customers::kMaxNotesBytes) + " bytes");
+    }
+    return std::nullopt;
+}
+
+std::optional<Rejection> check_tags(const std::vector<std::string>& tags) {
+    if (tags.size() > customers::kMaxTags) {
+        return invalid("tags", "at most " + std::to_string(customers::kMaxTags) + " tags");
+    }
+    for (const auto& t : tags) {
+        if (auto r = check_line(t, "tags", customers::kMaxTagChars)) return r;
+    }
+    return std::nullopt;
+}
+
+// The free text of an order as it would be stored, checked field by field (each optional: unchanged).
+std::optional<Rejection> check_texts(const std::optional<std::string>& address, const std::optional<std::string>& state,
+                                     const std::optional<std::string>& area, const std::optional<std::string>& notes,
+                                     const std::optional<std::string>& internal_notes,
+                                     const std::optional<std::vector<std::string>>& tags) {
+    if (address) {
+        if (auto r = check_line(*address, "deliveryAddress", customers::kMaxAddressChars)) return r;
+    }
+    if (state) {
+        if (auto r = check_line(*state, "deliveryState", customers::kMaxRegionChars)) return r;
+    }
+    if (area) {
+        if (auto r = check_line(*area, "deliveryArea", customers::kMaxRegionChars)) return r;
+    }
+    if (notes) {
+        if (auto r = check_notes(*notes, "notes")) return r;
+    }
+    if (internal_notes) {
+        if (auto r = check_notes(*internal_notes, "internalNotes")) return r;
+    }
+    return tags ? check_tags(*tags) : std::nullopt;
 }
 
 std::string or_default(const std::string& value, const std::string& fallback) {
@@ -297,8 +349,13 @@ Result<Order> decide_create(const NewOrder& n, const customers::Customer& custom
     o.estimated_delivery_us = n.estimated_delivery_us;
     o.priority = n.priority;
     o.tags = clean_tags(n.tags);
+    if (auto r =
+            check_texts(o.delivery_address, o.delivery_state, o.delivery_area, o.notes, o.internal_notes, o.tags)) {
+        return *r;
+    }
     o.source = n.source;
     o.external_order_id = text::trim(n.external_order_id);
+    if (auto r = check_line(o.external_order_id, "externalOrderId", 200)) return *r;
     o.stock = StockStage::reserved;
     o.created_us = o.updated_us = now_us;
     return o;
@@ -321,6 +378,10 @@ Result<Decision> decide_update(const Order& o, const OrderPatch& p, const Produc
     c.estimated_delivery_us = p.estimated_delivery_us;
     c.priority = p.priority;
     if (p.tags) c.tags = clean_tags(*p.tags);
+    if (auto r =
+            check_texts(c.delivery_address, c.delivery_state, c.delivery_area, c.notes, c.internal_notes, c.tags)) {
+        return *r;
+    }
     keep_if_changed(c.notes, o.notes);
     keep_if_changed(c.internal_notes, o.internal_notes);
     keep_if_changed(c.delivery_address, o.delivery_address);

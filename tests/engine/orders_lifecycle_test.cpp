@@ -148,6 +148,25 @@ TEST_CASE("orders: create validation names the REST field") {
     not_a_rep.customer_rep_id = f.agent;
     check(not_a_rep, "customerRepId");
     check(OrdersFixture::new_order({OrdersFixture::item(tee, 11)}), "items", Rejection::Kind::conflict);
+    // Free text keeps the customer fields' limits.
+    auto long_address = OrdersFixture::new_order({OrdersFixture::item(tee, 1)});
+    long_address.delivery_address = std::string(501, 'a');
+    check(long_address, "deliveryAddress");
+    auto control_area = OrdersFixture::new_order({OrdersFixture::item(tee, 1)});
+    control_area.delivery_area = "Osu\x01";
+    check(control_area, "deliveryArea");
+    auto long_notes = OrdersFixture::new_order({OrdersFixture::item(tee, 1)});
+    long_notes.notes = std::string(4097, 'n');
+    check(long_notes, "notes");
+    auto long_internal = OrdersFixture::new_order({OrdersFixture::item(tee, 1)});
+    long_internal.internal_notes = std::string(4097, 'n');
+    check(long_internal, "internalNotes");
+    auto many_tags = OrdersFixture::new_order({OrdersFixture::item(tee, 1)});
+    for (int i = 0; i < 51; ++i) many_tags.tags.push_back("t" + std::to_string(i));
+    check(many_tags, "tags");
+    auto long_tag = OrdersFixture::new_order({OrdersFixture::item(tee, 1)});
+    long_tag.tags = {std::string(51, 't')};
+    check(long_tag, "tags");
     // Nothing was created: no order, no customer, no id consumed, no stock held.
     CHECK(f.log->stream_version("order-1001") == std::nullopt);
     CHECK(f.log->sequence_next("order") == 1001);
@@ -356,6 +375,12 @@ TEST_CASE("orders: update replaces items before dispatch with stock re-reserved 
     more.items = std::vector<NewOrderItem>{OrdersFixture::item(cap, 3)};
     CHECK(refused(f.orders->update(o.id, more, std::nullopt, ctx())).kind == Rejection::Kind::conflict);
     CHECK(f.stock(tee).reserved == 5);
+    OrderPatch long_address;
+    long_address.delivery_address = std::string(501, 'a');
+    CHECK(refused(f.orders->update(o.id, long_address, std::nullopt, ctx())).field == "deliveryAddress");
+    OrderPatch long_notes;
+    long_notes.notes = std::string(4097, 'n');
+    CHECK(refused(f.orders->update(o.id, long_notes, std::nullopt, ctx())).field == "notes");
     // Shipping alone: the totals move in OrderUpdated.
     OrderPatch shipping;
     shipping.shipping_cost = Money{0};
