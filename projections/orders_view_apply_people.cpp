@@ -115,11 +115,16 @@ constexpr Column kCustomerColumns[] = {
     {"isActive", "is_active", Kind::boolean},
 };
 
+// The phone as customers.phone_reversed keeps it, for searches by the digits it ends with.
+std::string reversed(std::string_view phone) {
+    return {phone.rbegin(), phone.rend()};
+}
+
 void customer_created(Database& db, const RecordedEvent& e, const Fields& f) {
     db.cached(R"sql(
         INSERT INTO customers (id, first_name, last_name, email, phone_number, alternate_phone, address, state, area,
-                               landmark, tags, notes, is_active, created_us, updated_us)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14))sql")
+                               landmark, tags, notes, is_active, created_us, updated_us, phone_reversed)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15))sql")
         .bind(1, f.integer("id"))
         .bind(2, f.text("firstName"))
         .bind(3, f.text("lastName"))
@@ -134,6 +139,7 @@ void customer_created(Database& db, const RecordedEvent& e, const Fields& f) {
         .bind(12, f.text("notes"))
         .bind(13, f.boolean("isActive") ? 1 : 0)
         .bind(14, e.time_us)
+        .bind(15, reversed(f.text("phoneNumber")))
         .run();
 }
 
@@ -141,6 +147,12 @@ void customer_updated(Database& db, const RecordedEvent& e, const Fields& f) {
     const auto id = f.integer("id");
     const auto changes = f.object("changes");
     update_columns(db, "customers", id, changes, kCustomerColumns, e.time_us);
+    if (changes.has("phoneNumber")) {
+        db.cached("UPDATE customers SET phone_reversed = ?2 WHERE id = ?1")
+            .bind(1, id)
+            .bind(2, reversed(changes.text("phoneNumber")))
+            .run();
+    }
     if (changes.has("firstName") || changes.has("lastName") || changes.has("phoneNumber")) {
         db.cached(R"sql(
             UPDATE orders SET (customer_first_name, customer_last_name, customer_phone) =

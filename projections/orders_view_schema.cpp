@@ -273,10 +273,24 @@ DELETE FROM user_status_counts WHERE orders = 0;
 DELETE FROM user_delivered_months WHERE orders = 0;
 )sql";
 
+// Version 5. Searching the digits a phone ends with ("4567" finds +233 24 123 4567, as the replaced system's
+// "contains" did): each customer keeps their phone reversed, indexed, so an ending is a prefix range there as
+// a beginning is on phone_number. Filled for the customers already here by reversing each phone.
+constexpr const char* kSchemaV5 = R"sql(
+ALTER TABLE customers ADD COLUMN phone_reversed TEXT NOT NULL DEFAULT '';
+WITH RECURSIVE rev(id, rest, acc) AS (
+    SELECT id, phone_number, '' FROM customers
+    UNION ALL
+    SELECT id, substr(rest, 2), substr(rest, 1, 1) || acc FROM rev WHERE rest <> ''
+)
+UPDATE customers SET phone_reversed = rev.acc FROM rev WHERE rev.id = customers.id AND rev.rest = '';
+CREATE INDEX customers_phone_reversed ON customers (phone_reversed);
+)sql";
+
 }  // namespace
 
 std::vector<Migration> OrdersView::migrations() const {
-    return {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}};
+    return {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5}};
 }
 
 std::vector<ViewTable> OrdersView::tables() const {
@@ -302,10 +316,21 @@ std::vector<ViewTable> OrdersView::tables() const {
 // orders), by rep and by agent (a user's rename).
 std::vector<std::string> OrdersView::query_indexes() const {
     return {
-        "users_role",       "customers_phone",       "customers_created",           "products_created",
-        "orders_created",   "orders_status_created", "orders_area_created",         "orders_payment_created",
-        "deliveries_agent", "transactions_created",  "transactions_status_created", "transactions_agent_created",
-        "expenses_date",    "orders_status_priority",
+        "users_role",
+        "customers_phone",
+        "customers_phone_reversed",
+        "customers_created",
+        "products_created",
+        "orders_created",
+        "orders_status_created",
+        "orders_area_created",
+        "orders_payment_created",
+        "deliveries_agent",
+        "transactions_created",
+        "transactions_status_created",
+        "transactions_agent_created",
+        "expenses_date",
+        "orders_status_priority",
     };
 }
 

@@ -60,7 +60,7 @@ class Where {
 // How a search string is matched (OrderFilter::search, CustomerFilter::search).
 struct Search {
     std::optional<std::int64_t> id;      // all digits: also an order id
-    std::optional<std::string> phone;    // a normalized phone prefix (separators removed)
+    std::optional<std::string> phone;    // the digits a phone begins or ends with (separators removed)
     std::optional<std::string> pattern;  // a LIKE pattern for "contains", metacharacters escaped with '\'
     [[nodiscard]] bool empty() const { return !phone && !pattern; }
 };

@@ -562,6 +562,23 @@ TEST_CASE("orders view: search by order id, phone prefix and name") {
     CHECK(fx.search("").size() == 4);  // no filter
 }
 
+TEST_CASE("orders view: search by the digits a phone ends with, also after the phone changes") {
+    Fixture fx;
+    CHECK(fx.search("4567") == Ids{1003, 1001});       // +233241234567
+    CHECK(fx.search("241234567") == Ids{1003, 1001});  // typed without the country code
+    CHECK(fx.search("111 2222") == Ids{1002});         // 0201112222, separators stripped
+    CHECK(fx.search("30000") == Ids{1004});            // +233551230000
+    CHECK(fx.search("99999").empty());
+    // A customer's new phone is found by its ending; the old one no longer is.
+    namespace ce = engine::customers::events;
+    engine::customers::CustomerPatch new_phone;
+    new_phone.phone_number = "+233207778888";
+    fx.script.append(ce::customer_stream(23), ce::customer_updated(23, new_phone));
+    REQUIRE(fx.runner->wait_for(fx.script.log().head(), 10s));
+    CHECK(fx.search("7778888") == Ids{1004});
+    CHECK(fx.search("30000").empty());
+}
+
 TEST_CASE("orders view: search text is data, never SQL or a pattern") {
     Fixture fx;
     CHECK(fx.search("' OR 1=1 --").empty());
@@ -1036,7 +1053,7 @@ TEST_CASE("orders view: schema v4 deletes the rollup rows a file at v3 kept at 0
             (2, 'rep', 'pending_confirmation', 0, 0), (2, 'rep', 'delivered', 3, 4500);
         INSERT INTO user_delivered_months VALUES (3, 'agent', '2025-11', 0, 0), (3, 'agent', '2025-12', 1, 1500);
     )sql");
-    CHECK(migrate(db, OrdersView(), 0) == 1);
+    CHECK(migrate(db, OrdersView(), 0) == 2);  // v4 and v5
     const auto rows = [&db](const char* sql) {
         std::vector<std::string> out;
         auto q = db.prepare(sql);
@@ -1045,6 +1062,23 @@ TEST_CASE("orders view: schema v4 deletes the rollup rows a file at v3 kept at 0
     };
     CHECK(rows("SELECT status || ':' || orders FROM user_status_counts") == std::vector<std::string>{"delivered:3"});
     CHECK(rows("SELECT month || ':' || orders FROM user_delivered_months") == std::vector<std::string>{"2025-12:1"});
+}
+
+TEST_CASE("orders view: schema v5 keeps the phones of a file at v4 reversed, for searches by their ending") {
+    test::TempDir dir;
+    auto db = Database::open(dir / "orders.db");
+    REQUIRE(migrate(db, OrdersViewUpTo(4), 0) == 4);
+    db.exec(R"sql(
+        INSERT INTO customers (id, first_name, last_name, email, phone_number, alternate_phone, address, state, area,
+                               landmark, tags, notes, is_active, created_us, updated_us)
+        VALUES (21, 'Kofi', 'Mensah', '', '+233241234567', '', 'a', 's', 'x', '', '[]', '', 1, 0, 0),
+               (22, 'Ama', 'Owusu', '', '0201112222', '', 'a', 's', 'x', '', '[]', '', 1, 0, 0);
+    )sql");
+    CHECK(migrate(db, OrdersView(), 0) == 1);
+    auto q = db.prepare("SELECT phone_reversed FROM customers ORDER BY id");
+    std::vector<std::string> reversed;
+    while (q.step()) reversed.emplace_back(q.column_text(0));
+    CHECK(reversed == std::vector<std::string>{"765432142332+", "2222111020"});
 }
 
 namespace {
