@@ -47,7 +47,8 @@ std::variant<std::optional<std::int64_t>, Response> listed_agent(const QueryPara
     return std::optional<std::int64_t>{};
 }
 
-// GET /deliveries (agentId, page, limit) and GET /deliveries/routes/:agentId (date): orders to deliver.
+// GET /deliveries (agentId, page, limit) and GET /deliveries/routes/:agentId (date: the deliveries scheduled
+// that UTC day): orders to deliver, by their scheduled time (unscheduled last).
 Response list(const Commerce& c, const Request& r, const Authenticated& caller, bool route) {
     const auto q = parse_query(r.query);
     if (!q) return malformed_query();
@@ -57,7 +58,14 @@ Response list(const Commerce& c, const Request& r, const Authenticated& caller, 
     f.delivery_agent_id = std::get<std::optional<std::int64_t>>(agent);
     if (order_scope(caller.caller()) == Scope::own_as_rep) f.customer_rep_id = caller.user.id;
     f.statuses = kOpenDeliveryStatuses;
-    f.sort = projections::OrderSort::priority_desc;
+    f.sort = projections::OrderSort::scheduled_asc;
+    if (const auto v = query_value(*q, "date"); route && v && !v->empty()) {
+        const auto from = v->size() == 10 ? parse_time_us(*v, false) : std::nullopt;
+        const auto to = from ? parse_time_us(*v, true) : std::nullopt;
+        if (!from || !to) return validation_problem({{"date", "date must be a day, YYYY-MM-DD"}});
+        f.scheduled_from_us = *from;
+        f.scheduled_to_us = *to + 1;
+    }
     auto page = read_page(*q, route ? 100 : 50, 100);
     if (auto* resp = std::get_if<Response>(&page)) return std::move(*resp);
     return read_after_min_position(c, r, [&] {

@@ -46,7 +46,8 @@ struct PageResult {
     Pagination pagination;
 };
 
-enum class OrderSort { created_desc, created_asc, total_desc, total_asc, priority_desc, updated_desc };
+// scheduled_asc: by the delivery's scheduled time, earliest first, unscheduled last (the deliveries list).
+enum class OrderSort { created_desc, created_asc, total_desc, total_asc, priority_desc, updated_desc, scheduled_asc };
 
 struct OrderFilter {
     std::vector<std::string> statuses;  // any of (empty: all); values already validated
@@ -55,6 +56,8 @@ struct OrderFilter {
     std::optional<std::int64_t> created_from_us;  // inclusive
     std::optional<std::int64_t> created_to_us;    // inclusive
     std::optional<std::string> payment_status;
+    // Orders whose delivery is scheduled in [scheduled_from_us, scheduled_to_us) (a route's day).
+    std::optional<std::int64_t> scheduled_from_us, scheduled_to_us;
     // Order id when all digits, otherwise a (normalized) phone prefix or a case-insensitive substring of the
     // customer's first or last name. Any text is safe here (bound parameters, LIKE metacharacters escaped).
     std::optional<std::string> search;

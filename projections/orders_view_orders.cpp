@@ -22,6 +22,10 @@ Where order_where(const OrderFilter& f) {
     if (f.created_from_us) w.add("o.created_us >= ?", {*f.created_from_us});
     if (f.created_to_us) w.add("o.created_us <= ?", {*f.created_to_us});
     if (f.payment_status) w.add("o.payment_status = ?", {*f.payment_status});
+    if (f.scheduled_from_us || f.scheduled_to_us) {
+        w.add("o.id IN (SELECT order_id FROM deliveries WHERE scheduled_us >= ? AND scheduled_us < ?)",
+              {f.scheduled_from_us.value_or(INT64_MIN), f.scheduled_to_us.value_or(INT64_MAX)});
+    }
     if (f.search) {
         const auto s = classify_search(*f.search);
         if (s.phone || s.pattern) add_customer_search(w, s, "o.id", "o.customer_id", false);
@@ -54,6 +58,9 @@ std::string_view order_by(OrderSort sort) {
             return " ORDER BY o.priority DESC, o.created_us DESC, o.id DESC";
         case OrderSort::updated_desc:
             return " ORDER BY o.updated_us DESC, o.id DESC";
+        case OrderSort::scheduled_asc:
+            return " ORDER BY (SELECT d.scheduled_us FROM deliveries d WHERE d.order_id = o.id) IS NULL, "
+                   "(SELECT d.scheduled_us FROM deliveries d WHERE d.order_id = o.id), o.priority DESC, o.id";
     }
     return {};
 }
@@ -81,7 +88,8 @@ constexpr std::int64_t kDayUs = 86'400'000'000;  // order_day_counts' days
 // holds a whole day: its whole days summed from order_day_counts, its partial first and last days counted in the
 // orders. nullopt for any other filter (and short ranges, which the orders' indexes count cheaply anyway).
 std::optional<std::pair<std::string, Where>> day_counted_total(const OrderFilter& f) {
-    if (f.customer_id || f.customer_rep_id || f.delivery_agent_id || f.area || f.payment_status || f.search) {
+    if (f.customer_id || f.customer_rep_id || f.delivery_agent_id || f.area || f.payment_status || f.search ||
+        f.scheduled_from_us || f.scheduled_to_us) {
         return std::nullopt;
     }
     if (!f.created_from_us || !f.created_to_us || *f.created_from_us <= 0) return std::nullopt;

@@ -515,6 +515,44 @@ TEST_CASE("the edit form sent back whole takes a dispatched order's notes, deliv
     CHECK(s.call("PUT", path, s.root, form).status == 200);
 }
 
+TEST_CASE("deliveries: listed by scheduled time, unscheduled last, and a route is one day's") {
+    OrdersServer s;
+    const std::int64_t p = s.product("DLV-S", 12.0, 20);
+    const std::int64_t agent = s.create_user(s.root, "sched-agent@example.com", "Agent#Passw0rd!", "delivery_agent");
+    std::vector<std::int64_t> ids;
+    for (const char* phone : {"0244810001", "0244810002", "0244810003"}) {
+        const std::int64_t id = id_of(s.order(phone, {{p, 1}}));
+        for (const char* next : {"confirmed", "preparing", "ready_for_pickup"})
+            REQUIRE(s.status(id, next).status == 200);
+        REQUIRE(s.call("PATCH", "/api/orders/" + std::to_string(id) + "/assign-agent", s.root,
+                       json::object{{"deliveryAgentId", agent}})
+                    .status == 200);
+        ids.push_back(id);
+    }
+    const auto schedule = [&](std::int64_t id, const char* at) {
+        REQUIRE(s.call("PATCH", "/api/deliveries/" + std::to_string(id) + "/schedule", s.root,
+                       json::object{{"scheduledAt", at}})
+                    .status == 200);
+    };
+    schedule(ids[0], "2026-12-01T15:00:00Z");
+    schedule(ids[1], "2026-12-01T09:30:00Z");  // ids[2] stays unscheduled
+    const auto listed = [&](const std::string& target, const char* key) {
+        const HttpResponse r = s.call("GET", target, s.root);
+        INFO(r.body);
+        REQUIRE(r.status == 200);
+        std::vector<std::int64_t> out;
+        const json::value body = r.json();
+        for (const auto& o : body.at(key).as_array()) out.push_back(o.at("id").as_int64());
+        return out;
+    };
+    CHECK(listed("/api/deliveries", "deliveries") == std::vector<std::int64_t>{ids[1], ids[0], ids[2]});
+    const std::string route = "/api/deliveries/routes/" + std::to_string(agent);
+    CHECK(listed(route + "?date=2026-12-01", "route") == std::vector<std::int64_t>{ids[1], ids[0]});
+    CHECK(listed(route + "?date=2026-12-02", "route").empty());
+    CHECK(listed(route, "route").size() == 3);  // no date: every open delivery
+    CHECK(s.call("GET", route + "?date=tomorrow", s.root).status == 400);
+}
+
 TEST_CASE("deliveries: the agent's list and route, schedule, attempts, proof, failure and reschedule, return") {
     OrdersServer s;
     const std::int64_t p = s.product("DLV-1", 12.0, 20);
