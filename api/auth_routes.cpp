@@ -81,7 +81,8 @@ void login(const Identity& id, Request request, Responder respond) {
         }
     }
     run_on_workers(
-        id, [&id, request = std::move(request), respond, email = std::move(email), password = std::move(password)] {
+        id, respond,
+        [&id, request = std::move(request), respond, email = std::move(email), password = std::move(password)] {
             const auto user = id.users.find_by_email(email);
             // The same work and the same answer for an unknown email, a wrong password and a deactivated user.
             const bool verified = users::verify_password(password, user ? user->password_hash : id.dummy_hash);
@@ -101,7 +102,7 @@ void refresh(const Identity& id, Request request, Responder respond) {
     if (!in.ok()) return respond(validation_problem(std::move(in.errors())));
     auto verified = id.tokens.verify_refresh(token);
     if (const auto* e = std::get_if<TokenError>(&verified)) return respond(unauthorized(describe(*e)));
-    run_on_workers(id, [&id, request = std::move(request), respond, claims = std::get<TokenClaims>(verified)] {
+    run_on_workers(id, respond, [&id, request = std::move(request), respond, claims = std::get<TokenClaims>(verified)] {
         const auto user = id.users.find(claims.user_id);
         const auto meta = event_metadata(request, user ? &*user : nullptr);
         auto rotated = id.users.rotate_session(claims.family, claims.jti, id.tokens.refresh_expiry_us(), meta);
@@ -135,7 +136,7 @@ void logout(const Identity& id, Request request, Responder respond, const Authen
         const auto* claims = std::get_if<TokenClaims>(&verified);
         family = claims != nullptr && claims->user_id == caller.user.id ? claims->family : caller.claims.family;
     }
-    run_on_workers(id, [&id, request = std::move(request), respond, family, user = caller.user] {
+    run_on_workers(id, respond, [&id, request = std::move(request), respond, family, user = caller.user] {
         const auto meta = event_metadata(request, &user);
         std::optional<users::Rejection> refused;
         if (!family) {
@@ -178,13 +179,14 @@ void register_user(const Identity& id, Request request, Responder respond) {
     if (auto v = users::password_policy_violation(password)) {
         return respond(validation_problem({{"password", *v}}));
     }
-    run_on_workers(id, [&id, request = std::move(request), respond, user = std::move(user),
-                        password = std::move(password)]() mutable {
-        user.password_hash = users::hash_password(password);
-        auto created = id.users.create_user(user, event_metadata(request, nullptr));
-        if (auto* r = std::get_if<users::Rejection>(&created)) return respond(rejection_response(*r));
-        respond(session_response(id, request, std::get<users::User>(created), 201, "Registration successful"));
-    });
+    run_on_workers(
+        id, respond,
+        [&id, request = std::move(request), respond, user = std::move(user), password = std::move(password)]() mutable {
+            user.password_hash = users::hash_password(password);
+            auto created = id.users.create_user(user, event_metadata(request, nullptr));
+            if (auto* r = std::get_if<users::Rejection>(&created)) return respond(rejection_response(*r));
+            respond(session_response(id, request, std::get<users::User>(created), 201, "Registration successful"));
+        });
 }
 
 }  // namespace

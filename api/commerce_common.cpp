@@ -57,7 +57,13 @@ void add(Router& router, const Commerce& c, std::string_view method, std::string
     add_guarded(router, c.identity, method, path,
                 [&c, shared](Request request, Responder respond, std::optional<Authenticated> caller) {
                     c.workers.post([shared, request = std::move(request), respond = std::move(respond),
-                                    caller = std::move(caller)] { respond((*shared)(request, *caller)); });
+                                    caller = std::move(caller)] {
+                        try {
+                            respond((*shared)(request, *caller));
+                        } catch (...) {
+                            respond.fail(std::current_exception());
+                        }
+                    });
                 });
 }
 
@@ -72,12 +78,12 @@ Response read_after_min_position(const Commerce& c, const Request& r, const Job&
         if (!p) return validation_problem({{"min_position", "min_position must be a log position (a whole number)"}});
         const engine::GlobalPosition want{static_cast<std::uint64_t>(*p)};
         if (!c.view.wait_for(want, c.view_wait)) {
-            Response busy = problem_response(
-                {ProblemType::unavailable,
-                 fmt::format("the orders view has not reached position {} within {} ms (it is at {})", *p,
-                             c.view_wait.count(), c.view.position().value()),
-                 "The data is still being updated; retry shortly.",
-                 {}});
+            Response busy =
+                problem_response({ProblemType::unavailable,
+                                  fmt::format("the orders view has not reached position {} within {} ms (it is at {})",
+                                              *p, c.view_wait.count(), c.view.position().value()),
+                                  "The data is still being updated; retry shortly.",
+                                  {}});
             busy.headers.push_back({"Retry-After", "1"});
             return busy;
         }
@@ -94,8 +100,10 @@ Response after_commit(const Commerce& c, engine::GlobalPosition position, int st
     const std::string pos = std::to_string(position.value());
     if (!c.view.wait_for(position, c.view_wait)) {
         Response accepted = json_text(
-            202, fmt::format(R"({{"message":"Accepted: the change is durable; the orders view has not applied it yet","position":{}}})",
-                             pos));
+            202,
+            fmt::format(
+                R"({{"message":"Accepted: the change is durable; the orders view has not applied it yet","position":{}}})",
+                pos));
         accepted.headers.push_back({std::string(kPositionHeader), pos});
         return accepted;
     }
@@ -244,9 +252,11 @@ Response rejection(const engine::Rejection& r) {
 }
 
 Response not_found(std::string_view what) {
-    return problem_response({ProblemType::not_found, fmt::format("No {} with this id.", what),
-                             fmt::format("{}{} not found", static_cast<char>(std::toupper(what.front())), what.substr(1)),
-                             {}});
+    return problem_response(
+        {ProblemType::not_found,
+         fmt::format("No {} with this id.", what),
+         fmt::format("{}{} not found", static_cast<char>(std::toupper(what.front())), what.substr(1)),
+         {}});
 }
 
 std::variant<OrderCommand, Response> order_command(const Commerce& c, const Request& r, const Authenticated& caller,
@@ -267,7 +277,8 @@ std::variant<OrderCommand, Response> order_command(const Commerce& c, const Requ
     }
     auto ctx = command_context(r, caller, fmt::format("{} {}", r.method, below_root));
     if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
-    return OrderCommand{*id, std::move(std::get<boost::json::object>(body)), std::move(std::get<engine::CommandContext>(ctx)),
+    return OrderCommand{*id, std::move(std::get<boost::json::object>(body)),
+                        std::move(std::get<engine::CommandContext>(ctx)),
                         std::get<std::optional<std::int64_t>>(expected)};
 }
 

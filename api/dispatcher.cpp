@@ -12,15 +12,6 @@
 namespace codd::api {
 namespace {
 
-Response internal_error(const std::string& request_id, const std::string& method, const std::string& path,
-                        std::string_view what) {
-    log::error("handler failed", {{"request_id", request_id}, {"method", method}, {"path", path}, {"error", what}});
-    return problem_response({ProblemType::internal,
-                             fmt::format("An unexpected error occurred (request id {}).", request_id),
-                             "Something went wrong on our side. Please try again.",
-                             {}});
-}
-
 std::string join(const std::vector<std::string>& v, std::string_view sep) {
     std::string out;
     for (const std::string& s : v) {
@@ -103,10 +94,8 @@ void Dispatcher::route(Request request, Responder& respond) const {
     const std::string path = request.path;
     try {
         (*m.handler)(std::move(request), respond);
-    } catch (const std::exception& e) {
-        if (!respond.answered()) respond(internal_error(request_id, method, path, e.what()));
     } catch (...) {
-        if (!respond.answered()) respond(internal_error(request_id, method, path, "unknown exception"));
+        if (!respond.answered()) respond(failure_response(request_id, method, path, std::current_exception()));
     }
 }
 

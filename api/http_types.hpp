@@ -66,6 +66,8 @@ class Responder {
 
     void operator()(Response response) const;
     [[nodiscard]] bool answered() const;
+    // Answers, unless answered already, what a handler that threw `error` gets (failure_response).
+    void fail(std::exception_ptr error) const;
 
     // A handle on the answer that does not keep the request open (a responder its handler drops still
     // answers 500). The server holds one while the handler runs, for the request deadline.

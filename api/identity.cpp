@@ -92,8 +92,14 @@ engine::EventMetadata event_metadata(const Request& request, const engine::users
     return meta;
 }
 
-void run_on_workers(const Identity& identity, std::function<void()> job) {
-    identity.workers.post(std::move(job));
+void run_on_workers(const Identity& identity, const Responder& respond, std::function<void()> job) {
+    identity.workers.post([respond, job = std::move(job)] {
+        try {
+            job();
+        } catch (...) {
+            respond.fail(std::current_exception());
+        }
+    });
 }
 
 void add_guarded(Router& router, const Identity& identity, std::string_view method, std::string_view path,

@@ -78,8 +78,9 @@ using GuardedHandler = std::function<void(Request, Responder, std::optional<Auth
 void add_guarded(Router& router, const Identity& identity, std::string_view method, std::string_view path,
                  GuardedHandler handler);
 
-// Runs `job` on the worker pool; the responder it captured answers 500 if it throws.
-void run_on_workers(const Identity& identity, std::function<void()> job);
+// Runs `job` on the worker pool; should it throw, `respond` (the responder it answers with) answers what
+// failure_response says.
+void run_on_workers(const Identity& identity, const Responder& respond, std::function<void()> job);
 
 void add_auth_routes(Router& router, const Identity& identity);
 void add_user_routes(Router& router, const Identity& identity);

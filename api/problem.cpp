@@ -1,8 +1,13 @@
 #include "api/problem.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+
+#include "api/logging.hpp"
+#include "engine/event_log.hpp"
 
 namespace codd::api {
 
@@ -66,6 +71,37 @@ Response problem_response(const Problem& p) {
     r.content_type = std::string(kProblemContentType);
     r.body = problem_body(p);
     return r;
+}
+
+Response failure_response(std::string_view request_id, std::string_view method, std::string_view path,
+                          std::exception_ptr error) {
+    std::string what = "unknown exception";
+    bool storage = false;
+    try {
+        if (error) std::rethrow_exception(error);
+    } catch (const engine::StorageError& e) {
+        what = e.what();
+        storage = true;
+    } catch (const std::exception& e) {
+        what = e.what();
+    } catch (...) {
+    }
+    log::error("handler failed", {{"request_id", std::string(request_id)},
+                                  {"method", std::string(method)},
+                                  {"path", std::string(path)},
+                                  {"error", what}});
+    if (storage) {
+        Response r = problem_response({ProblemType::unavailable,
+                                       fmt::format("the event log cannot take writes (request id {})", request_id),
+                                       "The service cannot save changes right now. Please try again later.",
+                                       {}});
+        r.headers.push_back({"Retry-After", "5"});
+        return r;
+    }
+    return problem_response({ProblemType::internal,
+                             fmt::format("An unexpected error occurred (request id {}).", request_id),
+                             "Something went wrong on our side. Please try again.",
+                             {}});
 }
 
 }  // namespace codd::api

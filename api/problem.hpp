@@ -3,6 +3,7 @@
 // `message` (what the admin UI shows) and, for validation failures, `errors: [{field, message}]`.
 // describe() is the one place where a kind of problem gets its HTTP status (DESIGN §7, §8).
 
+#include <exception>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,12 @@ struct Problem {
 
 inline constexpr std::string_view kProblemContentType = "application/problem+json";
 inline constexpr std::string_view kProblemTypePrefix = "urn:codd:problem:";
+
+// The answer to a handler that threw `error` (logged with the request): 503 with Retry-After when the event
+// log cannot take writes (engine::StorageError: a failed disk write or fsync; nothing of the request was
+// written), else 500. Never for bad input: that is a 4xx before any work.
+[[nodiscard]] Response failure_response(std::string_view request_id, std::string_view method, std::string_view path,
+                                        std::exception_ptr error);
 
 // The problem+json body of `p`.
 [[nodiscard]] std::string problem_body(const Problem& p);

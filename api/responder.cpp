@@ -70,6 +70,11 @@ void Responder::operator()(Response response) const {
     state_->sink(std::move(response));
 }
 
+void Responder::fail(std::exception_ptr error) const {
+    if (answered()) return;
+    (*this)(failure_response(state_->request_id, state_->method, state_->path, std::move(error)));
+}
+
 bool Responder::answered() const {
     return state_->answer.load() != Answer::open;
 }

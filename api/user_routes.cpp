@@ -52,7 +52,7 @@ std::optional<Response> check_may_manage(const Authenticated& caller, const user
 // Runs a command on a worker and answers with what `make` returns.
 void command(const Identity& id, Request request, Responder respond,
              std::function<Response(const engine::EventMetadata&)> make, const users::User& actor) {
-    run_on_workers(id, [request = std::move(request), respond, make = std::move(make), actor] {
+    run_on_workers(id, respond, [request = std::move(request), respond, make = std::move(make), actor] {
         respond(make(event_metadata(request, &actor)));
     });
 }
@@ -170,8 +170,8 @@ void create(const Identity& id, Request request, Responder respond, const Authen
 }
 
 // PUT /admin/users/:id, PUT /users/:id, PUT /users/reps/:id (`key`: the top-level key of the answer).
-void update(const Identity& id, Request request, Responder respond, const Authenticated& caller,
-            std::string_view key, bool reps_only) {
+void update(const Identity& id, Request request, Responder respond, const Authenticated& caller, std::string_view key,
+            bool reps_only) {
     auto target = target_user(id, request);
     if (auto* r = std::get_if<Response>(&target)) return respond(std::move(*r));
     const users::User& t = std::get<users::User>(target);
@@ -189,7 +189,8 @@ void update(const Identity& id, Request request, Responder respond, const Authen
     }
     if (auto denied = check_may_manage(caller, t, patch.role)) return respond(std::move(*denied));
     if (t.id == caller.user.id && ((patch.is_active && !*patch.is_active) || (patch.role && *patch.role != t.role))) {
-        return respond(problem_response({ProblemType::unprocessable, "A user cannot deactivate or demote themselves.",
+        return respond(problem_response({ProblemType::unprocessable,
+                                         "A user cannot deactivate or demote themselves.",
                                          "You cannot deactivate your own account or change your own role",
                                          {}}));
     }
@@ -210,8 +211,10 @@ void deactivate(const Identity& id, Request request, Responder respond, const Au
     const users::User& t = std::get<users::User>(target);
     if (auto denied = check_may_manage(caller, t, std::nullopt)) return respond(std::move(*denied));
     if (t.id == caller.user.id) {
-        return respond(problem_response({ProblemType::unprocessable, "A user cannot deactivate themselves.",
-                                         "You cannot deactivate your own account", {}}));
+        return respond(problem_response({ProblemType::unprocessable,
+                                         "A user cannot deactivate themselves.",
+                                         "You cannot deactivate your own account",
+                                         {}}));
     }
     command(
         id, std::move(request), std::move(respond),
@@ -318,7 +321,8 @@ void put_permissions(const Identity& id, Request request, Responder respond, con
     auto body = json_object_body(request);
     if (auto* r = std::get_if<Response>(&body)) return respond(std::move(*r));
     auto matrix = matrix_from_json(std::get<json::object>(body));
-    if (auto* errors = std::get_if<std::vector<FieldError>>(&matrix)) return respond(validation_problem(std::move(*errors)));
+    if (auto* errors = std::get_if<std::vector<FieldError>>(&matrix))
+        return respond(validation_problem(std::move(*errors)));
     command(
         id, std::move(request), std::move(respond),
         [&id, m = std::get<users::PermissionMatrix>(matrix)](const engine::EventMetadata& meta) {

@@ -115,7 +115,9 @@ public:
         closed_ = true;
         if (writer_) writer_->close();
         signal_.shut();
-        if (writer_) store_->flush_wal();
+        // After a failed write or fsync RocksDB's WAL writer is in an error state, and flushing it aborts the
+        // process. Nothing is lost by skipping it: every answered append was synced before its answer.
+        if (writer_ && !writer_->failed()) store_->flush_wal();
     }
 
 private:

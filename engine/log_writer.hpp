@@ -45,6 +45,8 @@ public:
     // Refuses new requests, answers every queued one, joins the thread. Idempotent.
     void close();
     [[nodiscard]] bool healthy() const { return !failed_.load() && !closing_.load(); }
+    // A write or an fsync failed: the log refuses appends from then on.
+    [[nodiscard]] bool failed() const { return failed_.load(); }
     [[nodiscard]] LogStats stats() const;
 
 private:

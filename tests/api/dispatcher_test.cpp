@@ -9,6 +9,7 @@
 
 #include "api/dispatcher.hpp"
 #include "api/worker_pool.hpp"
+#include "engine/event_log.hpp"
 
 using namespace codd::api;
 using namespace std::chrono_literals;
@@ -23,6 +24,19 @@ Dispatcher make_dispatcher(WorkerPool* pool = nullptr) {
         return res;
     });
     router.add("GET", "/boom", [](const Request&) -> Response { throw std::runtime_error("secret internals"); });
+    router.add("GET", "/disk-full", [](const Request&) -> Response {
+        throw codd::engine::StorageError("write batch: IO error: No space left on device");
+    });
+    // A worker's job that fails: the responder it was given answers for it (run_on_workers, commerce add).
+    router.add("GET", "/disk-full-in-pool", [pool](Request, Responder respond) {
+        pool->post([respond] {
+            try {
+                throw codd::engine::StorageError("sync WAL: IO error");
+            } catch (...) {
+                respond.fail(std::current_exception());
+            }
+        });
+    });
     // Answers later, from a thread of the pool.
     router.add("GET", "/later", [pool](Request r, Responder respond) {
         pool->post([r = std::move(r), respond] {
@@ -110,6 +124,22 @@ TEST_CASE("a throwing handler is a 500 that reveals nothing") {
     CHECK(out.response.body.find("secret internals") == std::string::npos);
     CHECK(boost::json::parse(out.response.body).at("detail").as_string().find("boom-1") != std::string::npos);
     CHECK(out.answers == 1);
+}
+
+TEST_CASE("a handler failing on storage is a 503 with Retry-After, in the handler or on a worker") {
+    WorkerPool pool(1);
+    const Dispatcher d = make_dispatcher(&pool);
+    for (const char* path : {"/disk-full", "/disk-full-in-pool"}) {
+        INFO(path);
+        const Outcome out = run(d, request("GET", path, {{"X-Request-ID", "disk-1"}}));
+        CHECK(out.response.status == 503);
+        REQUIRE(out.response.headers.size() == 1);
+        CHECK(out.response.headers[0].name == "Retry-After");
+        INFO(out.response.body);
+        CHECK(out.response.body.find("No space") == std::string::npos);  // the detail names the request, not the error
+        CHECK(boost::json::parse(out.response.body).at("detail").as_string().find("request id") != std::string::npos);
+        CHECK(out.answers == 1);
+    }
 }
 
 TEST_CASE("a handler answers from another thread") {
