@@ -2,6 +2,7 @@
 // Test support: a small blocking HTTP/1.1 client (Beast, over codd_api's compiled Asio/Beast). Every call has
 // a timeout, so a server that hangs fails the test with a clear error instead of hanging the suite.
 
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -56,6 +57,17 @@ class HttpClient {
     class Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+// True for the canonical 8-4-4-4-12 hex form of a UUID (the request ids codd generates).
+inline bool is_uuid(std::string_view s) {
+    if (s.size() != 36) return false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash != (s[i] == '-')) return false;
+        if (!dash && !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+    }
+    return true;
+}
 
 // A raw TCP connection for sending slow, partial or malformed requests byte by byte.
 class RawConnection {

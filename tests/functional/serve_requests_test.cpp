@@ -53,16 +53,6 @@ std::uint64_t head_of(const HttpResponse& ready) {
     return ready.json().at("log").at("head").to_number<std::uint64_t>();
 }
 
-bool is_uuid(std::string_view s) {
-    if (s.size() != 36) return false;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash != (s[i] == '-')) return false;
-        if (!dash && !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-    }
-    return true;
-}
-
 // ---- shutdown with writes in flight ----
 
 struct Attempt {

@@ -22,16 +22,6 @@ using Env = std::map<std::string, std::optional<std::string>>;
 
 constexpr const char* kHost = "127.0.0.1";
 
-bool is_uuid(std::string_view s) {
-    if (s.size() != 36) return false;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash != (s[i] == '-')) return false;
-        if (!dash && !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-    }
-    return true;
-}
-
 // Every stdout line parsed as JSON; fails the test on a line that is not a JSON object.
 std::vector<json::object> log_lines(const std::string& out) {
     std::vector<json::object> lines;
