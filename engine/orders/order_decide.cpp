@@ -378,10 +378,6 @@ Result<Decision> decide_update(const Order& o, const OrderPatch& p, const Produc
     c.estimated_delivery_us = p.estimated_delivery_us;
     c.priority = p.priority;
     if (p.tags) c.tags = clean_tags(*p.tags);
-    if (auto r =
-            check_texts(c.delivery_address, c.delivery_state, c.delivery_area, c.notes, c.internal_notes, c.tags)) {
-        return *r;
-    }
     keep_if_changed(c.notes, o.notes);
     keep_if_changed(c.internal_notes, o.internal_notes);
     keep_if_changed(c.delivery_address, o.delivery_address);
@@ -390,6 +386,11 @@ Result<Decision> decide_update(const Order& o, const OrderPatch& p, const Produc
     if (c.estimated_delivery_us && *c.estimated_delivery_us == o.estimated_delivery_us) c.estimated_delivery_us.reset();
     keep_if_changed(c.priority, o.priority);
     keep_if_changed(c.tags, o.tags);
+    // What changes (an order from before these limits keeps its longer text while it stays as it is).
+    if (auto r =
+            check_texts(c.delivery_address, c.delivery_state, c.delivery_area, c.notes, c.internal_notes, c.tags)) {
+        return *r;
+    }
 
     // What the request changes, not what it sends: the admin UI's edit form sends every field back.
     const bool new_items = p.items && !same_as_order(*p.items, o.items);
