@@ -132,8 +132,9 @@ class OrdersQueries {
     [[nodiscard]] std::string low_stock_json() const;  // active products with stockQuantity <= threshold
 
     // Transactions (one cod_collection per delivered order): {id,orderId,type,amount,paymentMethod,status,
-    // reference,agentId,depositId,createdAt,updatedAt,order{id,orderNumber,customer{firstName,lastName},
-    // deliveryAgent{id,firstName,lastName}}}.
+    // reference,agentId,depositId,createdAt,updatedAt,order{id,orderNumber,status,paymentStatus,totalAmount,
+    // codAmount,deliveryAddress,deliveryArea,customerId,deliveryAgentId,customer{id,firstName,lastName,
+    // phoneNumber},deliveryAgent{id,firstName,lastName}}}.
     [[nodiscard]] PageResult list_transactions(const TransactionFilter& f, const Page& p) const;
     // {totalRevenue, totalExpenses, profit, codCollected, codPending, profitMargin}: revenue = collected COD
     // (any payment status past pending), codCollected = collected + deposited + reconciled, codPending =

@@ -25,8 +25,13 @@ std::string transaction_object() {
            R"sql(, 'paymentMethod', t.payment_method, 'status', t.status, 'reference', t.reference,
         'agentId', t.agent_id, 'depositId', t.deposit_id, 'createdAt', )sql" +
            iso("t.created_us") + ", 'updatedAt', " + iso("t.updated_us") + R"sql(,
-        'order', json_object('id', o.id, 'orderNumber', CAST(o.id AS TEXT),
-            'customer', json_object('firstName', o.customer_first_name, 'lastName', o.customer_last_name),
+        'order', json_object('id', o.id, 'orderNumber', CAST(o.id AS TEXT), 'status', o.status,
+            'paymentStatus', o.payment_status, 'totalAmount', )sql" +
+           money("o.total_amount") + ", 'codAmount', " + money("o.cod_amount") + R"sql(,
+            'deliveryAddress', o.delivery_address, 'deliveryArea', o.delivery_area,
+            'customerId', o.customer_id, 'deliveryAgentId', t.agent_id,
+            'customer', json_object('id', o.customer_id, 'firstName', o.customer_first_name,
+                                    'lastName', o.customer_last_name, 'phoneNumber', o.customer_phone),
             'deliveryAgent', json_object('id', t.agent_id, 'firstName', a.first_name, 'lastName', a.last_name)))
     )sql";
 }

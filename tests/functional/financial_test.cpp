@@ -276,7 +276,14 @@ TEST_CASE("COD flow: a delivered order is a collection and cash in hand, a depos
     CHECK(number(c.at("amount")) == 50);
     CHECK(c.at("status") == "collected");
     CHECK(c.at("order").at("deliveryAgent").at("id") == agent);
-    CHECK(c.at("order").at("customer").is_object());
+    CHECK(c.at("order").at("customer").at("lastName") == "Boateng");
+    // The order's own fields a collections screen shows next to the amount (reference §14 row 49).
+    CHECK(c.at("order").at("status") == "delivered");
+    CHECK(c.at("order").at("paymentStatus") == "collected");
+    CHECK(number(c.at("order").at("totalAmount")) == 50);
+    CHECK(number(c.at("order").at("codAmount")) == 50);
+    CHECK(c.at("order").at("deliveryArea").is_string());
+    CHECK(c.at("order").at("deliveryAgentId") == agent);
     const json::object theirs = t.ok("GET", "/api/financial/cod-collections?agentId=" + std::to_string(other), 200);
     CHECK(theirs.at("collections").as_array().empty());
     CHECK(theirs.at("pagination").at("total") == 0);
