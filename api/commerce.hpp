@@ -11,6 +11,7 @@
 // hold a SQLite reader), never on an io thread.
 
 #include <chrono>
+#include <filesystem>
 
 #include "api/identity.hpp"
 #include "api/router.hpp"
@@ -18,7 +19,7 @@
 namespace codd::engine {
 class Clock;
 class EventLog;
-}
+}  // namespace codd::engine
 namespace codd::engine::catalog {
 class CatalogService;
 }
@@ -52,6 +53,7 @@ struct Commerce {
     const engine::Clock& clock;           // "this month" of the rollups' monthly earnings
     // How long a command waits for the view to apply it (then 202), and a query for its min_position (then 503).
     std::chrono::milliseconds view_wait{std::chrono::seconds(5)};
+    std::filesystem::path backup_dir{};  // where POST /admin/backups writes
 };
 
 void add_order_routes(Router& router, const Commerce& commerce);

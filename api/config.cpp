@@ -12,6 +12,7 @@ namespace codd::api {
 namespace {
 
 constexpr std::string_view kDataDir = "CODD_DATA_DIR";
+constexpr std::string_view kBackupDir = "CODD_BACKUP_DIR";
 constexpr std::string_view kListen = "CODD_LISTEN";
 constexpr std::string_view kEnv = "CODD_ENV";
 constexpr std::string_view kLogLevel = "CODD_LOG_LEVEL";
@@ -236,6 +237,11 @@ Config load_config(const EnvMap& raw_env, const std::optional<std::string>& dote
     if (const auto v = lookup(env, kDataDir)) {
         if (v->empty()) throw ConfigError(fmt::format("{} must not be empty", kDataDir));
         c.data_dir = std::filesystem::path(std::string(*v));
+    }
+    c.backup_dir = c.data_dir / "backups";
+    if (const auto v = lookup(env, kBackupDir)) {
+        if (v->empty()) throw ConfigError(fmt::format("{} must not be empty", kBackupDir));
+        c.backup_dir = std::filesystem::path(std::string(*v));
     }
     if (const auto v = lookup(env, kListen)) c.listen = parse_listen(*v);
     if (const auto v = lookup(env, kLogLevel)) {

@@ -31,6 +31,8 @@ struct ListenAddress {
 
 struct Config {
     std::filesystem::path data_dir = "./data";
+    // Where POST /admin/backups writes (each backup a subdirectory); empty: <data_dir>/backups.
+    std::filesystem::path backup_dir;
     ListenAddress listen{"127.0.0.1", 3000};
     Environment environment = Environment::development;
     log::Level log_level = log::Level::info;

@@ -43,6 +43,7 @@ const std::vector<EndpointAccess>& table() {
         {"GET", "/admin/permissions", super_admin_only()},
         {"PUT", "/admin/permissions", super_admin_only()},
         {"POST", "/admin/views/:name/rebuild", super_admin_only()},
+        {"POST", "/admin/backups", super_admin_only()},
         {"GET", "/admin/users", roles({R::admin, R::manager})},
         {"POST", "/admin/users", roles({R::admin})},
         {"PUT", "/admin/users/:id", roles({R::admin})},

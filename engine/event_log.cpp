@@ -10,7 +10,7 @@ namespace codd::engine {
 namespace {
 
 class RocksEventLog final : public EventLog {
-public:
+  public:
     RocksEventLog(std::unique_ptr<detail::LogStore> store, const LogOptions* options) : store_(std::move(store)) {
         signal_.publish(store_->last_position(nullptr));
         if (options != nullptr) {
@@ -48,15 +48,15 @@ public:
 
     [[nodiscard]] std::optional<StreamVersion> stream_version(const std::string& stream) const override {
         // The store's heads include rounds the writer has written but the syncer not yet synced (at most the
-        // rounds of one fsync and the next), so this may be ahead of head() by those: a decision on it risks a conflict, never a lost
-        // event. read_stream stays bounded by head().
+        // rounds of one fsync and the next), so this may be ahead of head() by those: a decision on it risks a
+        // conflict, never a lost event. read_stream stays bounded by head().
         auto v = store_->last_version(stream);
         if (!v) return std::nullopt;
         return StreamVersion{*v};
     }
 
-    [[nodiscard]] std::vector<RecordedEvent> read_stream(const std::string& stream, StreamVersion from,
-                                                         std::size_t max, Direction dir) const override {
+    [[nodiscard]] std::vector<RecordedEvent> read_stream(const std::string& stream, StreamVersion from, std::size_t max,
+                                                         Direction dir) const override {
         return store_->read_stream(stream, from.value(), max, dir, signal_.head());
     }
 
@@ -75,7 +75,7 @@ public:
     }
 
     [[nodiscard]] std::optional<AppendResult> command_result(const std::string& command_id,
-                                                            std::chrono::milliseconds timeout) const override {
+                                                             std::chrono::milliseconds timeout) const override {
         if (command_id.empty()) return std::nullopt;
         auto record = store_->command_record(command_id);
         if (!record || !wait_for(record->last_position, timeout)) return std::nullopt;
@@ -87,6 +87,20 @@ public:
     }
 
     [[nodiscard]] VerifyReport verify() const override { return store_->verify(); }
+
+    BackupReport backup(const std::filesystem::path& dir) const override {
+        if (!writer_) throw StorageError("event log: a read-only instance cannot write a backup");
+        std::error_code ec;
+        if (std::filesystem::exists(dir, ec))
+            throw StorageError("event log: backup target " + dir.string() + " exists");
+        store_->checkpoint(dir);
+        // What the copy holds (appends went on meanwhile): read from the copy itself.
+        const auto copy = detail::LogStore::open_primary(dir);
+        BackupReport r;
+        r.dir = dir;
+        r.last_position = copy->last_position(&r.head_hash);
+        return r;
+    }
 
     std::unique_ptr<Subscription> subscribe(GlobalPosition from,
                                             std::function<void(std::span<const RecordedEvent>)> handler,
@@ -120,7 +134,7 @@ public:
         if (writer_ && !writer_->failed()) store_->flush_wal();
     }
 
-private:
+  private:
     std::unique_ptr<detail::LogStore> store_;
     std::unique_ptr<detail::LogWriter> writer_;
     mutable detail::CommitSignal signal_;
@@ -132,11 +146,16 @@ private:
 
 const char* to_string(AppendStatus s) {
     switch (s) {
-        case AppendStatus::ok: return "ok";
-        case AppendStatus::duplicate: return "duplicate";
-        case AppendStatus::conflict: return "conflict";
-        case AppendStatus::invalid: return "invalid";
-        case AppendStatus::closed: return "closed";
+        case AppendStatus::ok:
+            return "ok";
+        case AppendStatus::duplicate:
+            return "duplicate";
+        case AppendStatus::conflict:
+            return "conflict";
+        case AppendStatus::invalid:
+            return "invalid";
+        case AppendStatus::closed:
+            return "closed";
     }
     return "unknown";
 }

@@ -27,7 +27,7 @@ namespace codd::engine {
 
 // Unexpected storage failures (I/O error, corruption on open). Expected outcomes are AppendResult values.
 class StorageError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -80,9 +80,7 @@ struct AppendResult {
     std::int64_t actual_version = 0;
     std::string message;
 
-    [[nodiscard]] bool committed() const {
-        return status == AppendStatus::ok || status == AppendStatus::duplicate;
-    }
+    [[nodiscard]] bool committed() const { return status == AppendStatus::ok || status == AppendStatus::duplicate; }
 };
 
 const char* to_string(AppendStatus s);
@@ -99,6 +97,13 @@ struct VerifyReport {
     Hash head_hash{};  // hash of the last event checked: auditors keep it to anchor the chain
 };
 
+// What a backup holds: a consistent prefix of the log, up to `last_position`.
+struct BackupReport {
+    std::filesystem::path dir;
+    std::uint64_t last_position = 0;
+    Hash head_hash{};  // the hash of the event at last_position (zeros for an empty log)
+};
+
 // Counters of the write path since open, for metrics and benchmarks.
 struct LogStats {
     std::uint64_t batches = 0;   // WriteBatches written (group commits)
@@ -111,15 +116,15 @@ struct LogOptions {
     std::filesystem::path dir;
     std::shared_ptr<Clock> clock = system_clock();
     std::shared_ptr<IdGenerator> ids = random_ids();
-    bool sync = true;                       // fsync every batch; only benchmarks of the ceiling turn it off
-    std::size_t max_batch_commands = 4096;  // commands per group commit at most
+    bool sync = true;                             // fsync every batch; only benchmarks of the ceiling turn it off
+    std::size_t max_batch_commands = 4096;        // commands per group commit at most
     std::size_t stream_cache_capacity = 1 << 16;  // streams whose last version the writer keeps in memory
 };
 
 class Subscription;
 
 class EventLog {
-public:
+  public:
     // Opens (creating if missing) the log for writing. Throws StorageError.
     static std::unique_ptr<EventLog> open(LogOptions options);
     // Opens a running or stopped log read-only, as a RocksDB secondary instance whose own files live in
@@ -166,11 +171,16 @@ public:
     // Walks the whole hash chain and the stream index; names the first bad position.
     [[nodiscard]] virtual VerifyReport verify() const = 0;
 
+    // Writes a consistent copy of the log into `dir` (which must not exist; its parent must) while appends go
+    // on: a RocksDB checkpoint (table files hard-linked where the file system allows, else copied). The copy is
+    // itself a log directory: `codd verify` and `codd restore` take it. Writers only; throws StorageError.
+    virtual BackupReport backup(const std::filesystem::path& dir) const = 0;
+
     // In-process subscription: `handler` gets batches of events from `from` on, in order, on the
     // subscription's own thread, and is woken when new events commit. Stops when the handle is destroyed.
-    virtual std::unique_ptr<Subscription> subscribe(
-        GlobalPosition from, std::function<void(std::span<const RecordedEvent>)> handler,
-        std::size_t max_batch = 1024) = 0;
+    virtual std::unique_ptr<Subscription> subscribe(GlobalPosition from,
+                                                    std::function<void(std::span<const RecordedEvent>)> handler,
+                                                    std::size_t max_batch = 1024) = 0;
 
     // Read-only instances: pick up what the primary wrote since. Returns false on failure.
     virtual bool catch_up() = 0;
@@ -183,12 +193,12 @@ public:
     // Refuses new appends, finishes the queued ones, flushes and closes. Idempotent; the destructor calls it.
     virtual void close() = 0;
 
-protected:
+  protected:
     EventLog() = default;
 };
 
 class Subscription {
-public:
+  public:
     virtual ~Subscription() = default;
     // The position of the last event handed to the handler.
     [[nodiscard]] virtual GlobalPosition position() const = 0;

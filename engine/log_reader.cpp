@@ -4,6 +4,7 @@
 #include <rocksdb/memtablerep.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 
 #include <cstring>
 
@@ -71,7 +72,9 @@ rocksdb::Options db_options() {
     return o;
 }
 
-std::uint64_t decode_be64(const rocksdb::Slice& s) { return varint::get_be64(std::string_view(s.data(), 8)); }
+std::uint64_t decode_be64(const rocksdb::Slice& s) {
+    return varint::get_be64(std::string_view(s.data(), 8));
+}
 
 // verify() names the lowest bad position: each problem found is offered here, and the lowest one stays
 // (on a tie the first, so the chain's own problem wins over the index's).
@@ -193,7 +196,9 @@ std::string stream_key(std::string_view stream, std::int64_t version) {
     return k;
 }
 
-std::string sequence_key(std::string_view name) { return std::string(kSequencePrefix) + std::string(name); }
+std::string sequence_key(std::string_view name) {
+    return std::string(kSequencePrefix) + std::string(name);
+}
 
 std::string encode_command_record(const AppendResult& r) {
     std::string out;
@@ -277,10 +282,20 @@ LogStore::~LogStore() {
     db_->Close();
 }
 
-void LogStore::catch_up() { check(db_->TryCatchUpWithPrimary(), "catch up with primary"); }
+void LogStore::catch_up() {
+    check(db_->TryCatchUpWithPrimary(), "catch up with primary");
+}
 
 void LogStore::flush_wal() {
     if (!read_only_) check(db_->FlushWAL(true), "flush WAL");
+}
+
+void LogStore::checkpoint(const std::filesystem::path& dir) const {
+    if (read_only_) throw StorageError("event log: a read-only instance cannot write a backup");
+    rocksdb::Checkpoint* raw = nullptr;
+    check(rocksdb::Checkpoint::Create(db_.get(), &raw), "create checkpoint");
+    const std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+    check(cp->CreateCheckpoint(dir.string()), "checkpoint to " + dir.string());
 }
 
 std::uint64_t LogStore::last_position(Hash* last_hash) const {
@@ -379,7 +394,8 @@ std::uint64_t LogStore::scan(std::uint64_t from, std::uint64_t upto,
     std::uint64_t n = 0;
     for (it->Seek(event_key(from)); it->Valid(); it->Next()) {
         auto e = codec::decode_stored(std::string_view(it->value().data(), it->value().size()));
-        if (!e) throw StorageError("event log: undecodable event at position " + std::to_string(decode_be64(it->key())));
+        if (!e)
+            throw StorageError("event log: undecodable event at position " + std::to_string(decode_be64(it->key())));
         ++n;
         if (!fn(*e)) break;
     }
@@ -432,7 +448,8 @@ bool LogStore::verify_chain(VerifyReport& report, const rocksdb::Snapshot* snap)
         const std::string_view bytes(it->value().data(), it->value().size());
         auto e = codec::decode_stored(bytes, &canonical_size);
         if (!e) return fail(pos, "event does not decode");
-        if (e->position.value() != pos) return fail(pos, "event records position " + std::to_string(e->position.value()));
+        if (e->position.value() != pos)
+            return fail(pos, "event records position " + std::to_string(e->position.value()));
         if (codec::chain_hash(prev, bytes.substr(0, canonical_size)) != e->hash) {
             return fail(pos, "hash mismatch: the event or its predecessor was altered");
         }

@@ -35,7 +35,7 @@ void encode_command_record(const AppendResult& r, std::string& out);  // appends
 std::optional<AppendResult> decode_command_record(std::string_view bytes);
 
 class LogStore {
-public:
+  public:
     static std::unique_ptr<LogStore> open_primary(const std::filesystem::path& dir);
     static std::unique_ptr<LogStore> open_secondary(const std::filesystem::path& dir,
                                                     const std::filesystem::path& secondary_dir);
@@ -58,8 +58,8 @@ public:
     std::optional<std::int64_t> sequence_next(std::string_view name) const;
     std::optional<AppendResult> command_record(std::string_view command_id) const;
 
-    std::vector<RecordedEvent> read_stream(const std::string& stream, std::int64_t from, std::size_t max,
-                                           Direction dir, std::uint64_t upto) const;
+    std::vector<RecordedEvent> read_stream(const std::string& stream, std::int64_t from, std::size_t max, Direction dir,
+                                           std::uint64_t upto) const;
     std::uint64_t scan(std::uint64_t from, std::uint64_t upto,
                        const std::function<bool(const RecordedEvent&)>& fn) const;
     // Checks the hash chain, the stream index both ways and the stream heads, and names the lowest bad
@@ -70,8 +70,10 @@ public:
     // Reads a secondary instance forward to what the primary has written.
     void catch_up();
     void flush_wal();
+    // A RocksDB checkpoint of the whole store in `dir` (which must not exist).
+    void checkpoint(const std::filesystem::path& dir) const;
 
-private:
+  private:
     LogStore() = default;
     std::optional<RecordedEvent> get_event(std::uint64_t position) const;
     bool verify_chain(VerifyReport& report, const rocksdb::Snapshot* snap) const;

@@ -2,10 +2,35 @@
 // Entry points of the `codd` subcommands. Each returns the process exit code:
 // 0 success, 1 failure at run time (or, for verify, a broken chain), 2 usage or configuration error.
 
+#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <system_error>
 
 namespace codd::tools {
+
+// A fresh temporary directory (e.g. for a read-only secondary instance's own files), removed afterwards.
+class TempDir {
+  public:
+    explicit TempDir(const std::string& prefix) {
+        std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+        if (mkdtemp(pattern.data()) == nullptr) {
+            throw std::system_error(errno, std::generic_category(), "cannot create a temporary directory");
+        }
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+  private:
+    std::filesystem::path path_;
+};
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
@@ -42,5 +67,24 @@ struct RebuildOptions {
 // eventsPerSecond, digest[, previousDigest, identical]}. Exit 1 if the log is in use or the rebuilt view
 // differs from the live one (which it then replaces), 2 for an unknown view.
 int run_rebuild(const RebuildOptions& options);
+
+struct BackupOptions {
+    std::filesystem::path data_dir = "./data";
+    std::filesystem::path to;  // a new directory; the backup is <to>/log
+};
+
+// `codd backup`: a consistent copy of the event log of a data directory no server holds (a running server
+// writes one with POST /api/v1/admin/backups). Prints {backup, position, head_hash}.
+int run_backup(const BackupOptions& options);
+
+struct RestoreOptions {
+    std::filesystem::path from;  // a backup: a directory holding log/
+    std::filesystem::path data_dir = "./data";
+};
+
+// `codd restore`: verifies a backup, sets the data directory's log and views aside (renamed, never deleted)
+// and copies the backup's log in; the next `codd serve` rebuilds the views. Refused while a server holds the
+// data directory (exit 1) or when the backup does not verify (exit 1, nothing changed).
+int run_restore(const RestoreOptions& options);
 
 }  // namespace codd::tools

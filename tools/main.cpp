@@ -47,6 +47,20 @@ int main(int argc, char** argv) {
         ->envname("CODD_DATA_DIR");
     rebuild->add_option("--view", rebuild_options.view, "The view to rebuild (default: orders)");
 
+    BackupOptions backup_options;
+    CLI::App* backup = app.add_subcommand(
+        "backup", "Copy the event log of a data directory no server holds (online: POST /api/v1/admin/backups)");
+    backup->add_option("--data-dir", backup_options.data_dir, "Data directory holding log/ (default: ./data)")
+        ->envname("CODD_DATA_DIR");
+    backup->add_option("--to", backup_options.to, "A new directory; the backup is <to>/log")->required();
+
+    RestoreOptions restore_options;
+    CLI::App* restore = app.add_subcommand(
+        "restore", "Verify a backup and make it the data directory's log (the old one is set aside; views rebuild)");
+    restore->add_option("--from", restore_options.from, "The backup: a directory holding log/")->required();
+    restore->add_option("--data-dir", restore_options.data_dir, "Data directory to restore into (default: ./data)")
+        ->envname("CODD_DATA_DIR");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -57,6 +71,8 @@ int main(int argc, char** argv) {
         if (*verify) return run_verify(verify_options);
         if (*admin_create) return run_admin_create(admin_options);
         if (*rebuild) return run_rebuild(rebuild_options);
+        if (*backup) return run_backup(backup_options);
+        if (*restore) return run_restore(restore_options);
     } catch (const std::exception& e) {
         fmt::print(stderr, "codd: {}\n", e.what());
         return kExitFailure;

@@ -42,7 +42,8 @@ std::string live_digest(const engine::EventLog& log, projections::Projection& vi
 }  // namespace
 
 int run_rebuild(const RebuildOptions& options) {
-    if (options.view != "orders") return refuse(kExitUsage, fmt::format("unknown view '{}'; views: orders", options.view));
+    if (options.view != "orders")
+        return refuse(kExitUsage, fmt::format("unknown view '{}'; views: orders", options.view));
     std::unique_ptr<engine::EventLog> log;
     try {
         engine::LogOptions log_options;
@@ -55,7 +56,8 @@ int run_rebuild(const RebuildOptions& options) {
                                       "server, or rebuild online with POST /api/v1/admin/views/orders/rebuild ({})",
                                       options.data_dir.string(), e.what()));
         }
-        return refuse(kExitFailure, fmt::format("cannot open the event log in {}: {}", options.data_dir.string(), e.what()));
+        return refuse(kExitFailure,
+                      fmt::format("cannot open the event log in {}: {}", options.data_dir.string(), e.what()));
     }
     projections::OrdersView view;
     const std::filesystem::path live = options.data_dir / "views" / "orders.sqlite";
@@ -73,12 +75,8 @@ int run_rebuild(const RebuildOptions& options) {
     log->close();
 
     const double rate = stats.seconds > 0 ? static_cast<double>(stats.events) / stats.seconds : 0.0;
-    boost::json::object out{{"view", options.view},
-                            {"events", stats.events},
-                            {"position", stats.position.value()},
-                            {"seconds", stats.seconds},
-                            {"eventsPerSecond", rate},
-                            {"digest", after}};
+    boost::json::object out{{"view", options.view},     {"events", stats.events},  {"position", stats.position.value()},
+                            {"seconds", stats.seconds}, {"eventsPerSecond", rate}, {"digest", after}};
     if (!before.empty()) {
         out["previousDigest"] = before;
         out["identical"] = before == after;

@@ -159,8 +159,8 @@ std::unique_ptr<Commerce> open_commerce(engine::EventLog& log, const api::Config
     options.clock = clock;
     c->runner = std::make_unique<projections::ProjectionRunner>(log, views / "orders.sqlite", c->view, options);
     // Every query holds a connection only while it runs; more than a few per core only queue in SQLite.
-    c->readers = std::make_unique<projections::ReaderPool>(c->runner->file(),
-                                                           static_cast<std::size_t>(std::clamp(config.command_threads, 2, 16)));
+    c->readers = std::make_unique<projections::ReaderPool>(
+        c->runner->file(), static_cast<std::size_t>(std::clamp(config.command_threads, 2, 16)));
     c->queries = std::make_unique<projections::OrdersQueries>(*c->readers);
     return c;
 }
@@ -168,8 +168,9 @@ std::unique_ptr<Commerce> open_commerce(engine::EventLog& log, const api::Config
 api::Router make_router(const engine::EventLog& log, const api::Config& config, std::shared_ptr<engine::Clock> clock,
                         const EdgeParts& edge, const api::Identity& identity, const api::Commerce& commerce) {
     api::Router router;
-    api::add_health_routes(router, {&log, std::move(clock), config.environment, std::chrono::steady_clock::now(),
-                                    {{"orders", &commerce.view}}});
+    api::add_health_routes(
+        router,
+        {&log, std::move(clock), config.environment, std::chrono::steady_clock::now(), {{"orders", &commerce.view}}});
     api::add_metrics_route(router, edge.metrics, &log, edge.limiter, {{"orders", &commerce.view}});
     api::add_auth_routes(router, identity);
     api::add_user_routes(router, identity);
@@ -230,21 +231,29 @@ int run_serve() {
         event_log->close();
         return kExitFailure;
     }
-    const api::TokenService tokens({config->jwt_secret, config->jwt_refresh_secret, config->access_token_ttl,
-                                    config->refresh_token_ttl},
-                                   clock, ids);
+    const api::TokenService tokens(
+        {config->jwt_secret, config->jwt_refresh_secret, config->access_token_ttl, config->refresh_token_ttl}, clock,
+        ids);
 
     // Queued jobs hold responders into the server's connections: the pool is drained after the server stops
     // taking requests and before the server is destroyed.
     api::WorkerPool workers(config->worker_threads);
     api::WorkerPool command_workers(config->command_threads);
     const EdgeParts edge = make_edge_parts(*config);
-    const api::Identity identity{*users, tokens, workers, config->allow_registration,
-                                 engine::users::hash_password(api::random_secret(24)), edge.limiter};
-    const api::Commerce commerce_api{identity,         command_workers, *commerce->catalog,
-                                     *commerce->customers, *commerce->orders, *event_log,
-                                     *commerce->queries, *commerce->runner, *clock,
-                                     config->view_wait};
+    const api::Identity identity{
+        *users,      tokens, workers, config->allow_registration, engine::users::hash_password(api::random_secret(24)),
+        edge.limiter};
+    const api::Commerce commerce_api{identity,
+                                     command_workers,
+                                     *commerce->catalog,
+                                     *commerce->customers,
+                                     *commerce->orders,
+                                     *event_log,
+                                     *commerce->queries,
+                                     *commerce->runner,
+                                     *clock,
+                                     config->view_wait,
+                                     config->backup_dir};
     api::HttpServer server({config->listen, config->http_threads, config->max_body_bytes, config->read_timeout,
                             config->request_timeout, config->edge.tls},
                            api::Dispatcher(make_router(*event_log, *config, clock, edge, identity, commerce_api), ids,

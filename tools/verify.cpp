@@ -17,28 +17,6 @@
 namespace codd::tools {
 namespace {
 
-// A fresh directory for the secondary instance's own files, removed afterwards.
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "codd-verify-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) {
-            throw std::system_error(errno, std::generic_category(), "cannot create a temporary directory");
-        }
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
-
 void print_json(const boost::json::object& o) {
     fmt::print("{}\n", boost::json::serialize(o));
 }
@@ -54,7 +32,7 @@ int run_verify(const VerifyOptions& options) {
     }
     engine::VerifyReport report;
     try {
-        const TempDir secondary;
+        const TempDir secondary("codd-verify");
         const auto log = engine::EventLog::open_read_only(log_dir, secondary.path());
         report = log->verify();
         log->close();

@@ -21,6 +21,7 @@ TEST_CASE("defaults") {
 
 TEST_CASE("every variable is read") {
     const Config c = load_config({{"CODD_DATA_DIR", "/var/lib/codd"},
+                                  {"CODD_BACKUP_DIR", "/mnt/backups/codd"},
                                   {"CODD_LISTEN", "0.0.0.0:8080"},
                                   {"CODD_ENV", "production"},
                                   {"CODD_LOG_LEVEL", "warn"},
@@ -33,6 +34,8 @@ TEST_CASE("every variable is read") {
                                   {"CODD_JWT_REFRESH_SECRET", "c8e1f47a2d9b3e6f5a0c7d2b9e4f1a86"}},
                                  std::nullopt);
     CHECK(c.data_dir == "/var/lib/codd");
+    CHECK(c.backup_dir == "/mnt/backups/codd");
+    CHECK(load_config({{"CODD_DATA_DIR", "/srv/codd"}}, std::nullopt).backup_dir == "/srv/codd/backups");
     CHECK(c.listen.to_string() == "0.0.0.0:8080");
     CHECK(c.environment == Environment::production);
     CHECK(c.log_level == log::Level::warn);

@@ -1,0 +1,147 @@
+// `codd backup` and `codd restore`: the event log is the only state codd cannot rebuild (views are
+// rebuilt from it), so a backup is a copy of the log, shaped like a data directory (<backup>/log).
+// - backup, offline: a RocksDB checkpoint of a data directory no server holds. While a server runs, use its
+//   POST /api/v1/admin/backups, which writes the same thing without stopping it.
+// - restore, offline: verifies the backup's hash chain, sets the data directory's current log and views
+//   aside (never deleted: <dir>/log.before-restore-<time>, <dir>/views.before-restore-<time>) and copies the
+//   backup's log in; the next `codd serve` rebuilds the views from it.
+// One JSON line on stdout for scripts, prose on stderr.
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "engine/event_log.hpp"
+#include "tools/commands.hpp"
+
+namespace codd::tools {
+namespace {
+
+int refuse(std::string_view command, int code, const std::string& message) {
+    fmt::print(stderr, "codd {}: {}\n", command, message);
+    return code;
+}
+
+bool is_lock_error(const std::string& what) {
+    return what.find("lock") != std::string::npos || what.find("LOCK") != std::string::npos;
+}
+
+// Opens the log of `data_dir` for writing, which also proves no server holds it; nullptr (after saying why)
+// when it cannot.
+std::unique_ptr<engine::EventLog> open_unheld(std::string_view command, const std::filesystem::path& data_dir,
+                                              int& code) {
+    try {
+        engine::LogOptions options;
+        options.dir = data_dir / "log";
+        return engine::EventLog::open(std::move(options));
+    } catch (const engine::StorageError& e) {
+        code =
+            refuse(command, kExitFailure,
+                   is_lock_error(e.what())
+                       ? fmt::format("the data directory {} is in use (is `codd serve` running on it?): stop the "
+                                     "server first{} ({})",
+                                     data_dir.string(),
+                                     command == "backup" ? ", or back up online with POST /api/v1/admin/backups" : "",
+                                     e.what())
+                       : fmt::format("cannot open the event log in {}: {}", data_dir.string(), e.what()));
+        return nullptr;
+    }
+}
+
+std::string utc_stamp() {
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+    return buf;
+}
+
+// `path` renamed to "<path>.before-restore-<stamp>" if it exists; returns the new name ("" if nothing moved).
+std::string set_aside(const std::filesystem::path& path, const std::string& stamp) {
+    if (!std::filesystem::exists(path)) return {};
+    std::filesystem::path aside = path;
+    aside += ".before-restore-" + stamp;
+    std::filesystem::rename(path, aside);
+    return aside.string();
+}
+
+}  // namespace
+
+int run_backup(const BackupOptions& options) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(options.data_dir / "log", ec)) {
+        return refuse("backup", kExitUsage, fmt::format("no event log at {}", (options.data_dir / "log").string()));
+    }
+    if (std::filesystem::exists(options.to, ec)) {
+        return refuse("backup", kExitUsage,
+                      fmt::format("{} exists: a backup goes to a new directory", options.to.string()));
+    }
+    int code = kExitOk;
+    const auto log = open_unheld("backup", options.data_dir, code);
+    if (!log) return code;
+    std::filesystem::create_directories(options.to);
+    const engine::BackupReport b = log->backup(options.to / "log");
+    log->close();
+    fmt::print("{}\n", boost::json::serialize(boost::json::object{{"backup", options.to.string()},
+                                                                  {"position", b.last_position},
+                                                                  {"head_hash", engine::codec::to_hex(b.head_hash)}}));
+    return kExitOk;
+}
+
+int run_restore(const RestoreOptions& options) {
+    const std::filesystem::path from_log = options.from / "log";
+    std::error_code ec;
+    if (!std::filesystem::is_directory(from_log, ec)) {
+        return refuse("restore", kExitUsage,
+                      fmt::format("no backup at {} (a backup is a directory holding log/)", options.from.string()));
+    }
+    // The backup must be intact before anything of the data directory is touched. Opened read-only (a
+    // secondary instance), so the backup stays byte for byte as it was.
+    engine::VerifyReport report;
+    try {
+        const TempDir secondary("codd-restore");
+        const auto backup = engine::EventLog::open_read_only(from_log, secondary.path());
+        report = backup->verify();
+        backup->close();
+    } catch (const std::exception& e) {
+        return refuse("restore", kExitFailure,
+                      fmt::format("cannot open the backup at {}: {}", from_log.string(), e.what()));
+    }
+    if (!report.ok) {
+        return refuse(
+            "restore", kExitFailure,
+            fmt::format("the backup is broken at position {}: {}; nothing was changed",
+                        report.first_bad ? std::to_string(report.first_bad->value()) : "(unknown)", report.problem));
+    }
+    // No server may hold the data directory while its log is replaced.
+    if (std::filesystem::exists(options.data_dir / "log", ec)) {
+        int code = kExitOk;
+        auto current = open_unheld("restore", options.data_dir, code);
+        if (!current) return code;
+        current->close();
+    }
+    std::filesystem::create_directories(options.data_dir);
+    const std::string stamp = utc_stamp();
+    const std::string old_log = set_aside(options.data_dir / "log", stamp);
+    const std::string old_views = set_aside(options.data_dir / "views", stamp);
+    std::filesystem::copy(from_log, options.data_dir / "log", std::filesystem::copy_options::recursive);
+    boost::json::object out{
+        {"restored", options.from.string()},
+        {"events", report.events_checked},
+        {"head_hash", engine::codec::to_hex(report.head_hash)},
+        {"previous_log", old_log.empty() ? boost::json::value(nullptr) : boost::json::value(old_log)},
+        {"previous_views", old_views.empty() ? boost::json::value(nullptr) : boost::json::value(old_views)}};
+    fmt::print("{}\n", boost::json::serialize(out));
+    fmt::print(stderr, "codd restore: {} events restored into {}; the next `codd serve` rebuilds the views\n",
+               report.events_checked, (options.data_dir / "log").string());
+    return kExitOk;
+}
+
+}  // namespace codd::tools
