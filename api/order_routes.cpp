@@ -214,6 +214,18 @@ Response create(const Commerce& c, const Request& r, const Authenticated& caller
                         "Order created successfully");
 }
 
+// A refusal of the customer part of an order update, its field named as the order form names it.
+Response customer_rejection(engine::Rejection r) {
+    static const std::pair<std::string_view, std::string_view> kFields[] = {{"firstName", "customerName"},
+                                                                            {"lastName", "customerName"},
+                                                                            {"email", "customerEmail"},
+                                                                            {"phoneNumber", "customerPhone"}};
+    for (const auto& [from, to] : kFields) {
+        if (r.field == from) r.field = std::string(to);
+    }
+    return rejection(r);
+}
+
 // Optional customer edits sent with an order update (the admin UI's order form carries them: name, email,
 // phone and alternate phone, reference §2), checked; nullopt when the body names none.
 std::variant<std::optional<engine::customers::CustomerPatch>, Response> read_customer_edit(const json::object& body) {
@@ -234,17 +246,8 @@ std::variant<std::optional<engine::customers::CustomerPatch>, Response> read_cus
         return std::optional<engine::customers::CustomerPatch>{};
     }
     // The customer service checks it again; checked here too so that a bad field refuses the whole request
-    // before its order part is committed. The REST names are the order form's.
-    if (auto bad = engine::customers::normalize(p)) {
-        static const std::pair<std::string_view, std::string_view> kFields[] = {{"firstName", "customerName"},
-                                                                                {"lastName", "customerName"},
-                                                                                {"email", "customerEmail"},
-                                                                                {"phoneNumber", "customerPhone"}};
-        for (const auto& [from, to] : kFields) {
-            if (bad->field == from) bad->field = std::string(to);
-        }
-        return rejection(*bad);
-    }
+    // before its order part is committed.
+    if (auto bad = engine::customers::normalize(p)) return customer_rejection(std::move(*bad));
     return std::optional<engine::customers::CustomerPatch>{std::move(p)};
 }
 
@@ -289,7 +292,7 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     if (const auto* rej = std::get_if<engine::Rejection>(&done)) return order_rejection(*rej);
     if (customer_patch) {
         const auto changed = c.customers.update(current->customer_id, *customer_patch, part("customer"));
-        if (const auto* rej = std::get_if<engine::Rejection>(&changed)) return rejection(*rej);
+        if (const auto* rej = std::get_if<engine::Rejection>(&changed)) return customer_rejection(*rej);
     }
     // The answer shows the customer's new name too: wait for the view to pass the customer's change.
     auto& committed = std::get<orders::Committed<orders::Order>>(done);

@@ -466,6 +466,11 @@ TEST_CASE("PUT /orders/:id as the admin UI's edit form sends it: details, items,
     CHECK(after.at("customer").at("phoneNumber").as_string() == "0244700099");
     CHECK(after.at("customer").at("firstName").as_string() == "Akosua");
     CHECK(after.at("customer").at("lastName").as_string() == "");
+    // Another customer's phone: a conflict named as the form names the field.
+    body["customerPhone"] = "0244700002";
+    const HttpResponse taken = put(body, "edit-5");
+    CHECK(taken.status == 409);
+    CHECK(field_of_first_error(taken) == "customerPhone");
 }
 
 TEST_CASE("an order for a customer known by one name creates that customer") {
