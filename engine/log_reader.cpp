@@ -106,7 +106,8 @@ class IndexVerifier {
         // Unsigned, so that a forged version at the end of the range cannot overflow.
         const std::uint64_t version = varint::get_be64(std::string_view(key.data() + key.size() - 8, 8));
         if (!started_ || stream != stream_) start_stream(stream);
-        const std::string name = stream_ + "@" + std::to_string(version);
+        // Named only in a problem's text: built when one is found, not for every entry of an intact log.
+        const auto name = [&] { return stream_ + "@" + std::to_string(version); };
         if (version != next_version_) {
             note_bad(report_, pos != 0 ? pos : beyond_,
                      "stream index: " + stream_ + " skips to version " + std::to_string(version));
@@ -115,19 +116,20 @@ class IndexVerifier {
         if (after_head_ == 0 && (!head_ok_ || version > head_)) after_head_ = pos;
         // A value that is no position leaves the event of this version unreachable: find_unindexed_event names it.
         if (pos == 0) {
-            note_bad(report_, beyond_, "stream index: malformed entry " + name);
+            note_bad(report_, beyond_, "stream index: malformed entry " + name());
             return;
         }
         std::string v;
         auto s = db_.Get(ro_, events_, event_key(pos), &v);
         if (s.IsNotFound()) {
-            note_bad(report_, pos, "stream index: " + name + " points at missing event " + std::to_string(pos));
+            note_bad(report_, pos, "stream index: " + name() + " points at missing event " + std::to_string(pos));
             return;
         }
         check(s, "verify index");
         auto e = codec::decode_stored(v);
         if (!e || e->stream != stream_ || static_cast<std::uint64_t>(e->version.value()) != version) {
-            note_bad(report_, pos, "stream index: entry " + name + " does not match its event " + std::to_string(pos));
+            note_bad(report_, pos,
+                     "stream index: entry " + name() + " does not match its event " + std::to_string(pos));
         }
     }
 

@@ -19,10 +19,6 @@ namespace codd::tools {
 namespace {
 
 // RocksDB reports a held LOCK file as an I/O error naming the lock; that is the one failure with advice.
-bool is_lock_error(const std::string& what) {
-    return what.find("lock") != std::string::npos || what.find("LOCK") != std::string::npos;
-}
-
 int refuse(int code, const std::string& message) {
     fmt::print(stderr, "codd admin create: {}\n", message);
     return code;

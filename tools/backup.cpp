@@ -28,10 +28,6 @@ int refuse(std::string_view command, int code, const std::string& message) {
     return code;
 }
 
-bool is_lock_error(const std::string& what) {
-    return what.find("lock") != std::string::npos || what.find("LOCK") != std::string::npos;
-}
-
 // Opens the log of `data_dir` for writing, which also proves no server holds it; nullptr (after saying why)
 // when it cannot.
 std::unique_ptr<engine::EventLog> open_unheld(std::string_view command, const std::filesystem::path& data_dir,
@@ -106,10 +102,7 @@ int run_restore(const RestoreOptions& options) {
     // secondary instance), so the backup stays byte for byte as it was.
     engine::VerifyReport report;
     try {
-        const TempDir secondary("codd-restore");
-        const auto backup = engine::EventLog::open_read_only(from_log, secondary.path());
-        report = backup->verify();
-        backup->close();
+        report = verify_read_only(from_log, "codd-restore");
     } catch (const std::exception& e) {
         return refuse("restore", kExitFailure,
                       fmt::format("cannot open the backup at {}: {}", from_log.string(), e.what()));

@@ -8,7 +8,14 @@
 #include <string>
 #include <system_error>
 
+#include "engine/event_log.hpp"
+
 namespace codd::tools {
+
+// True when opening a log failed because another process (a running `codd serve`) holds its lock.
+inline bool is_lock_error(const std::string& what) {
+    return what.find("lock") != std::string::npos || what.find("LOCK") != std::string::npos;
+}
 
 // A fresh temporary directory (e.g. for a read-only secondary instance's own files), removed afterwards.
 class TempDir {
@@ -45,6 +52,10 @@ struct VerifyOptions {
 
 // `codd verify`: recompute the log's hash chain, read-only, also while a server runs.
 int run_verify(const VerifyOptions& options);
+
+// Opens the log in `log_dir` as a read-only secondary instance (so the directory stays as it was, and a
+// running writer is no obstacle) and verifies it. Throws what opening throws.
+engine::VerifyReport verify_read_only(const std::filesystem::path& log_dir, const std::string& temp_prefix);
 
 struct AdminCreateOptions {
     std::filesystem::path data_dir = "./data";

@@ -27,10 +27,6 @@ int refuse(int code, const std::string& message) {
     return code;
 }
 
-bool is_lock_error(const std::string& what) {
-    return what.find("lock") != std::string::npos || what.find("LOCK") != std::string::npos;
-}
-
 // The live view caught up to the log's head, and its digest; empty when there is no live view.
 std::string live_digest(const engine::EventLog& log, projections::Projection& view, const std::filesystem::path& file) {
     if (!std::filesystem::exists(file)) return {};

@@ -23,6 +23,14 @@ void print_json(const boost::json::object& o) {
 
 }  // namespace
 
+engine::VerifyReport verify_read_only(const std::filesystem::path& log_dir, const std::string& temp_prefix) {
+    const TempDir secondary(temp_prefix);
+    const auto log = engine::EventLog::open_read_only(log_dir, secondary.path());
+    engine::VerifyReport report = log->verify();
+    log->close();
+    return report;
+}
+
 int run_verify(const VerifyOptions& options) {
     const std::filesystem::path log_dir = options.data_dir / "log";
     std::error_code ec;
@@ -32,10 +40,7 @@ int run_verify(const VerifyOptions& options) {
     }
     engine::VerifyReport report;
     try {
-        const TempDir secondary("codd-verify");
-        const auto log = engine::EventLog::open_read_only(log_dir, secondary.path());
-        report = log->verify();
-        log->close();
+        report = verify_read_only(log_dir, "codd-verify");
     } catch (const std::exception& e) {
         fmt::print(stderr, "codd verify: cannot open the event log at {}: {}\n", log_dir.string(), e.what());
         return kExitUsage;
