@@ -255,54 +255,31 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     auto command = order_command(c, r, caller, "order");
     if (auto* resp = std::get_if<Response>(&command)) return std::move(*resp);
     const OrderCommand& cmd = std::get<OrderCommand>(command);
-    const std::int64_t id = cmd.id;
     const json::object& o = cmd.body;
-    const engine::CommandContext& ctx = cmd.ctx;
     auto patch = read_order_patch(o);
     if (auto* resp = std::get_if<Response>(&patch)) return std::move(*resp);
-    std::optional<orders::OrderStatus> status;
+    orders::OrderEdit edit;
+    edit.patch = std::move(std::get<orders::OrderPatch>(patch));
     if (const json::value* s = o.if_contains("status"); s != nullptr && !s->is_null()) {
-        status = s->is_string() ? orders::parse_order_status(s->as_string()) : std::nullopt;
+        const auto status = s->is_string() ? orders::parse_order_status(s->as_string()) : std::nullopt;
         if (!status) return validation_problem({{"status", "status must be one of the 9 order statuses"}});
+        edit.status = orders::StatusChange{};
+        edit.status->to = *status;
+        edit.status->notes = FieldReader(o).text("notes").value_or("");
     }
-    const auto current = c.orders.find(id);
-    if (!current) return not_found("order");
     auto customer_edit = read_customer_edit(o);
     if (auto* resp = std::get_if<Response>(&customer_edit)) return std::move(*resp);
-    const auto& customer_patch = std::get<std::optional<engine::customers::CustomerPatch>>(customer_edit);
-    // PUT follows the status map (forcing is PATCH /status with a reason): checked before anything is
-    // committed, as every field above was, so that a bad request changes nothing.
-    if (status && *status != current->status && !orders::transition_allowed(current->status, *status)) {
-        return order_rejection(
-            engine::Rejection{engine::Rejection::Kind::refused,
-                              fmt::format("status cannot change from {} to {}", orders::to_string(current->status),
-                                          orders::to_string(*status)),
-                              "status"});
-    }
-
-    // Up to three commands, the order's first (If-Match guards the whole request); each its own command id
-    // under an Idempotency-Key, so a retry repeats none of them. What is left to refuse after the order's part
-    // is committed are races with other writers (the phone taken meanwhile, the status moved meanwhile).
-    const auto part = [&ctx](std::string_view name) {
-        engine::CommandContext p = ctx;
-        if (!p.command_id.empty()) p.command_id += ":" + std::string(name);
-        return p;
-    };
-    auto done = c.orders.update(id, std::get<orders::OrderPatch>(patch), cmd.if_match, part("order"));
-    if (const auto* rej = std::get_if<engine::Rejection>(&done)) return order_rejection(*rej);
-    if (customer_patch) {
-        const auto changed = c.customers.update(current->customer_id, *customer_patch, part("customer"));
-        if (const auto* rej = std::get_if<engine::Rejection>(&changed)) return customer_rejection(*rej);
-    }
-    // The answer shows the customer's new name too: wait for the view to pass the customer's change.
-    auto& committed = std::get<orders::Committed<orders::Order>>(done);
-    committed.position = std::max(committed.position, head_position(c));
-    if (status && *status != std::get<orders::Committed<orders::Order>>(done).value.status) {
-        orders::StatusChange change;
-        change.to = *status;
-        change.notes = FieldReader(o).text("notes").value_or("");
-        change.may_force = false;  // PUT follows the map; forcing is PATCH /status with a reason
-        done = c.orders.change_status(id, change, std::nullopt, part("status"));
+    edit.customer = std::move(std::get<std::optional<engine::customers::CustomerPatch>>(customer_edit));
+    // One command, one atomic append (If-Match guards all of it): the details, the status change and the
+    // customer's edits are all committed, or none is.
+    auto done = c.orders.edit(cmd.id, edit, cmd.if_match, cmd.ctx);
+    if (const auto* rej = std::get_if<engine::Rejection>(&done)) {
+        static constexpr std::string_view kCustomerFields[] = {"firstName", "lastName", "email", "phoneNumber",
+                                                               "alternatePhone"};
+        for (const auto field : kCustomerFields) {
+            if (rej->field == field) return customer_rejection(*rej);
+        }
+        return order_rejection(*rej);
     }
     return order_result(c, done, 200, "Order updated successfully");
 }

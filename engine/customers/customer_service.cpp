@@ -140,33 +140,45 @@ Result<Customer> CustomerService::run(CustomerId id, const CommandContext& ctx,
     return not_found("customer " + std::to_string(id));
 }
 
+Result<AppendRequest> CustomerService::decide_update(const Loaded<Customer>& c, const CustomerPatch& input) const {
+    const CustomerPatch p = changed_fields(input, c.state);
+    std::vector<StreamAppend> streams;
+    if (p.phone_number) {
+        // The new phone is reserved and the old one released in the same append as the change.
+        const auto wanted = phone(*p.phone_number);
+        if (wanted.state.reserved) return phone_taken();
+        const auto held = phone(c.state.phone_number);
+        streams.push_back(
+            {events::phone_stream(*p.phone_number), expect(wanted.version), {events::phone_reserved(*p.phone_number, c.state.id)}});
+        if (held.state.reserved && held.state.customer_id == c.state.id) {
+            streams.push_back({events::phone_stream(c.state.phone_number),
+                               expect(held.version),
+                               {events::phone_released(c.state.phone_number, c.state.id)}});
+        }
+    }
+    std::vector<NewEvent> own;
+    if (has_field_changes(p)) own.push_back(events::customer_updated(c.state.id, p));
+    if (p.is_active && !*p.is_active) own.push_back(events::customer_deactivated(c.state.id));
+    if (own.empty()) return AppendRequest{};
+    streams.insert(streams.begin(),
+                   StreamAppend{events::customer_stream(c.state.id), expect(c.version), std::move(own)});
+    return append_of(std::move(streams));
+}
+
 Result<Customer> CustomerService::update(CustomerId id, const CustomerPatch& patch, const CommandContext& ctx) {
     CustomerPatch input = patch;
     if (auto r = normalize(input)) return *r;
-    return run(id, ctx, [&](const Loaded<Customer>& c) -> Result<AppendRequest> {
-        const CustomerPatch p = changed_fields(input, c.state);
-        std::vector<StreamAppend> streams;
-        if (p.phone_number) {
-            // The new phone is reserved and the old one released in the same append as the change.
-            const auto wanted = phone(*p.phone_number);
-            if (wanted.state.reserved) return phone_taken();
-            const auto held = phone(c.state.phone_number);
-            streams.push_back({events::phone_stream(*p.phone_number),
-                               expect(wanted.version),
-                               {events::phone_reserved(*p.phone_number, id)}});
-            if (held.state.reserved && held.state.customer_id == id) {
-                streams.push_back({events::phone_stream(c.state.phone_number),
-                                   expect(held.version),
-                                   {events::phone_released(c.state.phone_number, id)}});
-            }
-        }
-        std::vector<NewEvent> own;
-        if (has_field_changes(p)) own.push_back(events::customer_updated(id, p));
-        if (p.is_active && !*p.is_active) own.push_back(events::customer_deactivated(id));
-        if (own.empty()) return AppendRequest{};
-        streams.insert(streams.begin(), StreamAppend{events::customer_stream(id), expect(c.version), std::move(own)});
-        return append_of(std::move(streams));
-    });
+    return run(id, ctx, [&](const Loaded<Customer>& c) { return decide_update(c, input); });
+}
+
+Result<std::vector<StreamAppend>> CustomerService::decide_update(CustomerId id, const CustomerPatch& patch) const {
+    CustomerPatch input = patch;
+    if (auto r = normalize(input)) return *r;
+    const auto c = load_customer(id);
+    if (!c.exists()) return not_found("customer " + std::to_string(id));
+    auto decided = decide_update(c, input);
+    if (auto* r = std::get_if<Rejection>(&decided)) return *r;
+    return std::move(std::get<AppendRequest>(decided).streams);
 }
 
 Result<Customer> CustomerService::deactivate(CustomerId id, const CommandContext& ctx) {

@@ -43,6 +43,11 @@ class CustomerService {
     // Refused (conflict, field phoneNumber) when the phone belongs to a customer already.
     Result<Customer> create(const NewCustomer& c, const CommandContext& ctx);
     Result<Customer> update(CustomerId id, const CustomerPatch& p, const CommandContext& ctx);
+    // What update() would append to customer `id` as it is now (its own stream at the loaded version and the
+    // phone reservations it moves; none when nothing changes), for a command that changes the customer in
+    // the same atomic append as its own streams (OrderService::edit). The caller's append expects those
+    // versions, so a concurrent change is a conflict and the caller decides again.
+    [[nodiscard]] Result<std::vector<StreamAppend>> decide_update(CustomerId id, const CustomerPatch& p) const;
     Result<Customer> deactivate(CustomerId id, const CommandContext& ctx);
     // Replaces the tags (trimmed, empty ones dropped, duplicates kept once, in order).
     Result<Customer> set_tags(CustomerId id, const std::vector<std::string>& tags, const CommandContext& ctx);
@@ -56,6 +61,7 @@ class CustomerService {
   private:
     Result<Customer> run(CustomerId id, const CommandContext& ctx,
                          const std::function<Result<AppendRequest>(const Loaded<Customer>&)>& decide);
+    Result<AppendRequest> decide_update(const Loaded<Customer>& c, const CustomerPatch& normalized) const;
     Loaded<PhoneReservation> phone(const std::string& normalized) const;
     Loaded<Customer> load_customer(CustomerId id) const;
 

@@ -169,6 +169,43 @@ Result<Committed<Order>> run(EventLog& log, const Clock& clock, StockBook& book,
     return not_found("order " + std::to_string(id));
 }
 
+// out_for_delivery -> delivered along the map is a delivery: the agent collected the COD amount (the admin
+// UI moves orders to delivered with a status change), so it is decided as complete_delivery. Without an agent
+// nobody holds the cash: a plain status change, the payment stays pending. Nor when the payment was collected
+// already (delivered, then sent out again and delivered back): the agent collected it once.
+bool collects_on_delivery(const Order& o, OrderStatus to) {
+    return to == OrderStatus::delivered && o.status == OrderStatus::out_for_delivery && o.delivery_agent_id &&
+           o.payment_status == PaymentStatus::pending;
+}
+
+// `o` as it will be once `decided` (not yet appended) is, to decide a further change on.
+Order after(Order o, const std::vector<NewEvent>& decided, std::int64_t now_us) {
+    for (const auto& n : decided) {
+        RecordedEvent e;
+        e.type = n.type;
+        e.payload = n.payload;
+        e.version = StreamVersion{o.version + 1};
+        e.time_us = now_us;
+        evolve(o, e);
+    }
+    return o;
+}
+
+// `first`, then `second` decided on the order as `first` leaves it: one decision for one append.
+void then(Decision& first, Decision second) {
+    for (auto& e : second.events) first.events.push_back(std::move(e));
+    for (auto& s : second.others) first.others.push_back(std::move(s));
+    if (!second.stock) return;
+    if (!first.stock) {
+        first.stock = std::move(second.stock);
+        return;
+    }
+    // The second move starts where the first ends (the same stage, the order's items after the first): the
+    // two together move the stock from where the first starts to where the second ends.
+    first.stock->to = second.stock->to;
+    first.stock->to_lines = std::move(second.stock->to_lines);
+}
+
 Rejection renamed(Rejection r, const std::string& from, const std::string& to) {
     if (r.field == from) r.field = to;
     return r;
@@ -277,19 +314,41 @@ Result<Committed<Order>> OrderService::update(OrderId id, const OrderPatch& p, I
 
 Result<Committed<Order>> OrderService::change_status(OrderId id, const StatusChange& c, IfMatch if_match,
                                                      const CommandContext& ctx) {
-    // out_for_delivery -> delivered along the map is a delivery: the agent collected the COD amount (the
-    // admin UI moves orders to delivered with a status change), so it is decided as complete_delivery. Without
-    // an agent nobody holds the cash: a plain status change, the payment stays pending. Nor when the payment was
-    // collected already (delivered, then sent out again and delivered back): the agent collected it once.
     if (c.to == OrderStatus::delivered) {
         const auto current = find(id);
-        if (current && current->status == OrderStatus::out_for_delivery && current->delivery_agent_id &&
-            current->payment_status == PaymentStatus::pending) {
-            return complete_delivery(id, DeliveryCompletion{}, ctx, if_match);
-        }
+        if (current && collects_on_delivery(*current, c.to)) return complete_delivery(id, DeliveryCompletion{}, ctx, if_match);
     }
     return run(log_, *clock_, stock_, id, if_match, ctx,
                [&](const Order& o, const ProductViews&, std::int64_t) { return decide_status(o, c); });
+}
+
+Result<Committed<Order>> OrderService::edit(OrderId id, const OrderEdit& e, IfMatch if_match,
+                                            const CommandContext& ctx) {
+    const auto extra = e.patch.items ? product_ids(*e.patch.items) : std::vector<ProductId>{};
+    std::optional<StatusChange> status = e.status;
+    if (status) status->may_force = false;
+    const auto decide = [&](const Order& o, const ProductViews& views, std::int64_t now_us) -> Result<Decision> {
+        auto decided = decide_update(o, e.patch, views);
+        if (std::holds_alternative<Rejection>(decided)) return decided;
+        Decision& d = std::get<Decision>(decided);
+        if (status) {
+            const Order updated = after(o, d.events, now_us);
+            if (status->to != updated.status) {
+                auto changed = collects_on_delivery(updated, status->to)
+                                   ? decide_complete(updated, DeliveryCompletion{}, now_us)
+                                   : decide_status(updated, *status);
+                if (auto* r = std::get_if<Rejection>(&changed)) return *r;
+                then(d, std::move(std::get<Decision>(changed)));
+            }
+        }
+        if (e.customer) {
+            auto customer = customers_.decide_update(o.customer_id, *e.customer);
+            if (auto* r = std::get_if<Rejection>(&customer)) return *r;
+            for (auto& s : std::get<std::vector<StreamAppend>>(customer)) d.others.push_back(std::move(s));
+        }
+        return decided;
+    };
+    return run(log_, *clock_, stock_, id, if_match, ctx, decide, e.patch.items.has_value(), extra);
 }
 
 Result<Committed<Order>> OrderService::cancel(OrderId id, const std::string& reason, const CommandContext& ctx,

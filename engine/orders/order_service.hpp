@@ -88,6 +88,15 @@ struct StatusChange {
     bool may_force = false;  // the caller's role may force transitions outside the map (admin roles)
 };
 
+// PUT /orders/:id (the admin UI's order form): the details, a status change along the map (to delivered
+// from out_for_delivery it is the delivery, as in change_status) and edits of the order's customer, decided
+// together and appended at once: all of it or nothing.
+struct OrderEdit {
+    OrderPatch patch;
+    std::optional<StatusChange> status;  // never forced: the form follows the map
+    std::optional<customers::CustomerPatch> customer;
+};
+
 struct DeliveryCompletion {
     std::optional<Money> cod_amount;  // defaults to the order's codAmount
     std::optional<DeliveryProof> proof;
@@ -130,6 +139,8 @@ class OrderService {
     Result<Committed<Order>> update(OrderId id, const OrderPatch& p, IfMatch if_match, const CommandContext& ctx);
     Result<Committed<Order>> change_status(OrderId id, const StatusChange& c, IfMatch if_match,
                                            const CommandContext& ctx);
+    // Refusals of the customer part name the customer's fields (firstName, email, phoneNumber, ...).
+    Result<Committed<Order>> edit(OrderId id, const OrderEdit& e, IfMatch if_match, const CommandContext& ctx);
     // DELETE /orders/:id: to cancelled along the map (refused once delivered or already cancelled).
     Result<Committed<Order>> cancel(OrderId id, const std::string& reason, const CommandContext& ctx,
                                     IfMatch if_match = std::nullopt);

@@ -393,3 +393,80 @@ TEST_CASE("orders: update replaces items before dispatch with stock re-reserved 
     accepted(f.orders->change_status(o.id, forced, std::nullopt, ctx()));
     CHECK(refused(f.orders->update(o.id, more, std::nullopt, ctx())).kind == Rejection::Kind::refused);
 }
+
+TEST_CASE("orders: edit decides details, status and the customer together and appends them at once") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    const auto cap = f.product("CAP", 2000, 10);
+    const Order o = f.create(OrdersFixture::new_order({OrdersFixture::item(tee, 2)}));
+    f.create(OrdersFixture::new_order({OrdersFixture::item(cap, 1)}, "+233241230000"));  // holds that phone
+    const std::string stream = "order-" + std::to_string(o.id);
+
+    // A phone another customer holds refuses the whole edit: neither the notes nor the status is appended.
+    OrderEdit bad;
+    bad.patch.notes = "leave at the gate";
+    bad.status = to(OrderStatus::confirmed);
+    bad.customer = customers::CustomerPatch{};
+    bad.customer->phone_number = "+233241230000";
+    const auto head = f.log->head();
+    const Rejection taken = refused(f.orders->edit(o.id, bad, std::nullopt, ctx()));
+    CHECK(taken.kind == Rejection::Kind::conflict);
+    CHECK(taken.field == "phoneNumber");
+    CHECK(f.log->head() == head);
+
+    // Details, items, status and customer: one append, one position range, one command id.
+    OrderEdit good;
+    good.patch.notes = "leave at the gate";
+    good.patch.items = std::vector<NewOrderItem>{OrdersFixture::item(cap, 3)};
+    good.status = to(OrderStatus::cancelled);
+    good.customer = customers::CustomerPatch{};
+    good.customer->first_name = "Akosua";
+    good.customer->phone_number = "0241239999";
+    const auto done = accepted(f.orders->edit(o.id, good, o.version, ctx("edit-1")));
+    CHECK(done.value.status == OrderStatus::cancelled);
+    CHECK(done.value.notes == "leave at the gate");
+    REQUIRE(done.value.items.size() == 1);
+    CHECK(done.value.items[0].product_id == cap);
+    // The items were replaced, then the order cancelled: nothing of either product stays reserved.
+    CHECK(f.stock(tee).reserved == 0);
+    CHECK(f.stock(cap).reserved == 1);  // the other order's unit
+    const auto customer = f.customers->find(o.customer_id);
+    REQUIRE(customer.has_value());
+    CHECK(customer->first_name == "Akosua");
+    CHECK(customer->phone_number == customers::normalize_phone("0241239999").value_or("?"));
+    const auto events = f.stream(stream);
+    REQUIRE(events.size() >= 4);
+    const auto customer_events = f.stream("customer-" + std::to_string(o.customer_id));
+    // Every event of the edit in one batch: the order's and the customer's positions are one contiguous run.
+    const auto first = events[events.size() - 3].position.value();
+    CHECK(events[events.size() - 3].type == "OrderUpdated");
+    CHECK(events[events.size() - 2].type == "OrderItemsReplaced");
+    CHECK(events.back().type == "OrderStatusChanged");
+    CHECK(customer_events.back().position.value() > first);
+    CHECK(customer_events.back().position.value() <= done.position.value());
+    CHECK(done.position == f.log->head());
+    // The same command id again appends nothing; a stale If-Match is a conflict.
+    const auto after = f.log->head();
+    CHECK(accepted(f.orders->edit(o.id, good, o.version, ctx("edit-1"))).value.status == OrderStatus::cancelled);
+    CHECK(f.log->head() == after);
+    CHECK(refused(f.orders->edit(o.id, good, o.version, ctx())).field == "If-Match");
+}
+
+TEST_CASE("orders: edit to delivered from out_for_delivery is the delivery: the agent collects the COD amount") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    const Order o = order_in(f, tee, OrderStatus::out_for_delivery);
+    accepted(f.orders->assign_agent(o.id, f.agent, ctx()));
+    OrderEdit e;
+    e.patch.notes = "handed to the gate keeper";
+    e.status = to(OrderStatus::delivered);
+    const auto done = accepted(f.orders->edit(o.id, e, std::nullopt, ctx()));
+    CHECK(done.value.status == OrderStatus::delivered);
+    CHECK(done.value.payment_status == PaymentStatus::collected);
+    CHECK(done.value.notes == "handed to the gate keeper");
+    CHECK(f.orders->agent_cash(f.agent).cash_in_hand() == done.value.cod_amount);
+    // Forcing is never part of an edit, whatever the change asks for.
+    OrderEdit forced;
+    forced.status = to(OrderStatus::pending_confirmation, "mistake", true);
+    CHECK(refused(f.orders->edit(o.id, forced, std::nullopt, ctx())).field == "status");
+}

@@ -466,11 +466,17 @@ TEST_CASE("PUT /orders/:id as the admin UI's edit form sends it: details, items,
     CHECK(after.at("customer").at("phoneNumber").as_string() == "0244700099");
     CHECK(after.at("customer").at("firstName").as_string() == "Akosua");
     CHECK(after.at("customer").at("lastName").as_string() == "");
-    // Another customer's phone: a conflict named as the form names the field.
+    // Another customer's phone: a conflict named as the form names the field, and nothing of the request is
+    // kept (one append: the notes sent with it are not committed either).
+    const std::size_t before_taken = history_size();
     body["customerPhone"] = "0244700002";
+    body["notes"] = "sent with a taken phone";
     const HttpResponse taken = put(body, "edit-5");
     CHECK(taken.status == 409);
     CHECK(field_of_first_error(taken) == "customerPhone");
+    CHECK(order_of(s.call("GET", "/api/orders/" + std::to_string(id), s.root)).at("notes").as_string() ==
+          "changed with a bad status");
+    CHECK(history_size() == before_taken);
 }
 
 TEST_CASE("an order for a customer known by one name creates that customer") {
