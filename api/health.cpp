@@ -13,8 +13,11 @@
 namespace codd::api {
 namespace {
 
+// {writable, head, error?}: the error is why a failed log refuses appends (a full or failing disk).
 boost::json::object log_status(const engine::EventLog& log) {
-    return {{"writable", log.writable()}, {"head", log.head().value()}};
+    boost::json::object o{{"writable", log.writable()}, {"head", log.head().value()}};
+    if (auto why = log.failure(); !why.empty()) o["error"] = why;
+    return o;
 }
 
 Response live(const Request&) {

@@ -120,6 +120,7 @@ class RocksEventLog final : public EventLog {
     }
 
     [[nodiscard]] bool writable() const override { return writer_ && writer_->healthy(); }
+    [[nodiscard]] std::string failure() const override { return writer_ ? writer_->failure() : std::string(); }
     [[nodiscard]] const std::filesystem::path& dir() const override { return store_->dir(); }
     [[nodiscard]] LogStats stats() const override { return writer_ ? writer_->stats() : LogStats{}; }
 

@@ -187,6 +187,8 @@ class EventLog {
 
     // True while the log accepts appends (open for writing, no background error, not closing).
     [[nodiscard]] virtual bool writable() const = 0;
+    // Why the log stopped accepting appends after a failed write or fsync; empty while none failed.
+    [[nodiscard]] virtual std::string failure() const = 0;
     [[nodiscard]] virtual const std::filesystem::path& dir() const = 0;
     [[nodiscard]] virtual LogStats stats() const = 0;
 

@@ -320,6 +320,19 @@ void LogWriter::run_writer() {
     sync_cv_.notify_one();
 }
 
+void LogWriter::fail(const std::string& error) {
+    {
+        std::lock_guard lock(mu_);
+        if (failure_.empty()) failure_ = error;
+    }
+    failed_.store(true);
+}
+
+std::string LogWriter::failure() const {
+    std::lock_guard lock(mu_);
+    return failure_;
+}
+
 LogWriter::Round LogWriter::decide_and_write(std::vector<Pending> pending) {
     Round round;
     round.pending = std::move(pending);
@@ -336,7 +349,7 @@ LogWriter::Round LogWriter::decide_and_write(std::vector<Pending> pending) {
     } catch (const std::exception& e) {
         // A failed read or write leaves the log's state unknown to this process: stop accepting appends
         // rather than risk a gap or a broken chain. Restarting reopens from what RocksDB recovered.
-        failed_.store(true);
+        fail(std::string("write: ") + e.what());
         fail_round(round, std::string("the event log failed: ") + e.what());
         return round;
     }
@@ -375,7 +388,7 @@ void LogWriter::run_syncer(std::uint64_t synced) {
                 }
                 on_commit_(last);
             } catch (const std::exception& e) {
-                failed_.store(true);
+                fail(std::string("fsync: ") + e.what());
                 error = e.what();
             }
         }

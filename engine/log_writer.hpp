@@ -47,9 +47,14 @@ public:
     [[nodiscard]] bool healthy() const { return !failed_.load() && !closing_.load(); }
     // A write or an fsync failed: the log refuses appends from then on.
     [[nodiscard]] bool failed() const { return failed_.load(); }
+    // What failed (the first write or fsync error), empty while nothing has.
+    [[nodiscard]] std::string failure() const;
     [[nodiscard]] LogStats stats() const;
 
 private:
+    // Stops accepting appends for good, keeping the first `error` for failure().
+    void fail(const std::string& error);
+
     struct Pending {
         AppendRequest request;
         std::function<void(AppendResult)> done;
@@ -91,7 +96,8 @@ private:
     std::deque<Pending> queue_;
     std::atomic<bool> closing_{false};
     std::atomic<bool> failed_{false};
-    LogStats stats_;  // guarded by mu_
+    LogStats stats_;       // guarded by mu_
+    std::string failure_;  // guarded by mu_: the error that set failed_
 
     // Writer → syncer: rounds written, not yet synced.
     std::mutex sync_mu_;

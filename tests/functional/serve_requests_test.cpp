@@ -316,6 +316,11 @@ TEST_CASE("health/ready is 503 and says why while the event log cannot write (it
         const json::value r = ready.json();
         CHECK(r.at("status") == "unavailable");
         CHECK(r.at("log").at("writable") == false);  // why: the log, not the view
+        // and what the log ran into: RocksDB's write error (the file size limit: "File too large").
+        REQUIRE(r.at("log").as_object().contains("error"));
+        const std::string error(r.at("log").at("error").as_string());
+        CHECK(error.starts_with("write: "));
+        CHECK(error.find("too large") != std::string::npos);
         CHECK(r.at("views").at("orders").at("running") == true);
         head = head_of(ready);
 
