@@ -414,6 +414,7 @@ VerifyReport LogStore::verify() const {
         // The index is checked even when the chain broke: it may be broken at a lower position.
         const bool chain_ok = verify_chain(report, snap);
         const std::uint64_t entries = verify_index(report, snap);
+        verify_stray_heads(report, snap);
         if (!report.ok || entries != report.events_checked) find_unindexed_event(report, snap);
         if (chain_ok && report.ok && entries != report.events_checked) {
             // Only stray entries are left to explain it (none should pass the checks above).
@@ -474,6 +475,26 @@ std::uint64_t LogStore::verify_index(VerifyReport& report, const rocksdb::Snapsh
     for (it->SeekToFirst(); it->Valid(); it->Next()) verifier.entry(it->key(), it->value());
     check(it->status(), "verify index");
     return verifier.finish();
+}
+
+// A head for a stream without events (the index pass checks the heads of the streams it meets): the writer
+// would take the stream's next version from it, so the next append to that stream would start past 0.
+void LogStore::verify_stray_heads(VerifyReport& report, const rocksdb::Snapshot* snap) const {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snap;
+    ro.fill_cache = false;
+    ro.total_order_seek = true;  // the heads family is hashed by whole key: walk all of it
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, heads()));
+    std::string unused;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        const std::string_view stream(it->key().data(), it->key().size());
+        const auto s = db_->Get(ro, streams(), stream_key(stream, 0), &unused);
+        if (s.ok()) continue;
+        if (!s.IsNotFound()) check(s, "verify heads");
+        note_bad(report, report.events_checked + 1,
+                 "stream head of " + std::string(stream) + " names a stream without events");
+    }
+    check(it->status(), "verify heads");
 }
 
 // The other direction, which the entry count only summarises: each event below the lowest bad position

@@ -213,6 +213,21 @@ TEST_CASE("a stream head behind its stream is reported at the first event past i
     CHECK(report.problem.find("stream head of order-1001") != std::string::npos);
 }
 
+TEST_CASE("a stream head for a stream without events is reported at the position after the log") {
+    TempDir dir;
+    fill(dir.path(), 10);
+    REQUIRE(verify_read_only(dir).ok);
+    edit_raw(dir.path(), "heads", "order-9999", [](std::string& v) { v = position_key(4); }, false, true);
+    auto report = verify_read_only(dir);
+    CHECK_FALSE(report.ok);
+    REQUIRE(report.first_bad.has_value());
+    CHECK(report.first_bad->value() == 11);  // the next append: order-9999 would start at version 5
+    CHECK(report.problem.find("stream head of order-9999") != std::string::npos);
+    CHECK(report.events_checked == 10);
+    // Also read by the writer's own instance.
+    CHECK_FALSE(open_log(dir.path())->verify().ok);
+}
+
 TEST_CASE("with both the chain and the index broken, the lower bad position is named") {
     for (const bool index_lower : {true, false}) {
         CAPTURE(index_lower);
