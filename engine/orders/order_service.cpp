@@ -146,7 +146,9 @@ Result<Committed<Order>> run(EventLog& log, const Clock& clock, StockBook& book,
         if (auto* r = std::get_if<Rejection>(&decided)) return *r;
         Decision& d = std::get<Decision>(decided);
         if (d.empty()) return AppendRequest{};
-        std::vector<StreamAppend> streams{{stream, expect(o.version), std::move(d.events)}};
+        // An edit may change only the order's customer: no events of the order's own, so not its stream.
+        std::vector<StreamAppend> streams;
+        if (!d.events.empty()) streams.push_back({stream, expect(o.version), std::move(d.events)});
         if (d.stock) {
             const auto taken = units_taken(*d.stock);
             if (!taken.empty()) {

@@ -445,6 +445,15 @@ TEST_CASE("orders: edit decides details, status and the customer together and ap
     CHECK(customer_events.back().position.value() > first);
     CHECK(customer_events.back().position.value() <= done.position.value());
     CHECK(done.position == f.log->head());
+    // Only the customer changes: the order's stream is not appended to, the answer is the order as it is.
+    OrderEdit rename;
+    rename.patch.notes = "leave at the gate";
+    rename.customer = customers::CustomerPatch{};
+    rename.customer->first_name = "Adwoa";
+    const auto renamed = accepted(f.orders->edit(o.id, rename, std::nullopt, ctx()));
+    CHECK(renamed.value.version == done.value.version);
+    CHECK(renamed.position == f.log->head());
+    CHECK(f.customers->find(o.customer_id)->first_name == "Adwoa");
     // The same command id again appends nothing; a stale If-Match is a conflict.
     const auto after = f.log->head();
     CHECK(accepted(f.orders->edit(o.id, good, o.version, ctx("edit-1"))).value.status == OrderStatus::cancelled);
