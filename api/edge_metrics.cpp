@@ -156,6 +156,10 @@ std::string render_metrics(const HttpMetrics& http, const engine::EventLog* log,
         out.append(fmt::format("# HELP codd_event_log_head_position Global position of the last event.\n"
                                "# TYPE codd_event_log_head_position gauge\ncodd_event_log_head_position {}\n",
                                log->head().value()));
+        out.append(fmt::format("# HELP codd_event_log_writable 1 while the event log accepts appends, 0 once a "
+                               "write or fsync failed (see /health/ready).\n"
+                               "# TYPE codd_event_log_writable gauge\ncodd_event_log_writable {}\n",
+                               log->writable() ? 1 : 0));
     }
     if (limiter != nullptr) {
         out.append("# HELP codd_rate_limited_total Requests refused by a rate limit, by tier.\n");

@@ -148,8 +148,9 @@ Result<AppendRequest> CustomerService::decide_update(const Loaded<Customer>& c, 
         const auto wanted = phone(*p.phone_number);
         if (wanted.state.reserved) return phone_taken();
         const auto held = phone(c.state.phone_number);
-        streams.push_back(
-            {events::phone_stream(*p.phone_number), expect(wanted.version), {events::phone_reserved(*p.phone_number, c.state.id)}});
+        streams.push_back({events::phone_stream(*p.phone_number),
+                           expect(wanted.version),
+                           {events::phone_reserved(*p.phone_number, c.state.id)}});
         if (held.state.reserved && held.state.customer_id == c.state.id) {
             streams.push_back({events::phone_stream(c.state.phone_number),
                                expect(held.version),

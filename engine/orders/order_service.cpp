@@ -318,7 +318,9 @@ Result<Committed<Order>> OrderService::change_status(OrderId id, const StatusCha
                                                      const CommandContext& ctx) {
     if (c.to == OrderStatus::delivered) {
         const auto current = find(id);
-        if (current && collects_on_delivery(*current, c.to)) return complete_delivery(id, DeliveryCompletion{}, ctx, if_match);
+        if (current && collects_on_delivery(*current, c.to)) {
+            return complete_delivery(id, DeliveryCompletion{}, ctx, if_match);
+        }
     }
     return run(log_, *clock_, stock_, id, if_match, ctx,
                [&](const Order& o, const ProductViews&, std::int64_t) { return decide_status(o, c); });

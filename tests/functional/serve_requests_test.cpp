@@ -306,8 +306,11 @@ TEST_CASE("health/ready is 503 and says why while the event log cannot write (it
         LimitedServer s(dir->path(), 2048);
         const std::string token = login_token(s.client());
         CHECK(s.client().get("/health/ready").status == 200);
+        CHECK(s.client().get("/metrics").body.find("\ncodd_event_log_writable 1\n") != std::string::npos);
 
         succeeded = fill_log_until_it_fails(s, token);
+        // The gauge an alert watches.
+        CHECK(s.client().get("/metrics").body.find("\ncodd_event_log_writable 0\n") != std::string::npos);
         CHECK(succeeded > 0);
 
         const HttpResponse ready = s.client().get("/health/ready");
