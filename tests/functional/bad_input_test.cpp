@@ -201,7 +201,10 @@ TEST_CASE("mutated command bodies are answered below 500 and leave the server re
             const HttpResponse r = s.client().request(sd.method, sd.target, headers, body);
             INFO(sd.method << " " << sd.target << " " << body.substr(0, 400) << " -> " << r.status << " "
                            << r.body.substr(0, 400));
-            if (std::getenv("CODD_FUZZ_TRACE")) std::fprintf(stderr, "%s %s %s -> %d %s\n", sd.method.c_str(), sd.target.c_str(), body.substr(0, 300).c_str(), r.status, r.body.substr(0, 200).c_str());
+            if (std::getenv("CODD_FUZZ_TRACE")) {
+                std::fprintf(stderr, "%s %s %s -> %d %s\n", sd.method.c_str(), sd.target.c_str(),
+                             body.substr(0, 300).c_str(), r.status, r.body.substr(0, 200).c_str());
+            }
             REQUIRE(r.status > 0);
             if (r.status >= 500) FAIL_CHECK("health: " << s.client().get("/health/ready").body);
             REQUIRE(r.status < 500);
@@ -229,6 +232,17 @@ TEST_CASE("mutated command bodies are answered below 500 and leave the server re
         CHECK(p.at("stock").as_int64() >= 0);
         CHECK(p.at("reserved").as_int64() <= p.at("stock").as_int64());
     }
+
+    // What was accepted is a log that verifies and rebuilds into exactly the view the server kept.
+    s.stop();
+    const std::string data = s.data_dir().string();
+    const RunResult verified = run(ProcessOptions{{CODD_BINARY, "verify", "--data-dir", data}, {}, {}});
+    INFO("verify: " << verified.out << verified.err);
+    CHECK(verified.exit_code == 0);
+    const RunResult rebuilt = run(ProcessOptions{{CODD_BINARY, "rebuild", "--data-dir", data}, {}, {}});
+    INFO("rebuild: " << rebuilt.out << rebuilt.err);
+    REQUIRE(rebuilt.exit_code == 0);
+    CHECK(json::parse(rebuilt.out).at("identical").as_bool());
 }
 
 namespace {
