@@ -214,8 +214,8 @@ Response create(const Commerce& c, const Request& r, const Authenticated& caller
                         "Order created successfully");
 }
 
-// A refusal of the customer part of an order update, its field named as the order form names it.
-Response customer_rejection(engine::Rejection r) {
+// A refusal of an order edit, its field named as the order form names it (the customer's fields too).
+Response edit_rejection(engine::Rejection r) {
     static const std::pair<std::string_view, std::string_view> kFields[] = {{"firstName", "customerName"},
                                                                             {"lastName", "customerName"},
                                                                             {"email", "customerEmail"},
@@ -223,7 +223,7 @@ Response customer_rejection(engine::Rejection r) {
     for (const auto& [from, to] : kFields) {
         if (r.field == from) r.field = std::string(to);
     }
-    return rejection(r);
+    return order_rejection(r);
 }
 
 // Optional customer edits sent with an order update (the admin UI's order form carries them: name, email,
@@ -247,7 +247,7 @@ std::variant<std::optional<engine::customers::CustomerPatch>, Response> read_cus
     }
     // The customer service checks it again; checked here too so that a bad field refuses the whole request
     // before its order part is committed.
-    if (auto bad = engine::customers::normalize(p)) return customer_rejection(std::move(*bad));
+    if (auto bad = engine::customers::normalize(p)) return edit_rejection(std::move(*bad));
     return std::optional<engine::customers::CustomerPatch>{std::move(p)};
 }
 
@@ -273,14 +273,7 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     // One command, one atomic append (If-Match guards all of it): the details, the status change and the
     // customer's edits are all committed, or none is.
     auto done = c.orders.edit(cmd.id, edit, cmd.if_match, cmd.ctx);
-    if (const auto* rej = std::get_if<engine::Rejection>(&done)) {
-        static constexpr std::string_view kCustomerFields[] = {"firstName", "lastName", "email", "phoneNumber",
-                                                               "alternatePhone"};
-        for (const auto field : kCustomerFields) {
-            if (rej->field == field) return customer_rejection(*rej);
-        }
-        return order_rejection(*rej);
-    }
+    if (const auto* rej = std::get_if<engine::Rejection>(&done)) return edit_rejection(*rej);
     return order_result(c, done, 200, "Order updated successfully");
 }
 

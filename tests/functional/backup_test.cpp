@@ -16,11 +16,6 @@ using namespace codd::test;
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-RunResult run_codd(std::vector<std::string> args) {
-    args.insert(args.begin(), CODD_BINARY);
-    return run(ProcessOptions{std::move(args), {}, {}});
-}
-
 std::int64_t order_count(OrdersServer& s) {
     const HttpResponse r = s.call("GET", "/api/orders?limit=100", s.root);
     REQUIRE(r.status == 200);

@@ -240,10 +240,10 @@ TEST_CASE("mutated command bodies are answered below 500 and leave the server re
     // What was accepted is a log that verifies and rebuilds into exactly the view the server kept.
     s.stop();
     const std::string data = s.data_dir().string();
-    const RunResult verified = run(ProcessOptions{{CODD_BINARY, "verify", "--data-dir", data}, {}, {}});
+    const RunResult verified = run_codd({"verify", "--data-dir", data});
     INFO("verify: " << verified.out << verified.err);
     CHECK(verified.exit_code == 0);
-    const RunResult rebuilt = run(ProcessOptions{{CODD_BINARY, "rebuild", "--data-dir", data}, {}, {}});
+    const RunResult rebuilt = run_codd({"rebuild", "--data-dir", data});
     INFO("rebuild: " << rebuilt.out << rebuilt.err);
     REQUIRE(rebuilt.exit_code == 0);
     CHECK(json::parse(rebuilt.out).at("identical").as_bool());

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -21,6 +22,12 @@ using Env = std::map<std::string, std::optional<std::string>>;
 
 inline constexpr const char* kAdminEmail = "root@example.com";
 inline constexpr const char* kAdminPassword = "Root#Passw0rd!";
+
+// `codd <args...>` run to completion (verify, rebuild, backup, restore, admin), with its exit code and output.
+inline RunResult run_codd(std::vector<std::string> args, Env env = {}, std::filesystem::path cwd = {}) {
+    args.insert(args.begin(), CODD_BINARY);
+    return run(ProcessOptions{std::move(args), std::move(env), std::move(cwd)});
+}
 
 // `codd serve` on an ephemeral port with its own data directory; the first admin comes from the environment.
 class IdentityServer {

@@ -379,14 +379,13 @@ TEST_CASE("the orders view is disposable: rebuilt online and offline, identical 
         CHECK(s.call("POST", "/api/v1/admin/views/nope/rebuild", s.root).status == 404);
 
         // The server holds the data directory: the offline rebuild refuses and says what to do.
-        const RunResult busy =
-            run(ProcessOptions{{CODD_BINARY, "rebuild", "--data-dir", s.data_dir().string()}, {}, {}});
+        const RunResult busy = run_codd({"rebuild", "--data-dir", s.data_dir().string()});
         CHECK(busy.exit_code == 1);
         CHECK(busy.err.find("admin/views/orders/rebuild") != std::string::npos);
         s.stop();
     }
     const std::string data = (dir->path() / "data").string();
-    const RunResult offline = run(ProcessOptions{{CODD_BINARY, "rebuild", "--data-dir", data}, {}, {}});
+    const RunResult offline = run_codd({"rebuild", "--data-dir", data});
     INFO(offline.out << offline.err);
     REQUIRE(offline.exit_code == 0);
     const json::value report = json::parse(offline.out);

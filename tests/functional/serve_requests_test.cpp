@@ -22,11 +22,6 @@ using namespace codd::test;
 using namespace std::chrono_literals;
 namespace engine = codd::engine;
 
-RunResult run_codd(std::vector<std::string> args) {
-    args.insert(args.begin(), CODD_BINARY);
-    return run(ProcessOptions{std::move(args), {}, {}});
-}
-
 // `codd verify` on a data directory; fails the test unless it exits 0 with an intact report.
 json::object verify(const std::filesystem::path& data_dir) {
     const RunResult r = run_codd({"verify", "--data-dir", data_dir.string()});
