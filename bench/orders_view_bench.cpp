@@ -29,6 +29,7 @@
 #include "engine/catalog/catalog_events.hpp"
 #include "engine/customers/customer_events.hpp"
 #include "engine/event_log.hpp"
+#include "engine/huge_pages.hpp"
 #include "engine/orders/order_events.hpp"
 #include "engine/users/user_events.hpp"
 #include "projections/orders_view.hpp"
@@ -302,6 +303,8 @@ void measure(const std::string& name, const Args& a, Query&& query) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // As `codd rebuild` runs (tools/main.cpp): the rebuild measured here is the same code.
+    codd::engine::reexec_with_huge_page_malloc(argv);
     Args a;
     for (int i = 1; i < argc; ++i) {
         const std::string k = argv[i];
@@ -375,6 +378,7 @@ int main(int argc, char** argv) {
             .num("process_cpu_seconds", process_s)
             .num("ops_per_process_cpu_s", static_cast<double>(rebuilt.events) / process_s)
             .num("file_mb", file_mb(rebuilt_file))
+            .integer("huge_pages", codd::engine::huge_page_malloc() ? 1 : 0)
             .print();
         if (a.live) {
             remove_view_file(rebuilt_file);

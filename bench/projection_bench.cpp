@@ -21,6 +21,7 @@
 
 #include "bench/bench_util.hpp"
 #include "engine/event_log.hpp"
+#include "engine/huge_pages.hpp"
 #include "projections/rebuild.hpp"
 #include "projections/runner.hpp"
 #include "tests/projections/stream_stats.hpp"
@@ -130,6 +131,8 @@ double run_live(EventLog& log, const std::filesystem::path& file, std::size_t ba
 }  // namespace
 
 int main(int argc, char** argv) {
+    // As `codd rebuild` runs (tools/main.cpp).
+    codd::engine::reexec_with_huge_page_malloc(argv);
     Args a;
     for (int i = 1; i < argc; ++i) {
         const std::string k = argv[i];

@@ -57,25 +57,30 @@ std::string encode_stored(const RecordedEvent& e) {
     return out;
 }
 
-std::optional<RecordedEvent> decode_stored(std::string_view bytes, std::size_t* canonical_size) {
-    if (bytes.size() < 1 + Hash{}.size()) return std::nullopt;
+bool decode_stored_into(std::string_view bytes, RecordedEvent& e, std::size_t* canonical_size) {
+    if (bytes.size() < 1 + Hash{}.size()) return false;
     varint::Reader r(bytes.substr(0, bytes.size() - Hash{}.size()));
-    RecordedEvent e;
     std::uint8_t format = 0;
     std::uint64_t position = 0, version = 0, schema = 0, time = 0;
-    if (!r.byte(format) || format != kFormatV1) return std::nullopt;
+    if (!r.byte(format) || format != kFormatV1) return false;
     if (!r.u64(position) || !r.str(e.stream) || !r.u64(version) || !r.str(e.type) || !r.u64(schema) ||
         !r.str(e.event_id) || !r.u64(time) || !r.str(e.metadata.actor.id) || !r.str(e.metadata.actor.role) ||
         !r.str(e.metadata.request_id) || !r.str(e.metadata.causation_id) || !r.str(e.payload) || !r.done()) {
-        return std::nullopt;
+        return false;
     }
-    if (schema > UINT32_MAX) return std::nullopt;
+    if (schema > UINT32_MAX) return false;
     e.position = GlobalPosition{position};
     e.version = StreamVersion{static_cast<std::int64_t>(version)};
     e.schema_version = static_cast<std::uint32_t>(schema);
     e.time_us = static_cast<std::int64_t>(time);
     std::memcpy(e.hash.data(), bytes.data() + bytes.size() - e.hash.size(), e.hash.size());
     if (canonical_size != nullptr) *canonical_size = bytes.size() - e.hash.size();
+    return true;
+}
+
+std::optional<RecordedEvent> decode_stored(std::string_view bytes, std::size_t* canonical_size) {
+    RecordedEvent e;
+    if (!decode_stored_into(bytes, e, canonical_size)) return std::nullopt;
     return e;
 }
 

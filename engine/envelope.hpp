@@ -71,6 +71,9 @@ std::string encode_stored(const RecordedEvent& e);
 // Decodes a stored value; nullopt if it is malformed (truncated, bad lengths, unknown format).
 // `canonical_size` (if given) receives the length of the canonical part, for verification.
 std::optional<RecordedEvent> decode_stored(std::string_view bytes, std::size_t* canonical_size = nullptr);
+// The same into `e`, reusing the storage of its strings (a reader decoding event after event into one object
+// allocates nothing once its buffers are large enough); false if malformed, `e` then unspecified.
+bool decode_stored_into(std::string_view bytes, RecordedEvent& e, std::size_t* canonical_size = nullptr);
 
 std::string to_hex(const Hash& h);
 

@@ -62,12 +62,12 @@ class RocksEventLog final : public EventLog {
 
     [[nodiscard]] std::vector<RecordedEvent> read_all(GlobalPosition from, std::size_t max) const override {
         std::vector<RecordedEvent> out;
-        if (max == 0) return out;
-        store_->scan(from.value(), signal_.head(), [&](const RecordedEvent& e) {
-            out.push_back(e);
-            return out.size() < max;
-        });
+        read_all_into(from, max, out);
         return out;
+    }
+
+    void read_all_into(GlobalPosition from, std::size_t max, std::vector<RecordedEvent>& out) const override {
+        store_->read_into(from.value(), signal_.head(), max, out);
     }
 
     std::uint64_t scan(GlobalPosition from, const std::function<bool(const RecordedEvent&)>& fn) const override {

@@ -156,6 +156,9 @@ class EventLog {
                                                                  Direction dir = Direction::forward) const = 0;
     // Events of the whole log from position `from` (inclusive), at most `max` of them, up to head().
     [[nodiscard]] virtual std::vector<RecordedEvent> read_all(GlobalPosition from, std::size_t max) const = 0;
+    // The same into `out` (replaced), reusing the storage of the events it holds: a reader that recycles its
+    // batches allocates next to nothing per event (a rebuild's reader thread).
+    virtual void read_all_into(GlobalPosition from, std::size_t max, std::vector<RecordedEvent>& out) const = 0;
     // Visits events from `from` up to head() in order until `fn` returns false; returns the number visited.
     virtual std::uint64_t scan(GlobalPosition from, const std::function<bool(const RecordedEvent&)>& fn) const = 0;
 

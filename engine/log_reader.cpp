@@ -382,8 +382,10 @@ std::vector<RecordedEvent> LogStore::read_stream(const std::string& stream, std:
     return out;
 }
 
-std::uint64_t LogStore::scan(std::uint64_t from, std::uint64_t upto,
-                             const std::function<bool(const RecordedEvent&)>& fn) const {
+// Decodes the events from `from` up to `upto` in order, each into the event `slot(n)` returns (n counting
+// from 0), until `visit(event)` returns false; returns how many were decoded.
+template <typename Slot, typename Visit>
+std::uint64_t LogStore::decode_range(std::uint64_t from, std::uint64_t upto, Slot&& slot, Visit&& visit) const {
     if (from == 0) from = 1;
     if (from > upto) return 0;
     const std::string upper = event_key(upto + 1);
@@ -395,14 +397,36 @@ std::uint64_t LogStore::scan(std::uint64_t from, std::uint64_t upto,
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events()));
     std::uint64_t n = 0;
     for (it->Seek(event_key(from)); it->Valid(); it->Next()) {
-        auto e = codec::decode_stored(std::string_view(it->value().data(), it->value().size()));
-        if (!e)
+        RecordedEvent& e = slot(n);
+        if (!codec::decode_stored_into(std::string_view(it->value().data(), it->value().size()), e)) {
             throw StorageError("event log: undecodable event at position " + std::to_string(decode_be64(it->key())));
+        }
         ++n;
-        if (!fn(*e)) break;
+        if (!visit(e)) break;
     }
     check(it->status(), "scan");
     return n;
+}
+
+std::uint64_t LogStore::scan(std::uint64_t from, std::uint64_t upto,
+                             const std::function<bool(const RecordedEvent&)>& fn) const {
+    RecordedEvent e;
+    return decode_range(from, upto, [&e](std::uint64_t) -> RecordedEvent& { return e; }, fn);
+}
+
+void LogStore::read_into(std::uint64_t from, std::uint64_t upto, std::size_t max,
+                         std::vector<RecordedEvent>& out) const {
+    std::size_t used = 0;
+    if (max > 0) {
+        used = decode_range(
+            from, upto,
+            [&out](std::uint64_t n) -> RecordedEvent& {
+                if (n == out.size()) out.emplace_back();
+                return out[n];
+            },
+            [max](const RecordedEvent&) mutable { return --max > 0; });
+    }
+    out.resize(used);
 }
 
 VerifyReport LogStore::verify() const {

@@ -60,8 +60,12 @@ class LogStore {
 
     std::vector<RecordedEvent> read_stream(const std::string& stream, std::int64_t from, std::size_t max, Direction dir,
                                            std::uint64_t upto) const;
+    // `fn` sees one RecordedEvent object, decoded again for each event: copy what it keeps.
     std::uint64_t scan(std::uint64_t from, std::uint64_t upto,
                        const std::function<bool(const RecordedEvent&)>& fn) const;
+    // Replaces `out` with the events from `from` up to `upto`, at most `max`, decoding each into an element
+    // `out` already has where it can (its strings keep their storage).
+    void read_into(std::uint64_t from, std::uint64_t upto, std::size_t max, std::vector<RecordedEvent>& out) const;
     // Checks the hash chain, the stream index both ways and the stream heads, and names the lowest bad
     // position: every position below it is intact. A problem that no stored event can be blamed for (a
     // stray index entry or head) is named at the position after the last event, which it would corrupt.
@@ -74,6 +78,8 @@ class LogStore {
     void checkpoint(const std::filesystem::path& dir) const;
 
   private:
+    template <typename Slot, typename Visit>
+    std::uint64_t decode_range(std::uint64_t from, std::uint64_t upto, Slot&& slot, Visit&& visit) const;
     LogStore() = default;
     std::optional<RecordedEvent> get_event(std::uint64_t position) const;
     bool verify_chain(VerifyReport& report, const rocksdb::Snapshot* snap) const;

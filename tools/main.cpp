@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "api/version.hpp"
+#include "engine/huge_pages.hpp"
 #include "tools/commands.hpp"
 
 int main(int argc, char** argv) {
@@ -70,7 +71,12 @@ int main(int argc, char** argv) {
         if (*serve) return run_serve();
         if (*verify) return run_verify(verify_options);
         if (*admin_create) return run_admin_create(admin_options);
-        if (*rebuild) return run_rebuild(rebuild_options);
+        if (*rebuild) {
+            // A rebuild grows a page cache of hundreds of megabytes: huge pages make it ~25% faster
+            // (engine/huge_pages.hpp). Not for serve: its allocations are steady, and there it cost throughput.
+            codd::engine::reexec_with_huge_page_malloc(argv);
+            return run_rebuild(rebuild_options);
+        }
         if (*backup) return run_backup(backup_options);
         if (*restore) return run_restore(restore_options);
     } catch (const std::exception& e) {

@@ -260,6 +260,35 @@ TEST_CASE("the whole log reads from a position, and scan visits in order") {
     CHECK(n == 50);
 }
 
+TEST_CASE("read_all_into recycles a batch and returns exactly what read_all returns") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    // Payloads and types of very different lengths, so a recycled event holds longer and shorter strings
+    // than the one decoded into it.
+    for (int i = 0; i < 40; ++i) {
+        const std::string pad(static_cast<std::size_t>((i * 37) % 500), 'x');
+        REQUIRE(log->append(request({to_stream("s" + std::to_string(i % 5), ExpectedVersion::any(),
+                                               {event(std::string(1 + i % 30, 'T'), R"({"pad":")" + pad + R"("})")})}))
+                    .committed());
+    }
+    std::vector<RecordedEvent> batch;
+    for (const std::uint64_t from : {1, 7, 30, 2, 38, 41, 1}) {
+        for (const std::size_t max : {std::size_t{0}, std::size_t{1}, std::size_t{6}, std::size_t{100}}) {
+            CAPTURE(from);
+            CAPTURE(max);
+            log->read_all_into(GlobalPosition{from}, max, batch);
+            CHECK(batch == log->read_all(GlobalPosition{from}, max));
+        }
+    }
+    // A batch that held more events than the log has left is cut to what was read.
+    log->read_all_into(GlobalPosition{1}, 40, batch);
+    REQUIRE(batch.size() == 40);
+    log->read_all_into(GlobalPosition{39}, 40, batch);
+    REQUIRE(batch.size() == 2);
+    CHECK(batch[0].position.value() == 39);
+    CHECK(batch[1].position.value() == 40);
+}
+
 TEST_CASE("subscriptions deliver every event in order and are woken by commits") {
     TempDir dir;
     auto log = open_log(dir.path());
