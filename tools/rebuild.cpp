@@ -15,6 +15,7 @@
 #include "engine/event_log.hpp"
 #include "projections/digest.hpp"
 #include "projections/orders_view.hpp"
+#include "engine/huge_pages.hpp"
 #include "projections/rebuild.hpp"
 #include "projections/view_writer.hpp"
 #include "tools/commands.hpp"
@@ -72,7 +73,8 @@ int run_rebuild(const RebuildOptions& options) {
 
     const double rate = stats.seconds > 0 ? static_cast<double>(stats.events) / stats.seconds : 0.0;
     boost::json::object out{{"view", options.view},     {"events", stats.events},  {"position", stats.position.value()},
-                            {"seconds", stats.seconds}, {"eventsPerSecond", rate}, {"digest", after}};
+                            {"seconds", stats.seconds}, {"eventsPerSecond", rate}, {"digest", after},
+                            {"hugePages", engine::huge_page_malloc()}};
     if (!before.empty()) {
         out["previousDigest"] = before;
         out["identical"] = before == after;
