@@ -31,6 +31,9 @@ class StorageError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// A stream with no events is a condition only: its expected version is checked like every other stream's and
+// nothing is written to it, so a command can depend on a stream it does not change (an order edit that only
+// changes the order's customer still fails when the order moved meanwhile). An append needs one event at least.
 struct StreamAppend {
     std::string stream;
     ExpectedVersion expected = ExpectedVersion::any();
@@ -64,7 +67,7 @@ enum class AppendStatus {
 
 struct StreamResult {
     std::string stream;
-    StreamVersion last_version;  // version of the stream's last event after the append
+    StreamVersion last_version;  // version of the stream's last event after the append (a condition's: unchanged)
 };
 
 struct AppendResult {

@@ -18,6 +18,7 @@ constexpr std::size_t kMaxStreamIdBytes = 256;
 std::string validate(const AppendRequest& r) {
     if (r.streams.empty()) return "an append needs at least one stream";
     std::set<std::string_view> seen;
+    bool any_events = false;
     const bool few = r.streams.size() <= 8;  // compared pairwise: no set to allocate for the usual append
     for (std::size_t i = 0; i < r.streams.size(); ++i) {
         const auto& s = r.streams[i];
@@ -30,11 +31,12 @@ std::string validate(const AppendRequest& r) {
             twice = !seen.insert(s.stream).second;
         }
         if (twice) return "stream " + s.stream + " appears twice in one append";
-        if (s.events.empty()) return "stream " + s.stream + " has no events";
+        any_events = any_events || !s.events.empty();  // none: a condition only (StreamAppend)
         for (const auto& e : s.events) {
             if (e.type.empty()) return "event type must not be empty";
         }
     }
+    if (!any_events) return "an append needs at least one event";
     for (const auto& name : r.sequences) {
         if (name.empty()) return "sequence name must not be empty";
     }
@@ -182,6 +184,10 @@ private:
         char pos_buf[8], head_buf[8], version_buf[8];
         for (const auto& s : req.streams) {
             std::int64_t v = version(s.stream);
+            if (s.events.empty()) {  // a condition, checked in decide(): nothing to write
+                result.streams.push_back({s.stream, StreamVersion{v}});
+                continue;
+            }
             e.stream = s.stream;
             sc.stream_key.assign(s.stream);
             sc.stream_key.push_back('\0');

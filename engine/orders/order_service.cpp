@@ -4,6 +4,7 @@
 // version conflicts.
 #include "engine/orders/order_service.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -146,9 +147,11 @@ Result<Committed<Order>> run(EventLog& log, const Clock& clock, StockBook& book,
         if (auto* r = std::get_if<Rejection>(&decided)) return *r;
         Decision& d = std::get<Decision>(decided);
         if (d.empty()) return AppendRequest{};
-        // An edit may change only the order's customer: no events of the order's own, so not its stream.
+        // An edit may change only the order's customer: then the order's stream has no events and is a
+        // condition (StreamAppend): the append still fails if the order moved since it was loaded, so the
+        // If-Match above and the decision hold at the append.
         std::vector<StreamAppend> streams;
-        if (!d.events.empty()) streams.push_back({stream, expect(o.version), std::move(d.events)});
+        streams.push_back({stream, expect(o.version), std::move(d.events)});
         if (d.stock) {
             const auto taken = units_taken(*d.stock);
             if (!taken.empty()) {
@@ -162,6 +165,10 @@ Result<Committed<Order>> run(EventLog& log, const Clock& clock, StockBook& book,
             for (auto& s : stock_streams(id, *d.stock)) streams.push_back(std::move(s));
         }
         for (auto& s : d.others) streams.push_back(std::move(s));
+        // Conditions alone (a customer edit that changes nothing) append nothing.
+        if (std::all_of(streams.begin(), streams.end(), [](const StreamAppend& s) { return s.events.empty(); })) {
+            return AppendRequest{};
+        }
         return append_of(std::move(streams));
     };
     auto result = execute(log, clock, ctx, attempt);

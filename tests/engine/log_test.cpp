@@ -118,6 +118,40 @@ TEST_CASE("malformed requests are refused as invalid") {
     CHECK(log->head().value() == 0);
 }
 
+TEST_CASE("a stream without events is a condition: its version is checked, nothing is written to it") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    REQUIRE(log->append(request({to_stream("order", ExpectedVersion::no_stream(), {event("Created")})})).committed());
+    const auto at0 = ExpectedVersion::exact(StreamVersion{0});
+
+    // Met: the other stream is written, the condition's stream keeps its version and events.
+    const auto ok = log->append(request({to_stream("order", at0, {}), to_stream("customer", ExpectedVersion::any(),
+                                                                                {event("Renamed")})}));
+    REQUIRE(ok.status == AppendStatus::ok);
+    CHECK(ok.first_position.value() == 2);
+    CHECK(ok.last_position.value() == 2);
+    REQUIRE(ok.streams.size() == 2);
+    CHECK(ok.streams[0].stream == "order");
+    CHECK(ok.streams[0].last_version.value() == 0);
+    CHECK(ok.streams[1].last_version.value() == 0);
+    CHECK(log->stream_version("order")->value() == 0);
+    CHECK(log->read_stream("order", StreamVersion{0}, 10).size() == 1);
+
+    // Stale: a conflict naming the condition's stream, and nothing of the append is written.
+    REQUIRE(log->append(request({to_stream("order", at0, {event("Confirmed")})})).committed());
+    const auto stale = log->append(request({to_stream("order", at0, {}), to_stream("customer", ExpectedVersion::any(),
+                                                                                   {event("Renamed")})}));
+    CHECK(stale.status == AppendStatus::conflict);
+    CHECK(stale.conflict_stream == "order");
+    CHECK(log->head().value() == 3);
+    CHECK(log->stream_version("customer")->value() == 0);
+
+    // Conditions alone append nothing: refused as invalid.
+    CHECK(log->append(request({to_stream("order", ExpectedVersion::exact(StreamVersion{1}), {})})).status ==
+          AppendStatus::invalid);
+    CHECK(log->verify().ok);
+}
+
 TEST_CASE("a repeated command id returns the original result and appends nothing, also after a reopen") {
     TempDir dir;
     AppendResult first;

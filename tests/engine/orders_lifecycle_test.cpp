@@ -445,15 +445,26 @@ TEST_CASE("orders: edit decides details, status and the customer together and ap
     CHECK(customer_events.back().position.value() > first);
     CHECK(customer_events.back().position.value() <= done.position.value());
     CHECK(done.position == f.log->head());
-    // Only the customer changes: the order's stream is not appended to, the answer is the order as it is.
+    // Only the customer changes: the order's stream is not appended to, the answer is the order as it is. The
+    // stream is in the append as a condition at the version the edit decided on, so an order that moved
+    // between the load and the append makes it a conflict (retried, then refused by If-Match), never an edit
+    // decided on a stale order.
     OrderEdit rename;
     rename.patch.notes = "leave at the gate";
     rename.customer = customers::CustomerPatch{};
     rename.customer->first_name = "Adwoa";
-    const auto renamed = accepted(f.orders->edit(o.id, rename, std::nullopt, ctx()));
+    const auto renamed = accepted(f.orders->edit(o.id, rename, std::nullopt, ctx("rename-1")));
     CHECK(renamed.value.version == done.value.version);
     CHECK(renamed.position == f.log->head());
     CHECK(f.customers->find(o.customer_id)->first_name == "Adwoa");
+    const auto record = f.log->command_result("rename-1");
+    REQUIRE(record.has_value());
+    const auto order_stream = "order-" + std::to_string(o.id);
+    const auto condition = std::find_if(record->streams.begin(), record->streams.end(),
+                                        [&](const StreamResult& s) { return s.stream == order_stream; });
+    REQUIRE(condition != record->streams.end());
+    CHECK(condition->last_version.value() == done.value.version);
+    CHECK(f.stream(order_stream).back().version.value() == done.value.version);
     // The same command id again appends nothing; a stale If-Match is a conflict.
     const auto after = f.log->head();
     CHECK(accepted(f.orders->edit(o.id, good, o.version, ctx("edit-1"))).value.status == OrderStatus::cancelled);
