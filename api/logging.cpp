@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "api/json_text.hpp"
+#include "engine/clock.hpp"
 
 namespace codd::api::log {
 namespace {
@@ -116,7 +117,7 @@ void append_head(std::string& out, std::int64_t ts_us, Level level) {
 class JsonFormatter final : public spdlog::formatter {
   public:
     void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-        const auto ts_us = std::chrono::duration_cast<std::chrono::microseconds>(msg.time.time_since_epoch()).count();
+        const auto ts_us = engine::to_us(msg.time);
         const std::string_view payload(msg.payload.data(), msg.payload.size());
         std::string line;
         line.reserve(payload.size() + 64);

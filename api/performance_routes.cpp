@@ -16,8 +16,7 @@ using namespace commerce;
 
 // The calendar month (UTC) of the engine's clock: the month monthlyEarnings counts.
 std::string this_month(const Commerce& c) {
-    return projections::utc_month(
-        std::chrono::duration_cast<std::chrono::microseconds>(c.clock.now().time_since_epoch()).count());
+    return projections::utc_month(engine::to_us(c.clock.now()));
 }
 
 // The per-rep rows (reference §14 row 37, with ordersByStatus for the workload page), or only `?repId`'s.

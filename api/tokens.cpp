@@ -46,8 +46,8 @@ std::variant<TokenClaims, TokenError> TokenService::verify_refresh(std::string_v
 }
 
 std::int64_t TokenService::refresh_expiry_us() const {
-    const auto now = std::chrono::duration_cast<std::chrono::microseconds>(clock_->now().time_since_epoch());
-    return (now + std::chrono::duration_cast<std::chrono::microseconds>(settings_.refresh_ttl)).count();
+    return engine::to_us(clock_->now()) +
+           std::chrono::duration_cast<std::chrono::microseconds>(settings_.refresh_ttl).count();
 }
 
 }  // namespace codd::api

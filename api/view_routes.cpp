@@ -43,8 +43,7 @@ Response write_backup(const Commerce& c) {
              "The backup directory cannot be written.",
              {}});
     }
-    const std::int64_t now_us =
-        std::chrono::duration_cast<std::chrono::microseconds>(c.clock.now().time_since_epoch()).count();
+    const std::int64_t now_us = engine::to_us(c.clock.now());
     const std::string base = backup_name(now_us);
     std::string name = base;
     for (int n = 2; !std::filesystem::create_directory(c.backup_dir / name, ec); ++n) {

@@ -13,6 +13,11 @@ namespace codd::engine {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
+// Microseconds since the Unix epoch: how codd stores and compares every time (events, views, tokens).
+inline std::int64_t to_us(TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
 class Clock {
 public:
     virtual ~Clock() = default;
@@ -33,9 +38,6 @@ public:
     void advance(std::chrono::microseconds d) { us_.fetch_add(d.count()); }
 
 private:
-    static std::int64_t to_us(TimePoint t) {
-        return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-    }
     std::atomic<std::int64_t> us_;
 };
 

@@ -43,10 +43,6 @@ std::string validate(const AppendRequest& r) {
     return {};
 }
 
-std::int64_t now_us(const Clock& clock) {
-    return std::chrono::duration_cast<std::chrono::microseconds>(clock.now().time_since_epoch()).count();
-}
-
 AppendResult refused(AppendStatus status, std::string message) {
     AppendResult r;
     r.status = status;
@@ -179,7 +175,7 @@ private:
         result.first_position = GlobalPosition{next_position_};
         Scratch& sc = *w_.scratch_;
         RecordedEvent& e = sc.event;
-        e.time_us = now_us(*w_.options_.clock);
+        e.time_us = to_us(w_.options_.clock->now());
         e.metadata = req.metadata;
         char pos_buf[8], head_buf[8], version_buf[8];
         for (const auto& s : req.streams) {

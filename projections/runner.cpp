@@ -65,8 +65,7 @@ Lag ProjectionRunner::lag() const {
     lag.events = head.value() - at.value();
     const auto next = log_.read_all(GlobalPosition{at.value() + 1}, 1);
     if (!next.empty()) {
-        const auto now_us =
-            std::chrono::duration_cast<std::chrono::microseconds>(options_.clock->now().time_since_epoch()).count();
+        const auto now_us = engine::to_us(options_.clock->now());
         lag.seconds = std::max(0.0, static_cast<double>(now_us - next.front().time_us) / 1e6);
     }
     return lag;

@@ -21,10 +21,6 @@ CREATE TABLE IF NOT EXISTS codd_checkpoint (
 );
 )sql";
 
-std::int64_t to_us(engine::TimePoint t) {
-    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-}
-
 void check_numbering(const std::string& view, const std::vector<Migration>& steps) {
     for (std::size_t i = 0; i < steps.size(); ++i) {
         if (steps[i].version != static_cast<int>(i) + 1) {
@@ -134,7 +130,7 @@ GlobalPosition read_checkpoint(Database& db, const std::string& view) {
 ViewWriter::ViewWriter(const std::filesystem::path& file, Projection& projection, std::shared_ptr<engine::Clock> clock,
                        DatabaseOptions options)
     : db_(Database::open(file, options)), projection_(projection), clock_(std::move(clock)), name_(projection.name()) {
-    migrate(db_, projection_, to_us(clock_->now()));
+    migrate(db_, projection_, engine::to_us(clock_->now()));
     reload();
 }
 
@@ -162,7 +158,7 @@ std::size_t ViewWriter::apply(std::span<const RecordedEvent> events) {
            "ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_us = excluded.updated_us")
         .bind(1, name_)
         .bind(2, last.value())
-        .bind(3, to_us(clock_->now()))
+        .bind(3, engine::to_us(clock_->now()))
         .run();
     tx.commit();
     checkpoint_ = last;

@@ -20,10 +20,6 @@ namespace {
 using catalog::StockBook;
 using catalog::StockHolds;
 
-std::int64_t to_us(TimePoint t) {
-    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-}
-
 Loaded<Order> load_order(const EventLog& log, OrderId id) {
     return load<Order>(log, events::order_stream(id), [](Order& o, const RecordedEvent& e) { evolve(o, e); });
 }

@@ -42,7 +42,7 @@ UserService::UserService(EventLog& log, std::shared_ptr<Clock> clock, std::share
 UserService::~UserService() = default;
 
 std::int64_t UserService::now_us() const {
-    return std::chrono::duration_cast<std::chrono::microseconds>(clock_->now().time_since_epoch()).count();
+    return to_us(clock_->now());
 }
 
 void UserService::catch_up(const std::string& stream) {
