@@ -13,9 +13,9 @@
 #include <boost/json/serialize.hpp>
 
 #include "engine/event_log.hpp"
+#include "engine/huge_pages.hpp"
 #include "projections/digest.hpp"
 #include "projections/orders_view.hpp"
-#include "engine/huge_pages.hpp"
 #include "projections/rebuild.hpp"
 #include "projections/view_writer.hpp"
 #include "tools/commands.hpp"
