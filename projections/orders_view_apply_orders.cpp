@@ -9,6 +9,7 @@
 // of its row before to those of its row after (recounted). A rollup or day count that reaches 0 is deleted,
 // so each counter table holds exactly the rows a GROUP BY over the orders gives: a rebuild loads the orders
 // without moving counters (Database::loading) and derives them all at the end (derive_counters).
+#include <map>
 #include <tuple>
 
 #include "engine/orders/order_events.hpp"
@@ -38,13 +39,16 @@ struct Counted {
 constexpr std::string_view kCountedColumns =
     "customer_id, customer_rep_id, delivery_agent_id, status, total_amount, delivered_us, created_us";
 
-// Steps `s` (which selects or returns kCountedColumns) once and resets it.
+// The row `s` (which selects kCountedColumns) is on.
+Counted counted_row(const Statement& s) {
+    return Counted{s.column_int(0), s.column_optional_int(1), s.column_optional_int(2), std::string(s.column_text(3)),
+                   s.column_int(4), s.column_optional_int(5), s.column_int(6)};
+}
+
+// Steps `s` (which selects kCountedColumns) once and resets it.
 std::optional<Counted> read_counted(Statement& s) {
     std::optional<Counted> c;
-    if (s.step()) {
-        c = Counted{s.column_int(0), s.column_optional_int(1), s.column_optional_int(2), std::string(s.column_text(3)),
-                    s.column_int(4), s.column_optional_int(5), s.column_int(6)};
-    }
+    if (s.step()) c = counted_row(s);
     s.reset();
     return c;
 }
@@ -625,41 +629,59 @@ void expense_recorded(Database& db, const RecordedEvent& e, const Fields& f) {
 
 }  // namespace
 
-// The counters recount moves event by event, computed from the orders in one pass each: every counter table
-// emptied and filled again with the rows a GROUP BY gives (none at 0), and every customer's lifetime counters
-// set from their orders that are not cancelled. The months and days are computed as delivered_month and
-// created_day compute them (UTC, integer division of the microseconds).
+// The counters recount moves event by event, computed from the orders in one scan: every counter table emptied
+// and filled again with the rows a GROUP BY over the orders would give (none at 0), and every customer's lifetime
+// counters set from their orders that are not cancelled. An order's share of each is what recount moves for it
+// (created_day, delivered_month, the cancelled rule), so a rebuilt view counts exactly as a live one. The scan is
+// folded in memory: a GROUP BY per table sorted every order once per table, 9.3 of the 20 s a 1,000,000-order
+// rebuild spent after its last event.
 void derive_counters(Database& db) {
-    db.exec(R"sql(
-        UPDATE customers SET total_orders = 0, total_spent = 0 WHERE total_orders != 0 OR total_spent != 0;
-        UPDATE customers SET total_orders = t.orders, total_spent = t.spent
-        FROM (SELECT customer_id, count(*) AS orders, sum(total_amount) AS spent
-              FROM orders WHERE status != 'cancelled' GROUP BY customer_id) AS t
-        WHERE customers.id = t.customer_id;
+    struct Tally {
+        std::int64_t orders = 0;
+        std::int64_t amount = 0;
+        void add(std::int64_t total) {
+            ++orders;
+            amount += total;
+        }
+    };
+    using UserKey = std::tuple<std::int64_t, std::string_view, std::string>;  // user, role, status or month
+    std::map<std::int64_t, Tally> customers;
+    std::map<std::pair<std::string, std::int64_t>, std::int64_t> days;
+    std::map<UserKey, Tally> statuses;
+    std::map<UserKey, Tally> months;
+    {
+        auto scan = db.prepare("SELECT " + std::string(kCountedColumns) + " FROM orders");
+        while (scan.step()) {
+            const Counted c = counted_row(scan);
+            ++days[{c.status, created_day(c)}];
+            if (c.status != "cancelled") customers[c.customer].add(c.total);
+            const auto month = delivered_month(c);
+            for (const auto& [user, role] : {std::pair(c.rep, std::string_view("rep")), std::pair(c.agent, std::string_view("agent"))}) {
+                if (!user) continue;
+                statuses[{*user, role, c.status}].add(c.total);
+                if (month) months[{*user, role, *month}].add(c.total);
+            }
+        }
+    }
+    db.exec("UPDATE customers SET total_orders = 0, total_spent = 0 WHERE total_orders != 0 OR total_spent != 0");
+    auto& customer = db.cached("UPDATE customers SET total_orders = ?2, total_spent = ?3 WHERE id = ?1");
+    for (const auto& [id, t] : customers) customer.bind(1, id).bind(2, t.orders).bind(3, t.amount).run();
 
-        DELETE FROM order_day_counts;
-        INSERT INTO order_day_counts (status, day, orders)
-            SELECT status, created_us / 86400000000, count(*) FROM orders GROUP BY 1, 2;
+    db.exec("DELETE FROM order_day_counts");
+    auto& day = db.cached("INSERT INTO order_day_counts (status, day, orders) VALUES (?1, ?2, ?3)");
+    for (const auto& [key, orders] : days) day.bind(1, key.first).bind(2, key.second).bind(3, orders).run();
 
-        DELETE FROM user_status_counts;
-        INSERT INTO user_status_counts (user_id, role, status, orders, amount)
-            SELECT customer_rep_id, 'rep', status, count(*), sum(total_amount)
-            FROM orders WHERE customer_rep_id IS NOT NULL GROUP BY customer_rep_id, status
-            UNION ALL
-            SELECT delivery_agent_id, 'agent', status, count(*), sum(total_amount)
-            FROM orders WHERE delivery_agent_id IS NOT NULL GROUP BY delivery_agent_id, status;
-
-        DELETE FROM user_delivered_months;
-        INSERT INTO user_delivered_months (user_id, role, month, orders, amount)
-            SELECT user_id, role, month, count(*), sum(total_amount) FROM (
-                SELECT customer_rep_id AS user_id, 'rep' AS role, total_amount,
-                       strftime('%Y-%m', delivered_us / 1000000, 'unixepoch') AS month
-                FROM orders WHERE customer_rep_id IS NOT NULL AND status = 'delivered' AND delivered_us IS NOT NULL
-                UNION ALL
-                SELECT delivery_agent_id, 'agent', total_amount, strftime('%Y-%m', delivered_us / 1000000, 'unixepoch')
-                FROM orders WHERE delivery_agent_id IS NOT NULL AND status = 'delivered' AND delivered_us IS NOT NULL)
-            GROUP BY user_id, role, month;
-    )sql");
+    const auto fill = [&db](std::string_view table, std::string_view key_column, const std::map<UserKey, Tally>& rows) {
+        db.exec("DELETE FROM " + std::string(table));
+        auto insert = db.prepare("INSERT INTO " + std::string(table) + " (user_id, role, " + std::string(key_column) +
+                                 ", orders, amount) VALUES (?1, ?2, ?3, ?4, ?5)");
+        for (const auto& [key, t] : rows) {
+            const auto& [user, role, value] = key;
+            insert.bind(1, user).bind(2, role).bind(3, value).bind(4, t.orders).bind(5, t.amount).run();
+        }
+    };
+    fill("user_status_counts", "status", statuses);
+    fill("user_delivered_months", "month", months);
 }
 
 std::vector<HandlerEntry> order_handlers() {
