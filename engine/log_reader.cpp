@@ -253,7 +253,11 @@ std::unique_ptr<LogStore> LogStore::open_primary(const std::filesystem::path& di
     std::unique_ptr<LogStore> s(new LogStore());
     s->dir_ = dir;
     rocksdb::DB* raw = nullptr;
-    check(rocksdb::DB::Open(db_options(), dir.string(), descriptors(), &s->cf_, &raw), "open " + dir.string());
+    auto options = db_options();
+    // The writer's rounds stay in RocksDB's WAL buffer; the syncer writes and syncs them in one FlushWAL
+    // (LogWriter::run_syncer), so the write(2) of each round leaves the writer thread, the log's one serial step.
+    options.manual_wal_flush = true;
+    check(rocksdb::DB::Open(options, dir.string(), descriptors(), &s->cf_, &raw), "open " + dir.string());
     s->db_.reset(raw);
     return s;
 }

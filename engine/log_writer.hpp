@@ -7,9 +7,11 @@
 // refused request leaves no trace (a WriteBatch is one atomic WAL record).
 //
 // Three threads make a pipeline, so that the fsync (the long, CPU-free step) is never waiting for CPU work:
-// - the writer decides a round (everything queued) and writes it into RocksDB at once (WAL append and
-//   memtable inserts, unsynced); the next round is therefore decided against the store itself;
-// - the syncer takes every round written so far, fsyncs the WAL once, and publishes the new head;
+// - the writer decides a round (everything queued) and writes it into RocksDB at once (memtable inserts, and
+//   the WAL record into RocksDB's buffer: manual_wal_flush); the next round is therefore decided against the
+//   store itself;
+// - the syncer takes every round written so far, writes the WAL buffer to the file and fsyncs it once
+//   (FlushWAL), and publishes the new head;
 // - the completer answers the rounds the syncer has made durable (refusals and duplicates too: they may
 //   depend on a round not yet durable), so producers' callbacks never delay the next fsync.
 // While one fsync runs, the writer writes the next rounds and the completer answers the previous ones; the
