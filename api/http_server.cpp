@@ -32,6 +32,7 @@
 
 #include "api/logging.hpp"
 #include "api/problem.hpp"
+#include "engine/thread_name.hpp"
 
 namespace codd::api {
 namespace {
@@ -521,7 +522,9 @@ class HttpServer::Impl {
         const tcp::endpoint local = acceptor_.local_endpoint();
         local_ = ListenAddress{local.address().to_string(), local.port()};
         accept();
-        for (int i = 0; i < state_.options.threads; ++i) threads_.emplace_back([this] { run(); });
+        for (int i = 0; i < state_.options.threads; ++i) {
+            engine::name_thread(threads_.emplace_back([this] { run(); }), "codd-http-io");
+        }
     }
 
     [[nodiscard]] ListenAddress local_address() const { return local_; }

@@ -7,6 +7,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "api/logging.hpp"
+#include "engine/thread_name.hpp"
 
 namespace codd::api {
 
@@ -17,6 +18,9 @@ class WorkerPool::Impl {
     void post(std::function<void()> job) {
         if (stopped_.load()) return;  // `job` dies here, answering its requests
         boost::asio::post(pool_, [job = std::move(job)] {
+            // boost::asio::thread_pool starts its threads itself: each names itself on its first job.
+            thread_local const bool named = (engine::name_this_thread("codd-command"), true);
+            (void)named;
             try {
                 job();
             } catch (const std::exception& e) {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "engine/rocks_status.hpp"
+#include "engine/thread_name.hpp"
 #include "engine/varint.hpp"
 
 namespace codd::engine::detail {
@@ -249,6 +250,9 @@ LogWriter::LogWriter(LogStore& store, const LogOptions& options, std::function<v
     completer_ = std::thread([this] { run_completer(); });
     syncer_ = std::thread([this, durable = last_position_] { run_syncer(durable); });
     writer_ = std::thread([this] { run_writer(); });
+    name_thread(completer_, "codd-log-answer");
+    name_thread(syncer_, "codd-log-sync");
+    name_thread(writer_, "codd-log-write");
 }
 
 LogWriter::~LogWriter() { close(); }

@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include "engine/thread_name.hpp"
+
 namespace codd::engine::detail {
 
 void CommitSignal::publish(std::uint64_t head) {
@@ -45,6 +47,7 @@ public:
           max_batch_(max_batch == 0 ? 1 : max_batch),
           position_(from.value() > 0 ? from.value() - 1 : 0) {
         thread_ = std::thread([this] { run(); });
+        name_thread(thread_, "codd-subscriber");
     }
 
     ~ThreadSubscription() override { stop(); }

@@ -4,6 +4,8 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <latch>
 #include <mutex>
@@ -566,4 +568,34 @@ TEST_CASE("a backup taken while appends go on is a consistent prefix that verifi
     CHECK(again.status == AppendStatus::duplicate);
     const auto next = copy->append(request({to_stream("order-new", ExpectedVersion::no_stream(), {event("X")})}));
     CHECK(next.first_position.value() == report.last_position + 1);
+}
+
+namespace {
+
+// The names of this process's threads, as top -H and perf show them.
+std::multiset<std::string> thread_names() {
+    std::multiset<std::string> names;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        if (std::getline(comm, name)) names.insert(name);
+    }
+    return names;
+}
+
+}  // namespace
+
+TEST_CASE("the log's threads are named for top -H and perf, and leave with it") {
+    TempDir dir;
+    const auto before = thread_names();
+    {
+        auto log = open_log(dir.path());
+        auto sub = log->subscribe(GlobalPosition{1}, [](std::span<const RecordedEvent>) {});
+        const auto names = thread_names();
+        for (const std::string name : {"codd-log-write", "codd-log-sync", "codd-log-answer", "codd-subscriber"}) {
+            CAPTURE(name);
+            CHECK(names.count(name) == before.count(name) + 1);
+        }
+    }
+    CHECK(thread_names().count("codd-log-write") == before.count("codd-log-write"));
 }

@@ -4,7 +4,9 @@
 
 #include <csignal>
 #include <fstream>
+#include <filesystem>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -132,6 +134,38 @@ TEST_CASE("health endpoints answer with their documented shapes") {
 
     CHECK(client.connections_opened() == 1);  // keep-alive: all of the above on one connection
     CHECK(server.stop(SIGTERM) == 0);
+}
+
+// The names of a process's threads, as top -H and perf show them.
+static std::multiset<std::string> thread_names(pid_t pid) {
+    std::multiset<std::string> names;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        if (std::getline(comm, name)) names.insert(name);
+    }
+    return names;
+}
+
+TEST_CASE("codd serve names its threads: the log's, the HTTP io threads, the command workers, the view runner") {
+    Server server;
+    HttpClient client(kHost, server.port());
+    // A login runs on a command worker (argon2id is too slow for an io thread).
+    const HttpResponse login = client.request("POST", "/api/auth/login", {{"Content-Type", "application/json"}},
+                                              R"({"email":"nobody@example.com","password":"wrong password"})");
+    CHECK(login.status == 401);
+    const auto names = thread_names(server.process().pid());
+    INFO("threads: " << [&] {
+        std::string all;
+        for (const auto& n : names) all += n + " ";
+        return all;
+    }());
+    for (const std::string name : {"codd-log-write", "codd-log-sync", "codd-log-answer", "codd-subscriber"}) {
+        CAPTURE(name);
+        CHECK(names.count(name) == 1);
+    }
+    CHECK(names.count("codd-http-io") >= 1);
+    CHECK(names.count("codd-command") >= 1);
 }
 
 TEST_CASE("X-Request-ID is echoed when well-formed and replaced otherwise") {
