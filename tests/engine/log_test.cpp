@@ -4,8 +4,6 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <future>
 #include <latch>
 #include <mutex>
@@ -13,6 +11,7 @@
 #include <thread>
 
 #include "tests/engine/log_fixture.hpp"
+#include "tests/support/thread_names.hpp"
 
 using namespace codd::engine;
 using namespace codd::test;
@@ -569,21 +568,6 @@ TEST_CASE("a backup taken while appends go on is a consistent prefix that verifi
     const auto next = copy->append(request({to_stream("order-new", ExpectedVersion::no_stream(), {event("X")})}));
     CHECK(next.first_position.value() == report.last_position + 1);
 }
-
-namespace {
-
-// The names of this process's threads, as top -H and perf show them.
-std::multiset<std::string> thread_names() {
-    std::multiset<std::string> names;
-    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-        std::ifstream comm(task.path() / "comm");
-        std::string name;
-        if (std::getline(comm, name)) names.insert(name);
-    }
-    return names;
-}
-
-}  // namespace
 
 TEST_CASE("the log's threads are named for top -H and perf, and leave with it") {
     TempDir dir;

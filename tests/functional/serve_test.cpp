@@ -4,9 +4,7 @@
 
 #include <csignal>
 #include <fstream>
-#include <filesystem>
 #include <memory>
-#include <set>
 #include <sstream>
 #include <thread>
 
@@ -14,6 +12,7 @@
 
 #include "tests/functional/http_client.hpp"
 #include "tests/functional/process.hpp"
+#include "tests/support/thread_names.hpp"
 
 namespace {
 
@@ -136,17 +135,6 @@ TEST_CASE("health endpoints answer with their documented shapes") {
     CHECK(server.stop(SIGTERM) == 0);
 }
 
-// The names of a process's threads, as top -H and perf show them.
-static std::multiset<std::string> thread_names(pid_t pid) {
-    std::multiset<std::string> names;
-    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
-        std::ifstream comm(task.path() / "comm");
-        std::string name;
-        if (std::getline(comm, name)) names.insert(name);
-    }
-    return names;
-}
-
 TEST_CASE("codd serve names its threads: the log's, the HTTP io threads, the command workers, the view runner") {
     Server server;
     HttpClient client(kHost, server.port());
@@ -154,7 +142,7 @@ TEST_CASE("codd serve names its threads: the log's, the HTTP io threads, the com
     const HttpResponse login = client.request("POST", "/api/auth/login", {{"Content-Type", "application/json"}},
                                               R"({"email":"nobody@example.com","password":"wrong password"})");
     CHECK(login.status == 401);
-    const auto names = thread_names(server.process().pid());
+    const auto names = thread_names(std::to_string(server.process().pid()));
     INFO("threads: " << [&] {
         std::string all;
         for (const auto& n : names) all += n + " ";
