@@ -1,10 +1,16 @@
 #pragma once
 // Shared pieces of codd's benchmarks: latency percentiles, medians and JSON result lines.
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,6 +26,31 @@ inline double percentile(std::vector<double>& v, double p) {
 }
 
 inline double median(std::vector<double> v) { return percentile(v, 0.5); }
+
+// CPU seconds (user + system) this process's threads have used so far, summed by thread name (codd names its
+// threads: engine/thread_name.hpp), and under "" for the whole process. Read from /proc/self/task; the kernel
+// counts in clock ticks (10 ms), so take the difference over a run of seconds.
+inline std::map<std::string, double> thread_cpu_seconds() {
+    std::map<std::string, double> cpu;
+    const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+        std::ifstream comm(task.path() / "comm"), stat(task.path() / "stat");
+        std::string name, line;
+        if (!std::getline(comm, name) || !std::getline(stat, line)) continue;  // the thread just ended
+        // The fields after "(comm) ": state is the 1st, utime the 12th, stime the 13th.
+        std::istringstream rest(line.substr(line.rfind(')') + 2));
+        std::string field;
+        double utime = 0, stime = 0;
+        for (int i = 1; i <= 13 && rest >> field; ++i) {
+            if (i == 12) utime = std::stod(field);
+            if (i == 13) stime = std::stod(field);
+        }
+        cpu[name] += (utime + stime) / tick;
+        cpu[""] += (utime + stime) / tick;
+    }
+    return cpu;
+}
 
 // One JSON object per line: the machine-readable result format of every codd benchmark.
 class JsonLine {

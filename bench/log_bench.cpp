@@ -1,6 +1,7 @@
 // Event log benchmark (issue: foundation). Prints one JSON object per line.
 //
-//   append_durable   one ~300-byte event per command, N concurrent producers, sync=true
+//   append_durable   one ~300-byte event per command, N concurrent producers, sync=true; also the CPU per
+//                    command of the log's writer thread (its serial step) and of the whole process
 //   ceiling_synced   raw RocksDB WriteBatch, sync=true, at the batch size the engine reached
 //   ceiling_unsynced the same without sync
 //   ceiling_synced_full raw synced WriteBatches of one event per producer: the most one fsync can carry when
@@ -53,6 +54,7 @@ std::string payload(std::mt19937_64& rng) {
 
 struct AppendRun {
     double ops_per_s = 0, p50_us = 0, p99_us = 0, avg_batch = 0, per_sync = 0;
+    double writer_cpu_us = 0, process_cpu_us = 0;  // CPU per command: the log's writer thread, the whole process
 };
 
 AppendRequest order_created(int producer, std::uint64_t i, std::mt19937_64& rng) {
@@ -125,11 +127,16 @@ AppendRun run_appends(const std::filesystem::path& dir, int producers, double se
     opts.sync = sync;
     auto log = EventLog::open(opts);
     AsyncProducers load(*log, producers);
+    auto cpu = thread_cpu_seconds();
     const auto start = SteadyClock::now();
     load.run(seconds);
     const double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
+    for (const auto& [name, s] : thread_cpu_seconds()) cpu[name] = s - cpu[name];
     auto latencies = load.latencies();
     AppendRun r;
+    const double commands = static_cast<double>(std::max<std::size_t>(latencies.size(), 1));
+    r.writer_cpu_us = cpu["codd-log-write"] * 1e6 / commands;
+    r.process_cpu_us = cpu[""] * 1e6 / commands;
     r.ops_per_s = static_cast<double>(latencies.size()) / elapsed;
     r.p50_us = percentile(latencies, 0.50);
     r.p99_us = percentile(latencies, 0.99);
@@ -240,7 +247,7 @@ int main(int argc, char** argv) {
         }
     }
     std::filesystem::create_directories(a.dir);
-    std::map<int, std::vector<double>> ops, p50, p99, ceil_sync, ceil_nosync, ceil_full;
+    std::map<int, std::vector<double>> ops, p50, p99, ceil_sync, ceil_nosync, ceil_full, writer_cpu;
     std::vector<double> replay;
     for (int run = 0; run < a.runs; ++run) {
         for (int producers : a.producers) {
@@ -251,13 +258,15 @@ int main(int argc, char** argv) {
             const double cn = a.ceilings ? run_ceiling(a.dir / "raw", batch_n, false, a.seconds) : 0;
             const double cf = a.ceilings ? run_ceiling(a.dir / "raw", producers, true, a.seconds) : 0;
             JsonLine(a.sync ? "append_durable" : "append_unsynced").integer("run", run).integer("producers", producers).integer("event_bytes", 300)
-                .num("ops_per_s", r.ops_per_s).num("p50_us", r.p50_us).num("p99_us", r.p99_us).num("commands_per_batch", r.avg_batch).num("commands_per_sync", r.per_sync).print();
+                .num("ops_per_s", r.ops_per_s).num("p50_us", r.p50_us).num("p99_us", r.p99_us).num("commands_per_batch", r.avg_batch).num("commands_per_sync", r.per_sync)
+                .num("writer_cpu_us_per_command", r.writer_cpu_us).num("process_cpu_us_per_command", r.process_cpu_us).print();
             JsonLine("ceiling_synced").integer("run", run).integer("batch", batch_n).num("ops_per_s", cs).print();
             JsonLine("ceiling_unsynced").integer("run", run).integer("batch", batch_n).num("ops_per_s", cn).print();
             JsonLine("ceiling_synced_full").integer("run", run).integer("batch", producers).num("ops_per_s", cf).print();
             ops[producers].push_back(r.ops_per_s);
             p50[producers].push_back(r.p50_us);
             p99[producers].push_back(r.p99_us);
+            writer_cpu[producers].push_back(r.writer_cpu_us);
             ceil_sync[producers].push_back(cs);
             ceil_nosync[producers].push_back(cn);
             ceil_full[producers].push_back(cf);
@@ -273,7 +282,8 @@ int main(int argc, char** argv) {
             .num("ops_per_s", m).num("p50_us", median(p50[producers])).num("p99_us", median(p99[producers]))
             .num("ceiling_synced_ops_per_s", c).num("ceiling_unsynced_ops_per_s", median(ceil_nosync[producers]))
             .num("ratio_to_synced_ceiling", c > 0 ? m / c : 0)
-            .num("ceiling_synced_full_ops_per_s", f).num("ratio_to_full_ceiling", f > 0 ? m / f : 0).print();
+            .num("ceiling_synced_full_ops_per_s", f).num("ratio_to_full_ceiling", f > 0 ? m / f : 0)
+            .num("writer_cpu_us_per_command", median(writer_cpu[producers])).print();
     }
     JsonLine("summary_replay").integer("runs", a.runs).num("ops_per_s", median(replay)).print();
     std::filesystem::remove_all(a.dir);
