@@ -66,13 +66,46 @@ bench() {  # name path [http_bench args...]
 
 median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 
-live_ops=() create_ops=() create_p50=() create_p99=() errors=()
+# "name ticks" per thread of the server (user + system CPU in clock ticks), read with shell builtins only: a
+# fork per thread would cost more than the interval it measures.
+server_ticks() {
+    local t name line rest
+    for t in /proc/"$server_pid"/task/*; do
+        read -r name <"$t/comm" 2>/dev/null || continue
+        read -r line <"$t/stat" 2>/dev/null || continue
+        rest="${line##*) }"
+        read -r -a f <<<"$rest"
+        echo "$name $((f[11] + f[12]))"
+    done
+}
+# One `server_cpu` line: the server's CPU per named thread role (percent of one core) between two
+# server_ticks snapshots taken `window` seconds apart (the create run with its warm-up second), and its CPU per
+# request at `ops_per_s` (the warm-up runs at about the same rate).
+server_cpu() {  # before after window ops_per_s
+    awk -v window="$3" -v ops="$4" -v hz="$(getconf CLK_TCK)" '
+        FNR == NR { t[$1] -= $2; next }
+        { t[$1] += $2 }
+        END {
+            printf "{\"name\":\"server_cpu\",\"path\":\"/api/orders\",\"window_s\":%s", window
+            for (n in t) { pct = t[n] / hz / window * 100; all += pct; printf ",\"%s_pct\":%.1f", n, pct }
+            printf ",\"total_pct\":%.1f,\"cpu_us_per_request\":%.1f}\n", all, (ops > 0 ? all / 100 / ops * 1e6 : 0)
+        }' <(echo "$1") <(echo "$2")
+}
+
+live_ops=() create_ops=() create_p50=() create_p99=() errors=() cpu_per_order=()
 for _ in $(seq 1 "$runs"); do
     live="$(bench health_live /health/live)"
     echo "$live"
+    ticks_before="$(server_ticks)"
+    started=$EPOCHREALTIME
     create="$(bench create_order /api/orders --method POST --header "Authorization: Bearer $token" \
         --header 'Content-Type: application/json' --body "$order_body")"
+    ticks_after="$(server_ticks)"
+    window="$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')"
+    cpu="$(server_cpu "$ticks_before" "$ticks_after" "$window" "$(jq '.ops_per_s' <<<"$create")")"
     echo "$create"
+    echo "$cpu"
+    cpu_per_order+=("$(jq '.cpu_us_per_request' <<<"$cpu")")
     live_ops+=("$(jq '.ops_per_s' <<<"$live")")
     create_ops+=("$(jq '.ops_per_s' <<<"$create")")
     create_p50+=("$(jq '.p50_us' <<<"$create")")
@@ -99,8 +132,9 @@ jq -cn \
     --argjson p99 "$(printf '%s\n' "${create_p99[@]}" | median)" \
     --argjson failed "$(printf '%s\n' "${errors[@]}" | awk '{s+=$1} END {print s+0}')" \
     --argjson rss_kb "$rss_kb" --argjson orders "$orders" \
+    --argjson cpu "$(printf '%s\n' "${cpu_per_order[@]}" | median)" \
     '{name: "summary_orders", runs: $runs, seconds: $seconds, connections: $connections,
       health_live_ops_per_s: $live, create_order_ops_per_s: $create, create_p50_us: $p50, create_p99_us: $p99,
       ratio_create_to_live: (if $live > 0 then ($create / $live * 1000 | round) / 1000 else null end),
-      target_orders_per_s: 15000, target_p99_us: 25000, failed_requests: $failed,
+      target_orders_per_s: 15000, target_p99_us: 25000, failed_requests: $failed, server_cpu_us_per_order: $cpu,
       orders_in_view: $orders, server_rss_mb: (($rss_kb / 1024 * 10 | round) / 10)}'
