@@ -30,7 +30,7 @@ inline double median(std::vector<double> v) { return percentile(v, 0.5); }
 // CPU seconds (user + system) this process's threads have used so far, summed by thread name (codd names its
 // threads: engine/thread_name.hpp), and under "" for the whole process. Read from /proc/self/task; the kernel
 // counts in clock ticks (10 ms), so take the difference over a run of seconds.
-inline std::map<std::string, double> thread_cpu_seconds() {
+inline std::map<std::string, double> cpu_seconds_by_thread_name() {
     std::map<std::string, double> cpu;
     const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
     std::error_code ec;

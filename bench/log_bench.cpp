@@ -127,11 +127,11 @@ AppendRun run_appends(const std::filesystem::path& dir, int producers, double se
     opts.sync = sync;
     auto log = EventLog::open(opts);
     AsyncProducers load(*log, producers);
-    auto cpu = thread_cpu_seconds();
+    auto cpu = cpu_seconds_by_thread_name();
     const auto start = SteadyClock::now();
     load.run(seconds);
     const double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
-    for (const auto& [name, s] : thread_cpu_seconds()) cpu[name] = s - cpu[name];
+    for (const auto& [name, s] : cpu_seconds_by_thread_name()) cpu[name] = s - cpu[name];
     auto latencies = load.latencies();
     AppendRun r;
     const double commands = static_cast<double>(std::max<std::size_t>(latencies.size(), 1));
