@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <exception>
+#include <latch>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -13,14 +14,22 @@ namespace codd::api {
 
 class WorkerPool::Impl {
   public:
-    explicit Impl(int threads) : pool_(static_cast<std::size_t>(threads)) {}
+    Impl(int threads, const std::string& name) : pool_(static_cast<std::size_t>(threads)) {
+        // boost::asio::thread_pool starts its threads itself, so each names itself: one job per thread, each
+        // holding its thread until every thread has taken one.
+        auto started = std::make_shared<std::latch>(threads);
+        for (int i = 0; i < threads; ++i) {
+            boost::asio::post(pool_, [started, name] {
+                engine::name_this_thread(name);
+                started->arrive_and_wait();
+            });
+        }
+        started->wait();
+    }
 
     void post(std::function<void()> job) {
         if (stopped_.load()) return;  // `job` dies here, answering its requests
         boost::asio::post(pool_, [job = std::move(job)] {
-            // boost::asio::thread_pool starts its threads itself: each names itself on its first job.
-            thread_local const bool named = (engine::name_this_thread("codd-command"), true);
-            (void)named;
             try {
                 job();
             } catch (const std::exception& e) {
@@ -41,7 +50,8 @@ class WorkerPool::Impl {
     std::atomic<bool> stopped_{false};
 };
 
-WorkerPool::WorkerPool(int threads) : impl_(std::make_unique<Impl>(threads)), threads_(threads) {}
+WorkerPool::WorkerPool(int threads, const std::string& name)
+    : impl_(std::make_unique<Impl>(threads, name)), threads_(threads) {}
 
 WorkerPool::~WorkerPool() {
     stop();

@@ -5,12 +5,14 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 namespace codd::api {
 
 class WorkerPool {
   public:
-    explicit WorkerPool(int threads);
+    // The threads are named `name` (for top -H and perf) before the constructor returns.
+    explicit WorkerPool(int threads, const std::string& name = "codd-worker");
     ~WorkerPool();  // stop()
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;

@@ -238,7 +238,7 @@ int run_serve() {
     // Queued jobs hold responders into the server's connections: the pool is drained after the server stops
     // taking requests and before the server is destroyed.
     api::WorkerPool workers(config->worker_threads);
-    api::WorkerPool command_workers(config->command_threads);
+    api::WorkerPool command_workers(config->command_threads, "codd-command");
     const EdgeParts edge = make_edge_parts(*config);
     const api::Identity identity{
         *users,      tokens, workers, config->allow_registration, engine::users::hash_password(api::random_secret(24)),

@@ -138,7 +138,6 @@ TEST_CASE("health endpoints answer with their documented shapes") {
 TEST_CASE("codd serve names its threads: the log's, the HTTP io threads, the command workers, the view runner") {
     Server server;
     HttpClient client(kHost, server.port());
-    // A login runs on a command worker (argon2id is too slow for an io thread).
     const HttpResponse login = client.request("POST", "/api/auth/login", {{"Content-Type", "application/json"}},
                                               R"({"email":"nobody@example.com","password":"wrong password"})");
     CHECK(login.status == 401);
@@ -152,8 +151,9 @@ TEST_CASE("codd serve names its threads: the log's, the HTTP io threads, the com
         CAPTURE(name);
         CHECK(names.count(name) == 1);
     }
-    CHECK(names.count("codd-http-io") >= 1);
-    CHECK(names.count("codd-command") >= 1);
+    CHECK(names.count("codd-http-io") == 2);  // CODD_HTTP_THREADS, default 2
+    CHECK(names.count("codd-worker") == 2);   // CODD_WORKER_THREADS: password hashing (the login above)
+    CHECK(names.count("codd-command") == 64);  // CODD_COMMAND_THREADS
 }
 
 TEST_CASE("X-Request-ID is echoed when well-formed and replaced otherwise") {
