@@ -1,6 +1,7 @@
 #pragma once
 // Shared pieces of codd's benchmarks: latency percentiles, medians and JSON result lines.
 
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +27,16 @@ inline double percentile(std::vector<double>& v, double p) {
 }
 
 inline double median(std::vector<double> v) { return percentile(v, 0.5); }
+
+// CPU seconds used so far by the calling thread (CLOCK_THREAD_CPUTIME_ID) or the whole process
+// (CLOCK_PROCESS_CPUTIME_ID): on a shared machine, wall time alone misleads.
+inline double cpu_seconds(clockid_t clock) {
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+inline double thread_cpu_seconds() { return cpu_seconds(CLOCK_THREAD_CPUTIME_ID); }
+inline double process_cpu_seconds() { return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID); }
 
 // CPU seconds (user + system) this process's threads have used so far, summed by thread name (codd names its
 // threads: engine/thread_name.hpp), and under "" for the whole process. Read from /proc/self/task; the kernel

@@ -263,22 +263,6 @@ double file_mb(const std::filesystem::path& file) {
     return static_cast<double>(std::filesystem::file_size(file)) / (1024.0 * 1024.0);
 }
 
-double cpu_seconds(clockid_t clock) {
-    timespec ts{};
-    clock_gettime(clock, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-// CPU time of the calling thread, which applies to SQLite: on a shared machine wall time misleads.
-double thread_cpu_seconds() {
-    return cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
-}
-
-// CPU time of the whole process: the thread above and the one reading the log ahead of it (and RocksDB's).
-double process_cpu_seconds() {
-    return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
-}
-
 template <typename Query>
 void measure(const std::string& name, const Args& a, Query&& query) {
     for (int i = 0; i < std::min(a.queries, 200); ++i) query(i);  // warm-up
@@ -363,6 +347,7 @@ int main(int argc, char** argv) {
     }
     if (a.rebuild || !a.live) {
         const auto rebuilt_file = a.dir / "rebuilt.db";
+        // The calling thread applies to SQLite; the process also reads the log ahead of it (and runs RocksDB's).
         const double cpu0 = thread_cpu_seconds();
         const double process0 = process_cpu_seconds();
         const auto rebuilt = rebuild_view(*log, view, rebuilt_file);

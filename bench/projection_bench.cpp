@@ -85,14 +85,6 @@ void fill(const std::filesystem::path& dir, const Args& a) {
     log->close();
 }
 
-// CPU time of the calling thread, which does all of a rebuild's work (log reads and SQLite): on a shared
-// machine, and with RocksDB compacting the freshly filled log in the background, wall time alone misleads.
-double thread_cpu_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
 double file_mb(const std::filesystem::path& file) {
     std::uintmax_t bytes = 0;
     for (const char* suffix : {"", "-wal"}) {
@@ -174,6 +166,7 @@ int main(int argc, char** argv) {
 
         codd::test::StreamStats projection;
         const auto file = a.dir / "rebuild.db";
+        // The calling thread's CPU: with RocksDB compacting the freshly filled log, wall time alone misleads.
         const double cpu0 = thread_cpu_seconds();
         const auto stats = rebuild_view(*log, projection, file, a.batch);
         const double cpu_s = thread_cpu_seconds() - cpu0;
