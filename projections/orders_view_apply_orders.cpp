@@ -670,11 +670,12 @@ void derive_counters(Database& db) {
         }
     }
     db.exec("UPDATE customers SET total_orders = 0, total_spent = 0 WHERE total_orders != 0 OR total_spent != 0");
-    auto& customer = db.cached("UPDATE customers SET total_orders = ?2, total_spent = ?3 WHERE id = ?1");
+    // One-shot statements: prepared here, not kept in the connection's statement cache.
+    auto customer = db.prepare("UPDATE customers SET total_orders = ?2, total_spent = ?3 WHERE id = ?1");
     for (const auto& [id, t] : customers) customer.bind(1, id).bind(2, t.orders).bind(3, t.amount).run();
 
     db.exec("DELETE FROM order_day_counts");
-    auto& day = db.cached("INSERT INTO order_day_counts (status, day, orders) VALUES (?1, ?2, ?3)");
+    auto day = db.prepare("INSERT INTO order_day_counts (status, day, orders) VALUES (?1, ?2, ?3)");
     for (const auto& [key, orders] : days) day.bind(1, key.first).bind(2, key.second).bind(3, orders).run();
 
     const auto fill = [&db](std::string_view table, std::string_view key_column, const std::map<UserKey, Tally>& rows) {
