@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -47,10 +48,15 @@ std::map<std::string, Ack> run_and_kill(const std::filesystem::path& dir, int cy
     ::close(fds[1]);
     std::string buffer;
     char chunk[65536];
-    const auto deadline = std::chrono::steady_clock::now() + run_for;
+    // `run_for` counts from the child's first acknowledgment, so that the kill lands while it appends however
+    // long it takes to start (an ASan build on a loaded machine took over 0.5 s to open the log); a child that
+    // acknowledges nothing is killed after 30 s.
+    const auto started = std::chrono::steady_clock::now();
+    std::optional<std::chrono::steady_clock::time_point> deadline;
     bool killed = false;
     for (;;) {
-        if (!killed && std::chrono::steady_clock::now() >= deadline) {
+        const auto now = std::chrono::steady_clock::now();
+        if (!killed && ((deadline && now >= *deadline) || now >= started + std::chrono::seconds(30))) {
             ::kill(pid, SIGKILL);
             killed = true;
         }
@@ -59,6 +65,7 @@ std::map<std::string, Ack> run_and_kill(const std::filesystem::path& dir, int cy
         if (p.revents & (POLLIN | POLLHUP)) {
             const ssize_t n = ::read(fds[0], chunk, sizeof chunk);
             if (n <= 0) break;  // the child is gone and the pipe is drained
+            if (!deadline) deadline = std::chrono::steady_clock::now() + run_for;
             buffer.append(chunk, static_cast<std::size_t>(n));
         }
     }
