@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "bench/bench_util.hpp"
+#include "engine/allocator.hpp"
 #include "engine/event_log.hpp"
 
 using namespace codd::engine;
@@ -283,7 +284,8 @@ int main(int argc, char** argv) {
             .num("ceiling_synced_ops_per_s", c).num("ceiling_unsynced_ops_per_s", median(ceil_nosync[producers]))
             .num("ratio_to_synced_ceiling", c > 0 ? m / c : 0)
             .num("ceiling_synced_full_ops_per_s", f).num("ratio_to_full_ceiling", f > 0 ? m / f : 0)
-            .num("writer_cpu_us_per_command", median(writer_cpu[producers])).print();
+            .num("writer_cpu_us_per_command", median(writer_cpu[producers]))
+            .str("allocator", codd::engine::allocator_name()).print();
     }
     JsonLine("summary_replay").integer("runs", a.runs).num("ops_per_s", median(replay)).print();
     std::filesystem::remove_all(a.dir);

@@ -12,6 +12,7 @@
 # server's resident memory holding them (issue 4: RSS of `codd serve` holding 1,000,000 orders).
 #
 # Extra environment for `codd serve` passes through (e.g. CODD_COMMAND_THREADS=128 CODD_LOG_LEVEL=warn).
+# CODD_PRELOAD=/path/lib.so is preloaded into `codd serve` alone, not the load generator (e.g. to compare allocators).
 set -euo pipefail
 
 build="$(cd "$(dirname "$0")/.." && pwd)/build"

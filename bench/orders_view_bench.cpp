@@ -29,6 +29,7 @@
 #include "engine/catalog/catalog_events.hpp"
 #include "engine/customers/customer_events.hpp"
 #include "engine/event_log.hpp"
+#include "engine/allocator.hpp"
 #include "engine/huge_pages.hpp"
 #include "engine/orders/order_events.hpp"
 #include "engine/users/user_events.hpp"
@@ -364,6 +365,7 @@ int main(int argc, char** argv) {
             .num("ops_per_process_cpu_s", static_cast<double>(rebuilt.events) / process_s)
             .num("file_mb", file_mb(rebuilt_file))
             .integer("huge_pages", codd::engine::huge_page_malloc() ? 1 : 0)
+            .str("allocator", codd::engine::allocator_name())
             .print();
         if (a.live) {
             remove_view_file(rebuilt_file);

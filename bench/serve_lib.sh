@@ -30,7 +30,7 @@ start_codd_serve() {
         export CODD_DATA_DIR="$work/data" CODD_LISTEN="127.0.0.1:$port" CODD_ENV=development
         export CODD_ADMIN_EMAIL="$email" CODD_ADMIN_PASSWORD="$password"
         export CODD_RATE_LIMIT_AUTH=off CODD_RATE_LIMIT_WRITES=off CODD_RATE_LIMIT_PUBLIC=off CODD_RATE_LIMIT_WEBHOOKS=off
-        exec "$codd" serve >"$work/serve.log" 2>&1
+        LD_PRELOAD="${CODD_PRELOAD:-}" exec "$codd" serve >"$work/serve.log" 2>&1
     ) &
     server_pid=$!
 

@@ -40,6 +40,11 @@ std::string thp_mode() {
 }  // namespace
 
 void reexec_with_huge_page_malloc(char** argv) {
+#if CODD_JEMALLOC
+    // jemalloc does not read glibc's tunables: restarting would change nothing.
+    (void)argv;
+    return;
+#endif
     if (sanitized()) return;
     if (const char* off = std::getenv("CODD_HUGE_PAGES"); off != nullptr && std::string_view(off) == "0") return;
     const char* current = std::getenv("GLIBC_TUNABLES");
@@ -60,6 +65,9 @@ void reexec_with_huge_page_malloc(char** argv) {
 }
 
 bool huge_page_malloc() {
+#if CODD_JEMALLOC
+    return false;
+#endif
     const char* tunables = std::getenv("GLIBC_TUNABLES");
     if (tunables == nullptr) return false;
     const std::string_view t(tunables);

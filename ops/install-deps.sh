@@ -8,7 +8,7 @@ PACKAGES=(
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
     librocksdb-dev librdkafka-dev libsqlite3-dev sqlite3
     libsimdjson-dev libfmt-dev libspdlog-dev doctest-dev libcli11-dev
-    libssl-dev libsodium-dev libcurl4-openssl-dev jq
+    libssl-dev libsodium-dev libcurl4-openssl-dev libjemalloc-dev jq
 )
 
 missing=()

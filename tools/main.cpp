@@ -72,8 +72,9 @@ int main(int argc, char** argv) {
         if (*verify) return run_verify(verify_options);
         if (*admin_create) return run_admin_create(admin_options);
         if (*rebuild) {
-            // A rebuild grows a page cache of hundreds of megabytes: huge pages make it ~25% faster
-            // (engine/huge_pages.hpp). Not for serve: its allocations are steady, and there it cost throughput.
+            // A rebuild grows a page cache of hundreds of megabytes: on glibc's malloc huge pages make it ~25%
+            // faster (engine/huge_pages.hpp; a no-op on jemalloc, the default). Not for serve: its allocations
+            // are steady, and there it cost throughput.
             codd::engine::reexec_with_huge_page_malloc(argv);
             return run_rebuild(rebuild_options);
         }

@@ -13,6 +13,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "engine/event_log.hpp"
+#include "engine/allocator.hpp"
 #include "engine/huge_pages.hpp"
 #include "projections/digest.hpp"
 #include "projections/orders_view.hpp"
@@ -74,7 +75,8 @@ int run_rebuild(const RebuildOptions& options) {
     const double rate = stats.seconds > 0 ? static_cast<double>(stats.events) / stats.seconds : 0.0;
     boost::json::object out{{"view", options.view},     {"events", stats.events},  {"position", stats.position.value()},
                             {"seconds", stats.seconds}, {"eventsPerSecond", rate}, {"digest", after},
-                            {"hugePages", engine::huge_page_malloc()}};
+                            {"hugePages", engine::huge_page_malloc()},
+                            {"allocator", engine::allocator_name()}};
     if (!before.empty()) {
         out["previousDigest"] = before;
         out["identical"] = before == after;

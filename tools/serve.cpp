@@ -22,6 +22,7 @@
 #include "api/router.hpp"
 #include "api/version.hpp"
 #include "api/worker_pool.hpp"
+#include "engine/allocator.hpp"
 #include "engine/catalog/catalog_service.hpp"
 #include "engine/catalog/stock_book.hpp"
 #include "engine/customers/customer_service.hpp"
@@ -196,7 +197,8 @@ int run_serve() {
                            {"environment", api::to_string(config->environment)},
                            {"data_dir", config->data_dir.string()},
                            {"http_threads", config->http_threads},
-                           {"worker_threads", config->worker_threads}});
+                           {"worker_threads", config->worker_threads},
+                           {"allocator", engine::allocator_name()}});
 
     if (!fill_dev_secrets(*config)) return kExitUsage;
 

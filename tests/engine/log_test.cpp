@@ -5,11 +5,13 @@
 #include <barrier>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <latch>
 #include <mutex>
 #include <set>
 #include <thread>
 
+#include "engine/allocator.hpp"
 #include "tests/engine/log_fixture.hpp"
 #include "tests/support/thread_names.hpp"
 
@@ -582,4 +584,23 @@ TEST_CASE("the log's threads are named for top -H and perf, and leave with it") 
         }
     }
     CHECK(thread_names().count("codd-log-write") == before.count("codd-log-write"));
+}
+
+// engine/allocator.hpp: the release build runs on jemalloc, so plain new and delete (and RocksDB's and
+// SQLite's mallocs) go to it; the sanitizer build keeps its own allocator.
+TEST_CASE("codd's allocator is jemalloc, except under the sanitizers") {
+#if CODD_JEMALLOC
+    CHECK(allocator_name().starts_with("jemalloc 5."));
+    const auto before = thread_allocated_bytes();
+    REQUIRE(before.has_value());
+    auto block = std::make_unique<char[]>(1 << 20);
+    [[maybe_unused]] static char* volatile escape;  // so the compiler cannot elide the allocation
+    escape = block.get();
+    const auto after = thread_allocated_bytes();
+    REQUIRE(after.has_value());
+    CHECK(*after - *before >= std::uint64_t{1} << 20);
+#else
+    CHECK(allocator_name() == "system malloc");
+    CHECK_FALSE(thread_allocated_bytes().has_value());
+#endif
 }

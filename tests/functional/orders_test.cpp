@@ -14,9 +14,16 @@ using namespace codd::test;
 
 namespace {
 
-// Whether `codd rebuild` runs with glibc's malloc on transparent huge pages here (engine/huge_pages.hpp).
+#if CODD_JEMALLOC
+constexpr bool kJemalloc = true;
+#else
+constexpr bool kJemalloc = false;
+#endif
+
+// Whether `codd rebuild` runs with glibc's malloc on transparent huge pages here (engine/huge_pages.hpp): not
+// when codd runs on jemalloc (engine/allocator.hpp), which reads no glibc tunable.
 bool huge_pages_expected() {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || CODD_JEMALLOC
     return false;
 #else
     std::ifstream in("/sys/kernel/mm/transparent_hugepage/enabled");
@@ -404,9 +411,10 @@ TEST_CASE("the orders view is disposable: rebuilt online and offline, identical 
     const json::value report = json::parse(offline.out);
     CHECK(report.at("identical").as_bool());
     CHECK(report.at("digest").as_string() == report.at("previousDigest").as_string());
-    // It re-executed itself with glibc's malloc on huge pages (unless the kernel has none, or this is an
+    // On glibc's malloc it re-executed itself on huge pages (unless the kernel has none, or this is an
     // AddressSanitizer build, whose allocator replaces glibc's); CODD_HUGE_PAGES=0 keeps it as started.
     CHECK(report.at("hugePages").as_bool() == huge_pages_expected());
+    CHECK(report.at("allocator").as_string().starts_with(kJemalloc ? "jemalloc" : "system malloc"));
     const RunResult plain = run_codd({"rebuild", "--data-dir", data}, {{"CODD_HUGE_PAGES", "0"}});
     INFO(plain.out << plain.err);
     REQUIRE(plain.exit_code == 0);
