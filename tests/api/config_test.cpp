@@ -152,7 +152,7 @@ TEST_CASE("production refuses missing, short, equal, placeholder or patterned se
     const std::string a = "3f9c2a7be18d4c6f0a5b9e2d7c1f8a3b";
     const std::string b = "c8e1f47a2d9b3e6f5a0c7d2b9e4f1a86";
     // What an unedited copy of .env.production.example holds, and long but patterned values.
-    for (const std::string weak :
+    for (const std::string& weak :
          {std::string("<output of: openssl rand -hex 32>"), std::string("<another output of: openssl rand -hex 32>"),
           std::string(32, 'a'), std::string("abababababababababababababababab"),
           std::string("change me change me change me change me")}) {

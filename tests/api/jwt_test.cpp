@@ -37,7 +37,7 @@ const char* kPayload = R"({"id":1001,"email":"e@x.io","role":"super_admin","type
 }  // namespace
 
 TEST_CASE("base64url round trips and is strict") {
-    for (const std::string s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar",
+    for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar",
                                                         std::string("\xff\xfe\x00", 3)}) {
         CHECK(base64url_decode(base64url_encode(s)) == s);
     }

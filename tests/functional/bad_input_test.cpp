@@ -353,7 +353,7 @@ TEST_CASE("mutated query strings, path ids and command headers are answered belo
         }
     }
     for (const std::string& id : ids) {
-        for (const std::string& path : {"/api/orders/", "/api/customers/", "/api/products/", "/api/deliveries/",
+        for (const char* path : {"/api/orders/", "/api/customers/", "/api/products/", "/api/deliveries/",
                                         "/api/financial/deposits/"}) {
             check("GET", path + id, auth);
         }
@@ -366,7 +366,7 @@ TEST_CASE("mutated query strings, path ids and command headers are answered belo
     const std::vector<std::string> header_values = {"", "abc", "\"1\"", "-5", "99999999999999999999", "W/\"0\"",
                                                     "*", std::string(2000, 'k'), "1, 2"};
     for (const std::string& v : header_values) {
-        for (const std::string& name : {"If-Match", "Idempotency-Key", "X-Codd-Min-Position"}) {
+        for (const char* name : {"If-Match", "Idempotency-Key", "X-Codd-Min-Position"}) {
             HeaderList h = auth;
             h.emplace_back(name, v);
             h.emplace_back("Content-Type", "application/json");
