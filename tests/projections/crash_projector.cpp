@@ -1,5 +1,10 @@
 // Child process of the projection crash test: appends events from two threads while a ProjectionRunner
-// applies them to the view file in small batches. The parent SIGKILLs it at a random moment.
+// applies them to the view file in small batches. It writes one line to stdout after its first append is
+// committed, so that the parent's kill clock starts when appending has (a slow start, e.g. under ASan, would
+// otherwise eat the whole window). The parent SIGKILLs it at a random moment.
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -23,6 +28,7 @@ int main(int argc, char** argv) {
     projections::RunnerOptions runner_options;
     runner_options.batch_size = std::stoul(argv[3]);
     projections::ProjectionRunner runner(*log, argv[2], projection, runner_options);
+    std::atomic<bool> announced{false};
     std::vector<std::thread> threads;
     for (int t = 0; t < 2; ++t) {
         threads.emplace_back([&, t] {
@@ -41,6 +47,10 @@ int main(int argc, char** argv) {
                 }
                 req.streams.push_back(std::move(sa));
                 if (!log->append(std::move(req)).committed()) std::_Exit(3);
+                if (!announced.exchange(true)) {
+                    constexpr char kLine[] = "appending\n";
+                    if (::write(STDOUT_FILENO, kLine, sizeof kLine - 1) < 0) std::_Exit(5);
+                }
                 if (!runner.error().empty()) {
                     std::fprintf(stderr, "%s\n", runner.error().c_str());
                     std::_Exit(4);

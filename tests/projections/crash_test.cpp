@@ -2,6 +2,7 @@
 // random moment. After each kill a restarted runner brings the view to the log's head, and the view then
 // equals a fresh rebuild (digest) and holds exactly the events up to its checkpoint.
 #include <doctest/doctest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,18 +20,29 @@ using namespace codd::test;
 
 namespace {
 
+// Runs the child and SIGKILLs it `run_for` after its first committed append (it says so on its stdout), so
+// the kill lands while it appends however long it takes to start; a child that says nothing is killed after
+// 30 s.
 void run_and_kill(const std::filesystem::path& log_dir, const std::filesystem::path& view, int batch,
                   std::chrono::milliseconds run_for) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
     const pid_t pid = ::fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
+        ::dup2(fds[1], STDOUT_FILENO);
+        ::close(fds[0]);
+        ::close(fds[1]);
         const std::string l = log_dir.string(), v = view.string(), b = std::to_string(batch);
         ::execl(CODD_CRASH_PROJECTOR, CODD_CRASH_PROJECTOR, l.c_str(), v.c_str(), b.c_str(),
                 static_cast<char*>(nullptr));
         std::_Exit(127);
     }
-    std::this_thread::sleep_for(run_for);
+    ::close(fds[1]);
+    pollfd p{fds[0], POLLIN, 0};
+    if (::poll(&p, 1, 30'000) == 1 && (p.revents & POLLIN) != 0) std::this_thread::sleep_for(run_for);
     ::kill(pid, SIGKILL);
+    ::close(fds[0]);
     int status = 0;
     ::waitpid(pid, &status, 0);
     REQUIRE_MESSAGE(WIFSIGNALED(status), "the child exited on its own with status " << WEXITSTATUS(status));
