@@ -26,10 +26,10 @@
 #include <thread>
 
 #include "bench/bench_util.hpp"
+#include "engine/allocator.hpp"
 #include "engine/catalog/catalog_events.hpp"
 #include "engine/customers/customer_events.hpp"
 #include "engine/event_log.hpp"
-#include "engine/allocator.hpp"
 #include "engine/huge_pages.hpp"
 #include "engine/orders/order_events.hpp"
 #include "engine/users/user_events.hpp"

@@ -12,7 +12,8 @@ namespace codd::engine {
 // Returns, doing nothing, when: CODD_HUGE_PAGES=0; GLIBC_TUNABLES already names glibc.malloc.hugetlb (the
 // operator's choice, or this is the re-executed process); the kernel's THP mode is "never"; this is an
 // AddressSanitizer build (its allocator replaces glibc's); codd runs on jemalloc (engine/allocator.hpp), which
-// reads no glibc tunable and in the rebuild benchmark beat glibc's malloc with huge pages; or exec fails (the program then goes on as it is).
+// reads no glibc tunable and in the rebuild benchmark beat glibc's malloc with huge pages; or exec fails (the
+// program then goes on as it is).
 void reexec_with_huge_page_malloc(char** argv);
 
 // Whether this process started with glibc.malloc.hugetlb set to a non-zero value (benchmarks report it).

@@ -5,8 +5,8 @@
 #include <barrier>
 #include <chrono>
 #include <future>
-#include <memory>
 #include <latch>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>

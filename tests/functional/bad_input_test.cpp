@@ -353,8 +353,8 @@ TEST_CASE("mutated query strings, path ids and command headers are answered belo
         }
     }
     for (const std::string& id : ids) {
-        for (const char* path : {"/api/orders/", "/api/customers/", "/api/products/", "/api/deliveries/",
-                                        "/api/financial/deposits/"}) {
+        for (const char* path :
+             {"/api/orders/", "/api/customers/", "/api/products/", "/api/deliveries/", "/api/financial/deposits/"}) {
             check("GET", path + id, auth);
         }
         check("GET", "/api/orders/" + id + "/history", auth);
