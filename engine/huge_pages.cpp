@@ -13,6 +13,13 @@ namespace {
 
 constexpr std::string_view kTunable = "glibc.malloc.hugetlb";
 
+// jemalloc (engine/allocator.hpp) reads no glibc tunable: on it, restarting would change nothing.
+#if CODD_JEMALLOC
+constexpr bool kJemalloc = true;
+#else
+constexpr bool kJemalloc = false;
+#endif
+
 bool sanitized() {
 #if defined(__SANITIZE_ADDRESS__)
     return true;
@@ -40,12 +47,7 @@ std::string thp_mode() {
 }  // namespace
 
 void reexec_with_huge_page_malloc(char** argv) {
-#if CODD_JEMALLOC
-    // jemalloc does not read glibc's tunables: restarting would change nothing.
-    (void)argv;
-    return;
-#endif
-    if (sanitized()) return;
+    if (kJemalloc || sanitized()) return;
     if (const char* off = std::getenv("CODD_HUGE_PAGES"); off != nullptr && std::string_view(off) == "0") return;
     const char* current = std::getenv("GLIBC_TUNABLES");
     std::string tunables = current != nullptr ? current : "";
@@ -65,9 +67,7 @@ void reexec_with_huge_page_malloc(char** argv) {
 }
 
 bool huge_page_malloc() {
-#if CODD_JEMALLOC
-    return false;
-#endif
+    if (kJemalloc) return false;
     const char* tunables = std::getenv("GLIBC_TUNABLES");
     if (tunables == nullptr) return false;
     const std::string_view t(tunables);
