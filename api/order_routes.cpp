@@ -13,6 +13,7 @@
 #include "engine/customers/customer_service.hpp"
 #include "engine/customers/validation.hpp"
 #include "engine/orders/order_service.hpp"
+#include "projections/order_summary.hpp"
 #include "projections/orders_view.hpp"
 
 namespace codd::api {
@@ -28,12 +29,14 @@ bool may_force(const Authenticated& caller) {
     return caller.user.role == Role::super_admin || caller.user.role == Role::admin;
 }
 
-// The order as the view has it, after `position`, as {"message", "order"}; with its version as the ETag.
+// The order as the view has it, after `position`, as {"message", "order"}; with its version as the ETag. A
+// create passes what it `decided` with: the view's JSON of the order is then rendered from that
+// (projections/order_summary.hpp) instead of read back, once the view has applied it all the same.
 Response order_answer(const Commerce& c, const orders::Committed<orders::Order>& done, int status,
-                      std::string_view message) {
-    const std::int64_t id = done.value.id;
-    Response r = after_commit(c, done.position, status, [&c, id, message] {
-        const auto order = c.queries.order_summary_json(id);
+                      std::string_view message, const orders::CreatedOrder::Decided* decided = nullptr) {
+    Response r = after_commit(c, done.position, status, [&c, &done, message, decided] {
+        auto order = decided ? projections::order_summary_json(done.value, *decided) : std::nullopt;
+        if (!order) order = c.queries.order_summary_json(done.value.id);
         return fmt::format(R"({{"message":{},"order":{}}})", json::serialize(json::string(message)),
                            order.value_or("null"));
     });
@@ -210,8 +213,10 @@ Response create(const Commerce& c, const Request& r, const Authenticated& caller
     o.created_by = caller.user.id;
     // A sales rep's own orders are the ones assigned to them: what they create is theirs.
     if (caller.user.role == Role::sales_rep) o.customer_rep_id = caller.user.id;
-    return order_result(c, c.orders.create(o, std::get<engine::CommandContext>(ctx)), 201,
-                        "Order created successfully");
+    auto created = c.orders.create(o, std::get<engine::CommandContext>(ctx));
+    if (const auto* rej = std::get_if<engine::Rejection>(&created)) return order_rejection(*rej);
+    const auto& done = std::get<orders::CreatedOrder>(created);
+    return order_answer(c, done.order, 201, "Order created successfully", done.decided ? &*done.decided : nullptr);
 }
 
 // A refusal of an order edit, its field named as the order form names it (the customer's fields too).

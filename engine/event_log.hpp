@@ -74,6 +74,7 @@ struct AppendResult {
     AppendStatus status = AppendStatus::invalid;
     GlobalPosition first_position;  // of the first event written (ok / duplicate)
     GlobalPosition last_position;   // of the last event written (ok / duplicate)
+    std::int64_t time_us = 0;        // the time stamped on every event written (ok only; 0 otherwise)
     std::vector<StreamResult> streams;
     std::vector<std::int64_t> sequence_values;
 

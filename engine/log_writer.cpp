@@ -177,6 +177,7 @@ private:
         Scratch& sc = *w_.scratch_;
         RecordedEvent& e = sc.event;
         e.time_us = to_us(w_.options_.clock->now());
+        result.time_us = e.time_us;
         e.metadata = req.metadata;
         char pos_buf[8], head_buf[8], version_buf[8];
         for (const auto& s : req.streams) {

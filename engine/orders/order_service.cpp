@@ -222,21 +222,23 @@ OrderService::OrderService(EventLog& log, std::shared_ptr<Clock> clock, catalog:
                            customers::CustomerService& customers, const users::UserService& users)
     : log_(log), clock_(std::move(clock)), stock_(stock), customers_(customers), users_(users) {}
 
-Result<Committed<Order>> OrderService::create(const NewOrder& n, const CommandContext& ctx) {
+Result<CreatedOrder> OrderService::create(const NewOrder& n, const CommandContext& ctx) {
     // A retry of a create that committed answers as the original did, whatever the checks now say.
     auto original = [&]() -> std::optional<Committed<Order>> {
         const auto r = committed_result(log_, ctx.command_id);
         if (!r || r->sequence_values.empty()) return std::nullopt;
         return committed_order(log_, r->sequence_values[0], *r);
     };
-    auto refuse = [&](Rejection r) -> Result<Committed<Order>> {
-        if (auto o = original()) return *o;
+    auto refuse = [&](Rejection r) -> Result<CreatedOrder> {
+        if (auto o = original()) return CreatedOrder{std::move(*o), std::nullopt};
         return r;
     };
 
+    std::optional<users::User> rep;
     if (n.customer_rep_id) {
-        auto rep = decide_assign_rep(Order{}, *n.customer_rep_id, users_.find(*n.customer_rep_id));
-        if (auto* r = std::get_if<Rejection>(&rep)) return refuse(*r);
+        rep = users_.find(*n.customer_rep_id);
+        auto assigned = decide_assign_rep(Order{}, *n.customer_rep_id, rep);
+        if (auto* r = std::get_if<Rejection>(&assigned)) return refuse(*r);
     }
     customers::Customer customer;
     if (n.customer_id) {
@@ -276,6 +278,9 @@ Result<Committed<Order>> OrderService::create(const NewOrder& n, const CommandCo
     }
 
     std::unique_ptr<StockHolds> holds;
+    // The last attempt's decision: the one appended when the append succeeds.
+    std::optional<Order> last;
+    std::vector<catalog::Product> products;
     auto attempt = [&](TimePoint now) -> Result<AppendRequest> {
         holds = std::make_unique<StockHolds>();
         const auto ids = product_ids(n.items);
@@ -286,6 +291,13 @@ Result<Committed<Order>> OrderService::create(const NewOrder& n, const CommandCo
         Order order = std::get<Order>(decided);
         const StockMove move = reservation_of(order);
         if (auto r = hold_units(locked, units_taken(move), views, *holds)) return *r;
+        last = order;
+        products.clear();
+        for (const ProductId id : ids) {
+            const bool seen = std::any_of(products.begin(), products.end(),
+                                          [id](const catalog::Product& p) { return p.id == id; });
+            if (!seen) products.push_back(locked.product(id).state);
+        }
         AppendRequest req;
         req.sequences = {std::string(events::kOrderSequence)};
         // The id comes from the sequence, in the batch that writes the order: a refusal leaves no gap.
@@ -304,7 +316,18 @@ Result<Committed<Order>> OrderService::create(const NewOrder& n, const CommandCo
     if (auto* r = std::get_if<Rejection>(&result)) return *r;
     const AppendResult& appended = std::get<AppendResult>(result);
     const OrderId id = appended.sequence_values.at(0);
-    if (auto o = committed_order(log_, id, appended)) return *o;
+    if (appended.status == AppendStatus::ok && last) {
+        // The stream is the one OrderCreated of the last decision: folding it sets what the append chose (the
+        // id, version 0, the event's time) on the decided order, and nothing else.
+        Order o = std::move(*last);
+        o.id = id;
+        o.version = 0;
+        o.created_us = o.updated_us = appended.time_us;
+        o.stock = stock_stage(o.status);
+        return CreatedOrder{{std::move(o), appended.last_position},
+                            CreatedOrder::Decided{std::move(customer), std::move(products), std::move(rep)}};
+    }
+    if (auto o = committed_order(log_, id, appended)) return CreatedOrder{std::move(*o), std::nullopt};
     return not_found("order " + std::to_string(id));
 }
 

@@ -20,8 +20,10 @@
 #include <vector>
 
 #include "engine/aggregate.hpp"
+#include "engine/catalog/product.hpp"
 #include "engine/customers/customer_service.hpp"
 #include "engine/orders/order.hpp"
+#include "engine/users/user.hpp"
 
 namespace codd::engine::users {
 class UserService;
@@ -67,6 +69,20 @@ struct NewOrder {
     std::string external_order_id;
     std::optional<UserId> customer_rep_id;  // must be an active sales_rep
     std::optional<UserId> created_by;
+};
+
+// A created order, and what this create decided it with: the customer it names, the catalog products of its
+// items (each once, in the items' order) and its sales rep, as the decision read them. The answer of a create
+// shows their names without reading the order back. `decided` is empty when the answer is an earlier create's
+// (a retry with the same command id).
+struct CreatedOrder {
+    Committed<Order> order;
+    struct Decided {
+        customers::Customer customer;
+        std::vector<catalog::Product> products;
+        std::optional<users::User> rep;
+    };
+    std::optional<Decided> decided;
 };
 
 // A partial update: only the fields that are set change. Items, when set, replace the order's items (stock
@@ -135,7 +151,8 @@ class OrderService {
     OrderService(EventLog& log, std::shared_ptr<Clock> clock, catalog::StockBook& stock,
                  customers::CustomerService& customers, const users::UserService& users);
 
-    Result<Committed<Order>> create(const NewOrder& o, const CommandContext& ctx);
+    // The order as folding its stream gives it, without reading it back (its one event is the decided order).
+    Result<CreatedOrder> create(const NewOrder& o, const CommandContext& ctx);
     Result<Committed<Order>> update(OrderId id, const OrderPatch& p, IfMatch if_match, const CommandContext& ctx);
     Result<Committed<Order>> change_status(OrderId id, const StatusChange& c, IfMatch if_match,
                                            const CommandContext& ctx);

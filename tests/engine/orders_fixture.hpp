@@ -69,8 +69,14 @@ class OrdersFixture : public LogFixture {
         return i;
     }
 
+    // Also checks that the order the create answers with (not read back from the log) is the one folding its
+    // stream gives.
     engine::orders::Order create(const engine::orders::NewOrder& o, const engine::CommandContext& c = ctx()) {
-        return accepted(orders->create(o, c)).value;
+        const auto created = accepted(orders->create(o, c));
+        const auto folded = orders->find(created.order.value.id);
+        REQUIRE(folded.has_value());
+        CHECK(created.order.value == *folded);
+        return created.order.value;
     }
 
   protected:

@@ -78,9 +78,19 @@ TEST_CASE(
     n.discount = Money{500};
     n.total_amount = Money{9000 + 2000 + 1000 - 500};
     n.customer_rep_id = f.rep;
-    const auto committed = accepted(f.orders->create(n, ctx("create-1")));
-    const Order& o = committed.value;
+    const auto answer = accepted(f.orders->create(n, ctx("create-1")));
+    const Order& o = answer.order.value;
     CHECK(o.id == 1001);
+    CHECK(o == *f.orders->find(o.id));  // as folding its stream gives it, though not read back
+    // What the decision read, for the answer's names.
+    REQUIRE(answer.decided.has_value());
+    CHECK(answer.decided->customer.id == o.customer_id);
+    CHECK(answer.decided->customer.phone_number == "+233241234567");
+    REQUIRE(answer.decided->products.size() == 2);
+    CHECK(answer.decided->products[0].sku == "TEE");
+    CHECK(answer.decided->products[1].id == cap);
+    REQUIRE(answer.decided->rep.has_value());
+    CHECK(answer.decided->rep->id == f.rep);
     CHECK(o.status == OrderStatus::pending_confirmation);
     CHECK(o.payment_status == PaymentStatus::pending);
     CHECK(o.subtotal == Money{11000});
@@ -98,7 +108,7 @@ TEST_CASE(
     REQUIRE(created.size() == 1);
     CHECK(created[0].type == "OrderCreated");
     CHECK(created[0].metadata == ctx().metadata);
-    CHECK(committed.position == f.log->head());
+    CHECK(answer.order.position == f.log->head());
     const auto p = payload(created[0]);
     CHECK(p.at("totalAmount").as_int64() == 11500);
     CHECK(p.at("items").as_array().at(0).at("productId").as_int64() == tee);
@@ -106,7 +116,7 @@ TEST_CASE(
     const auto reserved = f.stream("product-" + std::to_string(tee)).back();
     CHECK(reserved.type == "StockReserved");
     CHECK(reserved.position.value() > created[0].position.value());
-    CHECK(reserved.position.value() <= committed.position.value());
+    CHECK(reserved.position.value() <= answer.order.position.value());
 }
 
 TEST_CASE("orders: create validation names the REST field") {
@@ -319,12 +329,14 @@ TEST_CASE("orders: a retried create (same command id) answers with the same orde
     OrdersFixture f;
     const auto tee = f.product("TEE", 4500, 10);
     const auto n = OrdersFixture::new_order({OrdersFixture::item(tee, 2)});
-    const auto first = accepted(f.orders->create(n, ctx("create-once")));
-    const auto again = accepted(f.orders->create(n, ctx("create-once")));
+    const auto first = accepted(f.orders->create(n, ctx("create-once"))).order;
+    const auto again = accepted(f.orders->create(n, ctx("create-once"))).order;
     CHECK(again.value.id == first.value.id);
     CHECK(again.position == first.position);
+    CHECK(again.value == first.value);
+    CHECK_FALSE(accepted(f.orders->create(n, ctx("create-once"))).decided.has_value());  // the original's answer
     f.reopen();
-    const auto after_reopen = accepted(f.orders->create(n, ctx("create-once")));
+    const auto after_reopen = accepted(f.orders->create(n, ctx("create-once"))).order;
     CHECK(after_reopen.value.id == first.value.id);
     CHECK(after_reopen.position == first.position);
     CHECK(f.log->sequence_next("order") == 1002);
@@ -335,7 +347,7 @@ TEST_CASE("orders: a retried create (same command id) answers with the same orde
     std::vector<OrderId> ids(8);
     const auto n2 = OrdersFixture::new_order({OrdersFixture::item(tee, 1)}, "+233209999999");
     for (int t = 0; t < 8; ++t) {
-        threads.emplace_back([&, t] { ids[t] = accepted(f.orders->create(n2, ctx("create-twice"))).value.id; });
+        threads.emplace_back([&, t] { ids[t] = accepted(f.orders->create(n2, ctx("create-twice"))).order.value.id; });
     }
     for (auto& th : threads) th.join();
     for (OrderId id : ids) CHECK(id == ids[0]);

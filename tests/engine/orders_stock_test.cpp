@@ -76,7 +76,7 @@ TEST_CASE("orders stock: 16 threads create, cancel, dispatch and return orders o
                     }
                     if (items.empty()) items.push_back(OrdersFixture::item(products[rng() % 3], 1));
                     auto r = f.orders->create(OrdersFixture::new_order(items, phone_of(t, i)), ctx());
-                    if (ok(r)) open.push_back(std::get<Committed<Order>>(r).value.id);
+                    if (ok(r)) open.push_back(std::get<CreatedOrder>(r).order.value.id);
                 } else if (op < 7) {
                     const OrderId id = open.back();
                     open.pop_back();
@@ -137,7 +137,7 @@ TEST_CASE("orders stock: scarce stock is sold exactly, and only shortages are re
                 auto r = f.orders->create(
                     OrdersFixture::new_order({OrdersFixture::item(a, 1), OrdersFixture::item(b, 1)}, phone_of(t, i)),
                     ctx());
-                if (std::holds_alternative<Committed<Order>>(r)) {
+                if (std::holds_alternative<CreatedOrder>(r)) {
                     created.fetch_add(1);
                 } else if (std::get<Rejection>(r).message.find("insufficient stock") != std::string::npos) {
                     short_of_stock.fetch_add(1);
@@ -165,7 +165,7 @@ TEST_CASE("orders stock: stock decreases wait for in-flight reservations and nev
         threads.emplace_back([&, t] {
             for (int i = 0; !stop.load() && i < 200; ++i) {
                 auto r = f.orders->create(OrdersFixture::new_order({OrdersFixture::item(a, 2)}, phone_of(t, i)), ctx());
-                if (std::holds_alternative<Committed<Order>>(r)) created.fetch_add(1);
+                if (std::holds_alternative<CreatedOrder>(r)) created.fetch_add(1);
             }
         });
     }

@@ -15,6 +15,7 @@
 #include "engine/orders/order_events.hpp"
 #include "engine/users/user_events.hpp"
 #include "projections/digest.hpp"
+#include "projections/order_summary.hpp"
 #include "projections/orders_view.hpp"
 #include "projections/rebuild.hpp"
 #include "projections/runner.hpp"
@@ -480,6 +481,110 @@ TEST_CASE("orders view: a command's answer is the list shape with the version") 
         INFO(std::string(key));
         CHECK(detail.at(key) == value);  // the same fields as the detail, where it has them
     }
+}
+
+TEST_CASE("orders view: a create's answer rendered from the decided order is the view's JSON, byte for byte") {
+    namespace oe = engine::orders::events;
+    namespace ce = engine::customers::events;
+    namespace pe = engine::catalog::events;
+    namespace ue = engine::users::events;
+    Fixture fx;
+    // Names and texts with everything SQLite's json_object escapes or passes through as is.
+    const std::string odd = "q\"uote \\back/slash\b\f\n\r\t\x01\x1f\x7f caf\xc3\xa9 \xf0\x9f\x9a\x9a %_'";
+    auto rep = user(31, "R\"ita " + odd, "Rep\\", engine::users::Role::sales_rep);
+    fx.script.append(ue::user_stream(31), ue::user_created(rep));
+    auto shopper = customer(41, "Ama " + odd, "O'Neil\n", "+233209990000", "Osu");
+    shopper.email = "ama@shop.test";
+    shopper.alternate_phone = "+233209990001";
+    fx.script.append(ce::customer_stream(41), ce::customer_created(shopper));
+    const auto cream = product(51, "SKU\"51\\", "Cream " + odd, 4550, 1000);
+    const auto soap = product(52, "BS-52", "Soap", 7, 1000);
+    fx.script.append(pe::product_stream(51), pe::product_created(cream));
+    fx.script.append(pe::product_stream(52), pe::product_created(soap));
+
+    struct Case {
+        std::int64_t unit_price, quantity, shipping, discount;
+        std::optional<std::int64_t> estimated_us;
+        bool with_rep;
+        std::string metadata, text;
+    };
+    const std::vector<Case> cases{
+        {4550, 2, 1000, 0, std::nullopt, true, R"({"packageName":"Trio","n":1.5,"s":"\u001fé\"x"})", odd},
+        {7, 1, 0, 7, kStartUs + 123'456, false, "", ""},
+        {1, 3, 9, 0, -1'500'000, true, R"({"nested":{"a":[1,2,{"b":null}]}})", "plain"},
+        {10, 1, 90, 10, -62'167'219'200'000'000, false, "", "first day"},
+        {2900, 1, 100, 0, 253'402'300'799'999'999, true, "", "last day"},
+        {99'999'999'999'999, 1, 0, 0, kStartUs, false, "", "large"},
+        {123'456'789'012'345'678, 1, 0, 0, std::nullopt, false, "", "beyond exact"},
+    };
+    std::int64_t id = 3001;
+    for (const auto& k : cases) {
+        CAPTURE(id);
+        engine::orders::Order o;
+        o.id = id;
+        o.customer_id = 41;
+        if (k.with_rep) o.customer_rep_id = 31;
+        o.created_by = 1;
+        engine::orders::OrderItem first;
+        first.id = 1;
+        first.product_id = 51;
+        first.quantity = k.quantity;
+        first.unit_price = engine::Money{k.unit_price};
+        first.total_price = engine::Money{k.unit_price * k.quantity};
+        first.metadata_json = k.metadata;
+        engine::orders::OrderItem second;
+        second.id = 2;
+        second.product_id = 52;
+        second.quantity = 1;
+        second.unit_price = engine::Money{7};
+        second.total_price = engine::Money{7};
+        second.item_type = "upsell";
+        o.items = {first, second};
+        o.subtotal = engine::Money{first.total_price.minor + 7};
+        o.shipping_cost = engine::Money{k.shipping};
+        o.discount = engine::Money{k.discount};
+        o.total_amount = o.cod_amount = engine::Money{o.subtotal.minor + k.shipping - k.discount};
+        o.notes = k.text;
+        o.internal_notes = k.text + "!";
+        o.delivery_address = "House " + k.text;
+        o.delivery_state = "Greater Accra";
+        o.delivery_area = k.text.empty() ? "Osu" : k.text;
+        o.estimated_delivery_us = k.estimated_us;
+        o.priority = id % 3;
+        o.tags = k.text.empty() ? std::vector<std::string>{} : std::vector<std::string>{"vip", k.text};
+        o.source = "checkout_form";
+        o.external_order_id = k.text;
+        fx.script.append(oe::order_stream(id), oe::order_created(o), {"1", "super_admin"});
+        REQUIRE(fx.runner->wait_for(fx.script.log().head(), 10s));
+        REQUIRE(fx.runner->error().empty());
+
+        // The order as a create answers with it: its stream folded (what OrderService::create returns).
+        engine::orders::Order folded;
+        for (const auto& e : fx.script.log().read_stream(oe::order_stream(id), engine::StreamVersion{0}, 10)) {
+            engine::orders::evolve(folded, e);
+        }
+        engine::orders::CreatedOrder::Decided names{shopper, {cream, soap}, std::nullopt};
+        if (k.with_rep) names.rep = rep;
+        const auto rendered = order_summary_json(folded, names);
+        REQUIRE(rendered.has_value());
+        const auto viewed = fx.q->order_summary_json(id);
+        REQUIRE(viewed.has_value());
+        CHECK(*rendered == *viewed);
+        ++id;
+    }
+
+    // Names the create did not read: no rendering, the caller reads the view.
+    engine::orders::Order folded;
+    for (const auto& e : fx.script.log().read_stream(oe::order_stream(3001), engine::StreamVersion{0}, 10)) {
+        engine::orders::evolve(folded, e);
+    }
+    CHECK_FALSE(order_summary_json(folded, {shopper, {cream, soap}, std::nullopt}).has_value());  // its rep
+    CHECK_FALSE(order_summary_json(folded, {shopper, {cream}, rep}).has_value());                 // a product
+    auto other = shopper;
+    other.id = 42;
+    CHECK_FALSE(order_summary_json(folded, {other, {cream, soap}, rep}).has_value());  // its customer
+    folded.delivery_agent_id = 4;
+    CHECK_FALSE(order_summary_json(folded, {shopper, {cream, soap}, rep}).has_value());  // an agent
 }
 
 TEST_CASE("orders view: history for auditors, oldest first") {

@@ -1,0 +1,261 @@
+// order_summary_json from a decided order: the SQL of build_order_fields (orders_view_sql.cpp), in C++.
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+
+#include <sqlite3.h>
+
+#include "projections/order_summary.hpp"
+
+namespace codd::projections {
+
+namespace {
+
+using engine::orders::Order;
+
+// jsonAppendString of SQLite's json1: '"' and '\' escaped, control characters as \b \t \n \f \r or \u00xx,
+// everything else (UTF-8 included) as is.
+constexpr char kHex[] = "0123456789abcdef";
+
+void append_int(std::string& out, std::int64_t v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+}
+
+void append_key(std::string& out, std::string_view key) {
+    out += '"';
+    out += key;
+    out += "\":";
+}
+
+void append_optional_id(std::string& out, const std::optional<std::int64_t>& id) {
+    if (id) {
+        append_int(out, *id);
+    } else {
+        out += "null";
+    }
+}
+
+// Days since 1970-01-01 to a civil date (proleptic Gregorian; H. Hinnant's civil_from_days).
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
+    z += 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    d = doy - (153 * mp + 2) / 5 + 1;
+    m = mp < 10 ? mp + 3 : mp - 9;
+    y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
+}
+
+// SQLite's dates run from 0000-01-01 to 9999-12-31; outside them its strftime gives NULL.
+constexpr std::int64_t kMinUs = -62'167'219'200'000'000;  // 0000-01-01T00:00:00Z
+constexpr std::int64_t kMaxUs = 253'402'300'799'999'999;  // 9999-12-31T23:59:59.999999Z
+
+}  // namespace
+
+void append_json_text(std::string& out, std::string_view text) {
+    out += '"';
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += ch;
+        } else if (c < 0x20) {
+            out += '\\';
+            switch (c) {
+                case '\b': out += 'b'; break;
+                case '\t': out += 't'; break;
+                case '\n': out += 'n'; break;
+                case '\f': out += 'f'; break;
+                case '\r': out += 'r'; break;
+                default:
+                    out += "u00";
+                    out += kHex[c >> 4];
+                    out += kHex[c & 0xf];
+            }
+        } else {
+            out += ch;
+        }
+    }
+    out += '"';
+}
+
+void append_money(std::string& out, std::int64_t minor) {
+    // Below 10^15 minor units the decimal has at most 15 significant digits, so "%!.15g" of the double nearest
+    // to it prints it exactly: the whole part, then the cents without trailing zeros but at least one digit.
+    constexpr std::int64_t kExact = 1'000'000'000'000'000;
+    if (minor <= -kExact || minor >= kExact) {
+        char* s = sqlite3_mprintf("%!.15g", static_cast<double>(minor) / 100.0);
+        out += s;
+        sqlite3_free(s);
+        return;
+    }
+    if (minor < 0) out += '-';
+    const std::int64_t v = minor < 0 ? -minor : minor;
+    append_int(out, v / 100);
+    const auto cents = static_cast<int>(v % 100);
+    out += '.';
+    out += static_cast<char>('0' + cents / 10);
+    if (cents % 10 != 0) out += static_cast<char>('0' + cents % 10);
+}
+
+void append_iso_time(std::string& out, std::int64_t us) {
+    // As (strftime('%Y-%m-%dT%H:%M:%S', us / 1000000, 'unixepoch') || printf('.%03dZ', us / 1000 % 1000)):
+    // integer divisions that truncate toward zero, as C++'s do.
+    const std::int64_t seconds = us / 1'000'000;
+    std::int64_t days = seconds / 86400;
+    std::int64_t rest = seconds % 86400;
+    if (rest < 0) {
+        rest += 86400;
+        --days;
+    }
+    std::int64_t y = 0;
+    unsigned m = 0, d = 0;
+    civil_from_days(days, y, m, d);
+    char buf[48];
+    const int n = std::snprintf(buf, sizeof buf, "\"%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ\"",
+                                static_cast<long long>(y), m, d, static_cast<long long>(rest / 3600),
+                                static_cast<long long>(rest / 60 % 60), static_cast<long long>(rest % 60),
+                                static_cast<long long>(us / 1000 % 1000));
+    out.append(buf, static_cast<std::size_t>(n));
+}
+
+std::optional<std::string> order_summary_json(const Order& o, const engine::orders::CreatedOrder::Decided& names) {
+    if (o.delivery_agent_id) return std::nullopt;  // a create names no agent; the view has the agent's name
+    if (o.customer_rep_id && (!names.rep || names.rep->id != *o.customer_rep_id)) return std::nullopt;
+    if (o.customer_id != names.customer.id) return std::nullopt;
+    for (const auto t : {o.estimated_delivery_us.value_or(0), o.created_us, o.updated_us}) {
+        if (t < kMinUs || t > kMaxUs) return std::nullopt;
+    }
+    const auto product = [&](engine::orders::ProductId id) -> const engine::catalog::Product* {
+        const auto it = std::find_if(names.products.begin(), names.products.end(),
+                                     [id](const engine::catalog::Product& p) { return p.id == id; });
+        return it == names.products.end() ? nullptr : &*it;
+    };
+    for (const auto& i : o.items) {
+        if (product(i.product_id) == nullptr) return std::nullopt;
+    }
+
+    const auto& c = names.customer;
+    std::string out;
+    out.reserve(1024 + 256 * o.items.size());
+    const auto text = [&out](std::string_view key, std::string_view value) {
+        append_key(out, key);
+        append_json_text(out, value);
+        out += ',';
+    };
+    const auto money = [&out](std::string_view key, engine::Money m) {
+        append_key(out, key);
+        append_money(out, m.minor);
+        out += ',';
+    };
+    const auto person = [&](std::string_view key, const std::optional<engine::orders::UserId>& id,
+                            const std::optional<engine::users::User>& user) {
+        append_key(out, key);
+        if (id) {
+            out += "{\"id\":";
+            append_int(out, *id);
+            out += ",\"firstName\":";
+            append_json_text(out, user->first_name);
+            out += ",\"lastName\":";
+            append_json_text(out, user->last_name);
+            out += "},";
+        } else {
+            out += "null,";
+        }
+    };
+
+    out += "{\"id\":";
+    append_int(out, o.id);
+    out += ",\"orderNumber\":\"";
+    append_int(out, o.id);
+    out += "\",\"customerId\":";
+    append_int(out, o.customer_id);
+    out += ",\"customer\":{\"id\":";
+    append_int(out, o.customer_id);
+    out += ',';
+    text("firstName", c.first_name);
+    text("lastName", c.last_name);
+    text("email", c.email);
+    text("phoneNumber", c.phone_number);
+    append_key(out, "alternatePhone");
+    append_json_text(out, c.alternate_phone);
+    out += "},";
+    append_key(out, "customerRepId");
+    append_optional_id(out, o.customer_rep_id);
+    out += ',';
+    person("customerRep", o.customer_rep_id, names.rep);
+    out += "\"deliveryAgentId\":null,\"deliveryAgent\":null,";
+    append_key(out, "createdById");
+    append_optional_id(out, o.created_by);
+    out += ',';
+    text("status", engine::orders::to_string(o.status));
+    text("paymentStatus", engine::orders::to_string(o.payment_status));
+    text("paymentMethod", "cod");
+    money("subtotal", o.subtotal);
+    money("shippingCost", o.shipping_cost);
+    money("discount", o.discount);
+    money("totalAmount", o.total_amount);
+    money("codAmount", o.cod_amount);
+    text("notes", o.notes);
+    text("internalNotes", o.internal_notes);
+    text("deliveryAddress", o.delivery_address);
+    text("deliveryState", o.delivery_state);
+    text("deliveryArea", o.delivery_area);
+    append_key(out, "estimatedDelivery");
+    if (o.estimated_delivery_us) {
+        append_iso_time(out, *o.estimated_delivery_us);
+    } else {
+        out += "null";
+    }
+    out += ",\"priority\":";
+    append_int(out, o.priority);
+    out += ",\"tags\":[";
+    for (std::size_t t = 0; t < o.tags.size(); ++t) {
+        if (t > 0) out += ',';
+        append_json_text(out, o.tags[t]);
+    }
+    out += "],";
+    text("source", o.source);
+    text("externalOrderId", o.external_order_id);
+    append_key(out, "createdAt");
+    append_iso_time(out, o.created_us);
+    out += ",\"updatedAt\":";
+    append_iso_time(out, o.updated_us);
+    out += ",\"orderItems\":[";
+    for (std::size_t k = 0; k < o.items.size(); ++k) {
+        const auto& i = o.items[k];
+        const auto* p = product(i.product_id);
+        if (k > 0) out += ',';
+        out += "{\"id\":";
+        append_int(out, i.id);
+        out += ",\"orderId\":";
+        append_int(out, o.id);
+        out += ",\"productId\":";
+        append_int(out, i.product_id);
+        out += ",\"quantity\":";
+        append_int(out, i.quantity);
+        out += ',';
+        money("unitPrice", i.unit_price);
+        money("totalPrice", i.total_price);
+        text("itemType", i.item_type);
+        append_key(out, "metadata");
+        out += i.metadata_json.empty() ? std::string_view("null") : std::string_view(i.metadata_json);
+        out += ",\"product\":{\"id\":";
+        append_int(out, i.product_id);
+        out += ',';
+        text("name", p->name);
+        append_key(out, "sku");
+        append_json_text(out, p->sku);
+        out += "}}";
+    }
+    out += "],\"version\":";
+    append_int(out, o.version);
+    out += '}';
+    return out;
+}
+
+}  // namespace codd::projections
