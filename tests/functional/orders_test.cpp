@@ -219,10 +219,48 @@ TEST_CASE("Idempotency-Key: the same key gives the same order, once") {
     REQUIRE(a.status == 201);
     REQUIRE(b.status == 201);
     CHECK(id_of(order_of(a)) == id_of(order_of(b)));
+    // Byte for byte: the first answer is rendered from the order the create decided, the retry's read from the view.
+    CHECK(a.body == b.body);
+    CHECK(a.header("ETag") == b.header("ETag"));
     CHECK(s.call("GET", "/api/orders", s.root).json().at("pagination").at("total").as_int64() == 1);
     const json::value product = s.call("GET", "/api/products/" + std::to_string(p), s.root).json().at("product");
     CHECK(product.at("reserved").as_int64() == 2);
     CHECK(s.create_order(s.root, body, {{"Idempotency-Key", std::string(300, 'k')}}).status == 400);
+}
+
+TEST_CASE("a create's answer is the order as the view then shows it, odd text, amounts and a rep included") {
+    OrdersServer s;
+    const std::int64_t cream = s.product("CRM_1.a", 45.07, 10);
+    const std::int64_t soap = s.product("SOAP-1", 0.10, 10);
+    const std::int64_t rep = s.create_user(s.root, "rep@example.com", "Rep#Passw0rd!", "sales_rep");
+    json::object body = OrdersServer::order_body("+233 20 555 0101", {{cream, 3}, {soap, 1}});
+    const std::string odd = "Ama \"Q\" \\ caf\u00e9 \U0001F69A";
+    body["customerName"] = odd + " Mensah";
+    body["customerEmail"] = "Ama.Mensah@Example.com";
+    body["notes"] = "ring twice\nthen \"wait\"";
+    body["internalNotes"] = "</script> 100% _x_";
+    body["tags"] = json::array{"vip", odd};
+    body["customerRepId"] = rep;
+    body["shippingCost"] = 15;
+    body["discount"] = 0.17;
+    body["estimatedDelivery"] = "2026-12-01T09:30:15.250Z";
+    body["priority"] = 2;
+    body["orderItems"].as_array().at(0).as_object()["metadata"] =
+        json::object{{"packageName", "Trio \"deluxe\""}, {"weights", json::array{1.5, 2, nullptr}}};
+    const HttpResponse created = s.create_order(s.root, body);
+    INFO(created.body);
+    REQUIRE(created.status == 201);
+    const json::object answer = order_of(created);
+    const HttpResponse read = get_order(s, id_of(answer));
+    REQUIRE(read.status == 200);
+    const json::object detail = order_of(read);
+    for (const auto& [key, value] : answer) {
+        INFO(std::string(key));
+        CHECK(detail.at(key) == value);
+    }
+    CHECK(answer.at("customer").at("lastName").as_string() == odd.substr(4) + " Mensah");  // "Ama" is the first name
+    CHECK(answer.at("customerRep").at("id").as_int64() == rep);
+    CHECK(number(answer.at("totalAmount")) == doctest::Approx(45.07 * 3 + 0.10 + 15 - 0.17));
 }
 
 TEST_CASE("If-Match with the order version: a stale update is a 409") {
