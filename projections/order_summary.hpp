@@ -21,9 +21,4 @@ namespace codd::projections {
 std::optional<std::string> order_summary_json(const engine::orders::Order& o,
                                               const engine::orders::CreatedOrder::Decided& names);
 
-// The pieces, as SQLite renders them inside json_object (exposed for their tests).
-void append_json_text(std::string& out, std::string_view text);  // a JSON string, SQLite's escapes
-void append_money(std::string& out, std::int64_t minor);         // minor / 100.0 as SQLite prints a real
-void append_iso_time(std::string& out, std::int64_t us);         // "2025-11-25T10:00:00.000Z"
-
 }  // namespace codd::projections

@@ -13,8 +13,6 @@ namespace {
 
 using engine::orders::Order;
 
-// jsonAppendString of SQLite's json1: '"' and '\' escaped, control characters as \b \t \n \f \r or \u00xx,
-// everything else (UTF-8 included) as is.
 constexpr char kHex[] = "0123456789abcdef";
 
 void append_int(std::string& out, std::int64_t v) {
@@ -27,14 +25,6 @@ void append_key(std::string& out, std::string_view key) {
     out += '"';
     out += key;
     out += "\":";
-}
-
-void append_optional_id(std::string& out, const std::optional<std::int64_t>& id) {
-    if (id) {
-        append_int(out, *id);
-    } else {
-        out += "null";
-    }
 }
 
 // Days since 1970-01-01 to a civil date (proleptic Gregorian; H. Hinnant's civil_from_days).
@@ -54,8 +44,8 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
 constexpr std::int64_t kMinUs = -62'167'219'200'000'000;  // 0000-01-01T00:00:00Z
 constexpr std::int64_t kMaxUs = 253'402'300'799'999'999;  // 9999-12-31T23:59:59.999999Z
 
-}  // namespace
-
+// A JSON string as SQLite's json1 writes one (jsonAppendString): '"' and '\' escaped, control characters as
+// \b \t \n \f \r or \u00xx, everything else (UTF-8 included) as is.
 void append_json_text(std::string& out, std::string_view text) {
     out += '"';
     for (const char ch : text) {
@@ -83,6 +73,7 @@ void append_json_text(std::string& out, std::string_view text) {
     out += '"';
 }
 
+// minor / 100.0 as SQLite prints a real inside json_object ("%!.15g": 3000 -> 30.0, 7 -> 0.07).
 void append_money(std::string& out, std::int64_t minor) {
     // Below 10^15 minor units the decimal has at most 15 significant digits, so "%!.15g" of the double nearest
     // to it prints it exactly: the whole part, then the cents without trailing zeros but at least one digit.
@@ -102,6 +93,7 @@ void append_money(std::string& out, std::int64_t minor) {
     if (cents % 10 != 0) out += static_cast<char>('0' + cents % 10);
 }
 
+// "2025-11-25T10:00:00.000Z", as the view's iso() SQL renders a time in microseconds.
 void append_iso_time(std::string& out, std::int64_t us) {
     // As (strftime('%Y-%m-%dT%H:%M:%S', us / 1000000, 'unixepoch') || printf('.%03dZ', us / 1000 % 1000)):
     // integer divisions that truncate toward zero, as C++'s do.
@@ -123,6 +115,8 @@ void append_iso_time(std::string& out, std::int64_t us) {
     out.append(buf, static_cast<std::size_t>(n));
 }
 
+}  // namespace
+
 std::optional<std::string> order_summary_json(const Order& o, const engine::orders::CreatedOrder::Decided& names) {
     if (o.delivery_agent_id) return std::nullopt;  // a create names no agent; the view has the agent's name
     if (o.customer_rep_id && (!names.rep || names.rep->id != *o.customer_rep_id)) return std::nullopt;
@@ -142,56 +136,73 @@ std::optional<std::string> order_summary_json(const Order& o, const engine::orde
     const auto& c = names.customer;
     std::string out;
     out.reserve(1024 + 256 * o.items.size());
-    const auto text = [&out](std::string_view key, std::string_view value) {
-        append_key(out, key);
-        append_json_text(out, value);
+    // Each member is written as "key":value followed by a comma; `close` turns the last comma into the brace
+    // or bracket that ends the object or array.
+    const auto key = [&out](std::string_view k) { append_key(out, k); };
+    const auto close = [&out](char end) {
+        if (out.back() == ',') {
+            out.back() = end;
+        } else {
+            out += end;
+        }
         out += ',';
     };
-    const auto money = [&out](std::string_view key, engine::Money m) {
-        append_key(out, key);
+    const auto integer = [&](std::string_view k, std::int64_t v) {
+        key(k);
+        append_int(out, v);
+        out += ',';
+    };
+    const auto optional_integer = [&](std::string_view k, const std::optional<std::int64_t>& v) {
+        key(k);
+        if (v) {
+            append_int(out, *v);
+        } else {
+            out += "null";
+        }
+        out += ',';
+    };
+    const auto text = [&](std::string_view k, std::string_view v) {
+        key(k);
+        append_json_text(out, v);
+        out += ',';
+    };
+    const auto money = [&](std::string_view k, engine::Money m) {
+        key(k);
         append_money(out, m.minor);
         out += ',';
     };
-    const auto person = [&](std::string_view key, const std::optional<engine::orders::UserId>& id,
-                            const std::optional<engine::users::User>& user) {
-        append_key(out, key);
-        if (id) {
-            out += "{\"id\":";
-            append_int(out, *id);
-            out += ",\"firstName\":";
-            append_json_text(out, user->first_name);
-            out += ",\"lastName\":";
-            append_json_text(out, user->last_name);
-            out += "},";
-        } else {
-            out += "null,";
-        }
+    const auto time = [&](std::string_view k, std::int64_t us) {
+        key(k);
+        append_iso_time(out, us);
+        out += ',';
     };
 
-    out += "{\"id\":";
-    append_int(out, o.id);
-    out += ",\"orderNumber\":\"";
-    append_int(out, o.id);
-    out += "\",\"customerId\":";
-    append_int(out, o.customer_id);
-    out += ",\"customer\":{\"id\":";
-    append_int(out, o.customer_id);
-    out += ',';
+    out += '{';
+    integer("id", o.id);
+    text("orderNumber", std::to_string(o.id));
+    integer("customerId", o.customer_id);
+    key("customer");
+    out += '{';
+    integer("id", o.customer_id);
     text("firstName", c.first_name);
     text("lastName", c.last_name);
     text("email", c.email);
     text("phoneNumber", c.phone_number);
-    append_key(out, "alternatePhone");
-    append_json_text(out, c.alternate_phone);
-    out += "},";
-    append_key(out, "customerRepId");
-    append_optional_id(out, o.customer_rep_id);
-    out += ',';
-    person("customerRep", o.customer_rep_id, names.rep);
-    out += "\"deliveryAgentId\":null,\"deliveryAgent\":null,";
-    append_key(out, "createdById");
-    append_optional_id(out, o.created_by);
-    out += ',';
+    text("alternatePhone", c.alternate_phone);
+    close('}');
+    optional_integer("customerRepId", o.customer_rep_id);
+    key("customerRep");
+    if (o.customer_rep_id) {
+        out += '{';
+        integer("id", *o.customer_rep_id);
+        text("firstName", names.rep->first_name);
+        text("lastName", names.rep->last_name);
+        close('}');
+    } else {
+        out += "null,";
+    }
+    out += R"("deliveryAgentId":null,"deliveryAgent":null,)";  // a create names no agent (checked above)
+    optional_integer("createdById", o.created_by);
     text("status", engine::orders::to_string(o.status));
     text("paymentStatus", engine::orders::to_string(o.payment_status));
     text("paymentMethod", "cod");
@@ -205,56 +216,49 @@ std::optional<std::string> order_summary_json(const Order& o, const engine::orde
     text("deliveryAddress", o.delivery_address);
     text("deliveryState", o.delivery_state);
     text("deliveryArea", o.delivery_area);
-    append_key(out, "estimatedDelivery");
     if (o.estimated_delivery_us) {
-        append_iso_time(out, *o.estimated_delivery_us);
+        time("estimatedDelivery", *o.estimated_delivery_us);
     } else {
-        out += "null";
+        out += R"("estimatedDelivery":null,)";
     }
-    out += ",\"priority\":";
-    append_int(out, o.priority);
-    out += ",\"tags\":[";
-    for (std::size_t t = 0; t < o.tags.size(); ++t) {
-        if (t > 0) out += ',';
-        append_json_text(out, o.tags[t]);
+    integer("priority", o.priority);
+    key("tags");
+    out += '[';
+    for (const auto& tag : o.tags) {
+        append_json_text(out, tag);
+        out += ',';
     }
-    out += "],";
+    close(']');
     text("source", o.source);
     text("externalOrderId", o.external_order_id);
-    append_key(out, "createdAt");
-    append_iso_time(out, o.created_us);
-    out += ",\"updatedAt\":";
-    append_iso_time(out, o.updated_us);
-    out += ",\"orderItems\":[";
-    for (std::size_t k = 0; k < o.items.size(); ++k) {
-        const auto& i = o.items[k];
+    time("createdAt", o.created_us);
+    time("updatedAt", o.updated_us);
+    key("orderItems");
+    out += '[';
+    for (const auto& i : o.items) {
         const auto* p = product(i.product_id);
-        if (k > 0) out += ',';
-        out += "{\"id\":";
-        append_int(out, i.id);
-        out += ",\"orderId\":";
-        append_int(out, o.id);
-        out += ",\"productId\":";
-        append_int(out, i.product_id);
-        out += ",\"quantity\":";
-        append_int(out, i.quantity);
-        out += ',';
+        out += '{';
+        integer("id", i.id);
+        integer("orderId", o.id);
+        integer("productId", i.product_id);
+        integer("quantity", i.quantity);
         money("unitPrice", i.unit_price);
         money("totalPrice", i.total_price);
         text("itemType", i.item_type);
-        append_key(out, "metadata");
+        key("metadata");
         out += i.metadata_json.empty() ? std::string_view("null") : std::string_view(i.metadata_json);
-        out += ",\"product\":{\"id\":";
-        append_int(out, i.product_id);
         out += ',';
+        key("product");
+        out += '{';
+        integer("id", i.product_id);
         text("name", p->name);
-        append_key(out, "sku");
-        append_json_text(out, p->sku);
-        out += "}}";
+        text("sku", p->sku);
+        close('}');
+        close('}');
     }
-    out += "],\"version\":";
-    append_int(out, o.version);
-    out += '}';
+    close(']');
+    integer("version", o.version);
+    out.back() = '}';
     return out;
 }
 
