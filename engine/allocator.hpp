@@ -10,6 +10,14 @@
 
 namespace codd::engine {
 
+// Whether this build links jemalloc: codd_allocator (CMakeLists.txt) defines CODD_JEMALLOC for every target that
+// links codd_engine.
+#if CODD_JEMALLOC
+inline constexpr bool kJemalloc = true;
+#else
+inline constexpr bool kJemalloc = false;
+#endif
+
 // "jemalloc 5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c" or "system malloc"; codd serve logs it at start.
 std::string allocator_name();
 

@@ -8,17 +8,12 @@
 
 #include <unistd.h>
 
+#include "engine/allocator.hpp"
+
 namespace codd::engine {
 namespace {
 
 constexpr std::string_view kTunable = "glibc.malloc.hugetlb";
-
-// jemalloc (engine/allocator.hpp) reads no glibc tunable: on it, restarting would change nothing.
-#if CODD_JEMALLOC
-constexpr bool kJemalloc = true;
-#else
-constexpr bool kJemalloc = false;
-#endif
 
 bool sanitized() {
 #if defined(__SANITIZE_ADDRESS__)
@@ -47,7 +42,7 @@ std::string thp_mode() {
 }  // namespace
 
 void reexec_with_huge_page_malloc(char** argv) {
-    if (kJemalloc || sanitized()) return;
+    if (kJemalloc || sanitized()) return;  // jemalloc reads no glibc tunable: restarting would change nothing
     if (const char* off = std::getenv("CODD_HUGE_PAGES"); off != nullptr && std::string_view(off) == "0") return;
     const char* current = std::getenv("GLIBC_TUNABLES");
     std::string tunables = current != nullptr ? current : "";

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <ctime>
 
 #include <sqlite3.h>
 
@@ -25,19 +26,6 @@ void append_key(std::string& out, std::string_view key) {
     out += '"';
     out += key;
     out += "\":";
-}
-
-// Days since 1970-01-01 to a civil date (proleptic Gregorian; H. Hinnant's civil_from_days).
-void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
-    z += 719468;
-    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const auto doe = static_cast<unsigned>(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
 }
 
 // SQLite's dates run from 0000-01-01 to 9999-12-31; outside them its strftime gives NULL.
@@ -97,20 +85,12 @@ void append_money(std::string& out, std::int64_t minor) {
 void append_iso_time(std::string& out, std::int64_t us) {
     // As (strftime('%Y-%m-%dT%H:%M:%S', us / 1000000, 'unixepoch') || printf('.%03dZ', us / 1000 % 1000)):
     // integer divisions that truncate toward zero, as C++'s do.
-    const std::int64_t seconds = us / 1'000'000;
-    std::int64_t days = seconds / 86400;
-    std::int64_t rest = seconds % 86400;
-    if (rest < 0) {
-        rest += 86400;
-        --days;
-    }
-    std::int64_t y = 0;
-    unsigned m = 0, d = 0;
-    civil_from_days(days, y, m, d);
+    const auto seconds = static_cast<std::time_t>(us / 1'000'000);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
     char buf[48];
-    const int n = std::snprintf(buf, sizeof buf, "\"%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ\"",
-                                static_cast<long long>(y), m, d, static_cast<long long>(rest / 3600),
-                                static_cast<long long>(rest / 60 % 60), static_cast<long long>(rest % 60),
+    const int n = std::snprintf(buf, sizeof buf, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ\"", tm.tm_year + 1900,
+                                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                                 static_cast<long long>(us / 1000 % 1000));
     out.append(buf, static_cast<std::size_t>(n));
 }

@@ -12,8 +12,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "engine/event_log.hpp"
 #include "engine/allocator.hpp"
+#include "engine/event_log.hpp"
 #include "engine/huge_pages.hpp"
 #include "projections/digest.hpp"
 #include "projections/orders_view.hpp"

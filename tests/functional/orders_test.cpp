@@ -8,24 +8,20 @@
 #include <set>
 #include <string>
 
+#include "engine/allocator.hpp"
 #include "tests/functional/orders_fixture.hpp"
 
 using namespace codd::test;
 
 namespace {
 
-#if CODD_JEMALLOC
-constexpr bool kJemalloc = true;
-#else
-constexpr bool kJemalloc = false;
-#endif
-
 // Whether `codd rebuild` runs with glibc's malloc on transparent huge pages here (engine/huge_pages.hpp): not
 // when codd runs on jemalloc (engine/allocator.hpp), which reads no glibc tunable.
 bool huge_pages_expected() {
-#if defined(__SANITIZE_ADDRESS__) || CODD_JEMALLOC
+#if defined(__SANITIZE_ADDRESS__)
     return false;
 #else
+    if (codd::engine::kJemalloc) return false;
     std::ifstream in("/sys/kernel/mm/transparent_hugepage/enabled");
     std::string modes;
     std::getline(in, modes);
@@ -452,7 +448,7 @@ TEST_CASE("the orders view is disposable: rebuilt online and offline, identical 
     // On glibc's malloc it re-executed itself on huge pages (unless the kernel has none, or this is an
     // AddressSanitizer build, whose allocator replaces glibc's); CODD_HUGE_PAGES=0 keeps it as started.
     CHECK(report.at("hugePages").as_bool() == huge_pages_expected());
-    CHECK(report.at("allocator").as_string().starts_with(kJemalloc ? "jemalloc" : "system malloc"));
+    CHECK(report.at("allocator").as_string().starts_with(codd::engine::kJemalloc ? "jemalloc" : "system malloc"));
     const RunResult plain = run_codd({"rebuild", "--data-dir", data}, {{"CODD_HUGE_PAGES", "0"}});
     INFO(plain.out << plain.err);
     REQUIRE(plain.exit_code == 0);
