@@ -1,12 +1,12 @@
 // /auth: login, refresh, logout, me, register (reference §2 auth, §3; DESIGN §7).
 #include <fmt/format.h>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "api/identity.hpp"
 #include "api/logging.hpp"
 #include "api/request_body.hpp"
 #include "api/user_json.hpp"
+#include "engine/json_codec.hpp"
 #include "engine/users/password.hpp"
 #include "engine/users/validation.hpp"
 
@@ -155,7 +155,7 @@ void logout(const Identity& id, Request request, Responder respond, const Authen
 void me(const Identity& id, const Authenticated& caller, Responder& respond) {
     const auto permissions = id.permissions_json->get(id.users, caller.user.role);
     std::string body = R"({"user":)";
-    body += json::serialize(user_json(caller.user));
+    body += engine::json::serialize(user_json(caller.user));
     body += R"(,"permissions":)";
     body += *permissions;
     body += '}';

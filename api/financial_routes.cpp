@@ -8,11 +8,11 @@
 #include <fmt/format.h>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "api/commerce_common.hpp"
 #include "api/health.hpp"
 #include "api/user_json.hpp"
+#include "engine/json_codec.hpp"
 #include "engine/orders/order_service.hpp"
 
 namespace codd::api {
@@ -45,7 +45,7 @@ std::string deposit_json(const orders::Deposit& d) {
         allocations.push_back(json::object{
             {"orderId", a.order_id}, {"amount", major(a.amount)}, {"collectedAt", time_json(a.collected_us)}});
     }
-    return json::serialize(json::object{
+    return engine::json::serialize(json::object{
         {"id", d.id},
         {"agentId", d.agent_id},
         {"amount", major(d.amount)},
@@ -59,7 +59,7 @@ std::string deposit_json(const orders::Deposit& d) {
 }
 
 std::string expense_json(const orders::Expense& e) {
-    return json::serialize(json::object{
+    return engine::json::serialize(json::object{
         {"id", e.id},
         {"category", e.expense.category},
         {"amount", major(e.expense.amount)},

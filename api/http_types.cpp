@@ -1,7 +1,8 @@
 #include "api/http_types.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+
+#include "engine/json_codec.hpp"
 
 namespace codd::api {
 namespace {
@@ -34,7 +35,7 @@ std::optional<std::string_view> Request::param(std::string_view name) const {
 Response Response::json(int status, const boost::json::value& body) {
     Response r;
     r.status = status;
-    r.body = boost::json::serialize(body);
+    r.body = engine::json::serialize(body);
     return r;
 }
 

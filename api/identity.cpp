@@ -5,12 +5,12 @@
 
 #include <fmt/format.h>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include "api/logging.hpp"
 #include "api/problem.hpp"
 #include "api/user_json.hpp"
+#include "engine/json_codec.hpp"
 
 namespace codd::api {
 namespace {
@@ -41,7 +41,7 @@ std::shared_ptr<const std::string> PermissionsJsonCache::get(const engine::users
         if (e.version == version) return e.json;
     }
     auto json = std::make_shared<const std::string>(
-        boost::json::serialize(role_permissions_json(effective_permissions(users.permissions(), role))));
+        engine::json::serialize(role_permissions_json(effective_permissions(users.permissions(), role))));
     std::lock_guard lk(mu_);
     e.version = version;
     e.json = json;
@@ -57,7 +57,7 @@ Response forbidden(std::string message, std::string required) {
     if (!required.empty()) {
         boost::json::value body = boost::json::parse(r.body);
         body.as_object()["required"] = required;
-        r.body = boost::json::serialize(body);
+        r.body = engine::json::serialize(body);
     }
     return r;
 }

@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "api/commerce_common.hpp"
 #include "api/request_body.hpp"
 #include "api/user_json.hpp"
+#include "engine/json_codec.hpp"
 
 namespace codd::api {
 namespace {
@@ -55,7 +55,7 @@ std::optional<std::vector<orders::NewOrderItem>> read_items(const json::object& 
         }
         if (const json::value* m = o.if_contains("metadata"); m != nullptr && !m->is_null()) {
             if (m->is_object()) {
-                item.metadata_json = json::serialize(*m);
+                item.metadata_json = engine::json::serialize(*m);
             } else {
                 in.errors().push_back({"metadata", "metadata must be an object"});
             }

@@ -5,13 +5,13 @@
 #include <fmt/format.h>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "api/commerce_common.hpp"
 #include "api/order_json_input.hpp"
 #include "api/user_json.hpp"
 #include "engine/customers/customer_service.hpp"
 #include "engine/customers/validation.hpp"
+#include "engine/json_codec.hpp"
 #include "engine/orders/order_service.hpp"
 #include "projections/order_summary.hpp"
 #include "projections/orders_view.hpp"
@@ -37,7 +37,7 @@ Response order_answer(const Commerce& c, const orders::Committed<orders::Order>&
     Response r = after_commit(c, done.position, status, [&c, &done, message, decided] {
         auto order = decided ? projections::order_summary_json(done.value, *decided) : std::nullopt;
         if (!order) order = c.queries.order_summary_json(done.value.id);
-        return fmt::format(R"({{"message":{},"order":{}}})", json::serialize(json::string(message)),
+        return fmt::format(R"({{"message":{},"order":{}}})", engine::json::serialize(json::string(message)),
                            order.value_or("null"));
     });
     if (r.status == status) r.headers.push_back({"ETag", fmt::format("\"{}\"", done.value.version)});
@@ -380,7 +380,7 @@ Response bulk_status(const Commerce& c, const Request& r, const Authenticated& c
         last = std::max(last, std::get<orders::Committed<orders::Order>>(done).position);
         succeeded.push_back(id);
     }
-    const std::string text = json::serialize(
+    const std::string text = engine::json::serialize(
         json::object{{"results", json::object{{"success", std::move(succeeded)}, {"failed", std::move(failed)}}}});
     return after_commit(c, last, 200, [&text] { return text; });
 }

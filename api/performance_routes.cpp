@@ -4,9 +4,9 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "api/commerce_common.hpp"
+#include "engine/json_codec.hpp"
 
 namespace codd::api {
 namespace {
@@ -32,7 +32,7 @@ Response reps(const Commerce& c, const Request& r) {
         for (json::value& row : all) {
             if (row.at("repId") == *rep) one.push_back(std::move(row));
         }
-        rows = json::serialize(one);
+        rows = engine::json::serialize(one);
     }
     return json_text(200, wrap("performance", rows));
 }

@@ -4,10 +4,10 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "api/logging.hpp"
 #include "engine/event_log.hpp"
+#include "engine/json_codec.hpp"
 
 namespace codd::api {
 
@@ -62,7 +62,7 @@ std::string problem_body(const Problem& p) {
         }
         o["errors"] = std::move(errors);
     }
-    return boost::json::serialize(o);
+    return engine::json::serialize(o);
 }
 
 Response problem_response(const Problem& p) {

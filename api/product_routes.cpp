@@ -4,12 +4,12 @@
 
 #include <fmt/format.h>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "api/commerce_common.hpp"
 #include "api/json_text.hpp"
 #include "api/user_json.hpp"
 #include "engine/catalog/catalog_service.hpp"
+#include "engine/json_codec.hpp"
 
 namespace codd::api {
 namespace {
@@ -55,7 +55,7 @@ Extras read_extras(const json::object& o, FieldReader& in) {
     }
     if (const json::value* d = o.if_contains("dimensions"); d != nullptr && !d->is_null()) {
         if (d->is_object()) {
-            out.dimensions = json::serialize(*d);
+            out.dimensions = engine::json::serialize(*d);
         } else {
             in.errors().push_back({"dimensions", "dimensions must be an object"});
         }

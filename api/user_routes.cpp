@@ -8,11 +8,11 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "api/identity.hpp"
 #include "api/request_body.hpp"
 #include "api/user_json.hpp"
+#include "engine/json_codec.hpp"
 #include "engine/users/password.hpp"
 #include "engine/users/validation.hpp"
 
@@ -263,7 +263,7 @@ void put_preferences(const Identity& id, Request request, Responder respond, con
     }
     command(
         id, std::move(request), std::move(respond),
-        [&id, uid = caller.user.id, text = json::serialize(*prefs)](const engine::EventMetadata& meta) {
+        [&id, uid = caller.user.id, text = engine::json::serialize(*prefs)](const engine::EventMetadata& meta) {
             auto done = id.users.set_preferences(uid, text, meta);
             if (auto r = as_rejection(done)) return std::move(*r);
             return ok_json(json::object{{"message", "Preferences updated successfully"},
@@ -309,7 +309,7 @@ void put_settings(const Identity& id, Request request, Responder respond, const 
     if (auto* r = std::get_if<Response>(&body)) return respond(std::move(*r));
     command(
         id, std::move(request), std::move(respond),
-        [&id, text = json::serialize(std::get<json::object>(body))](const engine::EventMetadata& meta) {
+        [&id, text = engine::json::serialize(std::get<json::object>(body))](const engine::EventMetadata& meta) {
             auto done = id.users.merge_settings(text, meta);
             if (auto r = as_rejection(done)) return std::move(*r);
             return ok_json(json::parse(std::get<std::string>(done)));

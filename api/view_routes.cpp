@@ -10,12 +10,12 @@
 
 #include <fmt/format.h>
 
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include "api/commerce_common.hpp"
 #include "api/health.hpp"
 #include "engine/event_log.hpp"
+#include "engine/json_codec.hpp"
 #include "projections/runner.hpp"
 
 namespace codd::api {
@@ -60,7 +60,7 @@ Response write_backup(const Commerce& c) {
     return commerce::json_text(
         201, fmt::format(
                  R"({{"message":"Backup written","backup":{{"name":"{}","path":{},"position":{},"headHash":"{}"}}}})",
-                 name, boost::json::serialize(boost::json::value(dir.string())), b.last_position,
+                 name, engine::json::serialize(boost::json::value(dir.string())), b.last_position,
                  engine::codec::to_hex(b.head_hash)));
 }
 

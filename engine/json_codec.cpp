@@ -1,9 +1,10 @@
 #include "engine/json_codec.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <stdexcept>
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 namespace codd::engine::json {
 
@@ -15,8 +16,95 @@ boost::json::object parse_object(std::string_view text) {
     return std::move(v.get_object());
 }
 
+namespace {
+
+void append_string(std::string& out, std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out.push_back('"');
+    std::size_t run = 0;  // start of the characters not yet copied, none of which needs escaping
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(s.data() + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            out += "\\u00";
+            out.push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 0xf]);
+        }
+    }
+    out.append(s.data() + run, s.size() - run);
+    out.push_back('"');
+}
+
+template <typename T>
+void append_number(std::string& out, T n) {
+    char buf[32];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+    out.append(buf, end);
+}
+
+void append_double(std::string& out, double d) {
+    if (!std::isfinite(d)) {
+        out += "null";  // JSON has no infinities or NaN
+        return;
+    }
+    char buf[32];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);  // the shortest text that reads back as d
+    const std::string_view text(buf, static_cast<std::size_t>(end - buf));
+    out += text;
+    if (text.find_first_of(".e") == std::string_view::npos) out += ".0";  // still a double: 15.0, as SQLite writes it
+}
+
+void append_value(std::string& out, const boost::json::value& v) {
+    switch (v.kind()) {
+    case boost::json::kind::null: out += "null"; break;
+    case boost::json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
+    case boost::json::kind::int64: append_number(out, v.get_int64()); break;
+    case boost::json::kind::uint64: append_number(out, v.get_uint64()); break;
+    case boost::json::kind::double_: append_double(out, v.get_double()); break;
+    case boost::json::kind::string: append_string(out, v.get_string()); break;
+    case boost::json::kind::array: {
+        out.push_back('[');
+        bool first = true;
+        for (const auto& e : v.get_array()) {
+            if (!first) out.push_back(',');
+            first = false;
+            append_value(out, e);
+        }
+        out.push_back(']');
+        break;
+    }
+    case boost::json::kind::object: {
+        out.push_back('{');
+        bool first = true;
+        for (const auto& [key, e] : v.get_object()) {
+            if (!first) out.push_back(',');
+            first = false;
+            append_string(out, key);
+            out.push_back(':');
+            append_value(out, e);
+        }
+        out.push_back('}');
+        break;
+    }
+    }
+}
+
+}  // namespace
+
 std::string serialize(const boost::json::value& v) {
-    return boost::json::serialize(v);
+    std::string out;
+    append_value(out, v);
+    return out;
 }
 
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
-// JSON helpers shared by the domain modules' event codecs (private to engine/: Boost.JSON stays out of the
-// public headers).
+// JSON helpers shared by the domain modules' event codecs, and by api/ for the JSON it writes (Boost.JSON stays
+// out of the engine's domain headers).
 
 #include <cstdint>
 #include <optional>
@@ -16,6 +16,9 @@ namespace codd::engine::json {
 
 // Parses text that must be one JSON object; throws std::invalid_argument otherwise.
 boost::json::object parse_object(std::string_view text);
+// Compact JSON text, as boost::json::serialize writes it except for doubles: the shortest text that reads back
+// as the same double, with ".0" when it would look like an integer (15.0, 1.5, 0.07, 1e+21), where Boost 1.81
+// writes 1.5E1, 1.5E0, 7E-2. Infinities and NaN, which JSON cannot say, become null.
 std::string serialize(const boost::json::value& v);
 
 // Typed access to a payload field; throws std::invalid_argument when missing or of another type.

@@ -1,7 +1,8 @@
 #include "projections/orders_view_payload.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+
+#include "engine/json_codec.hpp"
 
 namespace codd::projections::orders_view {
 
@@ -70,11 +71,11 @@ const boost::json::array& Fields::array(std::string_view key) const {
 std::optional<std::string> Fields::optional_json(std::string_view key) const {
     const auto* v = o_->if_contains(key);
     if (v == nullptr || v->is_null()) return std::nullopt;
-    return boost::json::serialize(*v);
+    return engine::json::serialize(*v);
 }
 
 std::string Fields::array_json(std::string_view key) const {
-    return boost::json::serialize(array(key));
+    return engine::json::serialize(array(key));
 }
 
 Fields element(const boost::json::value& v, std::string_view array_name) {

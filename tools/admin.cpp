@@ -8,9 +8,9 @@
 
 #include <fmt/format.h>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "engine/event_log.hpp"
+#include "engine/json_codec.hpp"
 #include "engine/users/bootstrap.hpp"
 #include "engine/users/password.hpp"
 #include "tools/commands.hpp"
@@ -56,7 +56,7 @@ int run_admin_create(const AdminCreateOptions& options) {
                       where + r->message);
     }
     const auto& user = std::get<engine::users::User>(created);
-    fmt::print("{}\n", boost::json::serialize(boost::json::object{
+    fmt::print("{}\n", engine::json::serialize(boost::json::object{
                            {"id", user.id}, {"email", user.email}, {"role", engine::users::to_string(user.role)}}));
     fmt::print(stderr, "codd admin create: super_admin {} created with id {}\n", user.email, user.id);
     return kExitOk;

@@ -15,9 +15,9 @@
 
 #include <fmt/format.h>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "engine/event_log.hpp"
+#include "engine/json_codec.hpp"
 #include "tools/commands.hpp"
 
 namespace codd::tools {
@@ -85,7 +85,7 @@ int run_backup(const BackupOptions& options) {
     std::filesystem::create_directories(options.to);
     const engine::BackupReport b = log->backup(options.to / "log");
     log->close();
-    fmt::print("{}\n", boost::json::serialize(boost::json::object{{"backup", options.to.string()},
+    fmt::print("{}\n", engine::json::serialize(boost::json::object{{"backup", options.to.string()},
                                                                   {"position", b.last_position},
                                                                   {"head_hash", engine::codec::to_hex(b.head_hash)}}));
     return kExitOk;
@@ -131,7 +131,7 @@ int run_restore(const RestoreOptions& options) {
         {"head_hash", engine::codec::to_hex(report.head_hash)},
         {"previous_log", old_log.empty() ? boost::json::value(nullptr) : boost::json::value(old_log)},
         {"previous_views", old_views.empty() ? boost::json::value(nullptr) : boost::json::value(old_views)}};
-    fmt::print("{}\n", boost::json::serialize(out));
+    fmt::print("{}\n", engine::json::serialize(out));
     fmt::print(stderr, "codd restore: {} events restored into {}; the next `codd serve` rebuilds the views\n",
                report.events_checked, (options.data_dir / "log").string());
     return kExitOk;

@@ -10,11 +10,11 @@
 
 #include <fmt/format.h>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "engine/allocator.hpp"
 #include "engine/event_log.hpp"
 #include "engine/huge_pages.hpp"
+#include "engine/json_codec.hpp"
 #include "projections/digest.hpp"
 #include "projections/orders_view.hpp"
 #include "projections/rebuild.hpp"
@@ -81,7 +81,7 @@ int run_rebuild(const RebuildOptions& options) {
         out["previousDigest"] = before;
         out["identical"] = before == after;
     }
-    fmt::print("{}\n", boost::json::serialize(out));
+    fmt::print("{}\n", engine::json::serialize(out));
     fmt::print(stderr, "codd rebuild: {} events into {} in {:.2f} s ({:.0f} events/s)\n", stats.events, live.string(),
                stats.seconds, rate);
     return before.empty() || before == after ? kExitOk : kExitFailure;

@@ -9,16 +9,16 @@
 
 #include <fmt/format.h>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "engine/event_log.hpp"
+#include "engine/json_codec.hpp"
 #include "tools/commands.hpp"
 
 namespace codd::tools {
 namespace {
 
 void print_json(const boost::json::object& o) {
-    fmt::print("{}\n", boost::json::serialize(o));
+    fmt::print("{}\n", engine::json::serialize(o));
 }
 
 }  // namespace

@@ -167,6 +167,7 @@ TEST_CASE("expenses: recorded with the fields given, counted in the summary and 
     CHECK(e.at("id").is_int64());
     CHECK(e.at("category") == "fuel");
     CHECK(number(e.at("amount")) == 40.5);
+    CHECK(r.body.find(R"("amount":40.5,)") != std::string::npos);  // not 4.05E1
     CHECK(e.at("description") == "Motorbike fuel");
     CHECK(e.at("expenseDate") == "2026-11-20T00:00:00.000Z");
     CHECK(e.at("receiptUrl") == "https://cdn.example.com/r/1.jpg");

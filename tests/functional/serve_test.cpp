@@ -118,6 +118,10 @@ TEST_CASE("health endpoints answer with their documented shapes") {
     CHECK(h.at("environment") == "development");
     CHECK(!h.at("version").as_string().empty());
     CHECK(h.at("log").at("writable") == true);
+    // Doubles as a person (or JavaScript) writes them: an idle view is 0.0 seconds behind, not 0E0.
+    INFO(health.body);
+    CHECK(health.body.find(R"("lagSeconds":0.0,)") != std::string::npos);
+    CHECK(health.body.find("E0") == std::string::npos);
 
     const HttpResponse index = client.get("/");
     CHECK(index.status == 200);
