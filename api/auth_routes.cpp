@@ -202,7 +202,7 @@ void add_auth_routes(Router& router, const Identity& id) {
         logout(id, std::move(r), std::move(respond), *caller);
     });
     add_guarded(router, id, "GET", "/auth/me",
-                [&id](Request, Responder respond, auto caller) { me(id, *caller, respond); });
+                [&id](Request, Responder respond, auto caller) { me(id, caller.value(), respond); });
 }
 
 }  // namespace codd::api
