@@ -33,6 +33,7 @@ ProjectionRunner::ProjectionRunner(engine::EventLog& log, std::filesystem::path 
       projection_(projection),
       options_(std::move(options)),
       writer_(file_, projection_, options_.clock, options_.database),
+      checkpointer_(writer_.db()),
       position_(writer_.checkpoint()) {
     start();
 }

@@ -92,6 +92,8 @@ class ProjectionRunner {
     Projection& projection_;
     RunnerOptions options_;
     ViewWriter writer_;  // used by the subscription thread, or by rebuild() while it is stopped
+    // The live file's WAL checkpoints, on their own thread: a command waits for the runner's commits.
+    WalCheckpointer checkpointer_;
 
     std::mutex control_mu_;  // serializes start / stop / rebuild
     std::unique_ptr<engine::Subscription> subscription_;

@@ -260,6 +260,54 @@ bool Database::table_exists(std::string_view table) {
     return found;
 }
 
+WalCheckpointer::WalCheckpointer(Database& writer, int pages)
+    : writer_(writer),
+      // Its own connection: a Database is used by one thread at a time. It only copies pages, so a small cache.
+      own_(Database::open(writer.file(), DatabaseOptions{.cache_kib = 1024})),
+      pages_(pages) {
+    thread_ = std::thread([this] { run(); });
+    // Replaces the writer's autocheckpoint, which is itself a WAL hook.
+    sqlite3_wal_hook(writer_.handle(), &WalCheckpointer::on_commit, this);
+}
+
+WalCheckpointer::~WalCheckpointer() {
+    sqlite3_wal_autocheckpoint(writer_.handle(), 1000);  // SQLite's default; removes our hook
+    {
+        std::lock_guard lock(mu_);
+        stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+}
+
+int WalCheckpointer::on_commit(void* self, sqlite3*, const char*, int pages) {
+    auto* c = static_cast<WalCheckpointer*>(self);
+    if (pages < c->pages_) return SQLITE_OK;
+    bool wake = false;
+    {
+        std::lock_guard lock(c->mu_);
+        wake = !c->due_;
+        c->due_ = true;
+    }
+    if (wake) c->cv_.notify_one();
+    return SQLITE_OK;
+}
+
+void WalCheckpointer::run() {
+    for (;;) {
+        {
+            std::unique_lock lock(mu_);
+            cv_.wait(lock, [this] { return due_ || stop_; });
+            if (stop_) return;
+            due_ = false;
+        }
+        // SQLITE_BUSY (another checkpoint, a rebuild's copy) or an I/O error: the next commit asks again, and
+        // meanwhile the WAL only grows, as it does when a reader holds an old snapshot.
+        sqlite3_wal_checkpoint_v2(own_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        checkpoints_.fetch_add(1);
+    }
+}
+
 void copy_database(Database& from, Database& to) {
     // A busy statement on the destination would hold a read transaction and make the backup fail.
     to.clear_cache();

@@ -6,6 +6,7 @@
 // SqliteError carrying the code, SQLite's message and the statement. A view is disposable and rebuilt from
 // the log, so there is no expected SQLite outcome to model as a value: every failure is unexpected.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 struct sqlite3;
@@ -170,6 +172,39 @@ class Database {
 };
 
 void copy_database(Database& from, Database& to);
+
+// Moves the WAL checkpoints of a writer's file off the writer's thread. The writer's connection stops
+// checkpointing (its commits only append to the WAL); a thread with its own connection copies the WAL back
+// into the database file (PASSIVE: it never blocks the writer or a reader) once a commit of the writer has
+// left `pages` pages in the WAL, as SQLite's own autocheckpoint does, and the writer starts the WAL over at
+// its next commit after a complete one. A checkpoint writes those pages and fsyncs the database file: on a
+// view runner's thread it held up every command waiting for the view.
+class WalCheckpointer {
+  public:
+    // `writer` must outlive this object; its commits (on whichever thread) signal the checkpointer's thread.
+    explicit WalCheckpointer(Database& writer, int pages = 1000);
+    // Stops the thread and gives the writer back SQLite's autocheckpoint.
+    ~WalCheckpointer();
+    WalCheckpointer(const WalCheckpointer&) = delete;
+    WalCheckpointer& operator=(const WalCheckpointer&) = delete;
+
+    // Checkpoints run so far (complete or not).
+    [[nodiscard]] std::uint64_t checkpoints() const { return checkpoints_.load(); }
+
+  private:
+    static int on_commit(void* self, sqlite3* db, const char* name, int pages);
+    void run();
+
+    Database& writer_;
+    Database own_;
+    int pages_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool due_ = false;
+    bool stop_ = false;
+    std::atomic<std::uint64_t> checkpoints_{0};
+    std::thread thread_;
+};
 
 // RAII write transaction: rolls back unless committed. BEGIN IMMEDIATE takes the write lock up front so a
 // transaction never fails half-way on a lock upgrade.

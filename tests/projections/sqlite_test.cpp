@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "projections/digest.hpp"
@@ -217,4 +219,49 @@ TEST_CASE("table_digest depends on the rows and their types, not on insertion or
     CHECK(da == table_digest(b, "t", "k"));
     b.exec("DELETE FROM t WHERE k = 'z'");
     CHECK(da != table_digest(b, "t", "k"));
+}
+
+namespace {
+
+// Commits `n` transactions of about one page each (a 4000-byte row).
+void write_pages(Database& db, int n) {
+    for (int i = 0; i < n; ++i) db.exec("INSERT INTO t (pad) VALUES (zeroblob(4000))");
+}
+
+}  // namespace
+
+// In WAL mode the database file changes only when a checkpoint copies the WAL back into it.
+TEST_CASE("WAL checkpoints: on the checkpointer's thread, never in the writer's commits, and SQLite's again after") {
+    TempDir dir;
+    const auto file = dir / "v.db";
+    auto db = Database::open(file);
+    db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, pad BLOB)");
+    const auto size = [&] { return std::filesystem::file_size(file); };
+
+    SUBCASE("without one, the writer's own commits checkpoint (every 1000 pages)") {
+        write_pages(db, 1500);
+        CHECK(size() > 4'000'000);
+    }
+    SUBCASE("with one that is never due, nothing is checkpointed: the writer's commits no longer do it") {
+        {
+            WalCheckpointer never(db, 1'000'000);
+            write_pages(db, 1500);
+            CHECK(size() < 100'000);
+            CHECK(never.checkpoints() == 0);
+        }
+        // Gone: the writer's autocheckpoint is back.
+        write_pages(db, 1100);
+        CHECK(size() > 4'000'000);
+    }
+    SUBCASE("its thread checkpoints once the WAL holds `pages` pages, and the rows stay readable") {
+        WalCheckpointer every(db, 100);
+        write_pages(db, 150);
+        for (int i = 0; i < 1000 && every.checkpoints() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        REQUIRE(every.checkpoints() >= 1);
+        // At least the commits that made the WAL 100 frames long (about two frames, a leaf and its parent, per row).
+        CHECK(size() > 100'000);
+        write_pages(db, 10);
+        auto reader = Database::open(file, {OpenMode::read_only});
+        CHECK(scalar(reader, "SELECT count(*) FROM t") == 160);
+    }
 }
