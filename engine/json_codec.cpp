@@ -16,9 +16,7 @@ boost::json::object parse_object(std::string_view text) {
     return std::move(v.get_object());
 }
 
-namespace {
-
-void append_string(std::string& out, std::string_view s) {
+void append_quoted(std::string& out, std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";
     out.push_back('"');
     std::size_t run = 0;  // start of the characters not yet copied, none of which needs escaping
@@ -44,6 +42,8 @@ void append_string(std::string& out, std::string_view s) {
     out.append(s.data() + run, s.size() - run);
     out.push_back('"');
 }
+
+namespace {
 
 template <typename T>
 void append_number(std::string& out, T n) {
@@ -71,7 +71,7 @@ void append_value(std::string& out, const boost::json::value& v) {
     case boost::json::kind::int64: append_number(out, v.get_int64()); break;
     case boost::json::kind::uint64: append_number(out, v.get_uint64()); break;
     case boost::json::kind::double_: append_double(out, v.get_double()); break;
-    case boost::json::kind::string: append_string(out, v.get_string()); break;
+    case boost::json::kind::string: append_quoted(out, v.get_string()); break;
     case boost::json::kind::array: {
         out.push_back('[');
         bool first = true;
@@ -89,7 +89,7 @@ void append_value(std::string& out, const boost::json::value& v) {
         for (const auto& [key, e] : v.get_object()) {
             if (!first) out.push_back(',');
             first = false;
-            append_string(out, key);
+            append_quoted(out, key);
             out.push_back(':');
             append_value(out, e);
         }

@@ -20,6 +20,9 @@ boost::json::object parse_object(std::string_view text);
 // as the same double, with ".0" when it would look like an integer (15.0, 1.5, 0.07, 1e+21), where Boost 1.81
 // writes 1.5E1, 1.5E0, 7E-2. Infinities and NaN, which JSON cannot say, become null.
 std::string serialize(const boost::json::value& v);
+// Appends `s` as a quoted JSON string with the escapes Boost.JSON's serializer and SQLite's json1 both write:
+// '"' and '\' escaped, control characters as \b \t \n \f \r or \u00xx, everything else (UTF-8 included) as is.
+void append_quoted(std::string& out, std::string_view s);
 
 // Typed access to a payload field; throws std::invalid_argument when missing or of another type.
 std::string string_at(const boost::json::object& o, std::string_view key);

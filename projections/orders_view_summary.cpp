@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include "engine/json_codec.hpp"
 #include "projections/order_summary.hpp"
 
 namespace codd::projections {
@@ -13,8 +14,6 @@ namespace codd::projections {
 namespace {
 
 using engine::orders::Order;
-
-constexpr char kHex[] = "0123456789abcdef";
 
 void append_int(std::string& out, std::int64_t v) {
     char buf[24];
@@ -31,35 +30,6 @@ void append_key(std::string& out, std::string_view key) {
 // SQLite's dates run from 0000-01-01 to 9999-12-31; outside them its strftime gives NULL.
 constexpr std::int64_t kMinUs = -62'167'219'200'000'000;  // 0000-01-01T00:00:00Z
 constexpr std::int64_t kMaxUs = 253'402'300'799'999'999;  // 9999-12-31T23:59:59.999999Z
-
-// A JSON string as SQLite's json1 writes one (jsonAppendString): '"' and '\' escaped, control characters as
-// \b \t \n \f \r or \u00xx, everything else (UTF-8 included) as is.
-void append_json_text(std::string& out, std::string_view text) {
-    out += '"';
-    for (const char ch : text) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += ch;
-        } else if (c < 0x20) {
-            out += '\\';
-            switch (c) {
-                case '\b': out += 'b'; break;
-                case '\t': out += 't'; break;
-                case '\n': out += 'n'; break;
-                case '\f': out += 'f'; break;
-                case '\r': out += 'r'; break;
-                default:
-                    out += "u00";
-                    out += kHex[c >> 4];
-                    out += kHex[c & 0xf];
-            }
-        } else {
-            out += ch;
-        }
-    }
-    out += '"';
-}
 
 // minor / 100.0 as SQLite prints a real inside json_object ("%!.15g": 3000 -> 30.0, 7 -> 0.07).
 void append_money(std::string& out, std::int64_t minor) {
@@ -143,7 +113,7 @@ std::optional<std::string> order_summary_json(const Order& o, const engine::orde
     };
     const auto text = [&](std::string_view k, std::string_view v) {
         key(k);
-        append_json_text(out, v);
+        engine::json::append_quoted(out, v);
         out += ',';
     };
     const auto money = [&](std::string_view k, engine::Money m) {
@@ -205,7 +175,7 @@ std::optional<std::string> order_summary_json(const Order& o, const engine::orde
     key("tags");
     out += '[';
     for (const auto& tag : o.tags) {
-        append_json_text(out, tag);
+        engine::json::append_quoted(out, tag);
         out += ',';
     }
     close(']');
