@@ -6,6 +6,8 @@
 #include <mutex>
 #include <utility>
 
+#include "engine/thread_name.hpp"
+
 namespace codd::projections {
 
 namespace {
@@ -266,6 +268,7 @@ WalCheckpointer::WalCheckpointer(Database& writer, int pages)
       own_(Database::open(writer.file(), DatabaseOptions{.cache_kib = 1024})),
       pages_(pages) {
     thread_ = std::thread([this] { run(); });
+    engine::name_thread(thread_, "codd-checkpoint");
     // Replaces the writer's autocheckpoint, which is itself a WAL hook.
     sqlite3_wal_hook(writer_.handle(), &WalCheckpointer::on_commit, this);
 }

@@ -139,7 +139,7 @@ TEST_CASE("health endpoints answer with their documented shapes") {
     CHECK(server.stop(SIGTERM) == 0);
 }
 
-TEST_CASE("codd serve names its threads: the log's, the HTTP io threads, the command workers, the view runner") {
+TEST_CASE("codd serve names its threads: the log's, HTTP io, command workers, the view runner, its checkpointer") {
     Server server;
     HttpClient client(kHost, server.port());
     const HttpResponse login = client.request("POST", "/api/auth/login", {{"Content-Type", "application/json"}},
@@ -151,7 +151,8 @@ TEST_CASE("codd serve names its threads: the log's, the HTTP io threads, the com
         for (const auto& n : names) all += n + " ";
         return all;
     }());
-    for (const std::string name : {"codd-log-write", "codd-log-sync", "codd-log-answer", "codd-subscriber"}) {
+    for (const std::string name :
+         {"codd-log-write", "codd-log-sync", "codd-log-answer", "codd-subscriber", "codd-checkpoint"}) {
         CAPTURE(name);
         CHECK(names.count(name) == 1);
     }
