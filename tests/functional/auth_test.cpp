@@ -202,18 +202,20 @@ TEST_CASE("login is limited per email, whatever the client address: 429 with Ret
 
 TEST_CASE("access and refresh tokens expire") {
     // Token times are whole seconds (exp = floor(now) + ttl), so a token may live up to a second less than its
-    // ttl: the refresh ttl leaves room for a slow login (argon2id on a loaded machine) before the first refresh.
-    IdentityServer s(Env{{"CODD_ACCESS_TOKEN_TTL", "1"}, {"CODD_REFRESH_TOKEN_TTL", "5s"}});
+    // ttl. An access ttl of 2 s leaves the first call at least a second (with 1 s, a login just before a second
+    // boundary made it 401 now and then on a loaded machine); the refresh ttl leaves room for the first sleep and
+    // a slow refresh.
+    IdentityServer s(Env{{"CODD_ACCESS_TOKEN_TTL", "2"}, {"CODD_REFRESH_TOKEN_TTL", "6s"}});
     const json::object l = s.login(kAdminEmail, kAdminPassword);
     CHECK(s.call("GET", "/api/auth/me", IdentityServer::access_token(l)).status == 200);
-    std::this_thread::sleep_for(2100ms);
+    std::this_thread::sleep_for(3100ms);
     const HttpResponse expired = s.call("GET", "/api/auth/me", IdentityServer::access_token(l));
     CHECK(expired.status == 401);
     CHECK(message_of(expired) == "Token expired");
     const HttpResponse refreshed =
         s.call("POST", "/api/auth/refresh", {}, json::object{{"refreshToken", IdentityServer::refresh_token(l)}});
     REQUIRE(refreshed.status == 200);
-    std::this_thread::sleep_for(5100ms);
+    std::this_thread::sleep_for(6100ms);
     const HttpResponse late = s.call("POST", "/api/auth/refresh", {},
                                      json::object{{"refreshToken", refreshed.json().at("refreshToken").as_string()}});
     CHECK(late.status == 401);
