@@ -16,13 +16,40 @@ boost::json::object parse_object(std::string_view text) {
     return std::move(v.get_object());
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at s[i] (a lead byte >= 0x80), or 0 when it is not one: a stray
+// continuation byte, a truncated sequence, an overlong form, a surrogate or a code point above U+10FFFF
+// (RFC 3629's table).
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+    const auto at = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+    const auto cont = [](unsigned c, unsigned lo = 0x80, unsigned hi = 0xBF) { return c >= lo && c <= hi; };
+    const unsigned c = at(0);
+    if (c >= 0xC2 && c <= 0xDF) return cont(at(1)) ? 2 : 0;
+    if (c == 0xE0) return cont(at(1), 0xA0) && cont(at(2)) ? 3 : 0;
+    if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(at(1)) && cont(at(2)) ? 3 : 0;
+    if (c == 0xED) return cont(at(1), 0x80, 0x9F) && cont(at(2)) ? 3 : 0;
+    if (c == 0xF0) return cont(at(1), 0x90) && cont(at(2)) && cont(at(3)) ? 4 : 0;
+    if (c >= 0xF1 && c <= 0xF3) return cont(at(1)) && cont(at(2)) && cont(at(3)) ? 4 : 0;
+    if (c == 0xF4) return cont(at(1), 0x80, 0x8F) && cont(at(2)) && cont(at(3)) ? 4 : 0;
+    return 0;
+}
+
+}  // namespace
+
 void append_quoted(std::string& out, std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";
     out.push_back('"');
     std::size_t run = 0;  // start of the characters not yet copied, none of which needs escaping
     for (std::size_t i = 0; i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') continue;
+        if (c >= 0x80) {
+            if (const std::size_t n = utf8_sequence(s, i); n > 0) {
+                i += n - 1;
+                continue;
+            }
+        }
         out.append(s.data() + run, i - run);
         run = i + 1;
         switch (c) {
@@ -34,6 +61,10 @@ void append_quoted(std::string& out, std::string_view s) {
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
         default:
+            if (c >= 0x80) {
+                out += "\xEF\xBF\xBD";  // U+FFFD for a byte that is not part of well-formed UTF-8
+                break;
+            }
             out += "\\u00";
             out.push_back(kHex[c >> 4]);
             out.push_back(kHex[c & 0xf]);

@@ -22,6 +22,8 @@ boost::json::object parse_object(std::string_view text);
 std::string serialize(const boost::json::value& v);
 // Appends `s` as a quoted JSON string with the escapes Boost.JSON's serializer and SQLite's json1 both write:
 // '"' and '\' escaped, control characters as \b \t \n \f \r or \u00xx, everything else (UTF-8 included) as is.
+// A byte that is not part of well-formed UTF-8 (raw bytes of a query string echoed in a message) becomes U+FFFD,
+// so the text is always valid JSON; well-formed text, all that Boost.JSON's parser lets in, is unchanged.
 void append_quoted(std::string& out, std::string_view s);
 
 // Typed access to a payload field; throws std::invalid_argument when missing or of another type.

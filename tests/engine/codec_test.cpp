@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -127,7 +128,7 @@ TEST_CASE("JSON text: Boost's output for everything but doubles, which are the s
     namespace bj = boost::json;
     std::string every_escape;
     for (int c = 1; c < 0x20; ++c) every_escape.push_back(static_cast<char>(c));
-    every_escape += "\"\\/\x7f\xc3\xa9\xff plain";
+    every_escape += "\"\\/\x7f\xc3\xa9\xf0\x9f\x9a\x9a plain";
     const bj::object no_doubles{{"k\n\"", every_escape},
                                 {"i", -5},
                                 {"u", std::uint64_t{18446744073709551615ULL}},
@@ -157,4 +158,34 @@ TEST_CASE("JSON text: Boost's output for everything but doubles, which are the s
         CHECK(std::strtod(text(d).c_str(), nullptr) == d);
     }
     CHECK(json::serialize(bj::object{{"amount", 40.5}, {"n", bj::array{1.0, 2}}}) == R"({"amount":40.5,"n":[1.0,2]})");
+}
+
+// Boost writes any bytes as they are; a query string's raw bytes echoed in a message then made a 400 that was not
+// JSON. Bytes outside well-formed UTF-8 become U+FFFD, one each; well-formed sequences stay as they are.
+TEST_CASE("JSON text: bytes that are not well-formed UTF-8 are written as U+FFFD, so the text is always JSON") {
+    namespace bj = boost::json;
+    const auto quoted = [](std::string_view s) {
+        std::string out;
+        json::append_quoted(out, s);
+        return out;
+    };
+    const std::string r = "\xef\xbf\xbd";
+    CHECK(quoted("\xC3\x28\xFF") == "\"" + r + "(" + r + "\"");      // a truncated pair, then 0xFF
+    CHECK(quoted("a\x80" "b") == "\"a" + r + "b\"");                    // a stray continuation byte
+    CHECK(quoted("\xC0\xAF") == "\"" + r + r + "\"");                 // an overlong '/'
+    CHECK(quoted("\xED\xA0\x80") == "\"" + r + r + r + "\"");          // a surrogate (U+D800)
+    CHECK(quoted("\xF4\x90\x80\x80") == "\"" + r + r + r + r + "\"");   // above U+10FFFF
+    CHECK(quoted("\xE2\x82") == "\"" + r + r + "\"");                 // cut short at the end
+    // Well-formed: 2, 3 and 4 bytes, the extremes of each range, as they are.
+    for (const std::string_view ok : {"\xC2\x80", "\xDF\xBF", "\xE0\xA0\x80", "\xEF\xBF\xBF", "\xED\x9F\xBF",
+                                      "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF", "caf\xC3\xA9 \xF0\x9F\x9A\x9A"}) {
+        CHECK(quoted(ok) == "\"" + std::string(ok) + "\"");
+    }
+    // Whatever the bytes, the result parses, and as what Boost's parser would have accepted.
+    std::string all;
+    for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
+    const bj::value back = bj::parse(quoted(all + all));
+    CHECK(back.get_string().size() > 256);
+    const bj::value problem = bj::parse(json::serialize(bj::object{{"message", "unknown status '\xC3\x28\xFF'"}}));
+    CHECK(std::string(problem.at("message").get_string()) == "unknown status '" + r + "(" + r + "'");
 }
