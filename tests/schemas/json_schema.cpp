@@ -12,9 +12,10 @@ namespace {
 namespace bj = boost::json;
 
 constexpr std::string_view kTypeNames[] = {"object", "array", "string", "integer", "number", "boolean", "null"};
-constexpr std::string_view kKeywords[] = {"$schema", "$id",      "title",      "description",
-                                          "type",    "required", "properties", "additionalProperties",
-                                          "items",   "enum",     "minimum",    "minLength"};
+constexpr std::string_view kKeywords[] = {"$schema", "$id",      "$ref",       "title",
+                                          "description", "type", "required", "properties",
+                                          "additionalProperties", "items", "enum", "minimum",
+                                          "maximum", "minLength", "maxLength"};
 
 bool is_identifier(std::string_view key) {
     if (key.empty()) return false;
@@ -77,10 +78,13 @@ void check_node(const bj::value& schema, const std::string& path) {
             check_node(value, at);
         } else if (key == "enum") {
             if (!value.is_array() || value.get_array().empty()) bad(at, "must be a non-empty array");
-        } else if (key == "minimum") {
+        } else if (key == "minimum" || key == "maximum") {
             if (!value.is_number()) bad(at, "must be a number");
-        } else if (key == "minLength") {
+        } else if (key == "minLength" || key == "maxLength") {
             if (!value.is_int64() || value.get_int64() < 0) bad(at, "must be a non-negative integer");
+        } else if (key == "$ref") {
+            if (!value.is_string() || !value.get_string().starts_with("#/")) bad(at, "must be a local reference \"#/...\"");
+            if (s.size() != 1) bad(at, "a reference stands alone (no sibling keywords)");
         }
     }
 }
@@ -112,11 +116,12 @@ bool matches_type(const bj::value& instance, const bj::value& type) {
                        [&](const bj::value& t) { return has_type(instance, t.get_string()); });
 }
 
-// instance < minimum, for any mix of int64, uint64 and double.
-bool below(const bj::value& instance, const bj::value& minimum) {
-    if (instance.is_int64() && minimum.is_int64()) return instance.get_int64() < minimum.get_int64();
-    if (instance.is_uint64() && minimum.is_int64()) return false;  // uint64 values above INT64_MAX
-    return instance.to_number<double>() < minimum.to_number<double>();
+// a < b, for any mix of int64, uint64 and double.
+bool below(const bj::value& a, const bj::value& b) {
+    if (a.is_int64() && b.is_int64()) return a.get_int64() < b.get_int64();
+    if (a.is_uint64() && b.is_int64()) return false;  // uint64 values above INT64_MAX
+    if (a.is_int64() && b.is_uint64()) return true;
+    return a.to_number<double>() < b.to_number<double>();
 }
 
 // Length in Unicode code points, as JSON Schema counts it (UTF-8 continuation bytes do not count).
@@ -135,7 +140,17 @@ std::string enum_list(const bj::array& values) {
 }
 
 void validate_node(const bj::object& s, const bj::value& instance, const std::string& path,
-                   std::vector<std::string>& errors) {
+                   std::vector<std::string>& errors, const bj::value& root) {
+    if (const auto* ref = s.if_contains("$ref")) {
+        const bj::value* target = resolve(root, ref->get_string());
+        if (target == nullptr) {
+            errors.push_back(path + ": unresolved reference " + std::string(ref->get_string()));
+            return;
+        }
+        check_node(*target, std::string(ref->get_string()));
+        validate_node(target->get_object(), instance, path, errors, root);
+        return;
+    }
     if (const auto* type = s.if_contains("type"); type && !matches_type(instance, *type)) {
         errors.push_back(path + ": expected " + type_list(*type));
         return;  // the other keywords would only repeat the type error
@@ -150,15 +165,24 @@ void validate_node(const bj::object& s, const bj::value& instance, const std::st
         errors.push_back(path + ": " + bj::serialize(instance) + " is less than the minimum " +
                          bj::serialize(*minimum));
     }
+    if (const auto* maximum = s.if_contains("maximum"); maximum && instance.is_number() && below(*maximum, instance)) {
+        errors.push_back(path + ": " + bj::serialize(instance) + " is more than the maximum " +
+                         bj::serialize(*maximum));
+    }
     if (const auto* min_length = s.if_contains("minLength"); min_length && instance.is_string()) {
         if (code_points(instance.get_string()) < static_cast<std::size_t>(min_length->get_int64())) {
             errors.push_back(path + ": shorter than minLength " + std::to_string(min_length->get_int64()));
         }
     }
+    if (const auto* max_length = s.if_contains("maxLength"); max_length && instance.is_string()) {
+        if (code_points(instance.get_string()) > static_cast<std::size_t>(max_length->get_int64())) {
+            errors.push_back(path + ": longer than maxLength " + std::to_string(max_length->get_int64()));
+        }
+    }
     if (const auto* items = s.if_contains("items"); items && instance.is_array()) {
         const auto& a = instance.get_array();
         for (std::size_t i = 0; i < a.size(); ++i)
-            validate_node(items->get_object(), a[i], index_path(path, i), errors);
+            validate_node(items->get_object(), a[i], index_path(path, i), errors, root);
     }
     if (!instance.is_object()) return;
     const auto& o = instance.get_object();
@@ -174,11 +198,11 @@ void validate_node(const bj::object& s, const bj::value& instance, const std::st
     for (const auto& [key, value] : o) {
         const std::string at = member_path(path, key);
         if (const auto* sub = properties ? properties->if_contains(key) : nullptr) {
-            validate_node(sub->get_object(), value, at, errors);
+            validate_node(sub->get_object(), value, at, errors, root);
         } else if (additional && additional->is_bool()) {
             if (!additional->get_bool()) errors.push_back(at + ": unexpected property");
         } else if (additional) {
-            validate_node(additional->get_object(), value, at, errors);
+            validate_node(additional->get_object(), value, at, errors, root);
         }
     }
 }
@@ -189,11 +213,21 @@ void check_schema(const boost::json::value& schema) {
     check_node(schema, "#");
 }
 
-std::vector<std::string> validate(const boost::json::value& schema, const boost::json::value& instance) {
+std::vector<std::string> validate(const boost::json::value& schema, const boost::json::value& instance,
+                                  const boost::json::value* root) {
     check_schema(schema);
     std::vector<std::string> errors;
-    validate_node(schema.get_object(), instance, "$", errors);
+    validate_node(schema.get_object(), instance, "$", errors, root != nullptr ? *root : schema);
     return errors;
+}
+
+const boost::json::value* resolve(const boost::json::value& root, std::string_view ref) {
+    if (!ref.starts_with("#")) return nullptr;
+    ref.remove_prefix(1);
+    if (ref.empty()) return &root;
+    boost::system::error_code ec;
+    const boost::json::value* found = root.find_pointer(bj::string_view(ref.data(), ref.size()), ec);
+    return ec ? nullptr : found;
 }
 
 }  // namespace codd::tests::schema

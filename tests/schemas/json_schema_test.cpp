@@ -7,6 +7,7 @@
 
 namespace bj = boost::json;
 using codd::tests::schema::check_schema;
+using codd::tests::schema::resolve;
 using codd::tests::schema::SchemaError;
 using codd::tests::schema::validate;
 
@@ -112,6 +113,39 @@ TEST_CASE("json_schema: schemas outside the subset are refused") {
     CHECK_THROWS_AS(check_schema(bj::parse(R"({"minLength": -1})")), SchemaError);
     CHECK_THROWS_AS(check_schema(bj::parse(R"({"required": [1]})")), SchemaError);
     CHECK_THROWS_AS(check_schema(bj::parse("[]")), SchemaError);
-    CHECK_THROWS_WITH_AS(validate(bj::parse(R"({"properties": {"a": {"maximum": 3}}})"), bj::parse("{}")),
-                         "#/properties/a/maximum: keyword outside the supported subset", SchemaError);
+    CHECK_THROWS_WITH_AS(validate(bj::parse(R"({"properties": {"a": {"format": "date"}}})"), bj::parse("{}")),
+                         "#/properties/a/format: keyword outside the supported subset", SchemaError);
+    CHECK_THROWS_AS(check_schema(bj::parse(R"({"$ref": "other.json#/x"})")), SchemaError);
+    CHECK_THROWS_AS(check_schema(bj::parse(R"({"$ref": "#/x", "type": "object"})")), SchemaError);
+    CHECK_THROWS_AS(check_schema(bj::parse(R"({"maxLength": 1.5})")), SchemaError);
+}
+
+TEST_CASE("json_schema: maximum and maxLength are enforced") {
+    const bj::value s = bj::parse(R"({"type": "object", "properties": {
+        "limit": {"type": "integer", "maximum": 100},
+        "name": {"type": "string", "maxLength": 3}}})");
+    CHECK(validate(s, bj::parse(R"({"limit": 100, "name": "abc"})")).empty());
+    CHECK(validate(s, bj::parse(R"({"name": "\u00e9t\u00e9"})")).empty());  // code points, not bytes
+    CHECK(validate(s, bj::parse(R"({"limit": 101, "name": "abcd"})")) ==
+          std::vector<std::string>{"$.limit: 101 is more than the maximum 100", "$.name: longer than maxLength 3"});
+    CHECK(validate(s, bj::parse(R"({"limit": 18446744073709551615})")) ==
+          std::vector<std::string>{"$.limit: 18446744073709551615 is more than the maximum 100"});
+}
+
+TEST_CASE("json_schema: $ref resolves in the schema or in the document it belongs to") {
+    const bj::value doc = bj::parse(R"({"components": {"schemas": {
+        "Line": {"type": "object", "required": ["qty"], "additionalProperties": false,
+                 "properties": {"qty": {"type": "integer", "minimum": 1}}},
+        "Order": {"type": "object", "properties": {"items": {"type": "array",
+                  "items": {"$ref": "#/components/schemas/Line"}}}}}}})");
+    const bj::value& order = doc.at_pointer("/components/schemas/Order");
+    CHECK(validate(order, bj::parse(R"({"items": [{"qty": 2}]})"), &doc).empty());
+    CHECK(validate(order, bj::parse(R"({"items": [{"qty": 0}, {"n": 1}]})"), &doc) ==
+          std::vector<std::string>{"$.items[0].qty: 0 is less than the minimum 1",
+                                   "$.items[1].qty: missing required property", "$.items[1].n: unexpected property"});
+    // Within the schema itself when no document is given; an unknown target is a violation.
+    CHECK(validate(bj::parse(R"({"properties": {"a": {"$ref": "#/nowhere"}}})"), bj::parse(R"({"a": 1})")) ==
+          std::vector<std::string>{"$.a: unresolved reference #/nowhere"});
+    CHECK(resolve(doc, "#/components/schemas/Line") == &doc.at_pointer("/components/schemas/Line"));
+    CHECK(resolve(doc, "#/components/missing") == nullptr);
 }
