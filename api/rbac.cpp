@@ -32,6 +32,8 @@ Access permission(std::string_view resource, std::string_view action) {
 // §3 "holes"); registration never grants a privileged role (checked in its handler).
 const std::vector<EndpointAccess>& table() {
     static const std::vector<EndpointAccess> t = {
+        {"GET", "/openapi.json", public_access()},
+
         {"POST", "/auth/login", public_access()},
         {"POST", "/auth/register", public_access()},
         {"POST", "/auth/refresh", public_access()},
@@ -168,6 +170,25 @@ AccessDecision decide_access(const Access& access, const Caller& caller, const e
         default:
             return {true, {}};
     }
+}
+
+std::string describe_access(const Access& access) {
+    switch (access.rule) {
+        case AR::public_access:
+            return "public (no token)";
+        case AR::authenticated:
+            return "any signed-in user";
+        case AR::permission:
+            return "permission " + std::string(access.resource) + ":" + std::string(access.action) +
+                   " (the runtime permission matrix)";
+        case AR::roles:
+            return "role: " + role_list(access.roles);
+        case AR::self_or_roles:
+            return "own account or role: " + role_list(access.roles);
+        case AR::super_admin:
+            return "role: super_admin";
+    }
+    return {};
 }
 
 Scope order_scope(const Caller& caller) {

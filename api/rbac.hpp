@@ -41,6 +41,10 @@ struct EndpointAccess {
 // The entry for (method, path below the root); nullptr when there is none.
 [[nodiscard]] const EndpointAccess* find_endpoint(std::string_view method, std::string_view path);
 
+// The rule in words, e.g. "role: super_admin, admin" or "permission orders:create (the runtime permission
+// matrix)": what the OpenAPI document says of each operation (x-codd-access).
+[[nodiscard]] std::string describe_access(const Access& access);
+
 // The API roots every endpoint is served under.
 inline constexpr std::string_view kApiRoots[] = {"/api/v1", "/api"};
 

@@ -19,6 +19,7 @@
 #include "api/http_server.hpp"
 #include "api/identity.hpp"
 #include "api/logging.hpp"
+#include "api/openapi.hpp"
 #include "api/router.hpp"
 #include "api/version.hpp"
 #include "api/worker_pool.hpp"
@@ -182,6 +183,7 @@ api::Router make_router(const engine::EventLog& log, const api::Config& config, 
     api::add_financial_routes(router, commerce);
     api::add_performance_routes(router, commerce);
     api::add_view_routes(router, commerce);
+    api::add_openapi_route(router, identity);
     api::add_index_route(router);
     return router;
 }

@@ -180,7 +180,7 @@ TEST_CASE("login is limited per email, whatever the client address: 429 with Ret
     IdentityServer s(Env{{"CODD_RATE_LIMIT_AUTH", "3/15m"}, {"CODD_TRUSTED_PROXIES", "127.0.0.1"}});
     int address = 0;
     auto attempt = [&](const std::string& email, const std::string& password) {
-        return s.client().request(
+        return s.request(
             "POST", "/api/auth/login",
             {{"Content-Type", "application/json"}, {"X-Forwarded-For", "203.0.113." + std::to_string(++address)}},
             json::serialize(json::object{{"email", email}, {"password", password}}));
@@ -264,7 +264,7 @@ TEST_CASE("forged, altered, expired, truncated and garbage tokens are refused") 
     }
     CHECK(message_of(s.call("GET", "/api/auth/me", codd::api::sign_token(old, secret))) == "Token expired");
     CHECK(message_of(s.call("GET", "/api/auth/me")) == "No token provided");
-    CHECK(s.client().get("/api/auth/me", {{"Authorization", "Basic abc"}}).status == 401);
+    CHECK(s.get("/api/auth/me", {{"Authorization", "Basic abc"}}).status == 401);
     // An access token is not a refresh token either.
     CHECK(s.call("POST", "/api/auth/refresh", {}, json::object{{"refreshToken", good}}).status == 401);
 }
@@ -304,11 +304,11 @@ TEST_CASE("bad input is a clear 4xx") {
     IdentityServer s;
     const std::string admin = IdentityServer::access_token(s.login(kAdminEmail, kAdminPassword));
     const HttpResponse malformed =
-        s.client().request("POST", "/api/auth/login", {{"Content-Type", "application/json"}}, "{\n  \"email\": tru");
+        s.request("POST", "/api/auth/login", {{"Content-Type", "application/json"}}, "{\n  \"email\": tru");
     CHECK(malformed.status == 400);
     CHECK(malformed.json().at("detail").as_string().find("line 2") != std::string::npos);
-    CHECK(s.client().request("POST", "/api/auth/login", {{"Content-Type", "text/plain"}}, "{}").status == 415);
-    CHECK(s.client().request("POST", "/api/auth/login", {{"Content-Type", "application/json"}}, "[1]").status == 400);
+    CHECK(s.request("POST", "/api/auth/login", {{"Content-Type", "text/plain"}}, "{}").status == 415);
+    CHECK(s.request("POST", "/api/auth/login", {{"Content-Type", "application/json"}}, "[1]").status == 400);
 
     const HttpResponse invalid =
         s.call("POST", "/api/admin/users", admin,

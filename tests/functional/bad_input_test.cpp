@@ -202,7 +202,7 @@ TEST_CASE("mutated command bodies are answered below 500 and leave the server re
         for (const Seed& sd : seeds) {
             const std::string body = m.body(sd.body);
             HeaderList headers{{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}};
-            const HttpResponse r = s.client().request(sd.method, sd.target, headers, body);
+            const HttpResponse r = s.request(sd.method, sd.target, headers, body);
             INFO(sd.method << " " << sd.target << " " << body.substr(0, 400) << " -> " << r.status << " "
                            << r.body.substr(0, 400));
             if (std::getenv("CODD_FUZZ_TRACE")) {
@@ -210,7 +210,7 @@ TEST_CASE("mutated command bodies are answered below 500 and leave the server re
                              body.substr(0, 300).c_str(), r.status, r.body.substr(0, 200).c_str());
             }
             REQUIRE(r.status > 0);
-            if (r.status >= 500) FAIL_CHECK("health: " << s.client().get("/health/ready").body);
+            if (r.status >= 500) FAIL_CHECK("health: " << s.get("/health/ready").body);
             REQUIRE(r.status < 500);
             ++answered;
             if (r.status >= 400) ++refused;
@@ -220,7 +220,7 @@ TEST_CASE("mutated command bodies are answered below 500 and leave the server re
     CHECK(refused > 0);
 
     // Nothing accepted stopped the view, and the view answers every read it answered before.
-    const HttpResponse ready = s.client().get("/health/ready");
+    const HttpResponse ready = s.get("/health/ready");
     INFO("ready: " << ready.body);
     CHECK(ready.status == 200);
     CHECK(s.call("GET", "/api/orders?limit=100", s.root).status == 200);
@@ -334,7 +334,7 @@ TEST_CASE("mutated query strings, path ids and command headers are answered belo
     int requests = 0;
     const auto check = [&](const std::string& method, const std::string& target, const HeaderList& headers,
                            const std::string& body = {}) {
-        const HttpResponse r = s.client().request(method, target, headers, body);
+        const HttpResponse r = s.request(method, target, headers, body);
         if (std::getenv("CODD_FUZZ_TRACE")) std::fprintf(stderr, "%s %s -> %d\n", method.c_str(), target.c_str(), r.status);
         INFO(method << " " << target.substr(0, 400) << " -> " << r.status << " " << r.body.substr(0, 300));
         REQUIRE(r.status > 0);
@@ -375,5 +375,5 @@ TEST_CASE("mutated query strings, path ids and command headers are answered belo
         }
     }
     MESSAGE(requests << " requests");
-    CHECK(s.client().get("/health/ready").status == 200);
+    CHECK(s.get("/health/ready").status == 200);
 }

@@ -72,7 +72,7 @@ struct Session {
     }
     HttpResponse call_with_key(const std::string& method, const std::string& target, const json::value& body,
                                const std::string& key) {
-        return s.client().request(
+        return s.request(
             method, target,
             {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}, {"Idempotency-Key", key}},
             json::serialize(body));
@@ -275,12 +275,12 @@ TEST_CASE("products: bad input is a 4xx with a message") {
         CHECK(t.ok("GET", "/api/products", 200).at("products").as_array().size() == 1);
     }
     SUBCASE("malformed bodies") {
-        check_problem(t.s.client().request(
+        check_problem(t.s.request(
                           "POST", "/api/products",
                           {{"Authorization", "Bearer " + t.token}, {"Content-Type", "application/json"}}, "{\"name\":"),
                       400);
         check_problem(t.call("POST", "/api/products", json::array{1, 2}), 400);
-        check_problem(t.s.client().request("POST", "/api/products", {{"Authorization", "Bearer " + t.token}}, "name=x"),
+        check_problem(t.s.request("POST", "/api/products", {{"Authorization", "Bearer " + t.token}}, "name=x"),
                       415);
     }
 }

@@ -47,7 +47,7 @@ struct Session {
         if (extra.empty()) return s.call(method, target, token, body);
         extra.emplace_back("Authorization", "Bearer " + token);
         extra.emplace_back("Content-Type", "application/json");
-        return s.client().request(method, target, extra, body ? json::serialize(*body) : std::string());
+        return s.request(method, target, extra, body ? json::serialize(*body) : std::string());
     }
     json::object ok(const std::string& method, const std::string& target, int status,
                     const std::optional<json::value>& body = std::nullopt) {

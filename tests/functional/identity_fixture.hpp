@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 
 #include "tests/functional/http_client.hpp"
+#include "tests/functional/openapi_check.hpp"
 #include "tests/functional/process.hpp"
 
 namespace codd::test {
@@ -62,7 +63,19 @@ class IdentityServer {
             headers.emplace_back("Content-Type", "application/json");
             text = boost::json::serialize(*body);
         }
-        return client_->request(method, target, headers, text);
+        return request(method, target, headers, text);
+    }
+
+    // One exchange, checked against the OpenAPI document (openapi_check.hpp) as every call of the tests through
+    // this fixture is: a violation fails the test.
+    HttpResponse request(const std::string& method, const std::string& target, const HeaderList& headers = {},
+                         const std::string& body = {}) {
+        HttpResponse r = client_->request(method, target, headers, body);
+        for (const auto& v : openapi::check(method, target, body, r)) FAIL_CHECK("openapi: " << v);
+        return r;
+    }
+    HttpResponse get(const std::string& target, const HeaderList& headers = {}) {
+        return request("GET", target, headers);
     }
 
     // Logs in and returns the whole answer; fails the test unless it is a 200.

@@ -93,7 +93,7 @@ std::optional<double> sample(const std::string& page, const std::string& series)
 }
 
 HttpResponse with_min_position(OrdersServer& s, const std::string& target, const std::string& position) {
-    return s.client().request("GET", target,
+    return s.request("GET", target,
                               {{"Authorization", "Bearer " + s.root}, {"X-Codd-Min-Position", position}});
 }
 
@@ -355,7 +355,7 @@ TEST_CASE("X-Codd-Min-Position: a command's position is visible at once, a malfo
 
 TEST_CASE("X-Codd-Min-Position beyond the log waits CODD_VIEW_WAIT_MS, then 503 with Retry-After") {
     OrdersServer s(Env{{"CODD_VIEW_WAIT_MS", "800"}});
-    const std::optional<double> head = sample(s.client().get("/metrics").body, "codd_event_log_head_position");
+    const std::optional<double> head = sample(s.get("/metrics").body, "codd_event_log_head_position");
     REQUIRE(head);
     const std::string reached = std::to_string(static_cast<std::int64_t>(*head));
     const std::string beyond = std::to_string(static_cast<std::int64_t>(*head) + 1'000'000);
@@ -384,7 +384,7 @@ TEST_CASE("/metrics shows the orders view's position and lag, caught up once a c
     const double position = std::stod(last.header("X-Codd-Position").value_or("-1"));
     REQUIRE(position > 0);
 
-    const HttpResponse m = s.client().get("/metrics");
+    const HttpResponse m = s.get("/metrics");
     REQUIRE(m.status == 200);
     const std::string& page = m.body;
     INFO(page);

@@ -55,7 +55,7 @@ class OrdersServer : public IdentityServer {
         HeaderList headers = extra;
         headers.emplace_back("Authorization", "Bearer " + token);
         headers.emplace_back("Content-Type", "application/json");
-        return client().request("POST", "/api/orders", headers, json::serialize(body));
+        return request("POST", "/api/orders", headers, json::serialize(body));
     }
 
     // Creates an order and returns it (the `order` object); fails the test unless 201.

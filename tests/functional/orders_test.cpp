@@ -267,7 +267,7 @@ TEST_CASE("If-Match with the order version: a stale update is a 409") {
     const std::int64_t id = id_of(order_of(created));
     const std::int64_t version = order_of(created).at("version").as_int64();
     const auto put = [&](const std::string& etag, const std::string& notes) {
-        return s.client().request(
+        return s.request(
             "PUT", "/api/orders/" + std::to_string(id),
             {{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}, {"If-Match", etag}},
             json::serialize(json::object{{"notes", notes}}));
@@ -284,7 +284,7 @@ TEST_CASE("If-Match with the order version: a stale update is a 409") {
     const std::string stale = "\"" + std::to_string(version) + "\"";
     const auto with_etag = [&](const char* method, const std::string& path, const json::object& body,
                                const std::string& etag) {
-        return s.client().request(
+        return s.request(
             method, "/api/orders/" + std::to_string(id) + path,
             {{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}, {"If-Match", etag}},
             json::serialize(body));
@@ -294,8 +294,7 @@ TEST_CASE("If-Match with the order version: a stale update is a 409") {
     CHECK(with_etag("DELETE", "", json::object{}, stale).status == 409);
     const std::string delivery = "/api/deliveries/" + std::to_string(id) + "/attempts";
     CHECK(
-        s.client()
-            .request("POST", delivery,
+        s.request("POST", delivery,
                      {{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}, {"If-Match", stale}},
                      "{}")
             .status == 409);
@@ -341,8 +340,7 @@ TEST_CASE("bad input is a 4xx that says what is wrong") {
     no_phone.erase("customerPhone");
     CHECK(create(no_phone).status == 400);
     CHECK(create(OrdersServer::order_body("not a phone", {{p, 1}})).status == 400);
-    CHECK(s.client()
-              .request("POST", "/api/orders",
+    CHECK(s.request("POST", "/api/orders",
                        {{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}},
                        "{\"orderItems\": [")
               .status == 400);
@@ -472,7 +470,7 @@ TEST_CASE("PUT /orders/:id as the admin UI's edit form sends it: details, items,
     body["status"] = "confirmed";
     body["notes"] = "leave at the gate";
     const auto put = [&](const json::object& b2, const std::string& key) {
-        return s.client().request(
+        return s.request(
             "PUT", "/api/orders/" + std::to_string(id),
             {{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}, {"Idempotency-Key", key}},
             json::serialize(b2));

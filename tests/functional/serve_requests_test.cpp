@@ -344,7 +344,7 @@ TEST_CASE("health/ready is 503 and says why while the event log cannot write (it
     CHECK(verify(dir->path() / "data").at("events").to_number<std::uint64_t>() == head);
     IdentityServer s({}, dir);
     const std::string token = IdentityServer::access_token(s.login(kAdminEmail, kAdminPassword));
-    CHECK(s.client().get("/health/ready").status == 200);
+    CHECK(s.get("/health/ready").status == 200);
     const json::value settings = s.call("GET", "/api/admin/settings", token).json();
     // A settings change replaces a top-level key: the last acknowledged change is what is stored.
     const json::object& templates = settings.at("notificationTemplates").as_object();
@@ -373,7 +373,7 @@ TEST_CASE("SIGTERM after the event log failed exits 0") {
 TEST_CASE("health/ready is 503 and says why while the orders view cannot apply (its file locked by another writer)") {
     OrdersServer s(Env{{"CODD_VIEW_WAIT_MS", "300"}});
     const std::int64_t before = s.product("LOCK-1", 3.0, 5);
-    CHECK(s.client().get("/health/ready").status == 200);
+    CHECK(s.get("/health/ready").status == 200);
 
     // Another connection holds the view file's write lock past the runner's busy timeout (5 s).
     auto lock = std::make_unique<codd::projections::Database>(
@@ -393,7 +393,7 @@ TEST_CASE("health/ready is 503 and says why while the orders view cannot apply (
 
     HttpResponse ready;
     for (const auto until = std::chrono::steady_clock::now() + 20s; std::chrono::steady_clock::now() < until;) {
-        ready = s.client().get("/health/ready");
+        ready = s.get("/health/ready");
         if (ready.status != 200) break;
         std::this_thread::sleep_for(100ms);
     }
@@ -408,13 +408,13 @@ TEST_CASE("health/ready is 503 and says why while the orders view cannot apply (
     CHECK(error.find("stopped") != std::string::npos);
     CHECK(error.find("locked") != std::string::npos);  // SQLite's "database is locked"
     CHECK(view.at("lagEvents").to_number<std::int64_t>() >= 1);
-    CHECK(s.client().get("/health").status == 503);
+    CHECK(s.get("/health").status == 503);
 
     // Once the lock is gone, an online rebuild brings the view back: ready again, the product visible.
     tx.reset();
     lock.reset();
     CHECK(s.call("POST", "/api/v1/admin/views/orders/rebuild", s.root).status == 200);
-    const HttpResponse recovered = s.client().get("/health/ready");
+    const HttpResponse recovered = s.get("/health/ready");
     INFO("ready after rebuild: " << recovered.body);
     CHECK(recovered.status == 200);
     CHECK(s.call("GET", "/api/products/" + std::to_string(before), s.root).status == 200);
@@ -436,7 +436,7 @@ TEST_CASE("the request id stored with a command's events is the client's X-Reque
 
     // A malformed id is replaced; the replacement is what the answer and the stored event carry.
     const std::string malformed = "not a valid id; has spaces";
-    const HttpResponse confirmed = s.client().request(
+    const HttpResponse confirmed = s.request(
         "PATCH", order_path + "/status",
         {{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}, {"X-Request-ID", malformed}},
         json::serialize(json::object{{"status", "confirmed"}}));
@@ -478,7 +478,7 @@ TEST_CASE("codd verify next to a running server whose log holds events reports t
     OrdersServer s;
     const std::int64_t product = s.product("VER-1", 7.5, 100);
     for (int i = 0; i < 3; ++i) s.order("024477700" + std::to_string(i), {{product, 1}});
-    const std::uint64_t head = head_of(s.client().get("/health/ready"));
+    const std::uint64_t head = head_of(s.get("/health/ready"));
     REQUIRE(head > 0);
 
     const json::object report = verify(s.data_dir());
@@ -489,7 +489,7 @@ TEST_CASE("codd verify next to a running server whose log holds events reports t
 
     // More commands: a second verify sees them, with another head hash; the server is unaffected.
     const json::object order = s.order("0244777010", {{product, 2}});
-    const std::uint64_t later = head_of(s.client().get("/health/ready"));
+    const std::uint64_t later = head_of(s.get("/health/ready"));
     REQUIRE(later > head);
     const json::object again = verify(s.data_dir());
     CHECK(again.at("events").to_number<std::uint64_t>() == later);
