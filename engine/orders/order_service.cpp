@@ -52,6 +52,23 @@ void evolve_deposit(Deposit& d, const RecordedEvent& e) {
     d.version = e.version.value();
 }
 
+// The expense an ExpenseRecorded records.
+Expense expense_recorded(const RecordedEvent& e) {
+    const auto p = json::parse_object(e.payload);
+    Expense x;
+    x.id = json::int_at(p, "expenseId");
+    x.expense.category = json::string_at(p, "category");
+    x.expense.amount = Money{json::int_at(p, "amount")};
+    x.expense.description = json::string_at(p, "description");
+    x.expense.receipt_url = json::string_at(p, "receiptUrl");
+    x.expense.expense_date_us = json::int_at(p, "expenseDateUs");
+    if (const auto* by = p.if_contains("recordedBy"); by != nullptr && !by->is_null()) {
+        x.recorded_by = by->to_number<UserId>();
+    }
+    x.created_us = e.time_us;
+    return x;
+}
+
 Loaded<Deposit> load_deposit(const EventLog& log, std::int64_t id) {
     return load<Deposit>(log, events::deposit_stream(id), evolve_deposit);
 }
@@ -530,10 +547,11 @@ Result<Committed<Expense>> OrderService::record_expense(const NewExpense& input,
     auto result = execute(log_, *clock_, ctx, attempt);
     if (auto* r = std::get_if<Rejection>(&result)) return *r;
     const AppendResult& appended = std::get<AppendResult>(result);
-    const std::int64_t id = appended.sequence_values.at(0);
-    const auto recorded = log_.read_stream(events::expense_stream(id), StreamVersion{0}, 1);
-    const std::int64_t created_us = recorded.empty() ? 0 : recorded.front().time_us;
-    return Committed<Expense>{Expense{id, e, recorded_by, created_us}, appended.last_position};
+    // The expense as the log has it: a retry with the same Idempotency-Key answers the first request's expense,
+    // not the retried body's fields.
+    const auto recorded = log_.read_stream(events::expense_stream(appended.sequence_values.at(0)), StreamVersion{0}, 1);
+    if (recorded.empty()) throw std::logic_error("expense stream empty after its append");
+    return Committed<Expense>{expense_recorded(recorded.front()), appended.last_position};
 }
 
 std::optional<Order> OrderService::find(OrderId id) const {
