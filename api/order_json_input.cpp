@@ -165,10 +165,24 @@ std::variant<orders::OrderPatch, Response> read_order_patch(const json::object& 
 }
 
 Response order_rejection(const engine::Rejection& r) {
-    if (!r.field.starts_with("items")) return commerce::rejection(r);
-    engine::Rejection renamed = r;
-    renamed.field = "orderItems" + r.field.substr(5);
-    return commerce::rejection(renamed);
+    // The engine names an item `items[i]`, the customer's fields as a customer command does and a delivery's
+    // times as its command does; the order and delivery forms name them otherwise.
+    static constexpr std::pair<std::string_view, std::string_view> kFields[] = {
+        {"firstName", "customerName"},     {"lastName", "customerName"},        {"email", "customerEmail"},
+        {"phoneNumber", "customerPhone"},  {"address", "deliveryAddress"},      {"state", "deliveryState"},
+        {"area", "deliveryArea"},          {"scheduledTime", "scheduledAt"},    {"rescheduleTime", "rescheduleAt"},
+        {"items", "orderItems"}};
+    for (const auto& [from, to] : kFields) {
+        // "items" also names one item or its field: "items[2].quantity".
+        const bool match = r.field == from || (from == "items" && r.field.starts_with("items["));
+        if (!match) continue;
+        engine::Rejection renamed = r;
+        renamed.field = std::string(to) + r.field.substr(from.size());
+        // A message that starts with the field's name ("firstName is required") names it as the form does.
+        if (renamed.message.starts_with(from)) renamed.message = std::string(to) + r.message.substr(from.size());
+        return commerce::rejection(renamed);
+    }
+    return commerce::rejection(r);
 }
 
 std::string problem_message(const Response& problem) {

@@ -26,8 +26,9 @@ namespace codd::api {
 // "Ama Serwaa Mensah" -> {"Ama", "Serwaa Mensah"}; one word -> {word, ""}.
 [[nodiscard]] std::pair<std::string, std::string> split_name(const std::string& full);
 
-// rejection() with the engine's item field names (items[0].quantity) renamed to the request's
-// (orderItems[0].quantity).
+// rejection() with the engine's field names renamed to the ones the order and delivery forms send: items[0].quantity
+// is orderItems[0].quantity, a new customer's firstName is customerName, address deliveryAddress, a delivery's
+// scheduledTime scheduledAt (in the message too when it starts with the name).
 [[nodiscard]] Response order_rejection(const engine::Rejection& r);
 // The `message` of a problem response (for per-item results of bulk commands).
 [[nodiscard]] std::string problem_message(const Response& problem);

@@ -219,18 +219,6 @@ Response create(const Commerce& c, const Request& r, const Authenticated& caller
     return order_answer(c, done.order, 201, "Order created successfully", done.decided ? &*done.decided : nullptr);
 }
 
-// A refusal of an order edit, its field named as the order form names it (the customer's fields too).
-Response edit_rejection(engine::Rejection r) {
-    static const std::pair<std::string_view, std::string_view> kFields[] = {{"firstName", "customerName"},
-                                                                            {"lastName", "customerName"},
-                                                                            {"email", "customerEmail"},
-                                                                            {"phoneNumber", "customerPhone"}};
-    for (const auto& [from, to] : kFields) {
-        if (r.field == from) r.field = std::string(to);
-    }
-    return order_rejection(r);
-}
-
 // Optional customer edits sent with an order update (the admin UI's order form carries them: name, email,
 // phone and alternate phone, reference §2), checked; nullopt when the body names none.
 std::variant<std::optional<engine::customers::CustomerPatch>, Response> read_customer_edit(const json::object& body) {
@@ -252,7 +240,7 @@ std::variant<std::optional<engine::customers::CustomerPatch>, Response> read_cus
     }
     // The customer service checks it again; checked here too so that a bad field refuses the whole request
     // before its order part is committed.
-    if (auto bad = engine::customers::normalize(p)) return edit_rejection(std::move(*bad));
+    if (auto bad = engine::customers::normalize(p)) return order_rejection(*bad);
     return std::optional<engine::customers::CustomerPatch>{std::move(p)};
 }
 
@@ -278,7 +266,7 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     // One command, one atomic append (If-Match guards all of it): the details, the status change and the
     // customer's edits are all committed, or none is.
     auto done = c.orders.edit(cmd.id, edit, cmd.if_match, cmd.ctx);
-    if (const auto* rej = std::get_if<engine::Rejection>(&done)) return edit_rejection(*rej);
+    if (const auto* rej = std::get_if<engine::Rejection>(&done)) return order_rejection(*rej);
     return order_result(c, done, 200, "Order updated successfully");
 }
 

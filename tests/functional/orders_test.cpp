@@ -340,6 +340,18 @@ TEST_CASE("bad input is a 4xx that says what is wrong") {
     no_phone.erase("customerPhone");
     CHECK(create(no_phone).status == 400);
     CHECK(create(OrdersServer::order_body("not a phone", {{p, 1}})).status == 400);
+    // A new customer's fields are named as the order form sends them, in the field and in the message.
+    json::object no_name = OrdersServer::order_body("0244400009", {{p, 1}});
+    no_name.erase("customerName");
+    r = create(no_name);
+    CHECK(r.status == 400);
+    CHECK(field_of_first_error(r) == "customerName");
+    CHECK(std::string(r.json().at("message").as_string()).starts_with("customerName"));
+    json::object no_address = OrdersServer::order_body("0244400009", {{p, 1}});
+    no_address["deliveryAddress"] = " ";
+    r = create(no_address);
+    CHECK(r.status == 400);
+    CHECK(field_of_first_error(r) == "deliveryAddress");
     CHECK(s.request("POST", "/api/orders",
                        {{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}},
                        "{\"orderItems\": [")
@@ -654,6 +666,10 @@ TEST_CASE("deliveries: the agent's list and route, schedule, attempts, proof, fa
     INFO(r.body);
     CHECK(r.status == 200);
     CHECK(s.call("PATCH", base + "/schedule", agent_token, json::object{{"scheduledAt", "soon"}}).status == 400);
+    // Before 1970: a time the engine refuses, named as the request names it.
+    r = s.call("PATCH", base + "/schedule", agent_token, json::object{{"scheduledAt", "1969-12-31T00:00:00Z"}});
+    CHECK(r.status == 400);
+    CHECK(field_of_first_error(r) == "scheduledAt");
     CHECK(s.call("PATCH", base + "/complete", agent_token, json::object{}).status == 422);  // not out for delivery yet
     REQUIRE(s.status(id, "out_for_delivery", agent_token).status == 200);
     CHECK(s.call("POST", base + "/attempts", agent_token, json::object{{"notes", "nobody home"}}).status == 200);
