@@ -6,6 +6,8 @@
 #include <boost/json/object.hpp>
 
 #include "api/commerce_common.hpp"
+#include "api/identity.hpp"
+#include "api/rbac.hpp"
 #include "api/json_text.hpp"
 #include "api/user_json.hpp"
 #include "engine/catalog/catalog_service.hpp"
@@ -143,6 +145,19 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     p.is_active = in.boolean("isActive");
     const auto stock_quantity = in.integer("stockQuantity", 0, kMaxCount);
     if (!in.ok()) return validation_problem(std::move(in.errors()));
+    // Setting stock needs products:update_stock, as PATCH /stock does (an admin may edit products but, by default,
+    // not their stock): the edit form sends the stock unchanged, which needs nothing more. Checked before anything
+    // is written, so a refused edit keeps none of its other changes either.
+    if (stock_quantity) {
+        const auto current = c.catalog.find(*id);
+        const auto matrix = c.identity.users.permissions_snapshot();
+        const Access stock_access{AccessRule::permission, "products", "update_stock", {}};
+        if (current && current->stock_quantity != *stock_quantity &&
+            !decide_access(stock_access, caller.caller(), *matrix, std::nullopt).allowed) {
+            return forbidden("Changing stockQuantity needs the products:update_stock permission",
+                             "products:update_stock");
+        }
+    }
     auto ctx = command_context(r, caller, fmt::format("PUT /products/{}", *id));
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     engine::CommandContext& context = std::get<engine::CommandContext>(ctx);

@@ -181,6 +181,38 @@ TEST_CASE("products: create, read, list, update, stock and deactivate answer wha
     CHECK(t.ok("GET", "/api/products", 200).at("pagination").at("total") == 2);
 }
 
+// Reference §2/§3: an admin edits products but by default has no products:update_stock. The edit form sends the
+// whole product: unchanged stock is allowed, a changed one needs the stock permission, as PATCH /stock does.
+TEST_CASE("products: PUT changes stock only for callers with products:update_stock") {
+    Session t;
+    const std::int64_t id = t.ok("POST", "/api/products", 201, product_body("STOCK-RULE")).at("product").at("id").as_int64();
+    const std::string password = "Admin#Passw0rd!";
+    t.s.create_user(t.token, "plain-admin@example.com", password, "admin");
+    t.s.create_user(t.token, "stock@example.com", password, "inventory_manager");
+    const std::string admin = IdentityServer::access_token(t.s.login("plain-admin@example.com", password));
+    const std::string stock = IdentityServer::access_token(t.s.login("stock@example.com", password));
+    const std::string target = "/api/products/" + std::to_string(id);
+
+    json::object edit = product_body("STOCK-RULE");
+    edit["name"] = "Renamed by the admin";
+    CHECK(t.s.call("PUT", target, admin, edit).status == 200);  // the stock sent back as it is
+    CHECK(t.s.call("PATCH", target + "/stock", admin, json::object{{"stockQuantity", 31}}).status == 403);
+    edit["name"] = "Renamed with a new stock";
+    edit["stockQuantity"] = 31;
+    const HttpResponse refused = t.s.call("PUT", target, admin, edit);
+    check_problem(refused, 403);
+    CHECK(refused.json().at("required") == "products:update_stock");
+    const json::object kept = t.ok("GET", target, 200).at("product").as_object();
+    CHECK(kept.at("name") == "Renamed by the admin");  // nothing of the refused edit
+    CHECK(kept.at("stockQuantity") == 30);
+
+    const HttpResponse allowed = t.s.call("PUT", target, stock, edit);
+    INFO(allowed.body);
+    CHECK(allowed.status == 200);
+    CHECK(allowed.json().at("product").at("stockQuantity") == 31);
+    CHECK(allowed.json().at("product").at("name") == "Renamed with a new stock");
+}
+
 TEST_CASE("products: bad input is a 4xx with a message") {
     Session t;
     const std::string id =
