@@ -563,12 +563,14 @@ Result<Decision> decide_fail(const Order& o, const std::string& reason_in, std::
     return d;
 }
 
-Result<Decision> decide_return(const Order& o, const std::string& reason) {
+Result<Decision> decide_return(const Order& o, const std::string& reason_in) {
+    const std::string reason = text::trim(reason_in);
+    if (reason.empty()) return invalid("reason", "a return needs a reason");
     if (o.status != OrderStatus::delivered && o.status != OrderStatus::failed_delivery &&
         o.status != OrderStatus::out_for_delivery) {
         return refused("only a dispatched order can be returned", "status");
     }
-    return status_change(o, OrderStatus::returned, false, text::trim(reason), {});
+    return status_change(o, OrderStatus::returned, false, reason, {});
 }
 
 Result<std::vector<OpenCollection>> allocate_deposit(const AgentCash& cash, Money amount) {

@@ -294,6 +294,10 @@ TEST_CASE("orders: stock follows the stage: dispatch consumes, cancel releases, 
     CHECK(f.stock(tee).reserved == 3);
     CHECK(f.stock(tee).stock_quantity == 10);
     accepted(f.orders->change_status(o.id, to(OrderStatus::out_for_delivery), std::nullopt, ctx()));
+    // A return needs a reason, as a failed delivery does: blanks are none.
+    const Rejection blank = refused(f.orders->return_order(o.id, " \t ", ctx()));
+    CHECK(blank.kind == Rejection::Kind::invalid);
+    CHECK(blank.field == "reason");
     const Order returned = accepted(f.orders->return_order(o.id, "refused at the door", ctx())).value;
     CHECK(returned.status == OrderStatus::returned);
     CHECK(f.stock(tee).reserved == 0);

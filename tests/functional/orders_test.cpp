@@ -690,6 +690,8 @@ TEST_CASE("deliveries: the agent's list and route, schedule, attempts, proof, fa
               .as_int64() == 18);
     // The agent brings it back (return to sender), with a reason.
     CHECK(s.call("PATCH", base + "/return", agent_token, json::object{}).status == 400);
+    CHECK(field_of_first_error(s.call("PATCH", base + "/return", agent_token, json::object{{"reason", "   "}})) ==
+          "reason");
     r = s.call("PATCH", base + "/return", agent_token, json::object{{"reason", "customer refused after two attempts"}});
     INFO(r.body);
     CHECK(r.status == 200);
