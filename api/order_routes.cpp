@@ -183,9 +183,12 @@ Response detail(const Commerce& c, const Request& r, const Authenticated& caller
     if (!id) return not_found("order");
     return read_after_min_position(c, r, [&] {
         if (auto denied = check_order_scope(c, caller, *id)) return std::move(*denied);
-        const auto order = c.queries.order_json(*id);
+        const auto order = c.queries.order_detail(*id);
         if (!order) return not_found("order");
-        return json_text(200, wrap("order", *order));
+        // The version as the ETag, as command answers carry it: what If-Match takes back.
+        Response out = json_text(200, wrap("order", order->json));
+        out.headers.push_back({"ETag", fmt::format("\"{}\"", order->version)});
+        return out;
     });
 }
 

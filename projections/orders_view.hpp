@@ -95,6 +95,12 @@ class OrdersQueries {
     // The list shape plus history[] (newest first: {id,status,notes,changedBy,metadata,createdAt}),
     // delivery{...}|null, transaction{...}|null, and `version` (the order stream's version, for If-Match).
     [[nodiscard]] std::optional<std::string> order_json(std::int64_t order_id) const;
+    // order_json with the version apart (the detail's ETag), read in the same statement.
+    struct OrderDetail {
+        std::int64_t version = 0;
+        std::string json;
+    };
+    [[nodiscard]] std::optional<OrderDetail> order_detail(std::int64_t order_id) const;
     // The list shape plus `version`: what a command answers with (the admin UI replaces its list row with it),
     // without the history, delivery and transaction the detail adds.
     [[nodiscard]] std::optional<std::string> order_summary_json(std::int64_t order_id) const;

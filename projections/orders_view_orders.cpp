@@ -172,12 +172,21 @@ std::optional<std::string> OrdersQueries::order_summary_json(std::int64_t order_
 }
 
 std::optional<std::string> OrdersQueries::order_json(std::int64_t order_id) const {
+    auto detail = order_detail(order_id);
+    if (!detail) return std::nullopt;
+    return std::move(detail->json);
+}
+
+std::optional<OrdersQueries::OrderDetail> OrdersQueries::order_detail(std::int64_t order_id) const {
     auto lease = pool_.acquire();
-    static const std::string sql = "SELECT json_object(" + order_detail_fields() +
+    static const std::string sql = "SELECT o.version, json_object(" + order_detail_fields() +
                                    ") FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE o.id = ?1";
     auto& s = lease->cached(sql);
     s.bind(1, order_id);
-    return json_value(s);
+    std::optional<OrderDetail> out;
+    if (s.step()) out = OrderDetail{s.column_int(0), std::string(s.column_text(1))};
+    s.reset();
+    return out;
 }
 
 std::optional<OrdersQueries::OrderRef> OrdersQueries::order_ref(std::int64_t order_id) const {

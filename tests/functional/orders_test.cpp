@@ -278,6 +278,11 @@ TEST_CASE("If-Match with the order version: a stale update is a 409") {
     CHECK(order_of(first).at("notes").as_string() == "call before noon");
     CHECK(put(std::to_string(version), "stale").status == 409);
     CHECK(put("not-a-version", "bad").status == 400);
+    // A read carries the version as its ETag too: what the next If-Match sends back.
+    const HttpResponse read = s.call("GET", "/api/orders/" + std::to_string(id), s.root);
+    REQUIRE(read.status == 200);
+    CHECK(read.header("ETag") == "\"" + std::to_string(order_of(read).at("version").as_int64()) + "\"");
+    CHECK(read.header("ETag") == first.header("ETag"));  // so If-Match may send it back (below: `now`)
 
     // Every command on the order honours it: a stale version appends nothing.
     const std::int64_t now = order_of(first).at("version").as_int64();
