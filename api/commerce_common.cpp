@@ -8,6 +8,7 @@
 #include "api/rbac.hpp"
 #include "api/user_json.hpp"
 #include "engine/event_log.hpp"
+#include "engine/json_codec.hpp"
 #include "projections/runner.hpp"
 
 namespace codd::api::commerce {
@@ -242,10 +243,17 @@ Response rejection(const engine::Rejection& r) {
     Response out = rejection_response(r);
     if (r.details.empty()) return out;
     // Named numbers a client acts on (e.g. productId, available, requested for insufficient stock) join the
-    // problem object as members of their own.
+    // problem object as members of their own; amounts in major units, as everywhere in the API.
     if (!out.body.empty() && out.body.back() == '}') {
         out.body.pop_back();
-        for (const auto& [name, value] : r.details) out.body += fmt::format(R"(,"{}":{})", name, value);
+        for (const auto& d : r.details) {
+            out.body += fmt::format(R"(,"{}":)", d.name);
+            if (d.money) {
+                out.body += engine::json::serialize(boost::json::value(static_cast<double>(d.value) / 100.0));
+            } else {
+                out.body += std::to_string(d.value);
+            }
+        }
         out.body += '}';
     }
     return out;

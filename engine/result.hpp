@@ -18,12 +18,18 @@ namespace codd::engine {
 //   current state (an illegal status transition, cancel after delivery, an unavailable agent) (422).
 // `details` carries named numbers a client needs to act on the refusal (e.g. productId and available for
 // insufficient stock), so the API edge can put them in its problem response without parsing `message`.
+struct RejectionDetail {
+    std::string name;
+    std::int64_t value = 0;
+    bool money = false;  // minor units, which the API shows in major units as it shows every amount
+};
+
 struct Rejection {
     enum class Kind { invalid, not_found, conflict, forbidden, unauthorized, refused };
     Kind kind = Kind::invalid;
     std::string message;
     std::string field;
-    std::vector<std::pair<std::string, std::int64_t>> details = {};
+    std::vector<RejectionDetail> details = {};
 };
 
 template <typename T>

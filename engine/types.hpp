@@ -34,6 +34,14 @@ struct Money {
     constexpr auto operator<=>(const Money&) const = default;
 };
 
+// The amount in major units with two decimals ("45.00", "0.07", "-3.50"): money in a message, in the units the API
+// takes and answers (a refusal quoting 4500 to a client that sent 45.0 reads as a different number).
+inline std::string to_string(Money m) {
+    const auto abs = m.minor < 0 ? 0 - static_cast<std::uint64_t>(m.minor) : static_cast<std::uint64_t>(m.minor);
+    const std::uint64_t cents = abs % 100;
+    return (m.minor < 0 ? "-" : "") + std::to_string(abs / 100) + (cents < 10 ? ".0" : ".") + std::to_string(cents);
+}
+
 // What an append expects of a stream before it writes: optimistic concurrency.
 class ExpectedVersion {
 public:

@@ -66,9 +66,8 @@ Result<std::vector<OrderItem>> price_items(const std::vector<NewOrderItem>& inpu
         if (!p.is_active)
             return invalid(item_field(i, "productId"), "product " + std::to_string(p.id) + " is not active");
         if (n.unit_price && *n.unit_price != p.price) {
-            return invalid(item_field(i, "unitPrice"), "unitPrice is " + std::to_string(p.price.minor) +
-                                                           " (the catalog price), not " +
-                                                           std::to_string(n.unit_price->minor));
+            return invalid(item_field(i, "unitPrice"), "unitPrice is " + to_string(p.price) +
+                                                           " (the catalog price), not " + to_string(*n.unit_price));
         }
         if (n.item_type != "package" && n.item_type != "upsell") {
             return invalid(item_field(i, "itemType"), "itemType must be package or upsell");
@@ -132,11 +131,11 @@ Result<Totals> compute_totals(const std::vector<OrderItem>& items, Money shippin
     t.total = Money{t.subtotal.minor + shipping.minor - discount.minor};
     if (t.total.minor < 0) return invalid("discount", "discount exceeds subtotal plus shipping");
     if (claimed_subtotal && *claimed_subtotal != t.subtotal) {
-        return invalid("subtotal", "subtotal is " + std::to_string(t.subtotal.minor) + ", the sum of the items");
+        return invalid("subtotal", "subtotal is " + to_string(t.subtotal) + ", the sum of the items");
     }
     if (claimed_total && *claimed_total != t.total) {
         return invalid("totalAmount",
-                       "totalAmount is " + std::to_string(t.total.minor) + " (subtotal + shippingCost - discount)");
+                       "totalAmount is " + to_string(t.total) + " (subtotal + shippingCost - discount)");
     }
     return t;
 }
@@ -577,8 +576,8 @@ Result<std::vector<OpenCollection>> allocate_deposit(const AgentCash& cash, Mone
     if (amount.minor <= 0) return refused("a deposit must be a positive amount", "amount");
     if (amount > cash.cash_in_hand()) {
         Rejection r = refused(
-            "the agent holds " + std::to_string(cash.cash_in_hand().minor) + ", less than the deposit", "amount");
-        r.details = {{"cashInHand", cash.cash_in_hand().minor}, {"amount", amount.minor}};
+            "the agent holds " + to_string(cash.cash_in_hand()) + ", less than the deposit", "amount");
+        r.details = {{"cashInHand", cash.cash_in_hand().minor, true}, {"amount", amount.minor, true}};
         return r;
     }
     std::vector<OpenCollection> out;

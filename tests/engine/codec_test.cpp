@@ -102,6 +102,15 @@ TEST_CASE("golden corpus: format v1 events keep decoding to the same envelope") 
     CHECK(to_hex(codec::encode_stored(*e)) == hex);
 }
 
+TEST_CASE("money in a message: major units with two decimals") {
+    CHECK(to_string(Money{4500}) == "45.00");
+    CHECK(to_string(Money{7}) == "0.07");
+    CHECK(to_string(Money{0}) == "0.00");
+    CHECK(to_string(Money{-350}) == "-3.50");
+    CHECK(to_string(Money{12345}) == "123.45");
+    CHECK(to_string(Money{std::numeric_limits<std::int64_t>::min()}) == "-92233720368547758.08");
+}
+
 TEST_CASE("event ids are RFC 4122 version 4 UUIDs in canonical form") {
     SequentialIdGenerator seq;
     CHECK(seq.next() == "00000000-0000-4000-8000-000000000001");

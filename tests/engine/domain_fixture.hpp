@@ -34,8 +34,8 @@ engine::Rejection refused(const engine::Result<T>& r) {
 }
 
 inline std::int64_t detail(const engine::Rejection& r, std::string_view name) {
-    for (const auto& [k, v] : r.details) {
-        if (k == name) return v;
+    for (const auto& d : r.details) {
+        if (d.name == name) return d.value;
     }
     FAIL("rejection has no detail " << name);
     return 0;

@@ -348,10 +348,13 @@ TEST_CASE("COD flow: a delivered order is a collection and cash in hand, a depos
               .empty());
     check_problem(t.call("GET", "/api/users/reps/performance?repId=x"), 400);
 
-    // Above cash in hand: refused, with a message.
-    check_problem(t.call("POST", "/api/financial/deposits",
-                         json::object{{"agentId", agent}, {"amount", 50.01}, {"reference", "BANK-9"}}),
-                  422);
+    // Above cash in hand: refused, with a message, and the amounts in major units as the API shows them.
+    const HttpResponse above = t.call("POST", "/api/financial/deposits",
+                                      json::object{{"agentId", agent}, {"amount", 50.01}, {"reference", "BANK-9"}});
+    check_problem(above, 422);
+    CHECK(above.json().at("message") == "the agent holds 50.00, less than the deposit");
+    CHECK(number(above.json().at("cashInHand")) == 50.0);
+    CHECK(number(above.json().at("amount")) == 50.01);
 
     // Idempotency-Key: the retry answers the same deposit and deposits nothing more.
     const json::object body{{"agentId", agent}, {"amount", 30}, {"reference", "BANK-1"}, {"notes", "Monday"}};

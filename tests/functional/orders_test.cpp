@@ -334,6 +334,8 @@ TEST_CASE("bad input is a 4xx that says what is wrong") {
     r = create(wrong_total);
     CHECK(r.status == 400);
     CHECK(field_of_first_error(r) == "totalAmount");
+    // In the units the client sent (8.0), not the log's minor units (800).
+    CHECK(r.json().at("message") == "totalAmount is 8.00 (subtotal + shippingCost - discount)");
 
     json::object wrong_price = OrdersServer::order_body("0244400001", {{p, 1}});
     wrong_price["orderItems"].as_array()[0].as_object()["unitPrice"] = 0.01;
