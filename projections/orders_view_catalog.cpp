@@ -37,7 +37,7 @@ PageResult list_page(Database& db, const std::string& from, const std::string& o
 PageResult OrdersQueries::list_customers(const CustomerFilter& f, const Page& p) const {
     Where w;
     if (!f.include_inactive) w.add("c.is_active = 1");
-    if (f.area) w.add("c.area = ? COLLATE NOCASE", {*f.area});
+    if (f.area) w.add("c.area = ? COLLATE NOCASE", *f.area);
     if (f.search) {
         const auto s = classify_search(*f.search);
         if (!s.empty()) add_customer_search(w, s, {}, "c.id", true);
@@ -74,8 +74,8 @@ std::optional<std::string> OrdersQueries::customer_analytics_json(std::int64_t c
 
 PageResult OrdersQueries::list_products(const ProductFilter& f, const Page& p) const {
     Where w;
-    if (f.is_active) w.add("p.is_active = ?", {std::int64_t{*f.is_active ? 1 : 0}});
-    if (f.category) w.add("p.category = ? COLLATE NOCASE", {*f.category});
+    if (f.is_active) w.add("p.is_active = ?", std::int64_t{*f.is_active ? 1 : 0});
+    if (f.category) w.add("p.category = ? COLLATE NOCASE", *f.category);
     if (f.search) {
         // A "contains" on name or SKU, digits included.
         if (!classify_search(*f.search).empty()) add_contains(w, {"p.name", "p.sku"}, contains_pattern(*f.search));

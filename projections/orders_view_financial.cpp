@@ -15,8 +15,8 @@ namespace {
 // `from_us`..`to_us` (inclusive, either open) on `column`.
 Where range(std::string_view column, std::optional<std::int64_t> from_us, std::optional<std::int64_t> to_us) {
     Where w;
-    if (from_us) w.add(std::string(column) + " >= ?", {*from_us});
-    if (to_us) w.add(std::string(column) + " <= ?", {*to_us});
+    if (from_us) w.add(std::string(column) + " >= ?", *from_us);
+    if (to_us) w.add(std::string(column) + " <= ?", *to_us);
     return w;
 }
 
@@ -40,9 +40,9 @@ std::string transaction_object() {
 
 PageResult OrdersQueries::list_transactions(const TransactionFilter& f, const Page& p) const {
     auto w = range("t.created_us", f.from_us, f.to_us);
-    if (f.type) w.add("t.type = ?", {*f.type});
-    if (f.status) w.add("t.status = ?", {*f.status});
-    if (f.agent_id) w.add("t.agent_id = ?", {*f.agent_id});
+    if (f.type) w.add("t.type = ?", *f.type);
+    if (f.status) w.add("t.status = ?", *f.status);
+    if (f.agent_id) w.add("t.agent_id = ?", *f.agent_id);
     const auto win = window(p);
     auto lease = pool_.acquire();
     Transaction snapshot(*lease, Transaction::Kind::deferred);

@@ -15,16 +15,16 @@ namespace {
 // Every filter but the statuses (the kanban asks per status).
 Where order_where(const OrderFilter& f) {
     Where w;
-    if (f.customer_id) w.add("o.customer_id = ?", {*f.customer_id});
-    if (f.customer_rep_id) w.add("o.customer_rep_id = ?", {*f.customer_rep_id});
-    if (f.delivery_agent_id) w.add("o.delivery_agent_id = ?", {*f.delivery_agent_id});
-    if (f.area) w.add("o.delivery_area = ? COLLATE NOCASE", {*f.area});
-    if (f.created_from_us) w.add("o.created_us >= ?", {*f.created_from_us});
-    if (f.created_to_us) w.add("o.created_us <= ?", {*f.created_to_us});
-    if (f.payment_status) w.add("o.payment_status = ?", {*f.payment_status});
+    if (f.customer_id) w.add("o.customer_id = ?", *f.customer_id);
+    if (f.customer_rep_id) w.add("o.customer_rep_id = ?", *f.customer_rep_id);
+    if (f.delivery_agent_id) w.add("o.delivery_agent_id = ?", *f.delivery_agent_id);
+    if (f.area) w.add("o.delivery_area = ? COLLATE NOCASE", *f.area);
+    if (f.created_from_us) w.add("o.created_us >= ?", *f.created_from_us);
+    if (f.created_to_us) w.add("o.created_us <= ?", *f.created_to_us);
+    if (f.payment_status) w.add("o.payment_status = ?", *f.payment_status);
     if (f.scheduled_from_us || f.scheduled_to_us) {
         w.add("o.id IN (SELECT order_id FROM deliveries WHERE scheduled_us >= ? AND scheduled_us < ?)",
-              {f.scheduled_from_us.value_or(INT64_MIN), f.scheduled_to_us.value_or(INT64_MAX)});
+              f.scheduled_from_us.value_or(INT64_MIN), f.scheduled_to_us.value_or(INT64_MAX));
     }
     if (f.search) {
         const auto s = classify_search(*f.search);
@@ -41,7 +41,7 @@ void add_statuses(Where& w, const std::vector<std::string>& statuses) {
         in += values.empty() ? "?" : ", ?";
         values.emplace_back(s);
     }
-    w.add(in + ")", std::move(values));
+    w.add_all(in + ")", std::move(values));
 }
 
 std::string_view order_by(OrderSort sort) {
@@ -100,9 +100,9 @@ std::optional<std::pair<std::string, Where>> day_counted_total(const OrderFilter
     if (first_day >= end_day) return std::nullopt;
     Where days, head, tail;
     for (auto* w : {&days, &head, &tail}) add_statuses(*w, f.statuses);
-    days.add("o.day >= ? AND o.day < ?", {first_day, end_day});
-    head.add("o.created_us >= ? AND o.created_us < ?", {from, first_day * kDayUs});
-    tail.add("o.created_us >= ? AND o.created_us <= ?", {end_day * kDayUs, to});
+    days.add("o.day >= ? AND o.day < ?", first_day, end_day);
+    head.add("o.created_us >= ? AND o.created_us < ?", from, first_day * kDayUs);
+    tail.add("o.created_us >= ? AND o.created_us <= ?", end_day * kDayUs, to);
     std::string sql = "SELECT (SELECT coalesce(sum(o.orders), 0) FROM order_day_counts o" + days.sql() +
                       ") + (SELECT count(*) FROM orders o" + head.sql() + ") + (SELECT count(*) FROM orders o" +
                       tail.sql() + ")";
@@ -203,7 +203,7 @@ namespace {
 
 Where kanban_where(const OrderFilter& f) {
     auto w = order_where(f);
-    w.add("o.status = ?", {std::string()});  // the status is bound per column of the board
+    w.add("o.status = ?", std::string());  // the status is bound per column of the board
     return w;
 }
 

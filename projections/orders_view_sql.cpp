@@ -135,7 +135,7 @@ const std::string& product_object() {
 
 // --- Where ---
 
-Where& Where::add(std::string_view condition, std::vector<Value> values) {
+Where& Where::add_all(std::string_view condition, std::vector<Value> values) {
     if (!clauses_.empty()) clauses_ += " AND ";
     clauses_.append("(").append(condition).append(")");
     for (auto& v : values) values_.push_back(std::move(v));
@@ -248,7 +248,7 @@ void add_customer_search(Where& w, const Search& s, std::string_view order_id_co
             values.emplace_back(backwards);
             values.emplace_back(phone_upper_bound(backwards));
         }
-        w.add(condition, std::move(values));
+        w.add_all(condition, std::move(values));
     } else if (with_email) {
         add_contains(w, {"first_name", "last_name", "email"}, *s.pattern, in, ")");
     } else {
@@ -269,7 +269,7 @@ void add_contains(Where& w, std::initializer_list<std::string_view> columns, con
         condition.append(column).append(R"( LIKE ? ESCAPE '\')");
         values.emplace_back(pattern);
     }
-    w.add(condition.append(suffix), std::move(values));
+    w.add_all(condition.append(suffix), std::move(values));
 }
 
 // --- pages ---

@@ -43,8 +43,17 @@ class Where {
   public:
     using Value = std::variant<std::int64_t, std::string>;
 
-    // Adds "AND <condition>", where each '?' of `condition` takes the next of `values`.
-    Where& add(std::string_view condition, std::vector<Value> values = {});
+    // Adds "AND <condition>", where each '?' of `condition` takes the next of `values` (integers or text). The
+    // values are placed one by one: a vector of variants made from an initializer list made g++ 12 warn, wrongly,
+    // that a string in it may be used uninitialized.
+    template <typename... V>
+    Where& add(std::string_view condition, V&&... values) {
+        add_all(condition, {});
+        (values_.emplace_back(std::forward<V>(values)), ...);
+        return *this;
+    }
+    // The same with values built at run time (an IN list).
+    Where& add_all(std::string_view condition, std::vector<Value> values);
     // Appends the parameters of `other` (not its conditions): for a statement made of several WHERE clauses.
     Where& append(const Where& other);
     [[nodiscard]] std::string sql() const { return clauses_.empty() ? std::string() : " WHERE " + clauses_; }
