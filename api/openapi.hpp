@@ -3,6 +3,7 @@
 // schemas/openapi.json, compiled into the binary (openapi_document.cpp.in); the server adds to each /api/v1
 // operation its access rule from the RBAC table (`x-codd-access`), so the rule is written in one place only.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,5 +20,9 @@ struct Identity;
 [[nodiscard]] std::string openapi_document();
 
 void add_openapi_route(Router& router, const Identity& identity);
+
+// The RBAC table's path (rbac.hpp) of a document path: "/api/v1/orders/{id}/status" is "/orders/:id/status";
+// nullopt for a path outside /api/v1 (the ops endpoints).
+[[nodiscard]] std::optional<std::string> rbac_path(std::string_view document_path);
 
 }  // namespace codd::api

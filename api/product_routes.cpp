@@ -7,8 +7,8 @@
 
 #include "api/commerce_common.hpp"
 #include "api/identity.hpp"
-#include "api/rbac.hpp"
 #include "api/json_text.hpp"
+#include "api/rbac.hpp"
 #include "api/user_json.hpp"
 #include "engine/catalog/catalog_service.hpp"
 #include "engine/json_codec.hpp"

@@ -35,4 +35,12 @@ inline std::string lower_ascii(std::string_view s) {
     return out;
 }
 
+inline std::string upper_ascii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    }
+    return out;
+}
+
 }  // namespace codd::engine::text

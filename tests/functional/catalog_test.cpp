@@ -185,7 +185,8 @@ TEST_CASE("products: create, read, list, update, stock and deactivate answer wha
 // whole product: unchanged stock is allowed, a changed one needs the stock permission, as PATCH /stock does.
 TEST_CASE("products: PUT changes stock only for callers with products:update_stock") {
     Session t;
-    const std::int64_t id = t.ok("POST", "/api/products", 201, product_body("STOCK-RULE")).at("product").at("id").as_int64();
+    const std::int64_t id =
+        t.ok("POST", "/api/products", 201, product_body("STOCK-RULE")).at("product").at("id").as_int64();
     const std::string password = "Admin#Passw0rd!";
     t.s.create_user(t.token, "plain-admin@example.com", password, "admin");
     t.s.create_user(t.token, "stock@example.com", password, "inventory_manager");

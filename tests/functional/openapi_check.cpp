@@ -9,6 +9,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "engine/text.hpp"
 #include "tests/schemas/json_schema.hpp"
 
 namespace codd::test::openapi {
@@ -71,12 +72,6 @@ const bj::key_value_pair* find_path(std::string_view path) {
     return best;
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    return out;
-}
-
 bool is_json(std::string_view media_type) {
     return media_type == "application/json" || media_type.ends_with("+json");
 }
@@ -107,17 +102,19 @@ std::vector<std::string> check(std::string_view method, std::string_view target,
     std::vector<std::string> out;
     const bj::key_value_pair* item = find_path(path);
     if (item == nullptr) {
-        if (response.status != 404) out.push_back(op_name + ": no documented path, answered " + std::to_string(response.status));
+        if (response.status != 404) {
+            out.push_back(op_name + ": no documented path, answered " + std::to_string(response.status));
+        }
         return out;
     }
-    const std::string m = lower(method == "HEAD" ? "GET" : method);
+    const std::string m = engine::text::lower_ascii(method == "HEAD" ? "GET" : method);
     const auto* op = item->value().get_object().if_contains(m);
     if (op == nullptr) {
         if (response.status != 405) out.push_back(op_name + ": method not documented for " + std::string(item->key()));
         return out;
     }
-    const std::string where = std::string(method) + " " + std::string(item->key()) + " " +
-                              std::to_string(response.status);
+    const std::string where =
+        std::string(method) + " " + std::string(item->key()) + " " + std::to_string(response.status);
     if (const char* coverage = std::getenv("CODD_OPENAPI_COVERAGE")) {
         std::ofstream(coverage, std::ios::app) << where << '\n';
     }
@@ -136,13 +133,15 @@ std::vector<std::string> check(std::string_view method, std::string_view target,
         out.push_back(where + ": status not documented (body " + response.body.substr(0, 300) + ")");
         return out;
     }
-    const std::string type = lower(response.header("Content-Type").value_or("").substr(
-        0, response.header("Content-Type").value_or("").find(';')));
+    const std::string content_type = response.header("Content-Type").value_or("");
+    const std::string type =
+        engine::text::lower_ascii(std::string_view(content_type).substr(0, content_type.find(';')));
     const auto* content = documented->if_contains("content");
     if (content == nullptr) {
         if (!response.body.empty() && method != "HEAD") out.push_back(where + ": a body where none is documented");
     } else if (const auto* media = content->get_object().if_contains(type)) {
-        if (const auto* schema = media->get_object().if_contains("schema"); schema && is_json(type) && method != "HEAD") {
+        if (const auto* schema = media->get_object().if_contains("schema");
+            schema && is_json(type) && method != "HEAD") {
             check_json(*schema, response.body, where, out);
         }
     } else {

@@ -98,7 +98,8 @@ TEST_CASE("the document's operations are exactly the routes the server has") {
     std::set<std::string> documented;
     const json::value doc = source_document();
     for (const auto& [path, item] : doc.at("paths").as_object()) {
-        for (const auto& [method, op] : item.as_object()) documented.insert(std::string(method) + " " + std::string(path));
+        for (const auto& [method, op] : item.as_object())
+            documented.insert(std::string(method) + " " + std::string(path));
     }
     CHECK(served.size() > 70);
     for (const auto& route : served) {

@@ -83,7 +83,9 @@ void check_node(const bj::value& schema, const std::string& path) {
         } else if (key == "minLength" || key == "maxLength") {
             if (!value.is_int64() || value.get_int64() < 0) bad(at, "must be a non-negative integer");
         } else if (key == "$ref") {
-            if (!value.is_string() || !value.get_string().starts_with("#/")) bad(at, "must be a local reference \"#/...\"");
+            if (!value.is_string() || !value.get_string().starts_with("#/")) {
+                bad(at, "must be a local reference \"#/...\"");
+            }
             if (s.size() != 1) bad(at, "a reference stands alone (no sibling keywords)");
         }
     }

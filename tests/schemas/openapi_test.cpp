@@ -15,6 +15,7 @@
 
 #include "api/openapi.hpp"
 #include "api/rbac.hpp"
+#include "engine/text.hpp"
 #include "tests/schemas/json_schema.hpp"
 
 namespace bj = boost::json;
@@ -54,7 +55,8 @@ const bj::object& deref(const bj::value& v) {
 void each_schema(const std::function<void(const std::string&, const bj::value&)>& f) {
     const auto& doc = document().get_object();
     const auto& components = doc.at("components").get_object();
-    for (const auto& [name, s] : components.at("schemas").get_object()) f("#/components/schemas/" + std::string(name), s);
+    for (const auto& [name, s] : components.at("schemas").get_object())
+        f("#/components/schemas/" + std::string(name), s);
     const auto content_schemas = [&](const std::string& where, const bj::object& holder) {
         if (const auto* content = holder.if_contains("content")) {
             for (const auto& [type, media] : content->get_object()) {
@@ -67,8 +69,10 @@ void each_schema(const std::function<void(const std::string&, const bj::value&)>
             }
         }
     };
-    for (const auto& [name, p] : components.at("parameters").get_object()) f("parameter " + std::string(name), p.at("schema"));
-    for (const auto& [name, r] : components.at("responses").get_object()) content_schemas("response " + std::string(name), r.get_object());
+    for (const auto& [name, p] : components.at("parameters").get_object())
+        f("parameter " + std::string(name), p.at("schema"));
+    for (const auto& [name, r] : components.at("responses").get_object())
+        content_schemas("response " + std::string(name), r.get_object());
     for (const auto& [path, item] : doc.at("paths").get_object()) {
         for (const auto& [method, op] : item.get_object()) {
             const std::string where = std::string(method) + " " + std::string(path);
@@ -78,7 +82,8 @@ void each_schema(const std::function<void(const std::string&, const bj::value&)>
                     f(where + " parameter " + std::string(param.at("name").get_string()), param.at("schema"));
                 }
             }
-            if (const auto* body = op.get_object().if_contains("requestBody")) content_schemas(where + " body", body->get_object());
+            if (const auto* body = op.get_object().if_contains("requestBody"))
+                content_schemas(where + " body", body->get_object());
             for (const auto& [status, r] : op.at("responses").get_object()) {
                 content_schemas(where + " " + std::string(status), deref(r));
             }
@@ -95,26 +100,6 @@ void each_ref(const bj::value& v, const std::string& where, std::vector<std::str
     } else if (v.is_array()) {
         for (const auto& sub : v.get_array()) each_ref(sub, where, out);
     }
-}
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-    return out;
-}
-
-// "/api/v1/orders/{id}" -> "/orders/:id"
-std::string table_path(std::string_view path) {
-    path.remove_prefix(std::string_view("/api/v1").size());
-    std::string out;
-    for (const char c : path) {
-        if (c == '{') {
-            out += ':';
-        } else if (c != '}') {
-            out += c;
-        }
-    }
-    return out;
 }
 
 }  // namespace
@@ -202,8 +187,8 @@ TEST_CASE("openapi: the /api/v1 operations are the RBAC table's endpoints, and e
     for (const auto& [path, item] : document().at("paths").get_object()) {
         if (!path.starts_with("/api/v1/")) continue;
         for (const auto& [method, op] : item.get_object()) {
-            const std::string m = upper(method);
-            const std::string p = table_path(path);
+            const std::string m = codd::engine::text::upper_ascii(method);
+            const std::string p = *codd::api::rbac_path(path);
             INFO(m << " " << path);
             documented.emplace(m, p);
             const auto* entry = codd::api::find_endpoint(m, p);
@@ -226,7 +211,8 @@ TEST_CASE("openapi: the server serves the document it was built with, each opera
     for (auto& [path, item] : expected.at("paths").as_object()) {
         if (!path.starts_with("/api/v1/")) continue;
         for (auto& [method, op] : item.as_object()) {
-            const auto* entry = codd::api::find_endpoint(upper(method), table_path(path));
+            const auto* entry =
+                codd::api::find_endpoint(codd::engine::text::upper_ascii(method), *codd::api::rbac_path(path));
             REQUIRE(entry != nullptr);
             op.as_object()["x-codd-access"] = codd::api::describe_access(entry->access);
         }
