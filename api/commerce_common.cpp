@@ -249,7 +249,7 @@ Response rejection(const engine::Rejection& r) {
         for (const auto& d : r.details) {
             out.body += fmt::format(R"(,"{}":)", d.name);
             if (d.money) {
-                out.body += engine::json::serialize(boost::json::value(static_cast<double>(d.value) / 100.0));
+                out.body += engine::json::serialize(boost::json::value(major(engine::Money{d.value})));
             } else {
                 out.body += std::to_string(d.value);
             }

@@ -74,6 +74,10 @@ Response json_text(int status, std::string body);
 std::string wrap(std::string_view key, const std::string& value_json);
 
 Response rejection(const engine::Rejection& r);
+// An amount as the API answers it: a JSON number in major units (4050 minor units are 40.5).
+[[nodiscard]] inline double major(engine::Money m) {
+    return static_cast<double>(m.minor) / 100.0;
+}
 Response not_found(std::string_view what);
 
 // A command on the `:id` order (or its delivery): the order within the caller's scope, the JSON body, the

@@ -26,10 +26,6 @@ constexpr std::int64_t kDefaultLimit = 10;
 constexpr std::int64_t kMaxLimit = 100;
 constexpr std::string_view kTransactionTypes[] = {"cod_collection"};
 
-double major(engine::Money m) {
-    return static_cast<double>(m.minor) / 100.0;
-}
-
 json::string time_json(std::int64_t us) {
     return json::string(iso8601_utc(engine::TimePoint{std::chrono::microseconds{us}}));
 }

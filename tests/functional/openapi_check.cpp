@@ -28,13 +28,9 @@ const bj::value& document() {
     return doc;
 }
 
+// The object `v` is, or the one its $ref names in the document.
 const bj::object& deref(const bj::value& v) {
-    if (const auto* ref = v.get_object().if_contains("$ref")) {
-        const bj::value* target = tests::schema::resolve(document(), ref->get_string());
-        if (target == nullptr) throw std::runtime_error("unresolved " + std::string(ref->get_string()));
-        return target->get_object();
-    }
-    return v.get_object();
+    return tests::schema::deref(document(), v);
 }
 
 std::vector<std::string_view> segments(std::string_view path) {

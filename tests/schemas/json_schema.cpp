@@ -232,4 +232,13 @@ const boost::json::value* resolve(const boost::json::value& root, std::string_vi
     return ec ? nullptr : found;
 }
 
+const boost::json::object& deref(const boost::json::value& root, const boost::json::value& v) {
+    if (const auto* ref = v.get_object().if_contains("$ref")) {
+        const bj::value* target = resolve(root, ref->get_string());
+        if (target == nullptr) throw SchemaError("unresolved reference " + std::string(ref->get_string()));
+        return target->get_object();
+    }
+    return v.get_object();
+}
+
 }  // namespace codd::tests::schema

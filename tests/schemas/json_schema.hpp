@@ -36,4 +36,8 @@ std::vector<std::string> validate(const boost::json::value& schema, const boost:
 // The value at local reference `ref` ("#/a/b", a JSON pointer after the '#') in `root`; nullptr if none.
 const boost::json::value* resolve(const boost::json::value& root, std::string_view ref);
 
+// The object `v` is, or the one its "$ref" names in `root` (an OpenAPI parameter, response or header may be
+// either); throws SchemaError when the reference does not resolve.
+const boost::json::object& deref(const boost::json::value& root, const boost::json::value& v);
+
 }  // namespace codd::tests::schema

@@ -40,14 +40,9 @@ const bj::value& document() {
     return doc;
 }
 
-// The object `v` is, or the one its $ref names.
+// The object `v` is, or the one its $ref names in the document.
 const bj::object& deref(const bj::value& v) {
-    if (const auto* ref = v.get_object().if_contains("$ref")) {
-        const bj::value* target = resolve(document(), ref->get_string());
-        REQUIRE_MESSAGE(target != nullptr, "unresolved " << ref->get_string());
-        return target->get_object();
-    }
-    return v.get_object();
+    return codd::tests::schema::deref(document(), v);
 }
 
 // Calls `f(where, schema)` for every schema the document holds outside components.schemas (parameters, bodies,
