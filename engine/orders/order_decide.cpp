@@ -572,11 +572,15 @@ Result<Decision> decide_return(const Order& o, const std::string& reason_in) {
     return status_change(o, OrderStatus::returned, false, reason, {});
 }
 
-Result<std::vector<OpenCollection>> allocate_deposit(const AgentCash& cash, Money amount) {
+Result<std::vector<OpenCollection>> allocate_deposit(const AgentCash& cash, UserId agent_id,
+                                                     const std::optional<users::User>& agent, Money amount) {
+    if (cash.collected.minor == 0 && (!agent || agent->role != users::Role::delivery_agent)) {
+        return invalid("agentId", "user " + std::to_string(agent_id) + " is not a delivery agent");
+    }
     if (amount.minor <= 0) return refused("a deposit must be a positive amount", "amount");
     if (amount > cash.cash_in_hand()) {
-        Rejection r = refused(
-            "the agent holds " + to_string(cash.cash_in_hand()) + ", less than the deposit", "amount");
+        Rejection r =
+            refused("the agent holds " + to_string(cash.cash_in_hand()) + ", less than the deposit", "amount");
         r.details = {{"cashInHand", cash.cash_in_hand().minor, true}, {"amount", amount.minor, true}};
         return r;
     }

@@ -71,9 +71,12 @@ Result<Decision> decide_complete(const Order& o, const DeliveryCompletion& d, st
 Result<Decision> decide_fail(const Order& o, const std::string& reason, std::optional<std::int64_t> reschedule_us);
 Result<Decision> decide_return(const Order& o, const std::string& reason);
 
-// The agent's open collections a deposit of `amount` covers, oldest first, the last one possibly partial.
-// Refused when amount <= 0 or above the cash in hand (field amount).
-Result<std::vector<OpenCollection>> allocate_deposit(const AgentCash& cash, Money amount);
+// The open collections of agent `agent_id` (the user `agent`, if any) a deposit of `amount` covers, oldest
+// first, the last one possibly partial. Invalid (field agentId) when the user is not a delivery agent and
+// never collected cash (a former agent still deposits what they hold); refused when amount <= 0 or above
+// the cash in hand (field amount).
+Result<std::vector<OpenCollection>> allocate_deposit(const AgentCash& cash, UserId agent_id,
+                                                     const std::optional<users::User>& agent, Money amount);
 
 // An expense as recorded: trimmed, with a category, a positive amount and a description.
 Result<NewExpense> decide_expense(const NewExpense& e, std::int64_t now_us);

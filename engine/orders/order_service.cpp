@@ -458,9 +458,10 @@ Result<Committed<Order>> OrderService::return_order(OrderId id, const std::strin
 Result<Committed<Deposit>> OrderService::record_deposit(UserId agent, Money amount, const std::string& reference,
                                                         const std::string& notes, const CommandContext& ctx) {
     const auto recorded_by = actor_user(ctx);
+    const auto agent_user = users_.find(agent);
     auto attempt = [&](TimePoint) -> Result<AppendRequest> {
         const auto cash = load_cash(log_, agent);
-        auto allocated = allocate_deposit(cash.state, amount);
+        auto allocated = allocate_deposit(cash.state, agent, agent_user, amount);
         if (auto* r = std::get_if<Rejection>(&allocated)) return *r;
         auto allocations = std::get<std::vector<OpenCollection>>(allocated);
         // An allocation that takes all that is open of a collection completes the order's deposit.

@@ -192,6 +192,15 @@ TEST_CASE("orders cash: a failed delivery needs a reason, counts the attempt and
 TEST_CASE("orders cash: deposits cover the oldest collections first, the last one partially, and reconcile") {
     OrdersFixture f;
     const auto tee = f.product("TEE", 1000, 100);
+    // Only a delivery agent deposits: a sales rep or an unknown user is the wrong agentId, not too little cash.
+    for (const UserId who : {f.rep, UserId{4242}}) {
+        const Rejection wrong = refused(f.orders->record_deposit(who, Money{100}, "r0", "", ctx()));
+        CHECK(wrong.kind == Rejection::Kind::invalid);
+        CHECK(wrong.field == "agentId");
+    }
+    const Rejection empty_handed = refused(f.orders->record_deposit(f.agent, Money{100}, "r0", "", ctx()));
+    CHECK(empty_handed.kind == Rejection::Kind::refused);
+    CHECK(empty_handed.field == "amount");
     // Three deliveries of 1000 + 1000 shipping = 2000, 3000 and 4000 (1, 2 and 3 units).
     const Order first = delivered(f, tee, 1, "+233200000001");
     f.clock->advance(std::chrono::seconds(1));
@@ -203,6 +212,10 @@ TEST_CASE("orders cash: deposits cover the oldest collections first, the last on
     CHECK(refused(f.orders->record_deposit(f.agent, Money{0}, "r0", "", ctx())).kind == Rejection::Kind::refused);
     CHECK(refused(f.orders->record_deposit(f.agent, Money{9001}, "r0", "", ctx())).kind == Rejection::Kind::refused);
 
+    // An agent moved to another role still deposits the cash they collected.
+    users::UserPatch to_rep;
+    to_rep.role = users::Role::sales_rep;
+    ok(f.users->update_user(f.agent, to_rep, admin_meta()));
     const auto deposit = accepted(f.orders->record_deposit(f.agent, Money{3500}, "bank-1", "", ctx()));
     REQUIRE(deposit.value.allocations.size() == 2);
     CHECK(deposit.value.allocations[0].order_id == first.id);

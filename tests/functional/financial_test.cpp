@@ -253,6 +253,14 @@ TEST_CASE("deposits: bad input, unknown ids and an agent without cash") {
     check_problem(t.call("POST", "/api/financial/deposits",
                          json::object{{"agentId", agent}, {"amount", 10}, {"reference", "BANK-1"}}),
                   422);
+    // A sales rep or an unknown user is not an agent: the agentId is wrong, not the amount.
+    const std::int64_t rep = t.s.create_user(t.token, "rep@example.com", kPassword, "sales_rep");
+    for (const std::int64_t who : {rep, std::int64_t{999999}}) {
+        const HttpResponse not_agent = t.call("POST", "/api/financial/deposits",
+                                              json::object{{"agentId", who}, {"amount", 10}, {"reference", "BANK-1"}});
+        check_problem(not_agent, 400);
+        CHECK(error_fields(not_agent) == std::vector<std::string>{"agentId"});
+    }
     check_problem(
         t.call("POST", "/api/financial/deposits", json::object{{"agentId", agent}, {"amount", 10}, {"reference", "B"}},
                {{"Idempotency-Key", std::string(300, 'k')}}),
