@@ -366,7 +366,11 @@ void add_user_routes(Router& router, const Identity& id) {
         [&id](Request r, Responder res, Caller c) { reset_password(id, std::move(r), std::move(res), *c); });
     add("DELETE", "/admin/users/:id",
         [&id](Request r, Responder res, Caller c) { deactivate(id, std::move(r), std::move(res), *c); });
-    add("DELETE", "/admin/users/:id/permanent", [](Request, Responder res, Caller) { res(permanent_delete()); });
+    add("DELETE", "/admin/users/:id/permanent", [&id](Request r, Responder res, Caller) {
+        auto t = target_user(id, r);
+        if (auto* e = std::get_if<Response>(&t)) return res(std::move(*e));
+        res(permanent_delete());
+    });
 
     add("GET", "/users", [&id](Request r, Responder res, Caller) { list_users(id, r, res); });
     add("POST", "/users",

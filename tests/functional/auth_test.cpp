@@ -323,9 +323,13 @@ TEST_CASE("bad input is a clear 4xx") {
     CHECK(s.call("GET", "/api/admin/users?role=pirate", admin).status == 400);
     CHECK(s.call("GET", "/api/users/not-a-number", admin).status == 404);
     CHECK(s.call("GET", "/api/users/999999", admin).status == 404);
-    const HttpResponse permanent = s.call("DELETE", "/api/admin/users/1001/permanent", admin);
+    // Never deleted, even the caller itself; an id that names no user is a 404, as for every user route.
+    const auto me = s.call("GET", "/api/auth/me", admin).json().at("user").at("id").as_int64();
+    const HttpResponse permanent = s.call("DELETE", "/api/admin/users/" + std::to_string(me) + "/permanent", admin);
     CHECK(permanent.status == 422);
     CHECK(message_of(permanent).find("deactivate") != std::string::npos);
+    CHECK(s.call("DELETE", "/api/admin/users/999999/permanent", admin).status == 404);
+    CHECK(s.call("DELETE", "/api/admin/users/abc/permanent", admin).status == 404);
 }
 
 TEST_CASE("admin users: shapes, money in major units, privileged accounts protected") {
