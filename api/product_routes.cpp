@@ -109,18 +109,11 @@ Response create(const Commerce& c, const Request& r, const Authenticated& caller
     Extras extras = read_extras(o, in);
     n.weight = extras.weight;
     n.dimensions_json = extras.dimensions.value_or("");
-    const bool active = in.boolean("isActive").value_or(true);
+    n.is_active = in.boolean("isActive").value_or(true);
     if (!in.ok()) return validation_problem(std::move(in.errors()));
     auto ctx = command_context(r, caller, "POST /products");
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
-    engine::CommandContext& context = std::get<engine::CommandContext>(ctx);
-    auto created = c.catalog.create(n, context);
-    if (active || std::holds_alternative<engine::Rejection>(created)) return answer(c, created, 201);
-    // A product created inactive: a second command (with its own command id, so a retry repeats neither).
-    if (!context.command_id.empty()) context.command_id += ":inactive";
-    catalog::ProductPatch inactive;
-    inactive.is_active = false;
-    return answer(c, c.catalog.update(std::get<catalog::Product>(created).id, inactive, context), 201);
+    return answer(c, c.catalog.create(n, std::get<engine::CommandContext>(ctx)), 201);
 }
 
 Response update(const Commerce& c, const Request& r, const Authenticated& caller) {

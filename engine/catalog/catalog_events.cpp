@@ -38,7 +38,7 @@ NewEvent product_created(const Product& p) {
         {"stockQuantity", p.stock_quantity},
         {"lowStockThreshold", p.low_stock_threshold},
         {"imageUrl", p.image_url},
-        {"isActive", true},
+        {"isActive", p.is_active},
     };
     o["weight"] = p.weight ? boost::json::value(*p.weight) : boost::json::value(nullptr);
     o["dimensions"] = dimensions_value(p.dimensions_json);

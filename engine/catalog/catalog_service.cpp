@@ -44,6 +44,7 @@ Product from_new(const NewProduct& n, ProductId id) {
     p.image_url = n.image_url;
     p.weight = n.weight;
     p.dimensions_json = n.dimensions_json;
+    p.is_active = n.is_active;
     return p;
 }
 

@@ -34,6 +34,7 @@ struct NewProduct {
     std::string image_url;
     std::optional<double> weight;
     std::string dimensions_json;  // a JSON object, or empty
+    bool is_active = true;        // false: created inactive, in the same event
 };
 
 // A partial update: only the fields that are set change. is_active false deactivates, true reactivates.

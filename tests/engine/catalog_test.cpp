@@ -84,6 +84,13 @@ TEST_CASE("catalog: create appends ProductCreated and SkuReserved atomically, id
     CHECK(accepted(f.catalog->create(tee("MUG-01"), ctx())).id == 1002);
     CHECK(f.catalog->find_by_sku("tee-01")->id == 1001);
     CHECK_FALSE(f.catalog->find(999).has_value());
+    // Created inactive: the same one event says so.
+    NewProduct hidden = tee("CAP-01");
+    hidden.is_active = false;
+    CHECK_FALSE(accepted(f.catalog->create(hidden, ctx())).is_active);
+    const auto hidden_events = f.stream("product-1003");
+    REQUIRE(hidden_events.size() == 1);
+    CHECK(payload(hidden_events[0]).at("isActive") == false);
 }
 
 TEST_CASE("catalog: a duplicate SKU is refused whatever its case or spacing, nothing appended, no id used") {
