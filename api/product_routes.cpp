@@ -151,18 +151,13 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
                              "products:update_stock");
         }
     }
+    // The edit form sends the whole product, stock included: a changed stockQuantity is set as PATCH /stock
+    // does (refused below what orders hold), in the same append as the other changes.
+    p.stock_quantity = stock_quantity;
+    p.stock_reason = "edited with the product";
     auto ctx = command_context(r, caller, fmt::format("PUT /products/{}", *id));
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
-    engine::CommandContext& context = std::get<engine::CommandContext>(ctx);
-    auto updated = c.catalog.update(*id, p, context);
-    const auto* product = std::get_if<catalog::Product>(&updated);
-    if (!stock_quantity || product == nullptr || product->stock_quantity == *stock_quantity) {
-        return answer(c, updated, 200);
-    }
-    // The edit form sends the whole product, stock included: a changed stockQuantity is set as PATCH /stock
-    // does (refused below what orders hold), in a second command with its own command id.
-    if (!context.command_id.empty()) context.command_id += ":stock";
-    return answer(c, c.catalog.set_stock(*id, *stock_quantity, "edited with the product", context), 200);
+    return answer(c, c.catalog.update(*id, p, std::get<engine::CommandContext>(ctx)), 200);
 }
 
 Response deactivate(const Commerce& c, const Request& r, const Authenticated& caller) {

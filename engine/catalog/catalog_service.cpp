@@ -2,6 +2,9 @@
 // cached state (and the SKU reservations it touches), and appends while still holding the lock.
 #include "engine/catalog/catalog_service.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include "engine/catalog/catalog_events.hpp"
 #include "engine/catalog/validation.hpp"
 #include "engine/patch.hpp"
@@ -135,6 +138,9 @@ Result<Product> CatalogService::run(
 Result<Product> CatalogService::update(ProductId id, const ProductPatch& patch, const CommandContext& ctx) {
     ProductPatch input = patch;
     if (auto r = normalize(input)) return *r;
+    if (input.stock_quantity) {
+        if (auto r = normalize_reason(input.stock_reason, false)) return *r;
+    }
     return run(id, ctx, [&](const Loaded<Product>& p, TimePoint) -> Result<AppendRequest> {
         const ProductPatch c = changed_fields(input, p.state);
         std::vector<StreamAppend> streams;
@@ -156,6 +162,13 @@ Result<Product> CatalogService::update(ProductId id, const ProductPatch& patch, 
         }
         std::vector<NewEvent> product_events;
         if (has_field_changes(c)) product_events.push_back(events::product_updated(id, c));
+        if (input.stock_quantity) {
+            auto stock = decide_set_stock(p, *input.stock_quantity, input.stock_reason);
+            if (auto* r = std::get_if<Rejection>(&stock)) return *r;
+            for (auto& s : std::get<std::vector<StreamAppend>>(stock)) {
+                std::move(s.events.begin(), s.events.end(), std::back_inserter(product_events));
+            }
+        }
         if (c.is_active && !*c.is_active) product_events.push_back(events::product_deactivated(id));
         if (product_events.empty()) return AppendRequest{};
         streams.insert(streams.begin(),

@@ -233,6 +233,40 @@ TEST_CASE("catalog: set_stock and adjust_stock keep on hand at or above what is 
     CHECK(refused(f.catalog->adjust_stock(77, 6, "delivery", ctx())).kind == Rejection::Kind::not_found);
 }
 
+TEST_CASE("catalog: an update that also sets the stock is one append, refused whole below what is reserved") {
+    CatalogFixture f;
+    accepted(f.catalog->create(tee("TEE-01", 10), ctx()));
+    accepted(f.catalog->reserve(5001, {{1001, 4}}, ctx()));
+    // given 10 on hand, 4 reserved: a rename with a stock of 3 changes nothing
+    ProductPatch edit;
+    edit.name = "Renamed tee";
+    edit.stock_quantity = 3;
+    edit.stock_reason = "edited with the product";
+    const auto head = f.log->head();
+    const Rejection below = refused(f.catalog->update(1001, edit, ctx()));
+    CHECK(below.kind == Rejection::Kind::conflict);
+    CHECK(below.field == "stockQuantity");
+    CHECK(f.log->head() == head);
+    CHECK(f.catalog->find(1001)->name != "Renamed tee");
+    // a stock of 12: the rename and the stock in one append, at the product's next two versions
+    edit.stock_quantity = 12;
+    const Product p = accepted(f.catalog->update(1001, edit, ctx()));
+    CHECK(p.name == "Renamed tee");
+    CHECK(p.stock_quantity == 12);
+    const auto events = f.stream("product-1001");
+    REQUIRE(events.size() == 4);
+    CHECK(events[2].type == "ProductUpdated");
+    CHECK(events[3].type == "StockSet");
+    CHECK(events[3].position.value() == events[2].position.value() + 1);
+    CHECK(payload(events[3]).at("reason").as_string() == "edited with the product");
+    // the stock alone, unchanged: nothing appended
+    ProductPatch same;
+    same.stock_quantity = 12;
+    const auto after = f.log->head();
+    accepted(f.catalog->update(1001, same, ctx()));
+    CHECK(f.log->head() == after);
+}
+
 TEST_CASE("catalog: reserve takes several products in one append, or none when one falls short") {
     CatalogFixture f;
     accepted(f.catalog->create(tee("TEE-01", 5), ctx()));

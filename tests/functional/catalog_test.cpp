@@ -212,6 +212,22 @@ TEST_CASE("products: PUT changes stock only for callers with products:update_sto
     CHECK(allowed.status == 200);
     CHECK(allowed.json().at("product").at("stockQuantity") == 31);
     CHECK(allowed.json().at("product").at("name") == "Renamed with a new stock");
+
+    // An order holds 5 units: an edit with a stock below that is refused whole, its rename included.
+    t.ok("POST", "/api/orders", 201,
+         json::object{{"customerName", "Yaw Boateng"},
+                      {"customerPhone", "+233241110000"},
+                      {"orderItems", json::array{json::object{{"productId", id}, {"quantity", 5}}}},
+                      {"deliveryAddress", "3 Palm Street"},
+                      {"deliveryState", "Ashanti"},
+                      {"deliveryArea", "Adum"}});
+    edit["name"] = "Renamed below the reserved";
+    edit["stockQuantity"] = 4;
+    const HttpResponse below = t.s.call("PUT", target, stock, edit);
+    check_problem(below, 409);
+    const json::object unchanged = t.ok("GET", target, 200).at("product").as_object();
+    CHECK(unchanged.at("name") == "Renamed with a new stock");
+    CHECK(unchanged.at("stockQuantity") == 31);
 }
 
 TEST_CASE("products: bad input is a 4xx with a message") {
