@@ -39,15 +39,17 @@ Response answer(const Commerce& c, const engine::Result<catalog::Product>& resul
 }
 
 // The optional fields FieldReader has no reader for: weight (a non-negative number) and dimensions (an object,
-// kept as its JSON text).
+// kept as its JSON text). Each is absent (nullopt), null (an empty inner optional, an empty text) or a value.
 struct Extras {
-    std::optional<double> weight;
+    std::optional<std::optional<double>> weight;
     std::optional<std::string> dimensions;
 };
 
 Extras read_extras(const json::object& o, FieldReader& in) {
     Extras out;
-    if (const json::value* w = o.if_contains("weight"); w != nullptr && !w->is_null()) {
+    if (const json::value* w = o.if_contains("weight"); w != nullptr && w->is_null()) {
+        out.weight.emplace();
+    } else if (w != nullptr) {
         const double d = w->is_number() ? w->to_number<double>() : -1;
         if (!std::isfinite(d) || d < 0) {
             in.errors().push_back({"weight", "weight must be a non-negative number"});
@@ -55,7 +57,9 @@ Extras read_extras(const json::object& o, FieldReader& in) {
             out.weight = d;
         }
     }
-    if (const json::value* d = o.if_contains("dimensions"); d != nullptr && !d->is_null()) {
+    if (const json::value* d = o.if_contains("dimensions"); d != nullptr && d->is_null()) {
+        out.dimensions.emplace();
+    } else if (d != nullptr) {
         if (d->is_object()) {
             out.dimensions = engine::json::serialize(*d);
         } else {
@@ -107,7 +111,7 @@ Response create(const Commerce& c, const Request& r, const Authenticated& caller
     n.low_stock_threshold = in.integer("lowStockThreshold", 0, kMaxCount).value_or(catalog::kDefaultLowStockThreshold);
     n.image_url = in.text("imageUrl").value_or("");
     Extras extras = read_extras(o, in);
-    n.weight = extras.weight;
+    n.weight = extras.weight.value_or(std::nullopt);
     n.dimensions_json = extras.dimensions.value_or("");
     n.is_active = in.boolean("isActive").value_or(true);
     if (!in.ok()) return validation_problem(std::move(in.errors()));
@@ -132,6 +136,7 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     if (const auto v = in.money("costPrice")) p.cost_price = engine::Money{*v};
     p.low_stock_threshold = in.integer("lowStockThreshold", 0, kMaxCount);
     p.image_url = in.text("imageUrl");
+    // null clears the weight or the dimensions; an absent field leaves them as they are.
     Extras extras = read_extras(o, in);
     p.weight = extras.weight;
     p.dimensions_json = std::move(extras.dimensions);

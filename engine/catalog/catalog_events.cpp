@@ -55,7 +55,7 @@ NewEvent product_updated(ProductId id, const ProductPatch& c) {
     if (c.cost_price) changes["costPrice"] = c.cost_price->minor;
     if (c.low_stock_threshold) changes["lowStockThreshold"] = *c.low_stock_threshold;
     if (c.image_url) changes["imageUrl"] = *c.image_url;
-    if (c.weight) changes["weight"] = *c.weight;
+    if (c.weight) changes["weight"] = *c.weight ? boost::json::value(**c.weight) : boost::json::value(nullptr);
     if (c.dimensions_json) changes["dimensions"] = dimensions_value(*c.dimensions_json);
     if (c.is_active && *c.is_active) changes["isActive"] = true;
     return json::make_event(kProductUpdated, {{"id", id}, {"changes", std::move(changes)}});

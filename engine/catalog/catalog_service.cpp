@@ -23,7 +23,7 @@ ProductPatch changed_fields(ProductPatch c, const Product& p) {
     keep_if_changed(c.price, p.price);
     keep_if_changed(c.cost_price, p.cost_price);
     keep_if_changed(c.low_stock_threshold, p.low_stock_threshold);
-    if (c.weight && p.weight && *c.weight == *p.weight) c.weight.reset();
+    keep_if_changed(c.weight, p.weight);
     keep_if_changed(c.is_active, p.is_active);
     return c;
 }

@@ -37,14 +37,14 @@ struct NewProduct {
     bool is_active = true;        // false: created inactive, in the same event
 };
 
-// A partial update: only the fields that are set change. is_active false deactivates, true reactivates.
-// stock_quantity sets the units on hand as set_stock does (with stock_reason), in the same append: a refused
+// A partial update: only the fields that are set change. is_active false deactivates, true reactivates. A weight
+// set to nullopt clears it, as an empty dimensions_json clears the dimensions. stock_quantity sets the units on hand as set_stock does (with stock_reason), in the same append: a refused
 // stock refuses the whole update.
 struct ProductPatch {
     std::optional<std::string> sku, name, description, category, image_url, dimensions_json;
     std::optional<Money> price, cost_price;
     std::optional<std::int64_t> low_stock_threshold;
-    std::optional<double> weight;
+    std::optional<std::optional<double>> weight;
     std::optional<bool> is_active;
     std::optional<std::int64_t> stock_quantity;
     std::string stock_reason;

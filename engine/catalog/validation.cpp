@@ -120,8 +120,8 @@ std::optional<Rejection> normalize(ProductPatch& p) {
     if (p.image_url) {
         if (auto r = check_image_url(*p.image_url)) return r;
     }
-    if (p.weight) {
-        if (auto r = check_weight(*p.weight)) return r;
+    if (p.weight && *p.weight) {
+        if (auto r = check_weight(**p.weight)) return r;
     }
     if (p.dimensions_json) return check_dimensions(*p.dimensions_json);
     return std::nullopt;

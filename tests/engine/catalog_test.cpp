@@ -160,6 +160,23 @@ TEST_CASE("catalog: update records only the changed fields, an unchanged patch a
     const auto head = f.log->head();
     CHECK(accepted(f.catalog->update(1001, patch, ctx())).version == 1);
     CHECK(f.log->head() == head);
+    // A weight and dimensions set, then cleared (an empty inner optional, an empty text); clearing again is no change.
+    ProductPatch measured;
+    measured.weight = 0.5;
+    measured.dimensions_json = R"({"w":2})";
+    CHECK(accepted(f.catalog->update(1001, measured, ctx())).weight == 0.5);
+    ProductPatch cleared;
+    cleared.weight.emplace();
+    cleared.dimensions_json = "";
+    const Product plain = accepted(f.catalog->update(1001, cleared, ctx()));
+    CHECK_FALSE(plain.weight.has_value());
+    CHECK(plain.dimensions_json.empty());
+    const auto clearing = payload(f.stream("product-1001").back()).at("changes").as_object();
+    CHECK(clearing.at("weight").is_null());
+    CHECK(clearing.at("dimensions").is_null());
+    const auto before_again = f.log->head();
+    accepted(f.catalog->update(1001, cleared, ctx()));
+    CHECK(f.log->head() == before_again);
     ProductPatch bad;
     bad.cost_price = Money{-1};
     CHECK(refused(f.catalog->update(1001, bad, ctx())).field == "costPrice");

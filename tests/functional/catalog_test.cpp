@@ -143,6 +143,17 @@ TEST_CASE("products: create, read, list, update, stock and deactivate answer wha
         t.ok("PUT", "/api/products/" + id, 200, json::object{{"price", 15}}).at("product").as_object();
     CHECK(number(updated.at("price")) == 15);
     CHECK(updated.at("name") == "Shea Butter 250g");
+    // null clears the weight and the dimensions; leaving them out keeps them.
+    CHECK(number(t.ok("PUT", "/api/products/" + id, 200, json::object{{"name", "Shea Butter"}})
+                      .at("product")
+                      .at("weight")) == 0.25);
+    const json::object cleared =
+        t.ok("PUT", "/api/products/" + id, 200, json::object{{"weight", nullptr}, {"dimensions", nullptr}})
+            .at("product")
+            .as_object();
+    CHECK(cleared.at("weight").is_null());
+    CHECK(cleared.at("dimensions").is_null());
+    CHECK(cleared.at("name") == "Shea Butter");
     // The edit form sends the stock too.
     json::object form = product_body("SHEA-250");
     form["stockQuantity"] = 40;
