@@ -53,6 +53,9 @@ struct Identity {
     // of the edge's per-IP one, so one account can't be guessed at from many addresses. Null: no limit.
     std::shared_ptr<RateLimiter> limiter;
     std::shared_ptr<const PermissionsJsonCache> permissions_json = std::make_shared<PermissionsJsonCache>();
+    // How many open orders (not delivered, cancelled or returned) a user has as rep or agent: such a user is
+    // not deactivated (reference §2). Set by the composition root from the orders view; unset, no check.
+    std::function<std::int64_t(engine::users::UserId)> open_orders;
 };
 
 // An authenticated request's caller: the user as the directory has it now (role changes and deactivation

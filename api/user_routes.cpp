@@ -57,6 +57,19 @@ void command(const Identity& id, Request request, Responder respond,
     });
 }
 
+// Reference §2: a user who is still the rep or agent of open orders is not deactivated, which would leave the
+// orders with nobody to work them: 422 saying how many. Reads the orders view: on the worker pool.
+std::optional<Response> refuse_with_open_orders(const Identity& id, users::UserId user) {
+    const std::int64_t open = id.open_orders ? id.open_orders(user) : 0;
+    if (open == 0) return std::nullopt;
+    return problem_response({ProblemType::unprocessable,
+                             fmt::format("User {} is the sales rep or delivery agent of {} open order(s) (not "
+                                         "delivered, cancelled or returned); reassign them first.",
+                                         user, open),
+                             "Cannot deactivate a user with active orders",
+                             {}});
+}
+
 template <typename T>
 std::optional<Response> as_rejection(const users::Result<T>& r) {
     if (const auto* rej = std::get_if<users::Rejection>(&r)) return rejection_response(*rej);
@@ -196,7 +209,11 @@ void update(const Identity& id, Request request, Responder respond, const Authen
     }
     command(
         id, std::move(request), std::move(respond),
-        [&id, uid = t.id, patch = std::move(patch), key = std::string(key)](const engine::EventMetadata& meta) {
+        [&id, uid = t.id, deactivating = t.is_active && patch.is_active && !*patch.is_active,
+         patch = std::move(patch), key = std::string(key)](const engine::EventMetadata& meta) {
+            if (deactivating) {
+                if (auto refused = refuse_with_open_orders(id, uid)) return std::move(*refused);
+            }
             auto updated = id.users.update_user(uid, patch, meta);
             if (auto r = as_rejection(updated)) return std::move(*r);
             return ok_json(json::object{{"message", "User updated successfully"},
@@ -218,7 +235,10 @@ void deactivate(const Identity& id, Request request, Responder respond, const Au
     }
     command(
         id, std::move(request), std::move(respond),
-        [&id, uid = t.id](const engine::EventMetadata& meta) {
+        [&id, uid = t.id, active = t.is_active](const engine::EventMetadata& meta) {
+            if (active) {
+                if (auto refused = refuse_with_open_orders(id, uid)) return std::move(*refused);
+            }
             auto done = id.users.deactivate_user(uid, meta);
             if (auto r = as_rejection(done)) return std::move(*r);
             return ok_json(json::object{{"message", "User deactivated successfully"},

@@ -110,6 +110,9 @@ class OrdersQueries {
         std::optional<std::int64_t> customer_rep_id, delivery_agent_id;
     };
     [[nodiscard]] std::optional<OrderRef> order_ref(std::int64_t order_id) const;
+    // How many orders have `user_id` as their rep or agent and are still open: not delivered, cancelled or
+    // returned (reference §2: such a user cannot be deactivated).
+    [[nodiscard]] std::int64_t open_orders_of(std::int64_t user_id) const;
     // {<status>: [orders...]} for all 9 statuses, each ordered by priority desc, created desc; at most
     // `per_status` orders per status.
     [[nodiscard]] std::string kanban_json(const OrderFilter& f, std::int64_t per_status) const;

@@ -199,6 +199,20 @@ std::optional<OrdersQueries::OrderRef> OrdersQueries::order_ref(std::int64_t ord
     return r;
 }
 
+std::int64_t OrdersQueries::open_orders_of(std::int64_t user_id) const {
+    auto lease = pool_.acquire();
+    // Two index searches (rep, agent), each narrowed by status; an order with the user in both roles counts once.
+    auto& s = lease->cached(R"sql(
+        SELECT count(*) FROM orders
+        WHERE (customer_rep_id = ?1 OR delivery_agent_id = ?1)
+          AND status NOT IN ('delivered', 'cancelled', 'returned'))sql");
+    s.bind(1, user_id);
+    s.step();
+    const std::int64_t n = s.column_int(0);
+    s.reset();
+    return n;
+}
+
 namespace {
 
 Where kanban_where(const OrderFilter& f) {

@@ -245,8 +245,14 @@ int run_serve() {
     api::WorkerPool command_workers(config->command_threads, "codd-command");
     const EdgeParts edge = make_edge_parts(*config);
     const api::Identity identity{
-        *users,      tokens, workers, config->allow_registration, engine::users::hash_password(api::random_secret(24)),
-        edge.limiter};
+        *users,
+        tokens,
+        workers,
+        config->allow_registration,
+        engine::users::hash_password(api::random_secret(24)),
+        edge.limiter,
+        std::make_shared<api::PermissionsJsonCache>(),
+        [&queries = *commerce->queries](engine::users::UserId user) { return queries.open_orders_of(user); }};
     const api::Commerce commerce_api{identity,
                                      command_workers,
                                      *commerce->catalog,

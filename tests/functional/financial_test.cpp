@@ -433,3 +433,55 @@ TEST_CASE("stock cannot be set below what orders hold") {
     CHECK(number(p.at("product").at("reserved")) == 6);
     CHECK(number(p.at("product").at("available")) == 0);
 }
+
+// Reference §2: deactivating a user who is still the rep or agent of open orders is refused, by DELETE and by an
+// edit that sets isActive false alike; once the orders are closed (here cancelled), it is allowed.
+TEST_CASE("users: a sales rep or delivery agent with open orders is not deactivated") {
+    Session t;
+    const std::int64_t agent = available_agent(t, "agent@example.com");
+    const std::int64_t rep = t.s.create_user(t.token, "rep@example.com", kPassword, "sales_rep");
+    const std::int64_t product = t.ok("POST", "/api/products", 201,
+                                      json::object{{"name", "Kente scarf"},
+                                                   {"sku", "KENTE-OPEN"},
+                                                   {"price", 25},
+                                                   {"stockQuantity", 5},
+                                                   {"category", "Fashion"}})
+                                     .at("product")
+                                     .at("id")
+                                     .as_int64();
+    const std::string order = std::to_string(
+        t.ok("POST", "/api/orders", 201,
+             json::object{{"customerName", "Yaw Boateng"},
+                          {"customerPhone", "+233241112222"},
+                          {"customerRepId", rep},
+                          {"orderItems", json::array{json::object{{"productId", product}, {"quantity", 1}}}},
+                          {"deliveryAddress", "3 Palm Street"},
+                          {"deliveryState", "Ashanti"},
+                          {"deliveryArea", "Adum"}})
+            .at("order")
+            .at("id")
+            .as_int64());
+    t.ok("PATCH", "/api/orders/" + order + "/assign-agent", 200, json::object{{"deliveryAgentId", agent}});
+
+    for (const std::int64_t user : {agent, rep}) {
+        const std::string id = std::to_string(user);
+        for (const std::string& path : {"/api/users/" + id, "/api/admin/users/" + id}) {
+            INFO(path);
+            const HttpResponse refused = t.call("DELETE", path);
+            check_problem(refused, 422);
+            CHECK(refused.json().at("message") == "Cannot deactivate a user with active orders");
+            CHECK(refused.json().at("detail").as_string().find("1 open order") != std::string::npos);
+        }
+        check_problem(t.call("PUT", "/api/admin/users/" + id, json::object{{"isActive", false}}), 422);
+        // Other edits are not deactivations.
+        CHECK(t.ok("PUT", "/api/admin/users/" + id, 200, json::object{{"lastName", "Mensah"}})
+                  .at("user")
+                  .at("isActive") == true);
+    }
+
+    t.ok("DELETE", "/api/orders/" + order, 200, json::object{{"reason", "customer changed their mind"}});
+    CHECK(t.ok("DELETE", "/api/users/" + std::to_string(agent), 200).at("user").at("isActive") == false);
+    CHECK(t.ok("PUT", "/api/admin/users/" + std::to_string(rep), 200, json::object{{"isActive", false}})
+              .at("user")
+              .at("isActive") == false);
+}
