@@ -111,7 +111,7 @@ class OrdersQueries {
     };
     [[nodiscard]] std::optional<OrderRef> order_ref(std::int64_t order_id) const;
     // How many orders have `user_id` as their rep or agent and are still open: not delivered, cancelled or
-    // returned (reference §2: such a user cannot be deactivated).
+    // returned (reference §2: such a user cannot be deactivated). An order with the user as both counts twice.
     [[nodiscard]] std::int64_t open_orders_of(std::int64_t user_id) const;
     // {<status>: [orders...]} for all 9 statuses, each ordered by priority desc, created desc; at most
     // `per_status` orders per status.

@@ -38,8 +38,9 @@ struct NewProduct {
 };
 
 // A partial update: only the fields that are set change. is_active false deactivates, true reactivates. A weight
-// set to nullopt clears it, as an empty dimensions_json clears the dimensions. stock_quantity sets the units on hand as set_stock does (with stock_reason), in the same append: a refused
-// stock refuses the whole update.
+// set to an empty optional clears it, as an empty dimensions_json clears the dimensions. stock_quantity sets the
+// units on hand as set_stock does (with stock_reason), in the same append: a refused stock refuses the whole
+// update.
 struct ProductPatch {
     std::optional<std::string> sku, name, description, category, image_url, dimensions_json;
     std::optional<Money> price, cost_price;
