@@ -65,30 +65,37 @@ void check_summary(const json::object& s) {
     }
 }
 
+// A Fashion product at 25.00 (cost 10.00) with `stock` units on hand: returns its id.
+std::int64_t scarf(Session& t, const std::string& sku, std::int64_t stock) {
+    return t.ok("POST", "/api/products", 201,
+                json::object{{"name", "Kente scarf"},
+                             {"sku", sku},
+                             {"price", 25},
+                             {"costPrice", 10},
+                             {"stockQuantity", stock},
+                             {"category", "Fashion"}})
+        .at("product")
+        .at("id")
+        .as_int64();
+}
+
+// An order of `quantity` × `product` for the customer with `phone` (created if new), taken by `rep` if any.
+json::object order_of(Session& t, std::int64_t product, std::int64_t quantity, const std::string& phone,
+                      std::optional<std::int64_t> rep = std::nullopt) {
+    json::object body{{"customerName", "Yaw Boateng"},
+                      {"customerPhone", phone},
+                      {"orderItems", json::array{json::object{{"productId", product}, {"quantity", quantity}}}},
+                      {"deliveryAddress", "3 Palm Street"},
+                      {"deliveryState", "Ashanti"},
+                      {"deliveryArea", "Adum"}};
+    if (rep) body["customerRepId"] = *rep;
+    return t.ok("POST", "/api/orders", 201, body).at("order").as_object();
+}
+
 // An order of 2 × a 25.00 product taken by `rep` and delivered by `agent`: returns the order id.
 std::int64_t delivered_order(Session& t, std::int64_t rep, std::int64_t agent, const std::string& sku,
                              const std::string& phone) {
-    const std::int64_t product = t.ok("POST", "/api/products", 201,
-                                      json::object{{"name", "Kente scarf"},
-                                                   {"sku", sku},
-                                                   {"price", 25},
-                                                   {"costPrice", 10},
-                                                   {"stockQuantity", 50},
-                                                   {"category", "Fashion"}})
-                                     .at("product")
-                                     .at("id")
-                                     .as_int64();
-    const json::object order =
-        t.ok("POST", "/api/orders", 201,
-             json::object{{"customerName", "Yaw Boateng"},
-                          {"customerPhone", phone},
-                          {"customerRepId", rep},
-                          {"orderItems", json::array{json::object{{"productId", product}, {"quantity", 2}}}},
-                          {"deliveryAddress", "3 Palm Street"},
-                          {"deliveryState", "Ashanti"},
-                          {"deliveryArea", "Adum"}})
-            .at("order")
-            .as_object();
+    const json::object order = order_of(t, scarf(t, sku, 50), 2, phone, rep);
     const std::string id = std::to_string(order.at("id").as_int64());
     t.ok("PATCH", "/api/orders/" + id + "/assign-agent", 200, json::object{{"deliveryAgentId", agent}});
     for (const char* status : {"confirmed", "preparing", "ready_for_pickup", "out_for_delivery"}) {
@@ -405,22 +412,8 @@ TEST_CASE("COD flow: a delivered order is a collection and cash in hand, a depos
 
 TEST_CASE("stock cannot be set below what orders hold") {
     Session t;
-    const std::int64_t product = t.ok("POST", "/api/products", 201,
-                                      json::object{{"name", "Kente scarf"},
-                                                   {"sku", "KENTE-9"},
-                                                   {"price", 25},
-                                                   {"stockQuantity", 10},
-                                                   {"category", "Fashion"}})
-                                     .at("product")
-                                     .at("id")
-                                     .as_int64();
-    t.ok("POST", "/api/orders", 201,
-         json::object{{"customerName", "Esi Owusu"},
-                      {"customerPhone", "0244000222"},
-                      {"orderItems", json::array{json::object{{"productId", product}, {"quantity", 6}}}},
-                      {"deliveryAddress", "5 Castle Road"},
-                      {"deliveryState", "Central"},
-                      {"deliveryArea", "Cape Coast"}});
+    const std::int64_t product = scarf(t, "KENTE-9", 10);
+    order_of(t, product, 6, "0244000222");
     const std::string id = std::to_string(product);
     const HttpResponse set = t.call("PATCH", "/api/products/" + id + "/stock", json::object{{"stockQuantity", 5}});
     check_problem(set, 409);
@@ -440,27 +433,8 @@ TEST_CASE("users: a sales rep or delivery agent with open orders is not deactiva
     Session t;
     const std::int64_t agent = available_agent(t, "agent@example.com");
     const std::int64_t rep = t.s.create_user(t.token, "rep@example.com", kPassword, "sales_rep");
-    const std::int64_t product = t.ok("POST", "/api/products", 201,
-                                      json::object{{"name", "Kente scarf"},
-                                                   {"sku", "KENTE-OPEN"},
-                                                   {"price", 25},
-                                                   {"stockQuantity", 5},
-                                                   {"category", "Fashion"}})
-                                     .at("product")
-                                     .at("id")
-                                     .as_int64();
-    const std::string order = std::to_string(
-        t.ok("POST", "/api/orders", 201,
-             json::object{{"customerName", "Yaw Boateng"},
-                          {"customerPhone", "+233241112222"},
-                          {"customerRepId", rep},
-                          {"orderItems", json::array{json::object{{"productId", product}, {"quantity", 1}}}},
-                          {"deliveryAddress", "3 Palm Street"},
-                          {"deliveryState", "Ashanti"},
-                          {"deliveryArea", "Adum"}})
-            .at("order")
-            .at("id")
-            .as_int64());
+    const std::string order =
+        std::to_string(order_of(t, scarf(t, "KENTE-OPEN", 5), 1, "+233241112222", rep).at("id").as_int64());
     t.ok("PATCH", "/api/orders/" + order + "/assign-agent", 200, json::object{{"deliveryAgentId", agent}});
 
     for (const std::int64_t user : {agent, rep}) {
