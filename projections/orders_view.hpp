@@ -138,7 +138,10 @@ class OrdersQueries {
     // available,lowStockThreshold,imageUrl,weight,dimensions,isActive,createdAt,updatedAt}.
     [[nodiscard]] PageResult list_products(const ProductFilter& f, const Page& p) const;
     [[nodiscard]] std::optional<std::string> product_json(std::int64_t product_id) const;
-    [[nodiscard]] std::string low_stock_json() const;  // active products with stockQuantity <= threshold
+    // Active products whose units left to sell (on hand less reserved: `available`) are at or below their
+    // threshold, fewest first. The replaced system took stock off at order creation, so its stockQuantity was
+    // what codd calls available.
+    [[nodiscard]] std::string low_stock_json() const;
 
     // Transactions (one cod_collection per delivered order): {id,orderId,type,amount,paymentMethod,status,
     // reference,agentId,depositId,createdAt,updatedAt,order{id,orderNumber,status,paymentStatus,totalAmount,

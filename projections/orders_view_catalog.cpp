@@ -94,8 +94,8 @@ std::optional<std::string> OrdersQueries::product_json(std::int64_t product_id) 
 std::string OrdersQueries::low_stock_json() const {
     auto lease = pool_.acquire();
     auto& s = lease->cached("SELECT " + product_object() +
-                            " FROM products p WHERE p.is_active = 1 AND p.stock <= p.low_stock_threshold"
-                            " ORDER BY p.stock, p.id");
+                            " FROM products p WHERE p.is_active = 1 AND p.stock - p.reserved <= p.low_stock_threshold"
+                            " ORDER BY p.stock - p.reserved, p.id");
     return json_array(s);
 }
 

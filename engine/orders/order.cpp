@@ -195,7 +195,7 @@ bool transition_allowed(OrderStatus from, OrderStatus to) {
         case S::returned:
             return any_of({S::delivered, S::out_for_delivery});
         case S::failed_delivery:
-            return any_of({S::out_for_delivery, S::cancelled});
+            return any_of({S::out_for_delivery, S::returned, S::cancelled});
     }
     return false;
 }

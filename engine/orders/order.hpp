@@ -44,8 +44,9 @@ std::string_view to_string(PaymentStatus s);
 std::optional<OrderStatus> parse_order_status(std::string_view s);
 std::optional<PaymentStatus> parse_payment_status(std::string_view s);
 
-// The allowed map of reference §1 ("Order status transitions"). Any other change (from != to) is a forced
-// transition: admin roles only, with a reason the event keeps.
+// The allowed map of reference §1 ("Order status transitions"), plus failed_delivery -> returned (DESIGN §4: a
+// parcel that failed delivery comes back). Any other change (from != to) is a forced transition: admin roles
+// only, with a reason the event keeps. Cancelling an order whose payment was collected is refused either way.
 bool transition_allowed(OrderStatus from, OrderStatus to);
 
 // Where the order's units are: held for it (reserved), gone to the customer (dispatched: consumed on the

@@ -445,8 +445,24 @@ Result<Decision> decide_update(const Order& o, const OrderPatch& p, const Produc
     return d;
 }
 
+namespace {
+
+// Cancel is refused once delivered (DESIGN §4), also when a delivered order went back out for delivery or failed
+// it after all: its payment was collected, so it is returned (which keeps the sale counted), never cancelled.
+std::optional<Rejection> refuse_cancel_when_paid(const Order& o) {
+    if (payment_pending(o)) return std::nullopt;
+    return refused("the order's payment is " + std::string(to_string(o.payment_status)) +
+                       ": it cannot be cancelled (return it instead)",
+                   "status");
+}
+
+}  // namespace
+
 Result<Decision> decide_status(const Order& o, const StatusChange& c) {
     if (c.to == o.status) return Decision{};
+    if (c.to == OrderStatus::cancelled) {
+        if (auto r = refuse_cancel_when_paid(o)) return *r;
+    }
     const std::string reason = text::trim(c.reason);
     const bool forced = !transition_allowed(o.status, c.to);
     if (forced && !c.may_force) {
@@ -461,6 +477,7 @@ Result<Decision> decide_cancel(const Order& o, const std::string& reason) {
     if (!transition_allowed(o.status, OrderStatus::cancelled)) {
         return refused("an order that is " + name_of(o.status) + " cannot be cancelled", "status");
     }
+    if (auto r = refuse_cancel_when_paid(o)) return *r;
     return status_change(o, OrderStatus::cancelled, false, text::trim(reason), {});
 }
 

@@ -170,6 +170,41 @@ TEST_CASE("orders cash: back to delivered after a round trip is a status change,
     CHECK(f.stream("agent-cash-" + std::to_string(f.agent)).size() == 1);
 }
 
+TEST_CASE("orders cash: an order whose payment was collected is never cancelled, forced or not, but returned") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    const Order done = delivered(f, tee, 1, "+233241110003");
+    REQUIRE(done.payment_status == PaymentStatus::collected);
+    const auto status_to = [](OrderStatus s, bool force = false) {
+        StatusChange c;
+        c.to = s;
+        c.may_force = force;
+        if (force) c.reason = "admin correction";
+        return c;
+    };
+    const auto refused_cancel = [&](const Result<Committed<Order>>& r) {
+        const Rejection why = refused(r);
+        CHECK(why.kind == Rejection::Kind::refused);
+        CHECK(why.field == "status");
+        CHECK(why.message.find("collected") != std::string::npos);
+    };
+    // An admin forcing delivered -> cancelled, with a reason.
+    refused_cancel(f.orders->change_status(done.id, status_to(OrderStatus::cancelled, true), std::nullopt, ctx()));
+    // Back out for delivery (on the map), then cancelled along the map, by a status change or a cancel.
+    accepted(f.orders->change_status(done.id, status_to(OrderStatus::out_for_delivery), std::nullopt, ctx()));
+    refused_cancel(f.orders->change_status(done.id, status_to(OrderStatus::cancelled), std::nullopt, ctx()));
+    refused_cancel(f.orders->cancel(done.id, "customer changed their mind", ctx()));
+    // The delivery fails after all: failed_delivery -> returned is on the map, and the units come back.
+    accepted(f.orders->change_status(done.id, status_to(OrderStatus::failed_delivery), std::nullopt, ctx()));
+    refused_cancel(f.orders->change_status(done.id, status_to(OrderStatus::cancelled), std::nullopt, ctx()));
+    const Order returned =
+        accepted(f.orders->change_status(done.id, status_to(OrderStatus::returned), std::nullopt, ctx())).value;
+    CHECK(returned.status == OrderStatus::returned);
+    CHECK(f.stock(tee).stock_quantity == 10);
+    CHECK(f.stock(tee).reserved == 0);
+    CHECK(f.orders->find(done.id)->version == returned.version);
+}
+
 TEST_CASE("orders cash: a failed delivery needs a reason, counts the attempt and may reschedule") {
     OrdersFixture f;
     const auto tee = f.product("TEE", 4500, 10);

@@ -459,3 +459,37 @@ TEST_CASE("users: a sales rep or delivery agent with open orders is not deactiva
               .at("user")
               .at("isActive") == false);
 }
+
+// DESIGN §4: cancel is refused once delivered, also after the order went back out for delivery; a parcel that
+// then fails delivery is returned through the status the admin UI's board sets.
+TEST_CASE("a paid order is never cancelled, and after a failed second delivery it is returned") {
+    Session t;
+    const std::int64_t agent = available_agent(t, "agent@example.com");
+    const std::int64_t rep = t.s.create_user(t.token, "rep@example.com", kPassword, "sales_rep");
+    const std::string id = std::to_string(delivered_order(t, rep, agent, "KENTE-PAID", "0244000333"));
+    const std::string status = "/api/orders/" + id + "/status";
+    const HttpResponse forced = t.call("PATCH", status, json::object{{"status", "cancelled"}, {"reason", "oops"}});
+    check_problem(forced, 422);
+    CHECK(forced.json().at("detail").as_string().find("collected") != std::string::npos);
+    t.ok("PATCH", status, 200, json::object{{"status", "out_for_delivery"}});
+    check_problem(t.call("PATCH", status, json::object{{"status", "cancelled"}}), 422);
+    check_problem(t.call("DELETE", "/api/orders/" + id, json::object{{"reason", "changed mind"}}), 422);
+    t.ok("PATCH", status, 200, json::object{{"status", "failed_delivery"}});
+    const json::object returned = t.ok("PATCH", status, 200, json::object{{"status", "returned"}});
+    CHECK(returned.at("order").at("status") == "returned");
+    CHECK(returned.at("order").at("paymentStatus") == "collected");
+}
+
+// The replaced system took stock off when an order was created, so its low-stock list was about what is left to
+// sell: codd's `available`, on hand less what orders reserve.
+TEST_CASE("low stock counts what orders reserve") {
+    Session t;
+    const std::int64_t product = scarf(t, "KENTE-LOW", 30);  // threshold 10 by default
+    CHECK(t.ok("GET", "/api/products/low-stock", 200).at("products").as_array().empty());
+    order_of(t, product, 21, "0244000444");
+    const json::array low = t.ok("GET", "/api/products/low-stock", 200).at("products").as_array();
+    REQUIRE(low.size() == 1);
+    CHECK(low[0].at("id") == product);
+    CHECK(low[0].at("stockQuantity") == 30);
+    CHECK(low[0].at("available") == 9);
+}
