@@ -428,7 +428,8 @@ TEST_CASE("stock cannot be set below what orders hold") {
 }
 
 // Reference §2: deactivating a user who is still the rep or agent of open orders is refused, by DELETE and by an
-// edit that sets isActive false alike; once the orders are closed (here cancelled), it is allowed.
+// edit that sets isActive false alike, and so is moving them to another role; once the orders are closed (here
+// cancelled), it is allowed.
 TEST_CASE("users: a sales rep or delivery agent with open orders is not deactivated") {
     Session t;
     const std::int64_t agent = available_agent(t, "agent@example.com");
@@ -447,6 +448,10 @@ TEST_CASE("users: a sales rep or delivery agent with open orders is not deactiva
             CHECK(refused.json().at("detail").as_string().find("1 open order") != std::string::npos);
         }
         check_problem(t.call("PUT", "/api/admin/users/" + id, json::object{{"isActive", false}}), 422);
+        // Nor moved to a role that cannot work the orders.
+        const HttpResponse role = t.call("PUT", "/api/admin/users/" + id, json::object{{"role", "accountant"}});
+        check_problem(role, 422);
+        CHECK(role.json().at("message") == "Cannot change the role of a user with active orders");
         // Other edits are not deactivations.
         CHECK(t.ok("PUT", "/api/admin/users/" + id, 200, json::object{{"lastName", "Mensah"}})
                   .at("user")
