@@ -149,7 +149,7 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     if (stock_quantity) {
         const auto current = c.catalog.find(*id);
         const auto matrix = c.identity.users.permissions_snapshot();
-        const Access stock_access{AccessRule::permission, "products", "update_stock", {}};
+        const Access stock_access{AccessRule::permission, {{"products", "update_stock"}}, {}};
         if (current && current->stock_quantity != *stock_quantity &&
             !decide_access(stock_access, caller.caller(), *matrix, std::nullopt).allowed) {
             return forbidden("Changing stockQuantity needs the products:update_stock permission",

@@ -9,22 +9,37 @@ using R = Role;
 using AR = AccessRule;
 
 Access public_access() {
-    return {AR::public_access, {}, {}, {}};
+    return {AR::public_access, {}, {}};
 }
 Access authenticated() {
-    return {AR::authenticated, {}, {}, {}};
+    return {AR::authenticated, {}, {}};
 }
 Access super_admin_only() {
-    return {AR::super_admin, {}, {}, {}};
+    return {AR::super_admin, {}, {}};
 }
 Access roles(std::vector<Role> r) {
-    return {AR::roles, {}, {}, std::move(r)};
+    return {AR::roles, {}, std::move(r)};
 }
 Access self_or(std::vector<Role> r) {
-    return {AR::self_or_roles, {}, {}, std::move(r)};
+    return {AR::self_or_roles, {}, std::move(r)};
 }
 Access permission(std::string_view resource, std::string_view action) {
-    return {AR::permission, resource, action, {}};
+    return {AR::permission, {{resource, action}}, {}};
+}
+
+// Allowed by either of two permissions.
+Access either_permission(Permission first, Permission second) {
+    return {AR::permission, {first, second}, {}};
+}
+
+// "products:view", or "products:view or orders:create".
+std::string permissions_text(const Access& a) {
+    std::string s;
+    for (const Permission& p : a.permissions) {
+        if (!s.empty()) s += " or ";
+        s.append(p.resource).append(":").append(p.action);
+    }
+    return s;
 }
 
 // Reference §2: auth, admin, users, orders, deliveries, customers, products and financial tables. Deliberate
@@ -101,7 +116,8 @@ const std::vector<EndpointAccess>& table() {
         {"PATCH", "/customers/:id/tags", permission("customers", "update")},
         {"GET", "/customers/:id/analytics", permission("customers", "view")},
 
-        {"GET", "/products", permission("products", "view")},
+        // The order form lists the products: also for whoever may create orders.
+        {"GET", "/products", either_permission({"products", "view"}, {"orders", "create"})},
         {"POST", "/products", permission("products", "create")},
         {"GET", "/products/low-stock", permission("products", "view")},
         {"GET", "/products/:id", permission("products", "view")},
@@ -157,8 +173,10 @@ AccessDecision decide_access(const Access& access, const Caller& caller, const e
     }
     switch (access.rule) {
         case AR::permission:
-            if (engine::users::allows(matrix, caller.role, access.resource, access.action)) return {true, {}};
-            return {false, std::string(access.resource) + ":" + std::string(access.action)};
+            for (const Permission& p : access.permissions) {
+                if (engine::users::allows(matrix, caller.role, p.resource, p.action)) return {true, {}};
+            }
+            return {false, permissions_text(access)};
         case AR::roles:
             if (has_role(access.roles, caller.role)) return {true, {}};
             return {false, "role: " + role_list(access.roles)};
@@ -179,8 +197,7 @@ std::string describe_access(const Access& access) {
         case AR::authenticated:
             return "any signed-in user";
         case AR::permission:
-            return "permission " + std::string(access.resource) + ":" + std::string(access.action) +
-                   " (the runtime permission matrix)";
+            return "permission " + permissions_text(access) + " (the runtime permission matrix)";
         case AR::roles:
             return "role: " + role_list(access.roles);
         case AR::self_or_roles:

@@ -23,11 +23,15 @@ using engine::users::Role;
 
 enum class AccessRule { public_access, authenticated, permission, roles, self_or_roles, super_admin };
 
+// One resource:action of the permission matrix.
+struct Permission {
+    std::string_view resource, action;
+};
+
 struct Access {
     AccessRule rule = AccessRule::authenticated;
-    std::string_view resource;  // permission
-    std::string_view action;    // permission
-    std::vector<Role> roles;    // roles, self_or_roles (super_admin is implied)
+    std::vector<Permission> permissions;  // permission: any one of them allows (usually one)
+    std::vector<Role> roles;              // roles, self_or_roles (super_admin is implied)
 };
 
 struct EndpointAccess {

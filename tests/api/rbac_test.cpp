@@ -28,7 +28,7 @@ TEST_CASE("super_admin passes every rule, nobody else passes super_admin rules")
     for (const EndpointAccess& e : endpoint_table()) {
         CHECK(decide_access(e.access, {1, Role::super_admin}, m, std::nullopt).allowed);
     }
-    const Access sa{AccessRule::super_admin, {}, {}, {}};
+    const Access sa{AccessRule::super_admin, {}, {}};
     for (const Role r : kAllRoles) {
         CHECK(decide_access(sa, {1, r}, m, std::nullopt).allowed == (r == Role::super_admin));
     }
@@ -37,19 +37,19 @@ TEST_CASE("super_admin passes every rule, nobody else passes super_admin rules")
 
 TEST_CASE("role lists, self and the permission matrix") {
     const auto& m = default_permissions();
-    const Access admins{AccessRule::roles, {}, {}, {Role::admin, Role::manager}};
+    const Access admins{AccessRule::roles, {}, {Role::admin, Role::manager}};
     CHECK(decide_access(admins, {5, Role::manager}, m, std::nullopt).allowed);
     const AccessDecision refused = decide_access(admins, {5, Role::sales_rep}, m, std::nullopt);
     CHECK_FALSE(refused.allowed);
     CHECK(refused.required == "role: super_admin, admin, manager");
 
-    const Access self{AccessRule::self_or_roles, {}, {}, {Role::admin}};
+    const Access self{AccessRule::self_or_roles, {}, {Role::admin}};
     CHECK(decide_access(self, {5, Role::delivery_agent}, m, 5).allowed);
     CHECK_FALSE(decide_access(self, {5, Role::delivery_agent}, m, 6).allowed);
     CHECK_FALSE(decide_access(self, {5, Role::delivery_agent}, m, std::nullopt).allowed);
     CHECK(decide_access(self, {5, Role::admin}, m, 6).allowed);
 
-    const Access stock{AccessRule::permission, "products", "update_stock", {}};
+    const Access stock{AccessRule::permission, {{"products", "update_stock"}}, {}};
     CHECK(decide_access(stock, {5, Role::inventory_manager}, m, std::nullopt).allowed);
     CHECK_FALSE(decide_access(stock, {5, Role::admin}, m, std::nullopt).allowed);  // reference §3: no update_stock
     CHECK(decide_access(stock, {5, Role::admin}, m, std::nullopt).required == "products:update_stock");
@@ -59,8 +59,24 @@ TEST_CASE("role lists, self and the permission matrix") {
     edited[Role::admin]["products"].insert("update_stock");
     CHECK(decide_access(stock, {5, Role::admin}, edited, std::nullopt).allowed);
 
-    const Access any{AccessRule::authenticated, {}, {}, {}};
+    const Access any{AccessRule::authenticated, {}, {}};
     for (const Role r : kAllRoles) CHECK(decide_access(any, {5, r}, m, std::nullopt).allowed);
+}
+
+TEST_CASE("GET /products: products:view or orders:create (reference §2: the order form lists the products)") {
+    const Access& list = find_endpoint("GET", "/products")->access;
+    auto matrix = default_permissions();
+    matrix[Role::sales_rep]["products"].erase("view");
+    REQUIRE(codd::engine::users::allows(matrix, Role::sales_rep, "orders", "create"));
+    CHECK(decide_access(list, {5, Role::sales_rep}, matrix, std::nullopt).allowed);
+    matrix[Role::sales_rep]["orders"].erase("create");
+    const AccessDecision refused = decide_access(list, {5, Role::sales_rep}, matrix, std::nullopt);
+    CHECK_FALSE(refused.allowed);
+    CHECK(refused.required == "products:view or orders:create");
+    CHECK(describe_access(list) == "permission products:view or orders:create (the runtime permission matrix)");
+    // The product detail stays products:view alone.
+    CHECK(describe_access(find_endpoint("GET", "/products/:id")->access) ==
+          "permission products:view (the runtime permission matrix)");
 }
 
 TEST_CASE("row-level scope of orders") {
