@@ -274,6 +274,12 @@ Result<CreatedOrder> OrderService::create(const NewOrder& n, const CommandContex
     // A phone that already names a customer needs nothing created: the order is decided once, below.
     std::optional<customers::Customer> known;
     if (!n.customer_id) known = customers_.find_by_phone(n.customer.phone_number);
+    // A deactivated customer is refused by phone as by id: the order would go to a record hidden from the lists.
+    if (known && !known->is_active) {
+        return refuse(Rejection{Rejection::Kind::refused,
+                                "customer " + std::to_string(known->id) + " with this phone is not active",
+                                "customerPhone"});
+    }
     if (known) {
         customer = std::move(*known);
     } else if (!n.customer_id) {

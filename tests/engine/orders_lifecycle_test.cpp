@@ -184,6 +184,21 @@ TEST_CASE("orders: create validation names the REST field") {
     CHECK(f.stock(tee).reserved == 0);
 }
 
+TEST_CASE("orders: a deactivated customer gets no new order, by id or by phone") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    const Order first = f.create(OrdersFixture::new_order({OrdersFixture::item(tee, 1)}, "+233241119999"));
+    accepted(f.customers->deactivate(first.customer_id, ctx()));
+    const Rejection by_phone =
+        refused(f.orders->create(OrdersFixture::new_order({OrdersFixture::item(tee, 1)}, "+233241119999"), ctx()));
+    CHECK(by_phone.kind == Rejection::Kind::refused);
+    CHECK(by_phone.field == "customerPhone");
+    auto by_id = OrdersFixture::new_order({OrdersFixture::item(tee, 1)});
+    by_id.customer_id = first.customer_id;
+    CHECK(refused(f.orders->create(by_id, ctx())).field == "customerId");
+    CHECK(f.stock(tee).reserved == 1);  // only the first order holds stock
+}
+
 TEST_CASE("orders: insufficient stock is a conflict with productId, available and requested") {
     OrdersFixture f;
     const auto tee = f.product("TEE", 4500, 3);
