@@ -129,6 +129,7 @@ std::variant<orders::NewOrder, Response> read_new_order(const json::object& body
     o.priority = in.integer("priority", -1000, 1000).value_or(0);
     o.tags = in.strings("tags").value_or(std::vector<std::string>{});
     o.customer_rep_id = in.integer("customerRepId", 1, std::numeric_limits<std::int64_t>::max());
+    o.external_order_id = in.text("externalOrderId").value_or("");
     errors = std::move(in.errors());
     if (auto est = read_estimated(body, errors)) o.estimated_delivery_us = *est;
     if (auto items = read_items(body, errors)) {
@@ -185,15 +186,20 @@ Response order_rejection(const engine::Rejection& r) {
     return commerce::rejection(r);
 }
 
-std::string problem_message(const Response& problem) {
+json::object problem_summary(const Response& problem) {
+    json::object out{{"status", problem.status}, {"message", fmt::format("HTTP {}", problem.status)}};
     json::error_code ec;
     const json::value v = json::parse(problem.body, ec);
-    if (!ec && v.is_object()) {
-        if (const json::value* m = v.as_object().if_contains("message"); m != nullptr && m->is_string()) {
-            return std::string(m->as_string());
-        }
+    if (ec || !v.is_object()) return out;
+    if (const json::value* m = v.as_object().if_contains("message"); m != nullptr && m->is_string()) {
+        out["message"] = m->as_string();
     }
-    return fmt::format("HTTP {}", problem.status);
+    if (const json::value* e = v.as_object().if_contains("errors"); e != nullptr && e->is_array()) out["errors"] = *e;
+    return out;
+}
+
+std::string problem_message(const Response& problem) {
+    return std::string(problem_summary(problem).at("message").as_string());
 }
 
 }  // namespace codd::api

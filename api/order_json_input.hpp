@@ -18,7 +18,7 @@ namespace codd::api {
 // {customerId | customerPhone (+ customerName or customerFirstName/customerLastName, customerEmail,
 // alternatePhone), orderItems[{productId, quantity, unitPrice?, itemType?, metadata?}], subtotal?,
 // shippingCost?, discount?, totalAmount?, deliveryAddress, deliveryState, deliveryArea, notes?,
-// internalNotes?, estimatedDelivery?, priority?, tags?, customerRepId?}
+// internalNotes?, estimatedDelivery?, priority?, tags?, customerRepId?, externalOrderId?}
 [[nodiscard]] std::variant<engine::orders::NewOrder, Response> read_new_order(const boost::json::object& body);
 // The same fields, each optional (orderItems replaces the items).
 [[nodiscard]] std::variant<engine::orders::OrderPatch, Response> read_order_patch(const boost::json::object& body);
@@ -32,5 +32,7 @@ namespace codd::api {
 [[nodiscard]] Response order_rejection(const engine::Rejection& r);
 // The `message` of a problem response (for per-item results of bulk commands).
 [[nodiscard]] std::string problem_message(const Response& problem);
+// {status, message, errors?} of a problem response: its HTTP status, message and field errors.
+[[nodiscard]] boost::json::object problem_summary(const Response& problem);
 
 }  // namespace codd::api

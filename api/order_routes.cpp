@@ -222,6 +222,63 @@ Response create(const Commerce& c, const Request& r, const Authenticated& caller
     return order_answer(c, done.order, 201, "Order created successfully", done.decided ? &*done.decided : nullptr);
 }
 
+constexpr std::size_t kMaxImportRows = 500;
+
+// {orders: [row, ...]} -> {results: {success, failed, orders: [{row, id, duplicate}], errors: [{row, status, message,
+// errors?}]}} (reference §2 orders, POST /bulk; DESIGN §4): each row is the body of a POST /orders, created on its own
+// with source bulk_import, so a refused row (named by its index) does not stop the others. A row's externalOrderId
+// makes it idempotent across imports (engine: OrderService::create); Idempotency-Key applies per row.
+Response bulk_import(const Commerce& c, const Request& r, const Authenticated& caller) {
+    auto body = json_object_body(r);
+    if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
+    auto ctx = command_context(r, caller, "POST /orders/bulk");
+    if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
+    const json::value* rows = std::get<json::object>(body).if_contains("orders");
+    if (rows == nullptr || !rows->is_array() || rows->as_array().empty() || rows->as_array().size() > kMaxImportRows) {
+        return validation_problem(
+            {{"orders", fmt::format("orders must be an array of 1 to {} orders", kMaxImportRows)}});
+    }
+    json::array created, failed;
+    const auto fail = [&failed](std::size_t row, const Response& problem) {
+        json::object f = problem_summary(problem);
+        f["row"] = row;
+        failed.push_back(std::move(f));
+    };
+    engine::GlobalPosition last{0};
+    for (std::size_t row = 0; row < rows->as_array().size(); ++row) {
+        const json::value& v = rows->as_array()[row];
+        if (!v.is_object()) {
+            fail(row, validation_problem({{"orders", fmt::format("orders[{}] must be an object", row)}}));
+            continue;
+        }
+        auto order = read_new_order(v.as_object());
+        if (const auto* resp = std::get_if<Response>(&order)) {
+            fail(row, *resp);
+            continue;
+        }
+        auto& o = std::get<orders::NewOrder>(order);
+        o.source = "bulk_import";
+        o.created_by = caller.user.id;
+        if (caller.user.role == Role::sales_rep) o.customer_rep_id = caller.user.id;
+        engine::CommandContext one = std::get<engine::CommandContext>(ctx);
+        if (!one.command_id.empty()) one.command_id += ":" + std::to_string(row);
+        const auto done = c.orders.create(o, one);
+        if (const auto* rej = std::get_if<engine::Rejection>(&done)) {
+            fail(row, order_rejection(*rej));
+            continue;
+        }
+        const auto& d = std::get<orders::CreatedOrder>(done);
+        last = std::max(last, d.order.position);
+        created.push_back(json::object{{"row", row}, {"id", d.order.value.id}, {"duplicate", !d.decided}});
+    }
+    const std::string text =
+        engine::json::serialize(json::object{{"results", json::object{{"success", created.size()},
+                                                                      {"failed", failed.size()},
+                                                                      {"orders", std::move(created)},
+                                                                      {"errors", std::move(failed)}}}});
+    return after_commit(c, last, 200, [&text] { return text; });
+}
+
 // Optional customer edits sent with an order update (the admin UI's order form carries them: name, email,
 // phone and alternate phone, reference §2), checked; nullopt when the body names none.
 std::variant<std::optional<engine::customers::CustomerPatch>, Response> read_customer_edit(const json::object& body) {
@@ -383,6 +440,8 @@ void add_order_routes(Router& router, const Commerce& c) {
     add(router, c, "POST", "/orders", [&c](const Request& r, const Authenticated& a) { return create(c, r, a); });
     add(router, c, "GET", "/orders/kanban", [&c](const Request& r, const Authenticated& a) { return kanban(c, r, a); });
     add(router, c, "GET", "/orders/stats", [&c](const Request& r, const Authenticated& a) { return stats(c, r, a); });
+    add(router, c, "POST", "/orders/bulk",
+        [&c](const Request& r, const Authenticated& a) { return bulk_import(c, r, a); });
     add(router, c, "POST", "/orders/bulk-status",
         [&c](const Request& r, const Authenticated& a) { return bulk_status(c, r, a); });
     add(router, c, "GET", "/orders/:id", [&c](const Request& r, const Authenticated& a) { return detail(c, r, a); });

@@ -87,6 +87,7 @@ const std::vector<EndpointAccess>& table() {
         {"POST", "/orders", permission("orders", "create")},
         {"GET", "/orders/kanban", permission("orders", "view")},
         {"GET", "/orders/stats", permission("orders", "view")},
+        {"POST", "/orders/bulk", permission("orders", "bulk_import")},
         {"POST", "/orders/bulk-status", permission("orders", "update")},
         {"GET", "/orders/:id", permission("orders", "view")},
         {"GET", "/orders/:id/history", permission("orders", "view")},

@@ -12,6 +12,7 @@
 #include "engine/json_codec.hpp"
 #include "engine/orders/order_decide.hpp"
 #include "engine/orders/order_events.hpp"
+#include "engine/text.hpp"
 #include "engine/users/user_service.hpp"
 
 namespace codd::engine::orders {
@@ -239,7 +240,13 @@ OrderService::OrderService(EventLog& log, std::shared_ptr<Clock> clock, catalog:
                            customers::CustomerService& customers, const users::UserService& users)
     : log_(log), clock_(std::move(clock)), stock_(stock), customers_(customers), users_(users) {}
 
-Result<CreatedOrder> OrderService::create(const NewOrder& n, const CommandContext& ctx) {
+Result<CreatedOrder> OrderService::create(const NewOrder& n, const CommandContext& request_ctx) {
+    // An order from another system is created once: (source, externalOrderId) is the command id, so creating it
+    // again (a re-imported row, a redelivered webhook) answers with the first order and writes nothing.
+    CommandContext ctx = request_ctx;
+    if (std::string external = text::trim(n.external_order_id); !external.empty()) {
+        ctx.command_id = "order:" + n.source + ":" + external;
+    }
     // A retry of a create that committed answers as the original did, whatever the checks now say.
     auto original = [&]() -> std::optional<Committed<Order>> {
         const auto r = committed_result(log_, ctx.command_id);

@@ -66,6 +66,8 @@ struct NewOrder {
     std::int64_t priority = 0;
     std::vector<std::string> tags;
     std::string source = "manual";
+    // The order's id in the system it came from. Given, it makes the create idempotent: a second create with the
+    // same source and externalOrderId answers with the first order (CreatedOrder::decided empty).
     std::string external_order_id;
     std::optional<UserId> customer_rep_id;  // must be an active sales_rep
     std::optional<UserId> created_by;

@@ -375,6 +375,40 @@ TEST_CASE("orders: a retried create (same command id) answers with the same orde
     CHECK(f.stock(tee).reserved == 3);
 }
 
+TEST_CASE("orders: an order from another system is created once per source and externalOrderId") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    auto n = OrdersFixture::new_order({OrdersFixture::item(tee, 2)});
+    n.source = "bulk_import";
+    n.external_order_id = " SHOP-77 ";
+    const auto first = accepted(f.orders->create(n, ctx("import-1")));
+    CHECK(first.decided.has_value());
+    CHECK(first.order.value.external_order_id == "SHOP-77");
+    // Another request (another command id, even none) with the same external order: the first order, nothing new.
+    n.items = {OrdersFixture::item(tee, 5)};
+    const auto again = accepted(f.orders->create(n, ctx("import-2")));
+    CHECK_FALSE(again.decided.has_value());
+    CHECK(again.order.value.id == first.order.value.id);
+    CHECK(again.order.position == first.order.position);
+    CHECK(accepted(f.orders->create(n, ctx())).order.value.id == first.order.value.id);
+    CHECK(f.stock(tee).reserved == 2);
+    // Also when deciding it again would now be refused (5 more would exceed the stock).
+    n.items = {OrdersFixture::item(tee, 50)};
+    CHECK(accepted(f.orders->create(n, ctx())).order.value.id == first.order.value.id);
+    // The same external id from another source, or another external id, is another order.
+    n.items = {OrdersFixture::item(tee, 1)};
+    n.source = "webhook";
+    CHECK(accepted(f.orders->create(n, ctx())).order.value.id != first.order.value.id);
+    n.source = "bulk_import";
+    n.external_order_id = "SHOP-78";
+    CHECK(accepted(f.orders->create(n, ctx())).order.value.id != first.order.value.id);
+    CHECK(f.stock(tee).reserved == 4);
+    // Without an external id, creates stay independent.
+    n.external_order_id.clear();
+    const auto a = accepted(f.orders->create(n, ctx())).order.value.id;
+    CHECK(accepted(f.orders->create(n, ctx())).order.value.id != a);
+}
+
 TEST_CASE("orders: update replaces items before dispatch with stock re-reserved in the same append") {
     OrdersFixture f;
     const auto tee = f.product("TEE", 4500, 10);

@@ -151,6 +151,7 @@ TEST_CASE("mutated command bodies are answered below 500 and leave the server re
         {"PUT", "/api/orders/" + oid, form},
         {"PATCH", "/api/orders/" + oid + "/status", json::object{{"status", "confirmed"}, {"notes", "ok"}}},
         {"POST", "/api/orders/bulk-status", json::object{{"orderIds", json::array{id_of(order)}}, {"status", "confirmed"}}},
+        {"POST", "/api/orders/bulk", json::object{{"orders", json::array{order_body}}}},
         {"PATCH", "/api/orders/" + oid + "/assign-agent", json::object{{"deliveryAgentId", agent}}},
         {"POST", "/api/customers",
          json::object{{"firstName", "Kofi"}, {"lastName", "Annan"}, {"phoneNumber", "0244900003"},

@@ -423,6 +423,102 @@ TEST_CASE("bulk status changes report each order") {
     CHECK(results.at("failed").as_array()[0].at("id").as_int64() == 99999);
 }
 
+TEST_CASE("bulk import creates each row on its own, once per externalOrderId") {
+    OrdersServer s;
+    const std::int64_t p = s.product("IMP-1", 10.0, 10);
+    json::object first = OrdersServer::order_body("0244510001", {{p, 2}});
+    first["externalOrderId"] = "SHOP-1";
+    // The replaced system's row: client totals and no items.
+    const json::object without_items{{"customerPhone", "0244510003"}, {"customerFirstName", "Kofi"},
+                                     {"subtotal", 20},        {"totalAmount", 20},
+                                     {"deliveryAddress", "1 Oxford Street"}, {"deliveryState", "Greater Accra"},
+                                     {"deliveryArea", "Osu"}};
+    const json::object body{{"orders", json::array{first, "not an order", without_items,
+                                                   OrdersServer::order_body("0244510004", {{999999, 1}}),
+                                                   OrdersServer::order_body("0244510005", {{p, 20}}),
+                                                   OrdersServer::order_body("0244510002", {{p, 1}})}}};
+    const HttpResponse r = s.call("POST", "/api/orders/bulk", s.root, body);
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    const json::value answer = r.json();
+    const json::object& results = answer.at("results").as_object();
+    CHECK(results.at("success").as_int64() == 2);
+    CHECK(results.at("failed").as_int64() == 4);
+    const json::array& created = results.at("orders").as_array();
+    REQUIRE(created.size() == 2);
+    CHECK(created[0].at("row").as_int64() == 0);
+    CHECK(created[1].at("row").as_int64() == 5);
+    CHECK_FALSE(created[0].at("duplicate").as_bool());
+    const std::int64_t imported = id_of(created[0]);
+    const json::array& errors = results.at("errors").as_array();
+    REQUIRE(errors.size() == 4);
+    const std::vector<std::pair<std::int64_t, std::int64_t>> expected{{1, 400}, {2, 400}, {3, 400}, {4, 409}};
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        CHECK(errors[i].at("row").as_int64() == expected[i].first);
+        CHECK(errors[i].at("status").as_int64() == expected[i].second);
+    }
+    CHECK(errors[1].at("errors").as_array()[0].at("field").as_string() == "orderItems");
+    CHECK(errors[2].at("errors").as_array()[0].at("field").as_string() == "orderItems[0].productId");
+
+    const json::value order = s.call("GET", "/api/orders/" + std::to_string(imported), s.root).json().at("order");
+    CHECK(order.at("source").as_string() == "bulk_import");
+    CHECK(order.at("externalOrderId").as_string() == "SHOP-1");
+    CHECK(order.at("totalAmount").as_double() == 20.0);
+    const auto reserved = [&s, p] {
+        return s.call("GET", "/api/products/" + std::to_string(p), s.root).json().at("product").at("reserved");
+    };
+    CHECK(reserved().as_int64() == 3);
+
+    // Importing the same file again: SHOP-1 is the order it was, the row without an external id is a new order.
+    const HttpResponse again = s.call("POST", "/api/orders/bulk", s.root, body);
+    INFO(again.body);
+    REQUIRE(again.status == 200);
+    const json::value again_answer = again.json();
+    const json::array& again_created = again_answer.at("results").at("orders").as_array();
+    REQUIRE(again_created.size() == 2);
+    CHECK(id_of(again_created[0]) == imported);
+    CHECK(again_created[0].at("duplicate").as_bool());
+    CHECK(id_of(again_created[1]) != id_of(created[1]));
+    CHECK(reserved().as_int64() == 4);
+
+    // Idempotency-Key: a retried request makes nothing twice.
+    const json::object one{{"orders", json::array{OrdersServer::order_body("0244510006", {{p, 1}})}}};
+    const HeaderList key{{"Authorization", "Bearer " + s.root},
+                         {"Content-Type", "application/json"},
+                         {"Idempotency-Key", "import-retry-1"}};
+    const HttpResponse k1 = s.request("POST", "/api/orders/bulk", key, json::serialize(one));
+    const HttpResponse k2 = s.request("POST", "/api/orders/bulk", key, json::serialize(one));
+    REQUIRE(k1.status == 200);
+    REQUIRE(k2.status == 200);
+    CHECK(id_of(k2.json().at("results").at("orders").as_array()[0]) ==
+          id_of(k1.json().at("results").at("orders").as_array()[0]));
+    CHECK(k2.json().at("results").at("orders").as_array()[0].at("duplicate").as_bool());
+    CHECK(reserved().as_int64() == 5);
+
+    // The request itself.
+    for (const json::value& bad : {json::value(json::array{}), json::value("rows"), json::value(nullptr)}) {
+        const HttpResponse b = s.call("POST", "/api/orders/bulk", s.root, json::object{{"orders", bad}});
+        CHECK(b.status == 400);
+        CHECK(b.json().at("errors").as_array()[0].at("field").as_string() == "orders");
+    }
+    json::array too_many;
+    for (int i = 0; i < 501; ++i) too_many.push_back(json::object{});
+    CHECK(s.call("POST", "/api/orders/bulk", s.root, json::object{{"orders", too_many}}).status == 400);
+
+    // orders:bulk_import: a manager has it, a sales rep does not.
+    s.create_user(s.root, "importer@example.com", "Manager#Passw0rd!", "manager");
+    s.create_user(s.root, "imp-rep@example.com", "Rep#Passw0rd!", "sales_rep");
+    const std::string manager = OrdersServer::access_token(s.login("importer@example.com", "Manager#Passw0rd!"));
+    const std::string rep = OrdersServer::access_token(s.login("imp-rep@example.com", "Rep#Passw0rd!"));
+    const HttpResponse by_manager = s.call(
+        "POST", "/api/v1/orders/bulk", manager,
+        json::object{{"orders", json::array{OrdersServer::order_body("0244510007", {{p, 1}})}}});
+    INFO(by_manager.body);
+    CHECK(by_manager.status == 200);
+    CHECK(by_manager.json().at("results").at("success").as_int64() == 1);
+    CHECK(s.call("POST", "/api/orders/bulk", rep, one).status == 403);
+}
+
 TEST_CASE("the orders view is disposable: rebuilt online and offline, identical to the live one") {
     auto dir = std::make_shared<TempDir>("codd-orders-rebuild");
     std::int64_t id = 0;
