@@ -145,7 +145,8 @@ std::string OrdersQueries::rep_performance_json(std::string_view month) const {
         return "SELECT json_object('repId', u.id, 'repName', u.first_name || ' ' || u.last_name, 'isActive', "
                "json(iif(u.is_active, 'true', 'false')), 'commissionRate', " +
                money("coalesce(u.commission_minor, 0)") +
-               ", 'metrics', json_object('totalAssigned', assigned, 'deliveredCount', delivered, 'successRate', "
+               ", 'metrics', json_object('totalAssigned', assigned, 'activeOrders', active, 'deliveredCount', "
+               "delivered, 'successRate', "
                "iif(assigned > 0, round(delivered * 100.0 / assigned, 2), 0), 'totalEarnings', " +
                money("coalesce(u.commission_minor, 0) * delivered") + ", 'monthlyEarnings', " +
                money("coalesce(u.commission_minor, 0) * this_month") + ", 'revenue', " + money("revenue") +
@@ -153,6 +154,8 @@ std::string OrdersQueries::rep_performance_json(std::string_view month) const {
                ")) FROM (SELECT u.*, "
                "coalesce((SELECT sum(orders) FROM user_status_counts WHERE user_id = u.id AND role = 'rep'), 0) "
                "AS assigned, "
+               "coalesce((SELECT sum(orders) FROM user_status_counts WHERE user_id = u.id AND role = 'rep' AND "
+               "status NOT IN ('delivered', 'cancelled', 'returned')), 0) AS active, "
                "coalesce((SELECT orders FROM user_status_counts WHERE user_id = u.id AND role = 'rep' AND status = "
                "'delivered'), 0) AS delivered, "
                "coalesce((SELECT amount FROM user_status_counts WHERE user_id = u.id AND role = 'rep' AND status = "

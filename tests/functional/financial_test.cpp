@@ -353,6 +353,7 @@ TEST_CASE("COD flow: a delivered order is a collection and cash in hand, a depos
         const json::object& m = rows[0].at("metrics").as_object();
         CHECK(number(m.at("totalAssigned")) == 1);
         CHECK(number(m.at("deliveredCount")) == 1);
+        CHECK(number(m.at("activeOrders")) == 0);
         CHECK(number(m.at("successRate")) == 100);
         CHECK(m.at("totalEarnings").is_number());
         CHECK(m.at("monthlyEarnings").is_number());
