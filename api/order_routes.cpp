@@ -8,9 +8,11 @@
 
 #include "api/commerce_common.hpp"
 #include "api/order_json_input.hpp"
+#include "api/problem.hpp"
 #include "api/user_json.hpp"
 #include "engine/customers/customer_service.hpp"
 #include "engine/customers/validation.hpp"
+#include "engine/event_log.hpp"
 #include "engine/json_codec.hpp"
 #include "engine/orders/order_service.hpp"
 #include "projections/order_summary.hpp"
@@ -205,6 +207,22 @@ Response history(const Commerce& c, const Request& r, const Authenticated& calle
 
 // ---- commands ----
 
+// Who creates: the caller, and a sales rep's own orders are the ones assigned to them, so what they create is theirs.
+void stamp_creator(orders::NewOrder& o, const Authenticated& caller) {
+    o.created_by = caller.user.id;
+    if (caller.user.role == Role::sales_rep) o.customer_rep_id = caller.user.id;
+}
+
+// A create that repeats an earlier one (same Idempotency-Key or externalOrderId) answers with that order, but only to
+// a caller who may see it: another rep's order with the same externalOrderId is a conflict, not a read of it.
+std::optional<Response> repeat_out_of_scope(const orders::CreatedOrder& done, const Authenticated& caller) {
+    const orders::Order& o = done.order.value;
+    if (done.decided || in_scope(caller.caller(), o.customer_rep_id, o.delivery_agent_id)) return std::nullopt;
+    return order_rejection(engine::conflict(
+        "this create repeats an existing order (same externalOrderId or Idempotency-Key) that is not assigned to you",
+        "externalOrderId"));
+}
+
 Response create(const Commerce& c, const Request& r, const Authenticated& caller) {
     auto body = json_object_body(r);
     if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
@@ -213,12 +231,11 @@ Response create(const Commerce& c, const Request& r, const Authenticated& caller
     auto order = read_new_order(std::get<json::object>(body));
     if (auto* resp = std::get_if<Response>(&order)) return std::move(*resp);
     auto& o = std::get<orders::NewOrder>(order);
-    o.created_by = caller.user.id;
-    // A sales rep's own orders are the ones assigned to them: what they create is theirs.
-    if (caller.user.role == Role::sales_rep) o.customer_rep_id = caller.user.id;
+    stamp_creator(o, caller);
     auto created = c.orders.create(o, std::get<engine::CommandContext>(ctx));
     if (const auto* rej = std::get_if<engine::Rejection>(&created)) return order_rejection(*rej);
     const auto& done = std::get<orders::CreatedOrder>(created);
+    if (auto refused = repeat_out_of_scope(done, caller)) return std::move(*refused);
     return order_answer(c, done.order, 201, "Order created successfully", done.decided ? &*done.decided : nullptr);
 }
 
@@ -227,7 +244,9 @@ constexpr std::size_t kMaxImportRows = 500;
 // {orders: [row, ...]} -> {results: {success, failed, orders: [{row, id, duplicate}], errors: [{row, status, message,
 // errors?}]}} (reference §2 orders, POST /bulk; DESIGN §4): each row is the body of a POST /orders, created on its own
 // with source bulk_import, so a refused row (named by its index) does not stop the others. A row's externalOrderId
-// makes it idempotent across imports (engine: OrderService::create); Idempotency-Key applies per row.
+// makes it idempotent across imports (engine: OrderService::create); Idempotency-Key applies per row. When the log
+// cannot take writes, that row and the rest are listed as 503 (the rows before it are committed; a retry with the
+// same externalOrderIds or Idempotency-Key creates nothing twice).
 Response bulk_import(const Commerce& c, const Request& r, const Authenticated& caller) {
     auto body = json_object_body(r);
     if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
@@ -248,7 +267,8 @@ Response bulk_import(const Commerce& c, const Request& r, const Authenticated& c
     for (std::size_t row = 0; row < rows->as_array().size(); ++row) {
         const json::value& v = rows->as_array()[row];
         if (!v.is_object()) {
-            fail(row, validation_problem({{"orders", fmt::format("orders[{}] must be an object", row)}}));
+            const std::string field = fmt::format("orders[{}]", row);
+            fail(row, validation_problem({{field, field + " must be an object"}}));
             continue;
         }
         auto order = read_new_order(v.as_object());
@@ -258,16 +278,26 @@ Response bulk_import(const Commerce& c, const Request& r, const Authenticated& c
         }
         auto& o = std::get<orders::NewOrder>(order);
         o.source = "bulk_import";
-        o.created_by = caller.user.id;
-        if (caller.user.role == Role::sales_rep) o.customer_rep_id = caller.user.id;
+        stamp_creator(o, caller);
         engine::CommandContext one = std::get<engine::CommandContext>(ctx);
         if (!one.command_id.empty()) one.command_id += ":" + std::to_string(row);
-        const auto done = c.orders.create(o, one);
-        if (const auto* rej = std::get_if<engine::Rejection>(&done)) {
+        std::optional<engine::Result<orders::CreatedOrder>> done;
+        try {
+            done = c.orders.create(o, one);
+        } catch (const engine::StorageError&) {
+            const Response unavailable = failure_response(r.request_id, r.method, r.path, std::current_exception());
+            for (std::size_t rest = row; rest < rows->as_array().size(); ++rest) fail(rest, unavailable);
+            break;
+        }
+        if (const auto* rej = std::get_if<engine::Rejection>(&*done)) {
             fail(row, order_rejection(*rej));
             continue;
         }
-        const auto& d = std::get<orders::CreatedOrder>(done);
+        const auto& d = std::get<orders::CreatedOrder>(*done);
+        if (auto refused = repeat_out_of_scope(d, caller)) {
+            fail(row, *refused);
+            continue;
+        }
         last = std::max(last, d.order.position);
         created.push_back(json::object{{"row", row}, {"id", d.order.value.id}, {"duplicate", !d.decided}});
     }

@@ -155,7 +155,9 @@ std::string OrdersQueries::rep_performance_json(std::string_view month) const {
                "coalesce((SELECT sum(orders) FROM user_status_counts WHERE user_id = u.id AND role = 'rep'), 0) "
                "AS assigned, "
                "coalesce((SELECT sum(orders) FROM user_status_counts WHERE user_id = u.id AND role = 'rep' AND "
-               "status NOT IN ('delivered', 'cancelled', 'returned')), 0) AS active, "
+               "status NOT IN " +
+               std::string(kClosedStatusesSql) +
+               "), 0) AS active, "
                "coalesce((SELECT orders FROM user_status_counts WHERE user_id = u.id AND role = 'rep' AND status = "
                "'delivered'), 0) AS delivered, "
                "coalesce((SELECT amount FROM user_status_counts WHERE user_id = u.id AND role = 'rep' AND status = "

@@ -203,9 +203,10 @@ std::int64_t OrdersQueries::open_orders_of(std::int64_t user_id) const {
     auto lease = pool_.acquire();
     // From the rep and agent rollups: a few rows, where counting the orders rows of a busy rep took ~0.3 s at
     // 100,000 orders. An order whose rep is also its agent counts twice; it is open all the same.
-    auto& s = lease->cached(R"sql(
-        SELECT coalesce(sum(orders), 0) FROM user_status_counts
-        WHERE user_id = ?1 AND status NOT IN ('delivered', 'cancelled', 'returned'))sql");
+    static const std::string sql =
+        "SELECT coalesce(sum(orders), 0) FROM user_status_counts WHERE user_id = ?1 AND status NOT IN " +
+        std::string(kClosedStatusesSql);
+    auto& s = lease->cached(sql);
     s.bind(1, user_id);
     s.step();
     const std::int64_t n = s.column_int(0);

@@ -22,6 +22,9 @@ inline constexpr std::string_view kOrderStatuses[] = {
     "failed_delivery",
 };
 
+// The statuses that end an order's work, as an SQL list: a rep's or agent's open (active) orders are the others.
+inline constexpr std::string_view kClosedStatusesSql = "('delivered', 'cancelled', 'returned')";
+
 // ISO-8601 UTC with milliseconds ("2026-11-25T10:00:00.123Z") of a microseconds expression, in integer
 // arithmetic (a float of microseconds would round some milliseconds wrongly); NULL stays NULL.
 std::string iso(std::string_view us);

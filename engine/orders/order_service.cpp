@@ -242,10 +242,12 @@ OrderService::OrderService(EventLog& log, std::shared_ptr<Clock> clock, catalog:
 
 Result<CreatedOrder> OrderService::create(const NewOrder& n, const CommandContext& request_ctx) {
     // An order from another system is created once: (source, externalOrderId) is the command id, so creating it
-    // again (a re-imported row, a redelivered webhook) answers with the first order and writes nothing.
+    // again (a re-imported row, a redelivered webhook) answers with the first order and writes nothing. The id's
+    // length goes before it, so that no external id, however spelt, names another command (e.g. this one's
+    // customer, below).
     CommandContext ctx = request_ctx;
     if (std::string external = text::trim(n.external_order_id); !external.empty()) {
-        ctx.command_id = "order:" + n.source + ":" + external;
+        ctx.command_id = "order:" + n.source + ":" + std::to_string(external.size()) + ":" + external;
     }
     // A retry of a create that committed answers as the original did, whatever the checks now say.
     auto original = [&]() -> std::optional<Committed<Order>> {
@@ -282,11 +284,11 @@ Result<CreatedOrder> OrderService::create(const NewOrder& n, const CommandContex
     std::optional<customers::Customer> known;
     if (!n.customer_id) known = customers_.find_by_phone(n.customer.phone_number);
     // A deactivated customer is refused by phone as by id: the order would go to a record hidden from the lists.
-    if (known && !known->is_active) {
-        return refuse(Rejection{Rejection::Kind::refused,
-                                "customer " + std::to_string(known->id) + " with this phone is not active",
-                                "customerPhone"});
-    }
+    const auto inactive_by_phone = [](const customers::Customer& c) {
+        return Rejection{Rejection::Kind::refused,
+                         "customer " + std::to_string(c.id) + " with this phone is not active", "customerPhone"};
+    };
+    if (known && !known->is_active) return refuse(inactive_by_phone(*known));
     if (known) {
         customer = std::move(*known);
     } else if (!n.customer_id) {
@@ -300,11 +302,19 @@ Result<CreatedOrder> OrderService::create(const NewOrder& n, const CommandContex
             const auto taken = units_taken(reservation_of(std::get<Order>(checked)));
             if (auto r = check_available(taken, views)) return refuse(*r);
         }
+        // The customer's own command id names the phone: a retry that corrects the phone (after this create was
+        // refused once its customer existed) finds or creates the customer of the new phone, not the first one.
+        // Neither an Idempotency-Key (no spaces) nor an external id (length first) ends in " customer ".
+        // Nor is a customer created for a repeat of a committed create (e.g. with another phone).
+        if (auto o = original()) return CreatedOrder{std::move(*o), std::nullopt};
         CommandContext customer_ctx = ctx;
-        if (!ctx.command_id.empty()) customer_ctx.command_id = ctx.command_id + "/customer";
+        if (!ctx.command_id.empty()) {
+            customer_ctx.command_id = ctx.command_id + " customer " + text::trim(n.customer.phone_number);
+        }
         auto found = customers_.find_or_create(n.customer, customer_ctx);
         if (auto* r = std::get_if<Rejection>(&found)) return refuse(renamed(*r, "phoneNumber", "customerPhone"));
         customer = std::get<customers::FoundOrCreated>(found).customer;
+        if (!customer.is_active) return refuse(inactive_by_phone(customer));  // deactivated since find_by_phone
     }
 
     std::unique_ptr<StockHolds> holds;
@@ -324,8 +334,8 @@ Result<CreatedOrder> OrderService::create(const NewOrder& n, const CommandContex
         last = order;
         products.clear();
         for (const ProductId id : ids) {
-            const bool seen = std::any_of(products.begin(), products.end(),
-                                          [id](const catalog::Product& p) { return p.id == id; });
+            const bool seen =
+                std::any_of(products.begin(), products.end(), [id](const catalog::Product& p) { return p.id == id; });
             if (!seen) products.push_back(locked.product(id).state);
         }
         AppendRequest req;

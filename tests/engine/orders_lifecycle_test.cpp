@@ -392,6 +392,12 @@ TEST_CASE("orders: an order from another system is created once per source and e
     CHECK(again.order.position == first.order.position);
     CHECK(accepted(f.orders->create(n, ctx())).order.value.id == first.order.value.id);
     CHECK(f.stock(tee).reserved == 2);
+    // Also with another phone: still the first order, and no customer for the new phone.
+    const auto customers_before = f.log->sequence_next("customer");
+    n.customer.phone_number = "+233201110000";
+    CHECK(accepted(f.orders->create(n, ctx())).order.value.id == first.order.value.id);
+    CHECK(f.log->sequence_next("customer") == customers_before);
+    n.customer.phone_number = "+233241234567";
     // Also when deciding it again would now be refused (5 more would exceed the stock).
     n.items = {OrdersFixture::item(tee, 50)};
     CHECK(accepted(f.orders->create(n, ctx())).order.value.id == first.order.value.id);
@@ -407,6 +413,32 @@ TEST_CASE("orders: an order from another system is created once per source and e
     n.external_order_id.clear();
     const auto a = accepted(f.orders->create(n, ctx())).order.value.id;
     CHECK(accepted(f.orders->create(n, ctx())).order.value.id != a);
+}
+
+TEST_CASE("orders: no command id a create derives names another command, also its customer's") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    // Each create below has a new customer, whose find-or-create runs under a command id derived from the order's.
+    auto n = OrdersFixture::new_order({OrdersFixture::item(tee, 1)}, "+233200000001");
+    const auto a = accepted(f.orders->create(n, ctx("k1")));
+    n.customer.phone_number = "+233200000002";
+    const auto b = accepted(f.orders->create(n, ctx("k1/customer")));
+    CHECK(b.decided.has_value());  // a new order, not the answer of a's customer
+    CHECK(b.order.value.id != a.order.value.id);
+    CHECK(b.order.value.customer_id != a.order.value.customer_id);
+    n.source = "bulk_import";
+    n.external_order_id = "X";
+    n.customer.phone_number = "+233200000003";
+    const auto x = accepted(f.orders->create(n, ctx()));
+    for (const char* external : {"X/customer", "X customer +233200000003", "1:X"}) {
+        INFO(external);
+        n.external_order_id = external;
+        n.customer.phone_number = "+2332000001" + std::to_string(std::string(external).size());
+        const auto other = accepted(f.orders->create(n, ctx()));
+        CHECK(other.decided.has_value());
+        CHECK(other.order.value.id != x.order.value.id);
+    }
+    CHECK(f.stock(tee).reserved == 6);
 }
 
 TEST_CASE("orders: update replaces items before dispatch with stock re-reserved in the same append") {

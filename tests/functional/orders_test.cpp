@@ -519,6 +519,57 @@ TEST_CASE("bulk import creates each row on its own, once per externalOrderId") {
     CHECK(s.call("POST", "/api/orders/bulk", rep, one).status == 403);
 }
 
+TEST_CASE("a repeated externalOrderId answers the first order, only to whoever may see it") {
+    OrdersServer s;
+    const std::int64_t p = s.product("EXT-1", 4.0, 10);
+    s.create_user(s.root, "ext-rep-a@example.com", "RepA#Passw0rd!", "sales_rep");
+    s.create_user(s.root, "ext-rep-b@example.com", "RepB#Passw0rd!", "sales_rep");
+    const std::string rep_a = OrdersServer::access_token(s.login("ext-rep-a@example.com", "RepA#Passw0rd!"));
+    const std::string rep_b = OrdersServer::access_token(s.login("ext-rep-b@example.com", "RepB#Passw0rd!"));
+    json::object body = OrdersServer::order_body("0244520001", {{p, 1}});
+    body["externalOrderId"] = "SHOP-A-1";
+    const HttpResponse first = s.create_order(rep_a, body);
+    INFO(first.body);
+    REQUIRE(first.status == 201);
+    const std::int64_t id = id_of(first.json().at("order"));
+    CHECK(first.json().at("order").at("externalOrderId").as_string() == "SHOP-A-1");
+
+    // The same rep again (another phone even): the first order, nothing new.
+    body["customerPhone"] = "0244520002";
+    const HttpResponse again = s.create_order(rep_a, body);
+    REQUIRE(again.status == 201);
+    CHECK(id_of(again.json().at("order")) == id);
+    // Another rep: a conflict that shows nothing of the order; an admin: the order.
+    const HttpResponse other = s.create_order(rep_b, body);
+    INFO(other.body);
+    CHECK(other.status == 409);
+    CHECK_FALSE(other.json().as_object().contains("order"));
+    CHECK(other.body.find("0244520001") == std::string::npos);
+    CHECK(id_of(s.create_order(s.root, body).json().at("order")) == id);
+    CHECK(s.call("GET", "/api/products/" + std::to_string(p), s.root).json().at("product").at("reserved") == 1);
+
+    // The same in an import (reps lack orders:bulk_import by default; granted here): rep A's row imported again by
+    // rep A is the first order, by rep B refused.
+    json::object matrix = s.call("GET", "/api/admin/permissions", s.root).json().as_object();
+    matrix["sales_rep"].as_object()["orders"].as_array().push_back("bulk_import");
+    REQUIRE(s.call("PUT", "/api/admin/permissions", s.root, matrix).status == 200);
+    body["externalOrderId"] = "SHOP-A-2";
+    const json::object file{{"orders", json::array{body}}};
+    const auto import_as = [&s, &file](const std::string& token) {
+        const HttpResponse r = s.call("POST", "/api/orders/bulk", token, file);
+        INFO(r.body);
+        REQUIRE(r.status == 200);
+        return r.json().at("results");
+    };
+    const json::value by_a = import_as(rep_a);
+    REQUIRE(by_a.at("success").as_int64() == 1);
+    const json::value by_a_again = import_as(rep_a);
+    CHECK(id_of(by_a_again.at("orders").as_array()[0]) == id_of(by_a.at("orders").as_array()[0]));
+    const json::value by_b = import_as(rep_b);
+    CHECK(by_b.at("success").as_int64() == 0);
+    CHECK(by_b.at("errors").as_array()[0].at("status").as_int64() == 409);
+}
+
 TEST_CASE("the orders view is disposable: rebuilt online and offline, identical to the live one") {
     auto dir = std::make_shared<TempDir>("codd-orders-rebuild");
     std::int64_t id = 0;

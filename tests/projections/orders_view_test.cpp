@@ -916,13 +916,15 @@ TEST_CASE("orders view: rep and agent rollups") {
     CHECK(reps[0].at("ordersByStatus").at("pending_confirmation").as_int64() == 0);
     const auto november = json::parse(fx.q->rep_performance_json("2025-11")).as_array();
     CHECK(number(november.at(0).at("metrics").at("monthlyEarnings")) == 5.0);
-    // The workload: 1002 (pending) assigned to the rep is active; the terminal statuses are not.
-    fx.script.append(engine::orders::events::order_stream(1002),
-                     engine::orders::events::order_rep_assigned(1002, 2, std::nullopt));
+    // The workload: 1002 (reopened) assigned to the rep is active; 1001 (delivered) and 1004 (cancelled) are not.
+    namespace oe = engine::orders::events;
+    fx.script.append(order_stream(1002), oe::order_rep_assigned(1002, 2, std::nullopt));
+    fx.script.append(order_stream(1004), oe::order_rep_assigned(1004, 2, std::nullopt));
     REQUIRE(fx.runner->wait_for(fx.script.log().head(), 10s));
     const auto later = json::parse(fx.q->rep_performance_json("2025-12")).as_array();
-    CHECK(later.at(0).at("metrics").at("totalAssigned").as_int64() == 2);
+    CHECK(later.at(0).at("metrics").at("totalAssigned").as_int64() == 3);
     CHECK(later.at(0).at("metrics").at("activeOrders").as_int64() == 1);
+    CHECK(fx.q->open_orders_of(2) == 1);
 
     const auto agents = json::parse(fx.q->agent_performance_json("2025-12")).as_array();
     REQUIRE(agents.size() == 2);
