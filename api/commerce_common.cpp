@@ -113,6 +113,12 @@ Response after_commit(const Commerce& c, engine::GlobalPosition position, int st
     return out;
 }
 
+Response after_bulk_commit(const Commerce& c, engine::GlobalPosition position, std::string results) {
+    Response out = json_text(c.view.wait_for(position, c.view_wait) ? 200 : 202, std::move(results));
+    out.headers.push_back({std::string(kPositionHeader), std::to_string(position.value())});
+    return out;
+}
+
 std::variant<engine::CommandContext, Response> command_context(const Request& r, const Authenticated& caller,
                                                                std::string_view scope) {
     engine::CommandContext ctx{event_metadata(r, &caller.user), {}};

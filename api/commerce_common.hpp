@@ -43,6 +43,9 @@ engine::GlobalPosition head_position(const Commerce& c);
 // position: the command is durable, the view is behind.
 Response after_commit(const Commerce& c, engine::GlobalPosition position, int status,
                       const std::function<std::string()>& body);
+// For bulk commands, whose per-item results do not come from the view: 200 with `results` once the view has
+// applied `position`, else 202 with the same `results` (the client learns which items failed either way).
+Response after_bulk_commit(const Commerce& c, engine::GlobalPosition position, std::string results);
 
 // Who asks (actor, request id) and, when the request has an Idempotency-Key, the command id that makes a
 // retry return the original result: "idem:<user id>:<scope>:<key>". nullopt + `error` for a malformed key.

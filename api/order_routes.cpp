@@ -301,12 +301,12 @@ Response bulk_import(const Commerce& c, const Request& r, const Authenticated& c
         last = std::max(last, d.order.position);
         created.push_back(json::object{{"row", row}, {"id", d.order.value.id}, {"duplicate", !d.decided}});
     }
-    const std::string text =
+    return after_bulk_commit(
+        c, last,
         engine::json::serialize(json::object{{"results", json::object{{"success", created.size()},
                                                                       {"failed", failed.size()},
                                                                       {"orders", std::move(created)},
-                                                                      {"errors", std::move(failed)}}}});
-    return after_commit(c, last, 200, [&text] { return text; });
+                                                                      {"errors", std::move(failed)}}}}));
 }
 
 // Optional customer edits sent with an order update (the admin UI's order form carries them: name, email,
@@ -458,9 +458,10 @@ Response bulk_status(const Commerce& c, const Request& r, const Authenticated& c
         last = std::max(last, std::get<orders::Committed<orders::Order>>(done).position);
         succeeded.push_back(id);
     }
-    const std::string text = engine::json::serialize(
-        json::object{{"results", json::object{{"success", std::move(succeeded)}, {"failed", std::move(failed)}}}});
-    return after_commit(c, last, 200, [&text] { return text; });
+    return after_bulk_commit(
+        c, last,
+        engine::json::serialize(
+            json::object{{"results", json::object{{"success", std::move(succeeded)}, {"failed", std::move(failed)}}}}));
 }
 
 }  // namespace

@@ -429,6 +429,15 @@ TEST_CASE("health/ready is 503 and says why while the orders view cannot apply (
                                                {"category", "test"}});
     INFO("create while locked: " << r.body);
     CHECK(r.status == 202);
+    // A bulk command answers 202 too, with its per-row results (they do not come from the view).
+    const HttpResponse imported = s.call(
+        "POST", "/api/orders/bulk", s.root,
+        json::object{{"orders", json::array{OrdersServer::order_body("0244540001", {{before, 1}}), "not a row"}}});
+    INFO("import while locked: " << imported.body);
+    CHECK(imported.status == 202);
+    CHECK(imported.json().at("results").at("success") == 1);
+    CHECK(imported.json().at("results").at("errors").at(0).at("row") == 1);
+    CHECK(imported.header("X-Codd-Position").has_value());
 
     HttpResponse ready;
     for (const auto until = std::chrono::steady_clock::now() + 20s; std::chrono::steady_clock::now() < until;) {
