@@ -214,10 +214,14 @@ void stamp_creator(orders::NewOrder& o, const Authenticated& caller) {
 }
 
 // A create that repeats an earlier one (same Idempotency-Key or externalOrderId) answers with that order, but only to
-// a caller who may see it: another rep's order with the same externalOrderId is a conflict, not a read of it.
+// its creator or a caller who may see it: another rep's order with the same externalOrderId is a conflict, not a read
+// of it.
 std::optional<Response> repeat_out_of_scope(const orders::CreatedOrder& done, const Authenticated& caller) {
     const orders::Order& o = done.order.value;
-    if (done.decided || in_scope(caller.caller(), o.customer_rep_id, o.delivery_agent_id)) return std::nullopt;
+    if (done.decided || o.created_by == caller.user.id ||
+        in_scope(caller.caller(), o.customer_rep_id, o.delivery_agent_id)) {
+        return std::nullopt;
+    }
     return order_rejection(engine::conflict(
         "this create repeats an existing order (same externalOrderId or Idempotency-Key) that is not assigned to you",
         "externalOrderId"));
@@ -245,8 +249,8 @@ constexpr std::size_t kMaxImportRows = 500;
 // errors?}]}} (reference §2 orders, POST /bulk; DESIGN §4): each row is the body of a POST /orders, created on its own
 // with source bulk_import, so a refused row (named by its index) does not stop the others. A row's externalOrderId
 // makes it idempotent across imports (engine: OrderService::create); Idempotency-Key applies per row. When the log
-// cannot take writes, that row and the rest are listed as 503 (the rows before it are committed; a retry with the
-// same externalOrderIds or Idempotency-Key creates nothing twice).
+// stops taking writes after a row was created, that row and the rest are listed as 503 (a retry with the same
+// externalOrderIds or Idempotency-Key creates nothing twice); before any, the answer is 503.
 Response bulk_import(const Commerce& c, const Request& r, const Authenticated& caller) {
     auto body = json_object_body(r);
     if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
@@ -285,6 +289,7 @@ Response bulk_import(const Commerce& c, const Request& r, const Authenticated& c
         try {
             done = c.orders.create(o, one);
         } catch (const engine::StorageError&) {
+            if (created.empty()) throw;  // nothing of the request is written: 503 with Retry-After, as for one create
             const Response unavailable = failure_response(r.request_id, r.method, r.path, std::current_exception());
             for (std::size_t rest = row; rest < rows->as_array().size(); ++rest) fail(rest, unavailable);
             break;
@@ -439,23 +444,33 @@ Response bulk_status(const Commerce& c, const Request& r, const Authenticated& c
     change.to = *status;
 
     json::array succeeded, failed;
+    const auto fail = [&failed](std::int64_t id, const Response& problem) {
+        failed.push_back(json::object{{"id", id}, {"status", problem.status}, {"message", problem_message(problem)}});
+    };
     engine::GlobalPosition last{0};
-    for (const std::int64_t id : ids) {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const std::int64_t id = ids[i];
         if (auto denied = check_order_scope(c, caller, id)) {
-            failed.push_back(
-                json::object{{"id", id}, {"status", denied->status}, {"message", problem_message(*denied)}});
+            fail(id, *denied);
             continue;
         }
         engine::CommandContext one = std::get<engine::CommandContext>(ctx);
         if (!one.command_id.empty()) one.command_id += ":" + std::to_string(id);
-        const auto done = c.orders.change_status(id, change, std::nullopt, one);
-        if (const auto* rej = std::get_if<engine::Rejection>(&done)) {
-            const Response problem = order_rejection(*rej);
-            failed.push_back(
-                json::object{{"id", id}, {"status", problem.status}, {"message", problem_message(problem)}});
+        std::optional<engine::Result<orders::Committed<orders::Order>>> done;
+        try {
+            done = c.orders.change_status(id, change, std::nullopt, one);
+        } catch (const engine::StorageError&) {
+            // As in bulk_import: 503 when nothing was changed, else this order and the rest are listed as 503.
+            if (succeeded.empty()) throw;
+            const Response unavailable = failure_response(r.request_id, r.method, r.path, std::current_exception());
+            for (std::size_t rest = i; rest < ids.size(); ++rest) fail(ids[rest], unavailable);
+            break;
+        }
+        if (const auto* rej = std::get_if<engine::Rejection>(&*done)) {
+            fail(id, order_rejection(*rej));
             continue;
         }
-        last = std::max(last, std::get<orders::Committed<orders::Order>>(done).position);
+        last = std::max(last, std::get<orders::Committed<orders::Order>>(*done).position);
         succeeded.push_back(id);
     }
     return after_bulk_commit(

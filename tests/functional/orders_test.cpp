@@ -457,6 +457,7 @@ TEST_CASE("bulk import creates each row on its own, once per externalOrderId") {
         CHECK(errors[i].at("row").as_int64() == expected[i].first);
         CHECK(errors[i].at("status").as_int64() == expected[i].second);
     }
+    CHECK(errors[0].at("errors").as_array()[0].at("field").as_string() == "orders[1]");
     CHECK(errors[1].at("errors").as_array()[0].at("field").as_string() == "orderItems");
     CHECK(errors[2].at("errors").as_array()[0].at("field").as_string() == "orderItems[0].productId");
 
@@ -547,6 +548,13 @@ TEST_CASE("a repeated externalOrderId answers the first order, only to whoever m
     CHECK(other.body.find("0244520001") == std::string::npos);
     CHECK(id_of(s.create_order(s.root, body).json().at("order")) == id);
     CHECK(s.call("GET", "/api/products/" + std::to_string(p), s.root).json().at("product").at("reserved") == 1);
+    // Handed to rep B, it is B's to repeat, and still A's: A created it.
+    const std::int64_t b_id = s.call("GET", "/api/auth/me", rep_b).json().at("user").at("id").as_int64();
+    REQUIRE(s.call("PATCH", "/api/orders/" + std::to_string(id) + "/assign-rep", s.root,
+                   json::object{{"customerRepId", b_id}})
+                .status == 200);
+    CHECK(s.create_order(rep_b, body).status == 201);
+    CHECK(id_of(s.create_order(rep_a, body).json().at("order")) == id);
 
     // The same in an import (reps lack orders:bulk_import by default; granted here): rep A's row imported again by
     // rep A is the first order, by rep B refused.
