@@ -302,11 +302,11 @@ Result<CreatedOrder> OrderService::create(const NewOrder& n, const CommandContex
             const auto taken = units_taken(reservation_of(std::get<Order>(checked)));
             if (auto r = check_available(taken, views)) return refuse(*r);
         }
+        // A repeat of a committed create (e.g. with another phone) creates no customer.
+        if (auto o = original()) return CreatedOrder{std::move(*o), std::nullopt};
         // The customer's own command id names the phone: a retry that corrects the phone (after this create was
         // refused once its customer existed) finds or creates the customer of the new phone, not the first one.
         // Neither an Idempotency-Key (no spaces) nor an external id (length first) ends in " customer ".
-        // Nor is a customer created for a repeat of a committed create (e.g. with another phone).
-        if (auto o = original()) return CreatedOrder{std::move(*o), std::nullopt};
         CommandContext customer_ctx = ctx;
         if (!ctx.command_id.empty()) {
             customer_ctx.command_id = ctx.command_id + " customer " + text::trim(n.customer.phone_number);
