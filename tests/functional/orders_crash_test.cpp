@@ -1,6 +1,7 @@
 // Crash: `codd serve` is SIGKILLed under a load of concurrent order creates. After a restart, every order
 // that got a 2xx answer is in the log and in the view, and each product's reserved stock is exactly the sum
-// of what the surviving orders hold: nothing reserved twice, nothing lost, nothing half-written.
+// of what the surviving orders hold: nothing reserved twice, nothing lost, nothing half-written. Also during an
+// order import, which is finished by sending the same file again.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
@@ -110,6 +111,81 @@ TEST_CASE("SIGKILL under concurrent creates: every acknowledged order survives, 
         CHECK(product.at("reserved").as_int64() == held[p]);
         CHECK(product.at("stockQuantity").as_int64() == 1'000'000);
     }
+    const std::string out = s.stop();
+    CHECK(out.find("\"level\":\"error\"") == std::string::npos);
+}
+
+// An import cut short by SIGKILL is finished by sending the same file again: each row's externalOrderId makes its
+// order exactly once, however many times the file is sent and wherever the crash fell, and stock is reserved once.
+TEST_CASE("SIGKILL during an order import: sending the file again makes each row's order exactly once") {
+    constexpr int kRows = 500;
+    auto dir = std::make_shared<TempDir>("codd-import-crash");
+    std::int64_t product = 0;
+    {
+        OrdersServer s({}, dir);
+        product = s.product("IMPORT-1", 2.0, 1'000'000);
+        s.stop();
+    }
+    json::array rows;
+    std::int64_t units = 0;
+    for (int i = 0; i < kRows; ++i) {
+        json::object row = OrdersServer::order_body("02447" + std::to_string(100000 + i), {{product, 1 + i % 3}});
+        row["externalOrderId"] = "SHOP-" + std::to_string(i);
+        rows.push_back(std::move(row));
+        units += 1 + i % 3;
+    }
+    const std::string file = json::serialize(json::object{{"orders", rows}});
+    const auto send = [&file](std::uint16_t port, const std::string& token) {
+        HttpClient http("127.0.0.1", port, std::chrono::seconds(30));
+        return http.request("POST", "/api/orders/bulk",
+                            {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}}, file);
+    };
+    // Each killed import is killed once the view holds `at` of the file's orders: inside the import.
+    for (const std::int64_t at : {60, 200}) {
+        OrdersServer s({}, dir);
+        std::thread importer([&] {
+            try {
+                send(s.port(), s.root);
+            } catch (const std::exception&) {
+                // the server is gone mid-request
+            }
+        });
+        for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);;) {
+            const HttpResponse r = s.call("GET", "/api/orders?limit=1", s.root);
+            if (r.status == 200 && r.json().at("pagination").at("total").as_int64() >= at) break;
+            REQUIRE(std::chrono::steady_clock::now() < until);
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        s.process().signal(SIGKILL);
+        s.process().wait(std::chrono::seconds(10));
+        importer.join();
+    }
+
+    OrdersServer s({}, dir);
+    std::set<std::int64_t> ids;
+    std::int64_t imported_before = 0;  // rows the killed imports had created
+    for (int round = 0; round < 2; ++round) {
+        const HttpResponse r = send(s.port(), s.root);
+        INFO("round " << round << ": " << r.body.substr(0, 2000));
+        REQUIRE(r.status == 200);
+        const json::value results = r.json().at("results");
+        CHECK(results.at("success").as_int64() == kRows);
+        CHECK(results.at("failed").as_int64() == 0);
+        for (const json::value& o : results.at("orders").as_array()) {
+            if (round == 0) ids.insert(o.at("id").as_int64());
+            if (round == 0) imported_before += o.at("duplicate").as_bool() ? 1 : 0;
+            if (round == 1) CHECK(o.at("duplicate").as_bool());
+            if (round == 1) CHECK(ids.count(o.at("id").as_int64()) == 1);
+        }
+    }
+    CHECK(ids.size() == static_cast<std::size_t>(kRows));
+    MESSAGE("rows the killed imports had created: " << imported_before);
+    CHECK(imported_before > 0);  // the crashes fell inside the imports
+    CHECK(imported_before < kRows);
+    // No row made a second order, and the stock holds exactly the file's units.
+    CHECK(s.call("GET", "/api/orders?limit=1", s.root).json().at("pagination").at("total").as_int64() == kRows);
+    const json::value p = s.call("GET", "/api/products/" + std::to_string(product), s.root).json().at("product");
+    CHECK(p.at("reserved").as_int64() == units);
     const std::string out = s.stop();
     CHECK(out.find("\"level\":\"error\"") == std::string::npos);
 }
