@@ -99,6 +99,7 @@ void update_columns(Database& db, std::string_view table, std::int64_t id, const
 }  // namespace orders_view
 
 void OrdersView::derive_after_load(Database& db) {
+    rename_after_load(db);
     derive_counters(db);
 }
 

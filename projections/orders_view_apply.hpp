@@ -28,6 +28,11 @@ std::vector<HandlerEntry> order_handlers();
 // user_status_counts, user_delivered_months) from the orders: what a rebuild that loaded without them
 // (Database::loading) runs at the end.
 void derive_counters(Database& db);
+// Rewrites the names (and a customer's phone) denormalized on the orders of every customer and user renamed
+// while a rebuild loaded the file: renames are only noted then (the indexes that find a person's orders are
+// created after the load), and an order always ends with its people's latest names, so one pass at the end is
+// the same as one per rename.
+void rename_after_load(Database& db);
 
 // How a payload field is stored in a column.
 enum class Kind { text, optional_text, integer, optional_integer, boolean, number, json, array };

@@ -52,8 +52,21 @@ void user_created(Database& db, const RecordedEvent& e, const Fields& f) {
         .run();
 }
 
+// While a rebuild loads the file, who was renamed (kind 'customer' or 'user'), for rename_after_load: a temporary
+// table of the loading connection, made at the first rename.
+void note_renamed(Database& db, std::string_view kind, std::int64_t id) {
+    db.exec(
+        "CREATE TEMP TABLE IF NOT EXISTS renamed_while_loading (kind TEXT NOT NULL, id INTEGER NOT NULL, "
+        "PRIMARY KEY (kind, id)) WITHOUT ROWID");
+    db.cached("INSERT OR IGNORE INTO temp.renamed_while_loading (kind, id) VALUES (?1, ?2)")
+        .bind(1, kind)
+        .bind(2, id)
+        .run();
+}
+
 // The rep and agent names on the user's orders follow a rename (orders_rep_created / orders_agent_created).
 void rename_on_orders(Database& db, std::int64_t user_id) {
+    if (db.loading()) return note_renamed(db, "user", user_id);
     db.cached(R"sql(
         UPDATE orders SET (rep_first_name, rep_last_name) = (SELECT first_name, last_name FROM users WHERE id = ?1)
         WHERE customer_rep_id = ?1)sql")
@@ -153,7 +166,9 @@ void customer_updated(Database& db, const RecordedEvent& e, const Fields& f) {
             .bind(2, reversed(changes.text("phoneNumber")))
             .run();
     }
-    if (changes.has("firstName") || changes.has("lastName") || changes.has("phoneNumber")) {
+    if ((changes.has("firstName") || changes.has("lastName") || changes.has("phoneNumber")) && db.loading()) {
+        note_renamed(db, "customer", id);
+    } else if (changes.has("firstName") || changes.has("lastName") || changes.has("phoneNumber")) {
         db.cached(R"sql(
             UPDATE orders SET (customer_first_name, customer_last_name, customer_phone) =
                 (SELECT first_name, last_name, phone_number FROM customers WHERE id = ?1)
@@ -267,6 +282,37 @@ void stock_restocked(Database& db, const RecordedEvent& e, const Fields& f) {
 }
 
 }  // namespace
+
+void rename_after_load(Database& db) {
+    {
+        auto noted =
+            db.prepare("SELECT 1 FROM sqlite_temp_schema WHERE type = 'table' AND name = 'renamed_while_loading'");
+        if (!noted.step()) return;  // nobody was renamed
+    }
+    const auto renamed = [&db](std::string_view kind) {
+        auto q = db.prepare("SELECT EXISTS (SELECT 1 FROM temp.renamed_while_loading WHERE kind = ?1)");
+        q.bind(1, kind);
+        return q.step() && q.column_int(0) != 0;
+    };
+    // Without the indexes on the people's ids (created after this), each is one pass over the orders.
+    if (renamed("customer")) {
+        db.exec(R"sql(
+            UPDATE orders SET (customer_first_name, customer_last_name, customer_phone) =
+                (SELECT first_name, last_name, phone_number FROM customers c WHERE c.id = orders.customer_id)
+            WHERE customer_id IN (SELECT id FROM temp.renamed_while_loading WHERE kind = 'customer'))sql");
+    }
+    if (renamed("user")) {
+        db.exec(R"sql(
+            UPDATE orders SET (rep_first_name, rep_last_name) =
+                (SELECT first_name, last_name FROM users u WHERE u.id = orders.customer_rep_id)
+            WHERE customer_rep_id IN (SELECT id FROM temp.renamed_while_loading WHERE kind = 'user'))sql");
+        db.exec(R"sql(
+            UPDATE orders SET (agent_first_name, agent_last_name) =
+                (SELECT first_name, last_name FROM users u WHERE u.id = orders.delivery_agent_id)
+            WHERE delivery_agent_id IN (SELECT id FROM temp.renamed_while_loading WHERE kind = 'user'))sql");
+    }
+    db.exec("DROP TABLE temp.renamed_while_loading");
+}
 
 std::vector<HandlerEntry> people_handlers() {
     return {

@@ -312,8 +312,10 @@ std::vector<ViewTable> OrdersView::tables() const {
     };
 }
 
-// Every index but those `apply` searches: orders by customer (a customer's rename or new phone rewrites their
-// orders), by rep and by agent (a user's rename).
+// Every index but transactions_deposit (a deposit's reconciliation finds its transactions by it): `apply` finds
+// the other rows by their keys. A rename, which finds a customer's or a user's orders by orders_customer_created /
+// orders_rep_created / orders_agent_created, is only noted while a rebuild loads and applied after it
+// (rename_after_load).
 std::vector<std::string> OrdersView::query_indexes() const {
     return {
         "users_role",
@@ -331,6 +333,9 @@ std::vector<std::string> OrdersView::query_indexes() const {
         "transactions_agent_created",
         "expenses_date",
         "orders_status_priority",
+        "orders_rep_created",
+        "orders_agent_created",
+        "orders_customer_created",
     };
 }
 
