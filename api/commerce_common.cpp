@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "api/problem.hpp"
 #include "api/rbac.hpp"
 #include "api/user_json.hpp"
 #include "engine/event_log.hpp"
@@ -117,6 +118,11 @@ Response after_bulk_commit(const Commerce& c, engine::GlobalPosition position, s
     Response out = json_text(c.view.wait_for(position, c.view_wait) ? 200 : 202, std::move(results));
     out.headers.push_back({std::string(kPositionHeader), std::to_string(position.value())});
     return out;
+}
+
+Response bulk_write_failure(const Request& r, bool wrote_any) {
+    if (!wrote_any) throw;
+    return failure_response(r.request_id, r.method, r.path, std::current_exception());
 }
 
 std::variant<engine::CommandContext, Response> command_context(const Request& r, const Authenticated& caller,

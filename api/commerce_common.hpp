@@ -46,6 +46,9 @@ Response after_commit(const Commerce& c, engine::GlobalPosition position, int st
 // For bulk commands, whose per-item results do not come from the view: 200 with `results` once the view has
 // applied `position`, else 202 with the same `results` (the client learns which items failed either way).
 Response after_bulk_commit(const Commerce& c, engine::GlobalPosition position, std::string results);
+// Called in a bulk command's handler of engine::StorageError: rethrows it (503 for the whole request) when
+// nothing of the request was written yet, else returns the 503 problem to list for this item and the rest.
+Response bulk_write_failure(const Request& r, bool wrote_any);
 
 // Who asks (actor, request id) and, when the request has an Idempotency-Key, the command id that makes a
 // retry return the original result: "idem:<user id>:<scope>:<key>". nullopt + `error` for a malformed key.

@@ -8,7 +8,6 @@
 
 #include "api/commerce_common.hpp"
 #include "api/order_json_input.hpp"
-#include "api/problem.hpp"
 #include "api/user_json.hpp"
 #include "engine/customers/customer_service.hpp"
 #include "engine/customers/validation.hpp"
@@ -289,8 +288,7 @@ Response bulk_import(const Commerce& c, const Request& r, const Authenticated& c
         try {
             done = c.orders.create(o, one);
         } catch (const engine::StorageError&) {
-            if (created.empty()) throw;  // nothing of the request is written: 503 with Retry-After, as for one create
-            const Response unavailable = failure_response(r.request_id, r.method, r.path, std::current_exception());
+            const Response unavailable = bulk_write_failure(r, !created.empty());
             for (std::size_t rest = row; rest < rows->as_array().size(); ++rest) fail(rest, unavailable);
             break;
         }
@@ -460,9 +458,7 @@ Response bulk_status(const Commerce& c, const Request& r, const Authenticated& c
         try {
             done = c.orders.change_status(id, change, std::nullopt, one);
         } catch (const engine::StorageError&) {
-            // As in bulk_import: 503 when nothing was changed, else this order and the rest are listed as 503.
-            if (succeeded.empty()) throw;
-            const Response unavailable = failure_response(r.request_id, r.method, r.path, std::current_exception());
+            const Response unavailable = bulk_write_failure(r, !succeeded.empty());
             for (std::size_t rest = i; rest < ids.size(); ++rest) fail(ids[rest], unavailable);
             break;
         }

@@ -166,9 +166,10 @@ void customer_updated(Database& db, const RecordedEvent& e, const Fields& f) {
             .bind(2, reversed(changes.text("phoneNumber")))
             .run();
     }
-    if ((changes.has("firstName") || changes.has("lastName") || changes.has("phoneNumber")) && db.loading()) {
+    if (!changes.has("firstName") && !changes.has("lastName") && !changes.has("phoneNumber")) return;
+    if (db.loading()) {
         note_renamed(db, "customer", id);
-    } else if (changes.has("firstName") || changes.has("lastName") || changes.has("phoneNumber")) {
+    } else {
         db.cached(R"sql(
             UPDATE orders SET (customer_first_name, customer_last_name, customer_phone) =
                 (SELECT first_name, last_name, phone_number FROM customers WHERE id = ?1)
