@@ -75,7 +75,11 @@ Response summary(const HealthContext& c) {
 }  // namespace
 
 std::string iso8601_utc(engine::TimePoint t) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    return iso8601_utc_us(std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count());
+}
+
+std::string iso8601_utc_us(std::int64_t us) {
+    const std::int64_t ms = us >= 0 ? us / 1000 : (us - 999) / 1000;
     const std::int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
     const std::time_t tt = static_cast<std::time_t>(secs);
     std::tm tm{};

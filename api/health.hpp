@@ -30,5 +30,8 @@ void add_index_route(Router& router);
 
 // ISO 8601 UTC with milliseconds, e.g. "2025-06-15T14:13:20.000Z".
 [[nodiscard]] std::string iso8601_utc(engine::TimePoint t);
+// The same of a time in microseconds since the epoch: every year the API accepts (to 9999), where a
+// system_clock time point (nanoseconds) ends in 2262.
+[[nodiscard]] std::string iso8601_utc_us(std::int64_t us);
 
 }  // namespace codd::api

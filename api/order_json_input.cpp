@@ -14,8 +14,9 @@ namespace {
 namespace json = boost::json;
 namespace orders = engine::orders;
 
-constexpr std::int64_t kMaxQuantity = 1'000'000;
+constexpr std::int64_t kMaxQuantity = 100'000;  // the engine's limit per line
 constexpr std::size_t kMaxItems = 200;
+constexpr std::size_t kMaxMetadataBytes = 4096;  // as a product's dimensions
 
 // Field errors of a nested reader, renamed under `prefix` ("orderItems[2].").
 void append_prefixed(std::vector<FieldError>& out, std::vector<FieldError>& in, const std::string& prefix) {
@@ -35,7 +36,8 @@ std::optional<std::vector<orders::NewOrderItem>> read_items(const json::object& 
     for (std::size_t i = 0; i < a.size(); ++i) {
         const std::string prefix = fmt::format("orderItems[{}].", i);
         if (!a[i].is_object()) {
-            errors.push_back({prefix.substr(0, prefix.size() - 1), prefix.substr(0, prefix.size() - 1) + " must be an object"});
+            errors.push_back(
+                {prefix.substr(0, prefix.size() - 1), prefix.substr(0, prefix.size() - 1) + " must be an object"});
             continue;
         }
         const json::object& o = a[i].as_object();
@@ -54,10 +56,14 @@ std::optional<std::vector<orders::NewOrderItem>> read_items(const json::object& 
             }
         }
         if (const json::value* m = o.if_contains("metadata"); m != nullptr && !m->is_null()) {
-            if (m->is_object()) {
-                item.metadata_json = engine::json::serialize(*m);
-            } else {
+            if (!m->is_object()) {
                 in.errors().push_back({"metadata", "metadata must be an object"});
+            } else {
+                item.metadata_json = engine::json::serialize(*m);
+                if (item.metadata_json.size() > kMaxMetadataBytes) {
+                    in.errors().push_back(
+                        {"metadata", fmt::format("metadata must be at most {} bytes as JSON", kMaxMetadataBytes)});
+                }
             }
         }
         if (!in.ok()) {
@@ -169,9 +175,9 @@ Response order_rejection(const engine::Rejection& r) {
     // The engine names an item `items[i]`, the customer's fields as a customer command does and a delivery's
     // times as its command does; the order and delivery forms name them otherwise.
     static constexpr std::pair<std::string_view, std::string_view> kFields[] = {
-        {"firstName", "customerName"},     {"lastName", "customerName"},        {"email", "customerEmail"},
-        {"phoneNumber", "customerPhone"},  {"address", "deliveryAddress"},      {"state", "deliveryState"},
-        {"area", "deliveryArea"},          {"scheduledTime", "scheduledAt"},    {"rescheduleTime", "rescheduleAt"},
+        {"firstName", "customerName"},    {"lastName", "customerName"},     {"email", "customerEmail"},
+        {"phoneNumber", "customerPhone"}, {"address", "deliveryAddress"},   {"state", "deliveryState"},
+        {"area", "deliveryArea"},         {"scheduledTime", "scheduledAt"}, {"rescheduleTime", "rescheduleAt"},
         {"items", "orderItems"}};
     for (const auto& [from, to] : kFields) {
         // "items" also names one item or its field: "items[2].quantity".

@@ -21,7 +21,7 @@ json::value money_json(const std::optional<std::int64_t>& minor) {
 }
 
 json::value time_json(std::int64_t us) {
-    return json::string(iso8601_utc(engine::TimePoint{std::chrono::microseconds{us}}));
+    return json::string(iso8601_utc_us(us));
 }
 
 json::value text_or_null(const std::string& s) {
