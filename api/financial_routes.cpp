@@ -27,7 +27,7 @@ constexpr std::int64_t kMaxLimit = 100;
 constexpr std::string_view kTransactionTypes[] = {"cod_collection"};
 
 json::string time_json(std::int64_t us) {
-    return json::string(iso8601_utc(engine::TimePoint{std::chrono::microseconds{us}}));
+    return json::string(iso8601_utc_us(us));
 }
 
 json::value text_or_null(const std::string& s) {
@@ -39,7 +39,10 @@ std::string deposit_json(const orders::Deposit& d) {
     json::array allocations;
     for (const orders::OpenCollection& a : d.allocations) {
         allocations.push_back(json::object{
-            {"orderId", a.order_id}, {"amount", major(a.amount)}, {"collectedAt", time_json(a.collected_us)}});
+            {"orderId", a.order_id},
+            {"amount", major(a.amount)},
+            // Unknown (0) in deposits recorded before allocations carried it.
+            {"collectedAt", a.collected_us != 0 ? json::value(time_json(a.collected_us)) : json::value(nullptr)}});
     }
     return engine::json::serialize(json::object{
         {"id", d.id},

@@ -8,6 +8,7 @@
 
 #include "api/commerce_common.hpp"
 #include "api/order_json_input.hpp"
+#include "api/rbac.hpp"
 #include "api/user_json.hpp"
 #include "engine/customers/customer_service.hpp"
 #include "engine/customers/validation.hpp"
@@ -356,6 +357,12 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     auto customer_edit = read_customer_edit(o);
     if (auto* resp = std::get_if<Response>(&customer_edit)) return std::move(*resp);
     edit.customer = std::move(std::get<std::optional<engine::customers::CustomerPatch>>(customer_edit));
+    if (edit.customer) {
+        const Access customer_access{AccessRule::permission, {{"customers", "update"}}, {}};
+        edit.may_edit_customer =
+            decide_access(customer_access, caller.caller(), *c.identity.users.permissions_snapshot(), std::nullopt)
+                .allowed;
+    }
     // One command, one atomic append (If-Match guards all of it): the details, the status change and the
     // customer's edits are all committed, or none is.
     auto done = c.orders.edit(cmd.id, edit, cmd.if_match, cmd.ctx);

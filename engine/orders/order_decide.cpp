@@ -19,6 +19,13 @@ constexpr std::int64_t kMaxItemQuantity = 100'000;
 constexpr std::size_t kMaxItems = 200;
 constexpr std::int64_t kMaxMoneyMinor = 1'000'000'000'000'000LL;
 
+// Free text of delivery and cash commands; reasons and notes share an order's notes' 4 KiB.
+constexpr std::size_t kMaxUrlChars = 2048;
+constexpr std::size_t kMaxProofDataBytes = 128 * 1024;  // a signature image, base64
+constexpr std::size_t kMaxPhoneChars = 32;
+constexpr std::size_t kMaxCategoryChars = 100;
+constexpr std::size_t kMaxReferenceChars = 200;
+
 const char* const kSources[] = {"manual", "bulk_import", "webhook", "checkout_form"};
 
 std::string item_field(std::size_t i, const char* name) {
@@ -134,8 +141,7 @@ Result<Totals> compute_totals(const std::vector<OrderItem>& items, Money shippin
         return invalid("subtotal", "subtotal is " + to_string(t.subtotal) + ", the sum of the items");
     }
     if (claimed_total && *claimed_total != t.total) {
-        return invalid("totalAmount",
-                       "totalAmount is " + to_string(t.total) + " (subtotal + shippingCost - discount)");
+        return invalid("totalAmount", "totalAmount is " + to_string(t.total) + " (subtotal + shippingCost - discount)");
     }
     return t;
 }
@@ -163,6 +169,21 @@ std::optional<Rejection> check_notes(std::string_view v, const char* field) {
     if (v.size() > customers::kMaxNotesBytes) {
         return invalid(field,
                        std::string(field) + " must be at most " + std::to_string(customers::kMaxNotesBytes) + " bytes");
+    }
+    return std::nullopt;
+}
+
+// A link the admin UI shows (a receipt, a proof photo): one line, http or https only (never javascript: or
+// data:).
+std::optional<Rejection> check_url(std::string_view v, const char* field) {
+    if (auto r = check_line(v, field, kMaxUrlChars)) return r;
+    const auto scheme = [&](std::string_view s) {
+        return v.size() > s.size() && std::equal(s.begin(), s.end(), v.begin(), [](char a, char b) {
+                   return a == std::tolower(static_cast<unsigned char>(b));
+               });
+    };
+    if (!v.empty() && !scheme("http://") && !scheme("https://")) {
+        return invalid(field, std::string(field) + " must be an http or https URL");
     }
     return std::nullopt;
 }
@@ -253,11 +274,10 @@ std::vector<StockLine> units_taken(const StockMove& m) {
     if (m.to == StockStage::none) return out;
     for (ProductId id : products_of(m)) {
         const std::int64_t before = quantity_of(m.from_lines, id), after = quantity_of(m.to_lines, id);
-        // From none every unit is new; reserved -> reserved (items replaced) frees the old units first;
-        // dispatched -> reserved puts back on hand what it reserves again.
-        std::int64_t need = 0;
-        if (m.from == StockStage::none) need = after;
-        if (m.from == StockStage::reserved && m.to == StockStage::reserved) need = after - before;
+        // From none every unit is new. Otherwise the order's own units come back first (released or restocked)
+        // and only what the new lines hold beyond them is taken: items replaced while reserved, or replaced and
+        // dispatched in one edit.
+        const std::int64_t need = m.from == StockStage::none ? after : after - before;
         if (need > 0) out.push_back({id, need});
     }
     return out;
@@ -286,7 +306,12 @@ std::vector<StreamAppend> stock_streams(OrderId order, const StockMove& m) {
             release();
             reserve();
         } else if (m.from == S::reserved && m.to == S::dispatched) {
-            consume(before);
+            // The lines dispatched are those after the move (an edit may replace the items as it dispatches).
+            if (before != after) {
+                release();
+                reserve();
+            }
+            consume(after);
         } else if (m.from == S::reserved && m.to == S::none) {
             release();
         } else if (m.from == S::dispatched && m.to == S::none) {
@@ -450,26 +475,57 @@ namespace {
 // Cancel is refused once delivered (DESIGN §4), also when a delivered order went back out for delivery or failed
 // it after all: its payment was collected, so it is returned (which keeps the sale counted), never cancelled.
 std::optional<Rejection> refuse_cancel_when_paid(const Order& o) {
-    if (payment_pending(o)) return std::nullopt;
-    return refused("the order's payment is " + std::string(to_string(o.payment_status)) +
-                       ": it cannot be cancelled (return it instead)",
-                   "status");
+    if (!payment_pending(o)) {
+        return refused("the order's payment is " + std::string(to_string(o.payment_status)) +
+                           ": it cannot be cancelled (return it instead)",
+                       "status");
+    }
+    // Not even forced: the goods were handed over (an order delivered before every delivery collected its COD
+    // amount may still show its payment pending).
+    if (o.status == OrderStatus::delivered) {
+        return refused("a delivered order cannot be cancelled (return it instead)", "status");
+    }
+    return std::nullopt;
+}
+
+// Delivering an order whose payment is pending is its COD collection, whichever way it reaches delivered (a
+// delivery's completion, a status change along the map or forced, an edit): its agent now holds `amount` in
+// cash. Refused without an agent, since nobody would hold the cash and the payment could never be collected.
+std::optional<Rejection> collect_on_delivery(Decision& d, const Order& o, Money amount, std::int64_t now_us) {
+    if (!o.delivery_agent_id) {
+        return refused("the order has no delivery agent: delivering it collects its COD amount into the agent's cash",
+                       "deliveryAgentId");
+    }
+    if (auto r = check_money(amount, "codAmount")) return *r;
+    const UserId agent = *o.delivery_agent_id;
+    d.events.push_back(events::payment_collected(o.id, agent, amount, now_us));
+    // Collections only add to cash in hand: `any` lets an agent's deliveries commit side by side.
+    d.others.push_back({events::agent_cash_stream(agent),
+                        ExpectedVersion::any(),
+                        {events::cash_collected(agent, o.id, amount, now_us)}});
+    return std::nullopt;
 }
 
 }  // namespace
 
-Result<Decision> decide_status(const Order& o, const StatusChange& c) {
+Result<Decision> decide_status(const Order& o, const StatusChange& c, std::int64_t now_us) {
     if (c.to == o.status) return Decision{};
     if (c.to == OrderStatus::cancelled) {
         if (auto r = refuse_cancel_when_paid(o)) return *r;
     }
     const std::string reason = text::trim(c.reason);
+    if (auto r = check_notes(reason, "reason")) return *r;
+    if (auto r = check_notes(c.notes, "notes")) return *r;
     const bool forced = !transition_allowed(o.status, c.to);
     if (forced && !c.may_force) {
         return refused("status cannot change from " + name_of(o.status) + " to " + name_of(c.to), "status");
     }
     if (forced && reason.empty()) return invalid("reason", "a forced status change needs a reason");
-    return status_change(o, c.to, forced, reason, text::trim(c.notes));
+    Decision d = status_change(o, c.to, forced, reason, text::trim(c.notes));
+    if (c.to == OrderStatus::delivered && payment_pending(o)) {
+        if (auto r = collect_on_delivery(d, o, o.cod_amount, now_us)) return *r;
+    }
+    return d;
 }
 
 Result<Decision> decide_cancel(const Order& o, const std::string& reason) {
@@ -478,6 +534,7 @@ Result<Decision> decide_cancel(const Order& o, const std::string& reason) {
         return refused("an order that is " + name_of(o.status) + " cannot be cancelled", "status");
     }
     if (auto r = refuse_cancel_when_paid(o)) return *r;
+    if (auto r = check_notes(reason, "reason")) return *r;
     return status_change(o, OrderStatus::cancelled, false, text::trim(reason), {});
 }
 
@@ -509,6 +566,7 @@ Result<Decision> decide_assign_agent(const Order& o, UserId agent_id, const std:
 
 Result<Decision> decide_schedule(const Order& o, std::int64_t at_us, const std::string& notes) {
     if (at_us <= 0) return invalid("scheduledTime", "scheduledTime is required");
+    if (auto r = check_notes(notes, "notes")) return *r;
     if (o.status == OrderStatus::delivered || o.status == OrderStatus::cancelled || o.status == OrderStatus::returned) {
         return refused("an order that is " + name_of(o.status) + " cannot be scheduled", "status");
     }
@@ -521,6 +579,7 @@ Result<Decision> decide_attempt(const Order& o, const std::string& notes) {
     if (o.status != OrderStatus::out_for_delivery) {
         return refused("a delivery attempt needs the order out_for_delivery", "status");
     }
+    if (auto r = check_notes(notes, "notes")) return *r;
     Decision d;
     d.events.push_back(events::delivery_attempted(o.id, o.delivery_attempts + 1, text::trim(notes)));
     return d;
@@ -535,6 +594,12 @@ Result<Decision> decide_proof(const Order& o, const DeliveryProof& proof) {
     p.recipient_name = text::trim(p.recipient_name);
     p.recipient_phone = text::trim(p.recipient_phone);
     p.image_url = text::trim(p.image_url);
+    if (p.data.size() > kMaxProofDataBytes) {
+        return invalid("proofData", "proofData must be at most " + std::to_string(kMaxProofDataBytes) + " bytes");
+    }
+    if (auto r = check_line(p.recipient_name, "recipientName", customers::kMaxCustomerNameChars)) return *r;
+    if (auto r = check_line(p.recipient_phone, "recipientPhone", kMaxPhoneChars)) return *r;
+    if (auto r = check_url(p.image_url, "proofImageUrl")) return *r;
     if (o.proof == p) return Decision{};
     Decision d;
     d.events.push_back(events::delivery_proof_recorded(o.id, p));
@@ -545,29 +610,22 @@ Result<Decision> decide_complete(const Order& o, const DeliveryCompletion& c, st
     if (o.status != OrderStatus::out_for_delivery) {
         return refused("only an order out_for_delivery can be delivered", "status");
     }
-    if (!o.delivery_agent_id) return refused("the order has no delivery agent", "deliveryAgentId");
     if (!payment_pending(o)) return refused("the order's payment was already collected", "paymentStatus");
-    const Money amount = c.cod_amount.value_or(o.cod_amount);
-    if (auto r = check_money(amount, "codAmount")) return *r;
     Decision d;
     if (c.proof) {
         auto proof = decide_proof(o, *c.proof);
         if (auto* r = std::get_if<Rejection>(&proof)) return *r;
         d.events = std::move(std::get<Decision>(proof).events);
     }
-    const UserId agent = *o.delivery_agent_id;
     d.events.push_back(events::order_status_changed(o.id, o.status, OrderStatus::delivered, false, {}, {}));
-    d.events.push_back(events::payment_collected(o.id, agent, amount, now_us));
-    // Collections only add to cash in hand: `any` lets an agent's deliveries commit side by side.
-    d.others.push_back({events::agent_cash_stream(agent),
-                        ExpectedVersion::any(),
-                        {events::cash_collected(agent, o.id, amount, now_us)}});
+    if (auto r = collect_on_delivery(d, o, c.cod_amount.value_or(o.cod_amount), now_us)) return *r;
     return d;
 }
 
 Result<Decision> decide_fail(const Order& o, const std::string& reason_in, std::optional<std::int64_t> reschedule_us) {
     const std::string reason = text::trim(reason_in);
     if (reason.empty()) return invalid("reason", "a failed delivery needs a reason");
+    if (auto r = check_notes(reason, "reason")) return *r;
     if (o.status != OrderStatus::out_for_delivery) {
         return refused("only an order out_for_delivery can fail delivery", "status");
     }
@@ -582,6 +640,7 @@ Result<Decision> decide_fail(const Order& o, const std::string& reason_in, std::
 Result<Decision> decide_return(const Order& o, const std::string& reason_in) {
     const std::string reason = text::trim(reason_in);
     if (reason.empty()) return invalid("reason", "a return needs a reason");
+    if (auto r = check_notes(reason, "reason")) return *r;
     if (o.status != OrderStatus::delivered && o.status != OrderStatus::failed_delivery &&
         o.status != OrderStatus::out_for_delivery) {
         return refused("only a dispatched order can be returned", "status");
@@ -604,12 +663,22 @@ Result<std::vector<OpenCollection>> allocate_deposit(const AgentCash& cash, User
     std::vector<OpenCollection> out;
     std::int64_t left = amount.minor;
     for (const auto& c : cash.open) {
-        if (left == 0) break;
+        // A collection of 0 right after the last one the deposit takes goes with it: nothing else would ever
+        // deposit it once the agent's cash in hand is 0.
+        if (left == 0 && c.amount.minor > 0) break;
         const std::int64_t part = std::min(left, c.amount.minor);
         out.push_back({c.order_id, Money{part}, c.collected_us});
         left -= part;
     }
     return out;
+}
+
+std::optional<Rejection> check_deposit_text(std::string& reference, std::string& notes) {
+    reference = text::trim(reference);
+    notes = text::trim(notes);
+    if (reference.empty()) return invalid("reference", "reference is required");
+    if (auto r = check_line(reference, "reference", kMaxReferenceChars)) return r;
+    return check_notes(notes, "notes");
 }
 
 Result<NewExpense> decide_expense(const NewExpense& input, std::int64_t now_us) {
@@ -618,6 +687,9 @@ Result<NewExpense> decide_expense(const NewExpense& input, std::int64_t now_us) 
     e.description = text::trim(e.description);
     e.receipt_url = text::trim(e.receipt_url);
     if (e.category.empty()) return invalid("category", "category is required");
+    if (auto r = check_line(e.category, "category", kMaxCategoryChars)) return *r;
+    if (auto r = check_notes(e.description, "description")) return *r;
+    if (auto r = check_url(e.receipt_url, "receiptUrl")) return *r;
     if (e.amount.minor <= 0 || e.amount.minor > kMaxMoneyMinor) return invalid("amount", "amount must be positive");
     if (e.description.empty()) return invalid("description", "description is required");
     if (e.expense_date_us == 0) e.expense_date_us = now_us;

@@ -60,7 +60,9 @@ Result<Order> decide_create(const NewOrder& n, const customers::Customer& custom
 StockMove reservation_of(const Order& o);
 
 Result<Decision> decide_update(const Order& o, const OrderPatch& p, const ProductViews& products);
-Result<Decision> decide_status(const Order& o, const StatusChange& c);
+// A change along the status map (any other only when `c.may_force`, with a reason). Into delivered with the
+// payment pending it also collects the COD amount into the agent's cash (refused without an agent).
+Result<Decision> decide_status(const Order& o, const StatusChange& c, std::int64_t now_us);
 Result<Decision> decide_cancel(const Order& o, const std::string& reason);
 Result<Decision> decide_assign_rep(const Order& o, UserId rep_id, const std::optional<users::User>& rep);
 Result<Decision> decide_assign_agent(const Order& o, UserId agent_id, const std::optional<users::User>& agent);
@@ -79,6 +81,9 @@ Result<std::vector<OpenCollection>> allocate_deposit(const AgentCash& cash, User
                                                      const std::optional<users::User>& agent, Money amount);
 
 // An expense as recorded: trimmed, with a category, a positive amount and a description.
+// Trims a deposit's reference and notes; invalid when the reference is blank or either is too long.
+std::optional<Rejection> check_deposit_text(std::string& reference, std::string& notes);
+
 Result<NewExpense> decide_expense(const NewExpense& e, std::int64_t now_us);
 
 }  // namespace codd::engine::orders

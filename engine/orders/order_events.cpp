@@ -42,7 +42,8 @@ boost::json::array items(const std::vector<OrderItem>& items) {
 boost::json::array allocations(const std::vector<OpenCollection>& allocations) {
     boost::json::array a;
     for (const auto& c : allocations)
-        a.emplace_back(boost::json::object{{"orderId", c.order_id}, {"amount", c.amount.minor}});
+        a.emplace_back(
+            boost::json::object{{"orderId", c.order_id}, {"amount", c.amount.minor}, {"collectedUs", c.collected_us}});
     return a;
 }
 

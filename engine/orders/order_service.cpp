@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
+#include <map>
 
 #include "engine/catalog/stock_book.hpp"
 #include "engine/json_codec.hpp"
@@ -43,9 +44,12 @@ void evolve_deposit(Deposit& d, const RecordedEvent& e) {
         d.created_us = e.time_us;
         const auto* allocations = p.if_contains("allocations");
         if (allocations == nullptr || !allocations->is_array()) throw std::invalid_argument("allocations missing");
-        for (const auto& a : allocations->get_array()) {
-            d.allocations.push_back(
-                {json::int_at(a.as_object(), "orderId"), Money{json::int_at(a.as_object(), "amount")}, 0});
+        for (const auto& v : allocations->get_array()) {
+            const auto& a = v.as_object();
+            // collectedUs since 2026-11-27; 0 (unknown) in deposits recorded before.
+            const auto* collected = a.if_contains("collectedUs");
+            d.allocations.push_back({json::int_at(a, "orderId"), Money{json::int_at(a, "amount")},
+                                     collected != nullptr ? collected->to_number<std::int64_t>() : 0});
         }
     } else if (e.type == events::kDepositReconciled) {
         d.reconciled = true;
@@ -72,6 +76,24 @@ Expense expense_recorded(const RecordedEvent& e) {
 
 Loaded<Deposit> load_deposit(const EventLog& log, std::int64_t id) {
     return load<Deposit>(log, events::deposit_stream(id), evolve_deposit);
+}
+
+// The deposits that took part of the collection of each order `d` allocates to (`d` among them), read from
+// the CashDeposited events of its agent's cash stream.
+std::map<OrderId, std::vector<std::int64_t>> deposits_holding(const EventLog& log, const Deposit& d) {
+    std::map<OrderId, std::vector<std::int64_t>> holders;
+    for (const auto& a : d.allocations) holders[a.order_id];
+    Loaded<int> read;  // only its version: the position reached in the stream
+    fold_tail(log, events::agent_cash_stream(d.agent_id), read, [&](int&, const RecordedEvent& e) {
+        if (e.type != events::kCashDeposited) return;
+        const auto p = json::parse_object(e.payload);
+        const std::int64_t deposit = json::int_at(p, "depositId");
+        for (const auto& v : p.at("allocations").as_array()) {
+            const auto it = holders.find(json::int_at(v.as_object(), "orderId"));
+            if (it != holders.end()) it->second.push_back(deposit);
+        }
+    });
+    return holders;
 }
 
 // The numeric user id of the actor, if the actor is a user.
@@ -190,15 +212,6 @@ Result<Committed<Order>> run(EventLog& log, const Clock& clock, StockBook& book,
     if (auto* r = std::get_if<Rejection>(&result)) return *r;
     if (auto o = committed_order(log, id, std::get<AppendResult>(result))) return *o;
     return not_found("order " + std::to_string(id));
-}
-
-// out_for_delivery -> delivered along the map is a delivery: the agent collected the COD amount (the admin
-// UI moves orders to delivered with a status change), so it is decided as complete_delivery. Without an agent
-// nobody holds the cash: a plain status change, the payment stays pending. Nor when the payment was collected
-// already (delivered, then sent out again and delivered back): the agent collected it once.
-bool collects_on_delivery(const Order& o, OrderStatus to) {
-    return to == OrderStatus::delivered && o.status == OrderStatus::out_for_delivery && o.delivery_agent_id &&
-           o.payment_status == PaymentStatus::pending;
 }
 
 // `o` as it will be once `decided` (not yet appended) is, to decide a further change on.
@@ -382,14 +395,8 @@ Result<Committed<Order>> OrderService::update(OrderId id, const OrderPatch& p, I
 
 Result<Committed<Order>> OrderService::change_status(OrderId id, const StatusChange& c, IfMatch if_match,
                                                      const CommandContext& ctx) {
-    if (c.to == OrderStatus::delivered) {
-        const auto current = find(id);
-        if (current && collects_on_delivery(*current, c.to)) {
-            return complete_delivery(id, DeliveryCompletion{}, ctx, if_match);
-        }
-    }
     return run(log_, *clock_, stock_, id, if_match, ctx,
-               [&](const Order& o, const ProductViews&, std::int64_t) { return decide_status(o, c); });
+               [&](const Order& o, const ProductViews&, std::int64_t now_us) { return decide_status(o, c, now_us); });
 }
 
 Result<Committed<Order>> OrderService::edit(OrderId id, const OrderEdit& e, IfMatch if_match,
@@ -404,9 +411,7 @@ Result<Committed<Order>> OrderService::edit(OrderId id, const OrderEdit& e, IfMa
         if (status) {
             const Order updated = after(o, d.events, now_us);
             if (status->to != updated.status) {
-                auto changed = collects_on_delivery(updated, status->to)
-                                   ? decide_complete(updated, DeliveryCompletion{}, now_us)
-                                   : decide_status(updated, *status);
+                auto changed = decide_status(updated, *status, now_us);
                 if (auto* r = std::get_if<Rejection>(&changed)) return *r;
                 then(d, std::move(std::get<Decision>(changed)));
             }
@@ -414,7 +419,14 @@ Result<Committed<Order>> OrderService::edit(OrderId id, const OrderEdit& e, IfMa
         if (e.customer) {
             auto customer = customers_.decide_update(o.customer_id, *e.customer);
             if (auto* r = std::get_if<Rejection>(&customer)) return *r;
-            for (auto& s : std::get<std::vector<StreamAppend>>(customer)) d.others.push_back(std::move(s));
+            auto& streams = std::get<std::vector<StreamAppend>>(customer);
+            const bool changes =
+                std::any_of(streams.begin(), streams.end(), [](const StreamAppend& s) { return !s.events.empty(); });
+            if (changes && !e.may_edit_customer) {
+                return Rejection{Rejection::Kind::forbidden,
+                                 "Changing the customer needs the customers:update permission", "customer"};
+            }
+            for (auto& s : streams) d.others.push_back(std::move(s));
         }
         return decided;
     };
@@ -478,8 +490,9 @@ Result<Committed<Order>> OrderService::return_order(OrderId id, const std::strin
                [&](const Order& o, const ProductViews&, std::int64_t) { return decide_return(o, reason); });
 }
 
-Result<Committed<Deposit>> OrderService::record_deposit(UserId agent, Money amount, const std::string& reference,
-                                                        const std::string& notes, const CommandContext& ctx) {
+Result<Committed<Deposit>> OrderService::record_deposit(UserId agent, Money amount, std::string reference,
+                                                        std::string notes, const CommandContext& ctx) {
+    if (auto r = check_deposit_text(reference, notes)) return *r;
     const auto recorded_by = actor_user(ctx);
     const auto agent_user = users_.find(agent);
     auto attempt = [&](TimePoint) -> Result<AppendRequest> {
@@ -535,12 +548,28 @@ Result<Committed<Deposit>> OrderService::reconcile_deposit(std::int64_t deposit_
         std::vector<StreamAppend> streams{{events::deposit_stream(deposit_id),
                                            expect(d.version),
                                            {events::deposit_reconciled(deposit_id, notes, reconciled_by)}}};
+        // An order is reconciled once every deposit that took part of its collection is: this one and those
+        // its other parts went to. Those others are conditions of the append, so two deposits of one order
+        // reconciled at the same time cannot both leave it deposited.
+        const auto holders = deposits_holding(log_, d.state);
+        std::map<std::int64_t, std::int64_t> conditions;  // deposit -> the version it was seen at
         for (const auto& a : d.state.allocations) {
             const auto o = load_order(log_, a.order_id);
-            if (o.state.payment_status != PaymentStatus::deposited || o.state.deposit_id != deposit_id) continue;
+            if (o.state.payment_status != PaymentStatus::deposited) continue;
+            bool all_reconciled = true;
+            for (const std::int64_t other : holders.at(a.order_id)) {
+                if (other == deposit_id) continue;
+                const auto h = load_deposit(log_, other);
+                conditions[other] = h.version;
+                all_reconciled = all_reconciled && h.state.reconciled;
+            }
+            if (!all_reconciled) continue;
             streams.push_back({events::order_stream(a.order_id),
                                expect(o.version),
-                               {events::payment_reconciled(a.order_id, deposit_id)}});
+                               {events::payment_reconciled(a.order_id, o.state.deposit_id.value_or(deposit_id))}});
+        }
+        for (const auto& [other, version] : conditions) {
+            streams.push_back({events::deposit_stream(other), expect(version), {}});
         }
         return append_of(std::move(streams));
     };

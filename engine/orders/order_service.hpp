@@ -113,6 +113,9 @@ struct OrderEdit {
     OrderPatch patch;
     std::optional<StatusChange> status;  // never forced: the form follows the map
     std::optional<customers::CustomerPatch> customer;
+    // False when the caller may not edit customers (customers:update): a customer edit that changes the
+    // customer is then forbidden; one that changes nothing (the order form sends the fields back) passes.
+    bool may_edit_customer = true;
 };
 
 struct DeliveryCompletion {
@@ -187,8 +190,9 @@ class OrderService {
                                           IfMatch if_match = std::nullopt);
 
     // Allocated to the agent's oldest open collections; refused above the agent's cash in hand.
-    Result<Committed<Deposit>> record_deposit(UserId agent, Money amount, const std::string& reference,
-                                              const std::string& notes, const CommandContext& ctx);
+    // The reference (required, one line) and notes are trimmed.
+    Result<Committed<Deposit>> record_deposit(UserId agent, Money amount, std::string reference, std::string notes,
+                                              const CommandContext& ctx);
     // Every order fully paid by the deposit becomes reconciled.
     Result<Committed<Deposit>> reconcile_deposit(std::int64_t deposit_id, const std::string& notes,
                                                  const CommandContext& ctx);

@@ -29,6 +29,8 @@ StatusChange to(OrderStatus s, std::string reason = {}, bool may_force = false) 
 }
 
 // Walks a new order along the map to `target` (all of the 9 statuses are reachable without forcing).
+// An order of one unit of `product` with the fixture's agent, moved along the map to `target` (its payment
+// collected once it was delivered).
 Order order_in(OrdersFixture& f, catalog::ProductId product, OrderStatus target) {
     const Order o = f.create(OrdersFixture::new_order({OrdersFixture::item(product, 1)}));
     using S = OrderStatus;
@@ -61,10 +63,20 @@ Order order_in(OrdersFixture& f, catalog::ProductId product, OrderStatus target)
             path = {S::confirmed, S::preparing, S::ready_for_pickup, S::out_for_delivery, S::failed_delivery};
             break;
     }
-    Order current = o;
+    Order current = accepted(f.orders->assign_agent(o.id, f.agent, ctx())).value;
     for (S s : path) current = accepted(f.orders->change_status(o.id, to(s), std::nullopt, ctx())).value;
     REQUIRE(current.status == target);
     return current;
+}
+
+// The payload of the order's last OrderStatusChanged (a delivery's PaymentCollected may follow it).
+boost::json::object last_status_change(OrdersFixture& f, OrderId id) {
+    const auto stream = f.stream("order-" + std::to_string(id));
+    for (auto it = stream.rbegin(); it != stream.rend(); ++it) {
+        if (it->type == events::kOrderStatusChanged) return payload(*it);
+    }
+    FAIL("no OrderStatusChanged in order " << id);
+    return {};
 }
 
 }  // namespace
@@ -226,19 +238,24 @@ TEST_CASE(
             auto result = f.orders->change_status(o.id, to(target), std::nullopt, ctx());
             if (transition_allowed(from, target)) {
                 CHECK(accepted(result).value.status == target);
-                const auto last = f.stream("order-" + std::to_string(o.id)).back();
-                CHECK(payload(last).at("forced").as_bool() == false);
+                CHECK(last_status_change(f, o.id).at("forced").as_bool() == false);
             } else {
                 const Rejection r = refused(result);
                 CHECK(r.kind == Rejection::Kind::refused);
                 CHECK(r.field == "status");
                 CHECK(f.orders->find(o.id)->version == o.version);
+                // Not even forced: cancelling an order delivered, or whose payment was collected.
+                if (target == S::cancelled && (from == S::delivered || o.payment_status != PaymentStatus::pending)) {
+                    CHECK(refused(f.orders->change_status(o.id, to(target, "admin fix", true), std::nullopt, ctx()))
+                              .field == "status");
+                    continue;
+                }
                 // An admin may force it with a reason, which the event keeps.
                 const Order forced =
                     accepted(f.orders->change_status(o.id, to(target, "admin fix", true), std::nullopt, ctx())).value;
                 CHECK(forced.status == target);
                 CHECK(forced.stock == stock_stage(target));
-                const auto last = payload(f.stream("order-" + std::to_string(o.id)).back());
+                const auto last = last_status_change(f, o.id);
                 CHECK(last.at("forced").as_bool());
                 CHECK(last.at("reason").as_string() == "admin fix");
             }
@@ -269,13 +286,51 @@ TEST_CASE("orders: forced transitions need may_force and a reason, which the eve
             .value;
     CHECK(after.status == OrderStatus::delivered);
     CHECK(after.stock == StockStage::dispatched);
-    const auto last = payload(f.stream("order-" + std::to_string(o.id)).back());
+    const auto last = last_status_change(f, o.id);
     CHECK(last.at("forced").as_bool());
     CHECK(last.at("reason").as_string() == "customer picked it up");
     CHECK(last.at("from").as_string() == "pending_confirmation");
     CHECK(last.at("to").as_string() == "delivered");
     CHECK(f.stock(tee).stock_quantity == 9);
     CHECK(f.stock(tee).reserved == 0);
+    // Delivered, even forced, is the COD collection: the agent holds the cash.
+    CHECK(after.payment_status == PaymentStatus::collected);
+    CHECK(f.orders->agent_cash(f.agent).cash_in_hand() == after.cod_amount);
+}
+
+TEST_CASE("orders: every way into delivered collects the COD amount, and without an agent it is refused") {
+    using S = OrderStatus;
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    // A plain status change out_for_delivery -> delivered with no agent: nobody would hold the cash.
+    const Order o = f.create(OrdersFixture::new_order({OrdersFixture::item(tee, 1)}));
+    for (S s : {S::confirmed, S::preparing, S::ready_for_pickup, S::out_for_delivery}) {
+        accepted(f.orders->change_status(o.id, to(s), std::nullopt, ctx()));
+    }
+    const Rejection none = refused(f.orders->change_status(o.id, to(S::delivered), std::nullopt, ctx()));
+    CHECK(none.kind == Rejection::Kind::refused);
+    CHECK(none.field == "deliveryAgentId");
+    CHECK(refused(f.orders->change_status(o.id, to(S::delivered, "picked up", true), std::nullopt, ctx())).field ==
+          "deliveryAgentId");
+    OrderEdit edit;
+    edit.status = to(S::delivered);
+    CHECK(refused(f.orders->edit(o.id, edit, std::nullopt, ctx())).field == "deliveryAgentId");
+    CHECK(f.orders->find(o.id)->status == S::out_for_delivery);
+    // Returned before any delivery, then delivered along the map (returned -> delivered): collected then.
+    accepted(f.orders->assign_agent(o.id, f.agent, ctx()));
+    accepted(f.orders->return_order(o.id, "nobody home", ctx()));
+    const Order delivered = accepted(f.orders->change_status(o.id, to(S::delivered), std::nullopt, ctx())).value;
+    CHECK(delivered.payment_status == PaymentStatus::collected);
+    CHECK(f.orders->agent_cash(f.agent).cash_in_hand() == delivered.cod_amount);
+    CHECK(f.stock(tee).stock_quantity == 9);
+    // Returned again and delivered again: collected once only.
+    accepted(f.orders->return_order(o.id, "wrong size", ctx()));
+    accepted(f.orders->change_status(o.id, to(S::delivered), std::nullopt, ctx()));
+    CHECK(f.orders->agent_cash(f.agent).cash_in_hand() == delivered.cod_amount);
+    // Through an edit (PUT /orders): the same collection.
+    const Order p = order_in(f, tee, S::out_for_delivery);
+    CHECK(accepted(f.orders->edit(p.id, edit, std::nullopt, ctx())).value.payment_status == PaymentStatus::collected);
+    CHECK(f.orders->agent_cash(f.agent).cash_in_hand().minor == delivered.cod_amount.minor + p.cod_amount.minor);
 }
 
 TEST_CASE("orders: If-Match is compared with the order stream's version") {
@@ -586,4 +641,42 @@ TEST_CASE("orders: edit to delivered from out_for_delivery is the delivery: the 
     OrderEdit forced;
     forced.status = to(OrderStatus::pending_confirmation, "mistake", true);
     CHECK(refused(f.orders->edit(o.id, forced, std::nullopt, ctx())).field == "status");
+}
+
+TEST_CASE("orders: an edit that replaces the items as it dispatches takes the new lines, not the old ones") {
+    using S = OrderStatus;
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 20);
+    const auto cap = f.product("CAP", 2000, 20);
+    const auto dispatch_with = [&](OrderId id, std::vector<NewOrderItem> items) {
+        OrderEdit edit;
+        edit.patch.items = std::move(items);
+        edit.status = to(S::out_for_delivery);
+        return f.orders->edit(id, edit, std::nullopt, ctx());
+    };
+    // Same product, 2 -> 5 units: 5 leave the shelf, and a cancel puts back 5.
+    const Order more = order_in(f, tee, S::ready_for_pickup);
+    REQUIRE(f.stock(tee).reserved == 1);
+    CHECK(accepted(dispatch_with(more.id, {OrdersFixture::item(tee, 5)})).value.stock == StockStage::dispatched);
+    CHECK(f.stock(tee).stock_quantity == 15);
+    CHECK(f.stock(tee).reserved == 0);
+    accepted(f.orders->change_status(more.id, to(S::cancelled), std::nullopt, ctx()));
+    CHECK(f.stock(tee).stock_quantity == 20);
+    // Another product: the old units are released, the new ones leave the shelf; a return restocks the new ones.
+    const Order swap = order_in(f, tee, S::ready_for_pickup);
+    accepted(dispatch_with(swap.id, {OrdersFixture::item(cap, 4)}));
+    CHECK(f.stock(tee).stock_quantity == 20);
+    CHECK(f.stock(tee).reserved == 0);
+    CHECK(f.stock(cap).stock_quantity == 16);
+    CHECK(f.stock(cap).reserved == 0);
+    accepted(f.orders->return_order(swap.id, "refused at the door", ctx()));
+    CHECK(f.stock(cap).stock_quantity == 20);
+    CHECK(f.stock(tee).stock_quantity == 20);
+    // The new lines must be available: 21 caps are refused, and nothing moves.
+    const Order short_of = order_in(f, tee, S::ready_for_pickup);
+    const Rejection r = refused(dispatch_with(short_of.id, {OrdersFixture::item(cap, 21)}));
+    CHECK(r.kind == Rejection::Kind::conflict);
+    CHECK(detail(r, "productId") == cap);
+    CHECK(f.stock(tee).reserved == 1);
+    CHECK(f.stock(cap).stock_quantity == 20);
 }

@@ -67,13 +67,14 @@ void check_summary(const json::object& s) {
 
 // A Fashion product at 25.00 (cost 10.00) with `stock` units on hand: returns its id.
 std::int64_t scarf(Session& t, const std::string& sku, std::int64_t stock) {
-    return t.ok("POST", "/api/products", 201,
-                json::object{{"name", "Kente scarf"},
-                             {"sku", sku},
-                             {"price", 25},
-                             {"costPrice", 10},
-                             {"stockQuantity", stock},
-                             {"category", "Fashion"}})
+    return t
+        .ok("POST", "/api/products", 201,
+            json::object{{"name", "Kente scarf"},
+                         {"sku", sku},
+                         {"price", 25},
+                         {"costPrice", 10},
+                         {"stockQuantity", stock},
+                         {"category", "Fashion"}})
         .at("product")
         .at("id")
         .as_int64();
@@ -405,7 +406,19 @@ TEST_CASE("COD flow: a delivered order is a collection and cash in hand, a depos
     const json::object reconciled = t.ok("PATCH", "/api/financial/deposits/" + rest_id + "/reconcile", 200,
                                          json::object{{"notes", "bank statement"}});
     CHECK(reconciled.at("deposit").at("reconciled") == true);
-    CHECK(t.ok("GET", "/api/financial/transactions?status=reconciled", 200).at("transactions").as_array().size() == 1);
+    // The order was paid by both deposits: it is reconciled once both are, whichever is reconciled last.
+    const auto reconciled_count = [&] {
+        return t.ok("GET", "/api/financial/transactions?status=reconciled", 200).at("transactions").as_array().size();
+    };
+    CHECK(reconciled_count() == 0);
+    CHECK(t.ok("GET", "/api/orders/" + std::to_string(order), 200).at("order").at("paymentStatus") == "deposited");
+    t.ok("PATCH", "/api/financial/deposits/" + id + "/reconcile", 200, json::object{});
+    CHECK(reconciled_count() == 1);
+    CHECK(t.ok("GET", "/api/orders/" + std::to_string(order), 200).at("order").at("paymentStatus") == "reconciled");
+    // Each allocation says when its collection was made.
+    const json::array allocations =
+        t.ok("GET", "/api/financial/deposits/" + id, 200).at("deposit").at("allocations").as_array();
+    CHECK(!allocations[0].at("collectedAt").as_string().starts_with("1970"));
     CHECK(number(t.ok("GET", "/api/financial/summary", 200).at("summary").at("codCollected")) == 50);
     check_problem(t.call("PATCH", "/api/financial/deposits/" + rest_id + "/reconcile", json::object{{"notes", 5}}),
                   400);
@@ -498,4 +511,76 @@ TEST_CASE("low stock counts what orders reserve") {
     CHECK(low[0].at("id") == product);
     CHECK(low[0].at("stockQuantity") == 30);
     CHECK(low[0].at("available") == 9);
+}
+
+// The free text of cash and delivery commands has the limits an order's text has, links are http(s) only, and
+// a delivery agent's order edit cannot rewrite the customer (customers:update).
+TEST_CASE("cash and delivery text is bounded, receipts are web links, and an agent's order edit leaves the customer") {
+    Session t;
+    const std::int64_t agent = available_agent(t, "agent@example.com");
+    const std::int64_t rep = t.s.create_user(t.token, "rep@example.com", kPassword, "sales_rep");
+    const std::int64_t order = delivered_order(t, rep, agent, "KENTE-TXT", "0244000444");
+    const std::string long_text(5000, 'x');
+    const auto field_of = [&](const HttpResponse& r) {
+        INFO(r.body);
+        check_problem(r, 400);
+        return error_fields(r);
+    };
+    const auto deposit = [&](const std::string& reference, const std::string& notes) {
+        return t.call("POST", "/api/financial/deposits",
+                      json::object{{"agentId", agent}, {"amount", 1}, {"reference", reference}, {"notes", notes}});
+    };
+    CHECK(has(field_of(deposit("   ", "")), "reference"));
+    CHECK(has(field_of(deposit(std::string(201, 'R'), "")), "reference"));
+    CHECK(has(field_of(deposit("BANK\x01", "")), "reference"));
+    CHECK(has(field_of(deposit("BANK-9", long_text)), "notes"));
+    const json::object d = t.ok("POST", "/api/financial/deposits", 201,
+                                json::object{{"agentId", agent}, {"amount", 1}, {"reference", "  BANK-9  "}})
+                               .at("deposit")
+                               .as_object();
+    CHECK(d.at("reference") == "BANK-9");
+
+    const auto expense = [&](json::object body) {
+        // emplace keeps a field the test set
+        body.emplace("category", "fuel");
+        body.emplace("amount", 5);
+        body.emplace("description", "d");
+        return t.call("POST", "/api/financial/expenses", body);
+    };
+    CHECK(has(field_of(expense({{"receiptUrl", "javascript:alert(1)"}})), "receiptUrl"));
+    CHECK(has(field_of(expense({{"category", std::string(101, 'c')}})), "category"));
+    CHECK(has(field_of(expense({{"description", long_text}})), "description"));
+    const HttpResponse far = expense({{"receiptUrl", "https://example.com/r/1.png"}, {"expenseDate", "9999-12-31"}});
+    INFO(far.body);
+    REQUIRE(far.status == 201);
+    CHECK(far.json().at("expense").at("expenseDate") == "9999-12-31T00:00:00.000Z");
+
+    // Delivery text: a second order out for delivery with the same agent.
+    const json::object second = order_of(t, scarf(t, "KENTE-TXT2", 10), 1, "0244000445", rep);
+    const std::string id = std::to_string(second.at("id").as_int64());
+    t.ok("PATCH", "/api/orders/" + id + "/assign-agent", 200, json::object{{"deliveryAgentId", agent}});
+    for (const char* status : {"confirmed", "preparing", "ready_for_pickup", "out_for_delivery"}) {
+        t.ok("PATCH", "/api/orders/" + id + "/status", 200, json::object{{"status", status}});
+    }
+    CHECK(has(field_of(t.call("PATCH", "/api/deliveries/" + id + "/fail", json::object{{"reason", long_text}})),
+              "reason"));
+    CHECK(has(field_of(t.call("PATCH", "/api/orders/" + id + "/status",
+                              json::object{{"status", "failed_delivery"}, {"notes", long_text}})),
+              "notes"));
+    CHECK(has(field_of(t.call("PATCH", "/api/deliveries/" + id + "/proof",
+                              json::object{{"proofType", "photo"}, {"proofImageUrl", "data:image/png;base64,AAAA"}})),
+              "proofImageUrl"));
+
+    // The agent edits their own order: the customer's fields sent back unchanged pass, a change is 403.
+    const std::string agent_token = IdentityServer::access_token(t.s.login("agent@example.com", kPassword));
+    const auto as_agent = [&](const json::object& body) {
+        return t.s.call("PUT", "/api/orders/" + id, agent_token, body);
+    };
+    const json::object current = t.ok("GET", "/api/orders/" + id, 200).at("order").as_object();
+    const std::string phone(current.at("customer").at("phoneNumber").as_string());
+    CHECK(as_agent(json::object{{"customerPhone", phone}, {"notes", "gate code 4411"}}).status == 200);
+    const HttpResponse changed = as_agent(json::object{{"customerPhone", "+233200000001"}});
+    check_problem(changed, 403);
+    CHECK(t.ok("GET", "/api/orders/" + id, 200).at("order").at("customer").at("phoneNumber").as_string() == phone);
+    CHECK(order > 0);
 }
