@@ -204,6 +204,12 @@ std::optional<std::int64_t> parse_time_us(std::string_view s, bool end_of_day) {
     return day_us + (h * 3600 + mi * 60 + sec - offset_s) * kUsPerSecond + frac_us;
 }
 
+std::optional<std::int64_t> parse_recorded_time_us(std::string_view s) {
+    const auto t = parse_time_us(s, false);
+    if (!t || *t <= 0) return std::nullopt;
+    return t;
+}
+
 std::variant<projections::Page, Response> read_page(const QueryParams& q, std::int64_t default_limit,
                                                     std::int64_t max_limit) {
     projections::Page p{1, default_limit};

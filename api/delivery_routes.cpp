@@ -25,9 +25,12 @@ Response delivery_answer(const Commerce& c, const engine::Result<orders::Committ
     if (const auto* rej = std::get_if<engine::Rejection>(&result)) return order_rejection(*rej);
     const auto& done = std::get<orders::Committed<orders::Order>>(result);
     const std::int64_t id = done.value.id;
-    return after_commit(c, done.position, 200, [&c, id, message] {
+    Response r = after_commit(c, done.position, 200, [&c, id, message] {
         return fmt::format(R"({{"message":"{}","order":{}}})", message, c.queries.order_json(id).value_or("null"));
     });
+    // The order's version, as every order command answers it: what If-Match takes back.
+    if (r.status == 200) r.headers.push_back({"ETag", fmt::format("\"{}\"", done.value.version)});
+    return r;
 }
 
 // The agent a list is about: the caller when a delivery agent (their own only), else `agentId` if given.
@@ -109,8 +112,10 @@ std::optional<orders::DeliveryProof> read_proof(FieldReader& in, bool required) 
 std::optional<std::int64_t> read_time(FieldReader& in, std::string_view key) {
     const auto text = in.text(key);
     if (!text) return std::nullopt;
-    const auto t = parse_time_us(*text, false);
-    if (!t) in.errors().push_back({std::string(key), std::string(key) + " must be a date or an ISO-8601 time"});
+    const auto t = parse_recorded_time_us(*text);
+    if (!t) {
+        in.errors().push_back({std::string(key), std::string(key) + " must be a date or an ISO-8601 time after 1970"});
+    }
     return t;
 }
 

@@ -110,9 +110,12 @@ Response transactions(const Commerce& c, const Request& r, bool collections) {
     if (auto* e = std::get_if<Response>(&page)) return std::move(*e);
     projections::TransactionFilter f;
     std::vector<FieldError> errors;
-    if (auto v = query_value(*q, "status"); v && !v->empty()) {
-        if (orders::parse_payment_status(*v)) {
-            f.status = std::move(*v);
+    // `status` or `status[]`, one payment status: a second one is refused, not ignored.
+    if (auto statuses = query_values(*q, "status"); statuses.size() > 1) {
+        errors.push_back({"status", "status takes one payment status"});
+    } else if (!statuses.empty() && !statuses[0].empty()) {
+        if (orders::parse_payment_status(statuses[0])) {
+            f.status = std::move(statuses[0]);
         } else {
             errors.push_back({"status", "status must be one of pending, collected, deposited, reconciled"});
         }
@@ -174,8 +177,11 @@ Response record_expense(const Commerce& c, const Request& r, const Authenticated
     }
     e.amount = engine::Money{amount.value_or(0)};
     if (const auto date = in.text("expenseDate"); date && !date->empty()) {
-        const auto us = parse_time_us(*date, false);
-        if (!us) in.errors().push_back({"expenseDate", "expenseDate must be a date (YYYY-MM-DD) or an ISO-8601 time"});
+        const auto us = parse_recorded_time_us(*date);
+        if (!us) {
+            in.errors().push_back(
+                {"expenseDate", "expenseDate must be a date (YYYY-MM-DD) or an ISO-8601 time after 1970"});
+        }
         e.expense_date_us = us.value_or(0);
     }
     if (!in.ok()) return validation_problem(std::move(in.errors()));

@@ -82,9 +82,10 @@ std::optional<std::optional<std::int64_t>> read_estimated(const json::object& bo
     const json::value* v = body.if_contains("estimatedDelivery");
     if (v == nullptr) return std::nullopt;
     if (v->is_null()) return std::optional<std::int64_t>{};
-    const auto t = v->is_string() ? commerce::parse_time_us(v->as_string(), false) : std::nullopt;
+    const auto t = v->is_string() ? commerce::parse_recorded_time_us(v->as_string()) : std::nullopt;
     if (!t) {
-        errors.push_back({"estimatedDelivery", "estimatedDelivery must be a date (YYYY-MM-DD) or an ISO-8601 time"});
+        errors.push_back(
+            {"estimatedDelivery", "estimatedDelivery must be a date (YYYY-MM-DD) or an ISO-8601 time after 1970"});
         return std::nullopt;
     }
     return std::optional<std::int64_t>{*t};

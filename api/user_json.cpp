@@ -125,8 +125,8 @@ Response rejection_response(const users::Rejection& r) {
             return problem_response({ProblemType::not_found, "Not found: " + r.message, "Not found", {}});
         case users::Rejection::Kind::conflict:
             return problem_response(
-                {ProblemType::conflict, r.message, r.message, r.field.empty() ? std::vector<FieldError>{}
-                                                                               : std::vector<FieldError>{{r.field, r.message}}});
+                {ProblemType::conflict, r.message, r.message,
+                 r.field.empty() ? std::vector<FieldError>{} : std::vector<FieldError>{{r.field, r.message}}});
         case users::Rejection::Kind::forbidden:
             return problem_response({ProblemType::forbidden, r.message, r.message, {}});
         case users::Rejection::Kind::unauthorized:
@@ -172,7 +172,7 @@ std::optional<std::int64_t> FieldReader::money(std::string_view key) {
     const double major = number ? v->to_number<double>() : 0.0;
     // The bound keeps the conversion to minor units exact and far from overflow.
     if (!number || !std::isfinite(major) || major < 0 || major > 1e12) {
-        errors_.push_back({std::string(key), std::string(key) + " must be a non-negative number"});
+        errors_.push_back({std::string(key), std::string(key) + " must be a number from 0 to 1000000000000"});
         return std::nullopt;
     }
     return static_cast<std::int64_t>(std::llround(major * 100.0));
@@ -215,7 +215,8 @@ std::optional<std::vector<std::string>> FieldReader::strings(std::string_view ke
 std::string FieldReader::required_text(std::string_view key) {
     const std::size_t before = errors_.size();
     auto t = text(key);
-    if (errors_.size() == before && (!t || t->empty())) errors_.push_back({std::string(key), std::string(key) + " is required"});
+    if (errors_.size() == before && (!t || t->empty()))
+        errors_.push_back({std::string(key), std::string(key) + " is required"});
     return t.value_or("");
 }
 

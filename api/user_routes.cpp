@@ -58,17 +58,28 @@ void command(const Identity& id, Request request, Responder respond,
 }
 
 // Reference §2: a user who is still the rep or agent of open orders is not deactivated, which would leave the
-// orders with nobody to work them, nor moved to a role that cannot work them: 422 saying how many. `change` is
-// "deactivate" or "change the role of". Reads the orders view: on the worker pool.
-std::optional<Response> refuse_with_open_orders(const Identity& id, users::UserId user, std::string_view change) {
+// orders with nobody to work them, nor moved to a role that cannot work them: 422 saying how many. Nor is an
+// agent who still holds collected cash: their deposit is recorded first. `change` is "deactivate" or "change
+// the role of". Reads the orders view and the agent's cash stream: on the worker pool.
+std::optional<Response> refuse_with_open_work(const Identity& id, users::UserId user, std::string_view change) {
     const std::int64_t open = id.open_orders ? id.open_orders(user) : 0;
-    if (open == 0) return std::nullopt;
-    return problem_response({ProblemType::unprocessable,
-                             fmt::format("User {} is the sales rep or delivery agent of {} open order(s) (not "
-                                         "delivered, cancelled or returned); reassign them first.",
-                                         user, open),
-                             fmt::format("Cannot {} a user with active orders", change),
-                             {}});
+    if (open > 0) {
+        return problem_response({ProblemType::unprocessable,
+                                 fmt::format("User {} is the sales rep or delivery agent of {} open order(s) (not "
+                                             "delivered, cancelled or returned); reassign them first.",
+                                             user, open),
+                                 fmt::format("Cannot {} a user with active orders", change),
+                                 {}});
+    }
+    const std::int64_t cash = id.cash_in_hand ? id.cash_in_hand(user) : 0;
+    if (cash > 0) {
+        return problem_response({ProblemType::unprocessable,
+                                 fmt::format("User {} holds {}.{:02} in collected cash; record their deposit first.",
+                                             user, cash / 100, cash % 100),
+                                 fmt::format("Cannot {} an agent who holds cash", change),
+                                 {}});
+    }
+    return std::nullopt;
 }
 
 template <typename T>
@@ -211,12 +222,12 @@ void update(const Identity& id, Request request, Responder respond, const Authen
     command(
         id, std::move(request), std::move(respond),
         [&id, uid = t.id, deactivating = t.is_active && patch.is_active && !*patch.is_active,
-         leaving_role = patch.role && *patch.role != t.role &&
-                        (t.role == Role::sales_rep || t.role == Role::delivery_agent),
+         leaving_role =
+             patch.role && *patch.role != t.role && (t.role == Role::sales_rep || t.role == Role::delivery_agent),
          patch = std::move(patch), key = std::string(key)](const engine::EventMetadata& meta) {
             if (deactivating || leaving_role) {
                 const auto change = deactivating ? "deactivate" : "change the role of";
-                if (auto refused = refuse_with_open_orders(id, uid, change)) return std::move(*refused);
+                if (auto refused = refuse_with_open_work(id, uid, change)) return std::move(*refused);
             }
             auto updated = id.users.update_user(uid, patch, meta);
             if (auto r = as_rejection(updated)) return std::move(*r);
@@ -241,7 +252,7 @@ void deactivate(const Identity& id, Request request, Responder respond, const Au
         id, std::move(request), std::move(respond),
         [&id, uid = t.id, active = t.is_active](const engine::EventMetadata& meta) {
             if (active) {
-                if (auto refused = refuse_with_open_orders(id, uid, "deactivate")) return std::move(*refused);
+                if (auto refused = refuse_with_open_work(id, uid, "deactivate")) return std::move(*refused);
             }
             auto done = id.users.deactivate_user(uid, meta);
             if (auto r = as_rejection(done)) return std::move(*r);

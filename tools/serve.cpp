@@ -252,7 +252,10 @@ int run_serve() {
         engine::users::hash_password(api::random_secret(24)),
         edge.limiter,
         std::make_shared<api::PermissionsJsonCache>(),
-        [&queries = *commerce->queries](engine::users::UserId user) { return queries.open_orders_of(user); }};
+        [&queries = *commerce->queries](engine::users::UserId user) { return queries.open_orders_of(user); },
+        [&orders = *commerce->orders](engine::users::UserId user) {
+            return orders.agent_cash(user).cash_in_hand().minor;
+        }};
     const api::Commerce commerce_api{identity,
                                      command_workers,
                                      *commerce->catalog,

@@ -473,6 +473,18 @@ TEST_CASE("users: a sales rep or delivery agent with open orders is not deactiva
     }
 
     t.ok("DELETE", "/api/orders/" + order, 200, json::object{{"reason", "customer changed their mind"}});
+    // An agent who holds collected cash: neither deactivated nor moved to another role until it is deposited.
+    const std::int64_t carrier = available_agent(t, "carrier@example.com");
+    delivered_order(t, rep, carrier, "KENTE-CASH", "+233241113333");
+    const std::string carrier_id = std::to_string(carrier);
+    const HttpResponse holding = t.call("DELETE", "/api/users/" + carrier_id);
+    check_problem(holding, 422);
+    CHECK(holding.json().at("message") == "Cannot deactivate an agent who holds cash");
+    CHECK(holding.json().at("detail").as_string().find("holds 50.00") != std::string::npos);
+    check_problem(t.call("PUT", "/api/admin/users/" + carrier_id, json::object{{"role", "accountant"}}), 422);
+    t.ok("POST", "/api/financial/deposits", 201,
+         json::object{{"agentId", carrier}, {"amount", 50}, {"reference", "B1"}});
+    CHECK(t.ok("DELETE", "/api/users/" + carrier_id, 200).at("user").at("isActive") == false);
     CHECK(t.ok("DELETE", "/api/users/" + std::to_string(agent), 200).at("user").at("isActive") == false);
     CHECK(t.ok("PUT", "/api/admin/users/" + std::to_string(rep), 200, json::object{{"isActive", false}})
               .at("user")
@@ -554,6 +566,11 @@ TEST_CASE("cash and delivery text is bounded, receipts are web links, and an age
     INFO(far.body);
     REQUIRE(far.status == 201);
     CHECK(far.json().at("expense").at("expenseDate") == "9999-12-31T00:00:00.000Z");
+    // The epoch is not "no date" (it was taken for today): times before 1970 are refused where they are recorded.
+    CHECK(has(field_of(expense({{"expenseDate", "1970-01-01"}})), "expenseDate"));
+    // One payment status per list: a second one is refused, not ignored.
+    CHECK(
+        has(field_of(t.call("GET", "/api/financial/cod-collections?status[]=collected&status[]=deposited")), "status"));
 
     // Delivery text: a second order out for delivery with the same agent.
     const json::object second = order_of(t, scarf(t, "KENTE-TXT2", 10), 1, "0244000445", rep);
@@ -564,6 +581,16 @@ TEST_CASE("cash and delivery text is bounded, receipts are web links, and an age
     }
     CHECK(has(field_of(t.call("PATCH", "/api/deliveries/" + id + "/fail", json::object{{"reason", long_text}})),
               "reason"));
+    CHECK(has(
+        field_of(t.call("PATCH", "/api/deliveries/" + id + "/schedule", json::object{{"scheduledAt", "1969-06-01"}})),
+        "scheduledAt"));
+    CHECK(
+        has(field_of(t.call("PUT", "/api/orders/" + id, json::object{{"estimatedDelivery", "1969-12-31T23:59:59.5Z"}})),
+            "estimatedDelivery"));
+    // A delivery command answers the order's version as its ETag, as every order command does.
+    const HttpResponse attempt = t.call("POST", "/api/deliveries/" + id + "/attempts", json::object{{"notes", "gate"}});
+    REQUIRE(attempt.status == 200);
+    CHECK(attempt.header("ETag") == "\"" + std::to_string(attempt.json().at("order").at("version").as_int64()) + "\"");
     CHECK(has(field_of(t.call("PATCH", "/api/orders/" + id + "/status",
                               json::object{{"status", "failed_delivery"}, {"notes", long_text}})),
               "notes"));
