@@ -160,6 +160,7 @@ Response complete(const Commerce& c, const Request& r, const Authenticated& call
     FieldReader in(cmd.body);
     orders::DeliveryCompletion d;
     if (const auto amount = in.money("codAmount")) d.cod_amount = engine::Money{*amount};
+    d.may_change_amount = caller.user.role != engine::users::Role::delivery_agent;
     d.proof = read_proof(in, false);
     if (!in.ok()) return validation_problem(std::move(in.errors()));
     return delivery_answer(c, c.orders.complete_delivery(cmd.id, d, cmd.ctx, cmd.if_match), "Delivery completed");

@@ -357,6 +357,7 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     auto customer_edit = read_customer_edit(o);
     if (auto* resp = std::get_if<Response>(&customer_edit)) return std::move(*resp);
     edit.customer = std::move(std::get<std::optional<engine::customers::CustomerPatch>>(customer_edit));
+    edit.may_change_amounts = caller.user.role != Role::delivery_agent;
     if (edit.customer) {
         const Access customer_access{AccessRule::permission, {{"customers", "update"}}, {}};
         edit.may_edit_customer =

@@ -611,6 +611,12 @@ Result<Decision> decide_complete(const Order& o, const DeliveryCompletion& c, st
         return refused("only an order out_for_delivery can be delivered", "status");
     }
     if (!payment_pending(o)) return refused("the order's payment was already collected", "paymentStatus");
+    if (!c.may_change_amount && c.cod_amount && *c.cod_amount != o.cod_amount) {
+        return Rejection{Rejection::Kind::forbidden,
+                         "codAmount differs from the order's COD amount (" + to_string(o.cod_amount) +
+                             "): a delivery agent collects the order's amount",
+                         "codAmount"};
+    }
     Decision d;
     if (c.proof) {
         auto proof = decide_proof(o, *c.proof);

@@ -408,6 +408,14 @@ Result<Committed<Order>> OrderService::edit(OrderId id, const OrderEdit& e, IfMa
         auto decided = decide_update(o, e.patch, views);
         if (std::holds_alternative<Rejection>(decided)) return decided;
         Decision& d = std::get<Decision>(decided);
+        if (!e.may_change_amounts) {
+            const Order updated = after(o, d.events, now_us);
+            if (updated.items != o.items || updated.total_amount != o.total_amount ||
+                updated.cod_amount != o.cod_amount) {
+                return Rejection{Rejection::Kind::forbidden,
+                                 "A delivery agent cannot change an order's items or amounts", "orderItems"};
+            }
+        }
         if (status) {
             const Order updated = after(o, d.events, now_us);
             if (status->to != updated.status) {

@@ -116,10 +116,16 @@ struct OrderEdit {
     // False when the caller may not edit customers (customers:update): a customer edit that changes the
     // customer is then forbidden; one that changes nothing (the order form sends the fields back) passes.
     bool may_edit_customer = true;
+    // False for the delivery agent carrying the order: an edit that changes its items or amounts (what the
+    // agent will owe) is then forbidden.
+    bool may_change_amounts = true;
 };
 
 struct DeliveryCompletion {
     std::optional<Money> cod_amount;  // defaults to the order's codAmount
+    // False for a delivery agent: a cod_amount other than the order's is then forbidden (staff change the
+    // order first).
+    bool may_change_amount = true;
     std::optional<DeliveryProof> proof;
 };
 

@@ -609,5 +609,15 @@ TEST_CASE("cash and delivery text is bounded, receipts are web links, and an age
     const HttpResponse changed = as_agent(json::object{{"customerPhone", "+233200000001"}});
     check_problem(changed, 403);
     CHECK(t.ok("GET", "/api/orders/" + id, 200).at("order").at("customer").at("phoneNumber").as_string() == phone);
+    // Nor what they will owe: the items and amounts are staff's to change, and a delivery collects the order's
+    // COD amount.
+    check_problem(as_agent(json::object{{"discount", 10}}), 403);
+    check_problem(t.s.call("PATCH", "/api/deliveries/" + id + "/complete", agent_token, json::object{{"codAmount", 1}}),
+                  403);
+    const HttpResponse done = t.s.call("PATCH", "/api/deliveries/" + id + "/complete", agent_token,
+                                       json::object{{"codAmount", number(current.at("codAmount"))}});
+    INFO(done.body);
+    REQUIRE(done.status == 200);
+    CHECK(done.json().at("order").at("paymentStatus") == "collected");
     CHECK(order > 0);
 }
