@@ -338,6 +338,25 @@ std::variant<std::optional<engine::customers::CustomerPatch>, Response> read_cus
     return std::optional<engine::customers::CustomerPatch>{std::move(p)};
 }
 
+// The form sends the customer's name back whole (customerName), and "Mary Ann Mensah" splits as first name
+// "Mary": when the name sent reads as the customer's name now, however it was split, it is no change (else a
+// caller without customers:update would be refused for saving the form, and others would re-split the name).
+void keep_unchanged_name(const Commerce& c, orders::OrderId id, const json::object& body,
+                         std::optional<engine::customers::CustomerPatch>& patch) {
+    if (!patch || body.contains("customerFirstName") || body.contains("customerLastName")) return;
+    const auto sent = FieldReader(body).text("customerName");
+    if (!sent) return;
+    const auto order = c.orders.find(id);
+    const auto customer = order ? c.customers.find(order->customer_id) : std::nullopt;
+    if (!customer) return;
+    const auto [first, last] = split_name(*sent);
+    const auto [now_first, now_last] = split_name(customer->first_name + " " + customer->last_name);
+    if (first != now_first || last != now_last) return;
+    patch->first_name.reset();
+    patch->last_name.reset();
+    if (!patch->email && !patch->phone_number && !patch->alternate_phone) patch.reset();
+}
+
 Response update(const Commerce& c, const Request& r, const Authenticated& caller) {
     auto command = order_command(c, r, caller, "order");
     if (auto* resp = std::get_if<Response>(&command)) return std::move(*resp);
@@ -357,6 +376,7 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     auto customer_edit = read_customer_edit(o);
     if (auto* resp = std::get_if<Response>(&customer_edit)) return std::move(*resp);
     edit.customer = std::move(std::get<std::optional<engine::customers::CustomerPatch>>(customer_edit));
+    keep_unchanged_name(c, cmd.id, o, edit.customer);
     edit.may_change_amounts = caller.user.role != Role::delivery_agent;
     if (edit.customer) {
         const Access customer_access{AccessRule::permission, {{"customers", "update"}}, {}};

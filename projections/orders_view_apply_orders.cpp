@@ -481,7 +481,8 @@ void delivery_failed(Database& db, const RecordedEvent& e, const Fields& f) {
     upsert_delivery(db, e, f.integer("orderId"), sql).bind(3, f.text("reason")).bind(4, f.integer("attempt")).run();
 }
 
-// The COD transaction of the order: created on collection, collected again after a return and re-delivery.
+// The COD transaction of the order, created on its collection (once per order: collecting needs the payment
+// pending).
 void payment_collected(Database& db, const RecordedEvent& e, const Fields& f) {
     const auto id = f.integer("orderId");
     const auto amount = f.integer("amount");

@@ -679,12 +679,16 @@ Result<std::vector<OpenCollection>> allocate_deposit(const AgentCash& cash, User
     return out;
 }
 
+std::optional<Rejection> check_note_text(std::string& text, const char* field) {
+    text = text::trim(text);
+    return check_notes(text, field);
+}
+
 std::optional<Rejection> check_deposit_text(std::string& reference, std::string& notes) {
     reference = text::trim(reference);
-    notes = text::trim(notes);
     if (reference.empty()) return invalid("reference", "reference is required");
     if (auto r = check_line(reference, "reference", kMaxReferenceChars)) return r;
-    return check_notes(notes, "notes");
+    return check_note_text(notes, "notes");
 }
 
 Result<NewExpense> decide_expense(const NewExpense& input, std::int64_t now_us) {

@@ -81,6 +81,8 @@ Result<std::vector<OpenCollection>> allocate_deposit(const AgentCash& cash, User
                                                      const std::optional<users::User>& agent, Money amount);
 
 // An expense as recorded: trimmed, with a category, a positive amount and a description.
+// Trims free text (notes, a reason); invalid (under `field`) above 4 KiB, as an order's notes.
+std::optional<Rejection> check_note_text(std::string& text, const char* field);
 // Trims a deposit's reference and notes; invalid when the reference is blank or either is too long.
 std::optional<Rejection> check_deposit_text(std::string& reference, std::string& notes);
 

@@ -544,8 +544,9 @@ Result<Committed<Deposit>> OrderService::record_deposit(UserId agent, Money amou
     return Committed<Deposit>{*d, appended.last_position};
 }
 
-Result<Committed<Deposit>> OrderService::reconcile_deposit(std::int64_t deposit_id, const std::string& notes,
+Result<Committed<Deposit>> OrderService::reconcile_deposit(std::int64_t deposit_id, std::string notes,
                                                            const CommandContext& ctx) {
+    if (auto r = check_note_text(notes, "notes")) return *r;
     const auto reconciled_by = actor_user(ctx);
     auto attempt = [&](TimePoint) -> Result<AppendRequest> {
         const auto d = load_deposit(log_, deposit_id);
@@ -557,24 +558,25 @@ Result<Committed<Deposit>> OrderService::reconcile_deposit(std::int64_t deposit_
                                            expect(d.version),
                                            {events::deposit_reconciled(deposit_id, notes, reconciled_by)}}};
         // An order is reconciled once every deposit that took part of its collection is: this one and those
-        // its other parts went to. Those others are conditions of the append, so two deposits of one order
-        // reconciled at the same time cannot both leave it deposited.
+        // its other parts went to. Those others, and the orders left as they are, are conditions of the append:
+        // two deposits of one order reconciled at the same time (or one reconciled while another completes the
+        // order) cannot both leave it deposited.
         const auto holders = deposits_holding(log_, d.state);
         std::map<std::int64_t, std::int64_t> conditions;  // deposit -> the version it was seen at
         for (const auto& a : d.state.allocations) {
             const auto o = load_order(log_, a.order_id);
-            if (o.state.payment_status != PaymentStatus::deposited) continue;
-            bool all_reconciled = true;
+            bool all_reconciled = o.state.payment_status == PaymentStatus::deposited;
             for (const std::int64_t other : holders.at(a.order_id)) {
-                if (other == deposit_id) continue;
+                if (other == deposit_id || !all_reconciled) continue;
                 const auto h = load_deposit(log_, other);
                 conditions[other] = h.version;
-                all_reconciled = all_reconciled && h.state.reconciled;
+                all_reconciled = h.state.reconciled;
             }
-            if (!all_reconciled) continue;
-            streams.push_back({events::order_stream(a.order_id),
-                               expect(o.version),
-                               {events::payment_reconciled(a.order_id, o.state.deposit_id.value_or(deposit_id))}});
+            std::vector<NewEvent> reconciled;
+            if (all_reconciled) {
+                reconciled.push_back(events::payment_reconciled(a.order_id, o.state.deposit_id.value_or(deposit_id)));
+            }
+            streams.push_back({events::order_stream(a.order_id), expect(o.version), std::move(reconciled)});
         }
         for (const auto& [other, version] : conditions) {
             streams.push_back({events::deposit_stream(other), expect(version), {}});

@@ -106,8 +106,8 @@ struct StatusChange {
     bool may_force = false;  // the caller's role may force transitions outside the map (admin roles)
 };
 
-// PUT /orders/:id (the admin UI's order form): the details, a status change along the map (to delivered
-// from out_for_delivery it is the delivery, as in change_status) and edits of the order's customer, decided
+// PUT /orders/:id (the admin UI's order form): the details, a status change along the map (to delivered with
+// the payment pending it is the delivery, as in change_status) and edits of the order's customer, decided
 // together and appended at once: all of it or nothing.
 struct OrderEdit {
     OrderPatch patch;
@@ -199,9 +199,9 @@ class OrderService {
     // The reference (required, one line) and notes are trimmed.
     Result<Committed<Deposit>> record_deposit(UserId agent, Money amount, std::string reference, std::string notes,
                                               const CommandContext& ctx);
-    // Every order fully paid by the deposit becomes reconciled.
-    Result<Committed<Deposit>> reconcile_deposit(std::int64_t deposit_id, const std::string& notes,
-                                                 const CommandContext& ctx);
+    // Each order the deposit paid (wholly or in part) becomes reconciled once every deposit that took part of
+    // it is. The notes are trimmed.
+    Result<Committed<Deposit>> reconcile_deposit(std::int64_t deposit_id, std::string notes, const CommandContext& ctx);
     Result<Committed<Expense>> record_expense(const NewExpense& e, const CommandContext& ctx);
 
     [[nodiscard]] std::optional<Order> find(OrderId id) const;

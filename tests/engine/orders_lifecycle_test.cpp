@@ -28,9 +28,8 @@ StatusChange to(OrderStatus s, std::string reason = {}, bool may_force = false) 
     return c;
 }
 
-// Walks a new order along the map to `target` (all of the 9 statuses are reachable without forcing).
-// An order of one unit of `product` with the fixture's agent, moved along the map to `target` (its payment
-// collected once it was delivered).
+// A new order of one unit of `product` with the fixture's agent, walked along the map to `target` (all of the 9
+// statuses are reachable without forcing; its payment is collected once it was delivered).
 Order order_in(OrdersFixture& f, catalog::ProductId product, OrderStatus target) {
     const Order o = f.create(OrdersFixture::new_order({OrdersFixture::item(product, 1)}));
     using S = OrderStatus;
@@ -654,7 +653,7 @@ TEST_CASE("orders: an edit that replaces the items as it dispatches takes the ne
         edit.status = to(S::out_for_delivery);
         return f.orders->edit(id, edit, std::nullopt, ctx());
     };
-    // Same product, 2 -> 5 units: 5 leave the shelf, and a cancel puts back 5.
+    // Same product, 1 -> 5 units: 5 leave the shelf, and a cancel puts back 5.
     const Order more = order_in(f, tee, S::ready_for_pickup);
     REQUIRE(f.stock(tee).reserved == 1);
     CHECK(accepted(dispatch_with(more.id, {OrdersFixture::item(tee, 5)})).value.stock == StockStage::dispatched);
