@@ -509,13 +509,13 @@ std::optional<Rejection> collect_on_delivery(Decision& d, const Order& o, Money 
 }  // namespace
 
 Result<Decision> decide_status(const Order& o, const StatusChange& c, std::int64_t now_us) {
+    const std::string reason = text::trim(c.reason);
+    if (auto r = check_notes(reason, "reason")) return *r;
+    if (auto r = check_notes(c.notes, "notes")) return *r;
     if (c.to == o.status) return Decision{};
     if (c.to == OrderStatus::cancelled) {
         if (auto r = refuse_cancel_when_paid(o)) return *r;
     }
-    const std::string reason = text::trim(c.reason);
-    if (auto r = check_notes(reason, "reason")) return *r;
-    if (auto r = check_notes(c.notes, "notes")) return *r;
     const bool forced = !transition_allowed(o.status, c.to);
     if (forced && !c.may_force) {
         return refused("status cannot change from " + name_of(o.status) + " to " + name_of(c.to), "status");

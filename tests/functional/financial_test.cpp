@@ -594,6 +594,10 @@ TEST_CASE("cash and delivery text is bounded, receipts are web links, and an age
     CHECK(has(field_of(t.call("PATCH", "/api/orders/" + id + "/status",
                               json::object{{"status", "failed_delivery"}, {"notes", long_text}})),
               "notes"));
+    // Also when the status does not change (which appends nothing).
+    CHECK(has(field_of(t.call("PATCH", "/api/orders/" + id + "/status",
+                              json::object{{"status", "out_for_delivery"}, {"notes", long_text}})),
+              "notes"));
     CHECK(has(field_of(t.call("PATCH", "/api/deliveries/" + id + "/proof",
                               json::object{{"proofType", "photo"}, {"proofImageUrl", "data:image/png;base64,AAAA"}})),
               "proofImageUrl"));
