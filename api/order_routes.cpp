@@ -461,7 +461,8 @@ Response bulk_status(const Commerce& c, const Request& r, const Authenticated& c
                 in.errors().push_back({"orderIds", "orderIds must hold positive whole numbers"});
                 break;
             }
-            ids.push_back(v.as_int64());
+            // An id listed twice is one order: changed (and reported) once.
+            if (std::find(ids.begin(), ids.end(), v.as_int64()) == ids.end()) ids.push_back(v.as_int64());
         }
     }
     if (!in.ok()) return validation_problem(std::move(in.errors()));

@@ -242,8 +242,12 @@ void then(Decision& first, Decision second) {
     first.stock->to_lines = std::move(second.stock->to_lines);
 }
 
+// The rejection of a field the client named `to` (the customer's phoneNumber is an order's customerPhone), in
+// its field and in the message that begins with the field's name.
 Rejection renamed(Rejection r, const std::string& from, const std::string& to) {
-    if (r.field == from) r.field = to;
+    if (r.field != from) return r;
+    r.field = to;
+    if (r.message.starts_with(from + " ")) r.message.replace(0, from.size(), to);
     return r;
 }
 

@@ -162,6 +162,8 @@ TEST_CASE("orders: create validation names the REST field") {
     check(no_address, "deliveryAddress");
     auto bad_phone = OrdersFixture::new_order({OrdersFixture::item(tee, 1)}, "12");
     check(bad_phone, "customerPhone");
+    // Named as the client named it, in the message too.
+    CHECK(refused(f.orders->create(bad_phone, ctx())).message.starts_with("customerPhone must be"));
     auto unknown_customer = OrdersFixture::new_order({OrdersFixture::item(tee, 1)});
     unknown_customer.customer_id = 4242;
     check(unknown_customer, "customerId");
