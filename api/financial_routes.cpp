@@ -53,6 +53,9 @@ std::string deposit_json(const orders::Deposit& d) {
         {"status", d.reconciled ? "reconciled" : "deposited"},
         {"reconciled", d.reconciled},
         {"allocations", std::move(allocations)},
+        {"reconciledBy", d.reconciled_by ? json::value(*d.reconciled_by) : json::value(nullptr)},
+        {"reconciledAt", d.reconciled ? json::value(time_json(d.reconciled_us)) : json::value(nullptr)},
+        {"reconcileNotes", d.reconciled ? text_or_null(d.reconcile_notes) : json::value(nullptr)},
         {"createdAt", time_json(d.created_us)},
     });
 }

@@ -53,6 +53,11 @@ void evolve_deposit(Deposit& d, const RecordedEvent& e) {
         }
     } else if (e.type == events::kDepositReconciled) {
         d.reconciled = true;
+        d.reconciled_us = e.time_us;
+        d.reconcile_notes = json::string_at(p, "notes");
+        if (const auto* by = p.if_contains("reconciledBy"); by != nullptr && !by->is_null()) {
+            d.reconciled_by = by->to_number<UserId>();
+        }
     }
     d.version = e.version.value();
 }

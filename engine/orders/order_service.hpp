@@ -136,6 +136,10 @@ struct Deposit {
     std::string reference, notes;
     std::vector<OpenCollection> allocations;  // order and amount of each allocation
     bool reconciled = false;
+    // Once reconciled: by whom, when, with what notes (the auditor's trail).
+    std::optional<UserId> reconciled_by;
+    std::int64_t reconciled_us = 0;
+    std::string reconcile_notes;
     std::int64_t version = -1;
     std::int64_t created_us = 0;
 };

@@ -384,6 +384,7 @@ TEST_CASE("COD flow: a delivered order is a collection and cash in hand, a depos
     CHECK(number(d.at("amount")) == 30);
     CHECK(d.at("reference") == "BANK-1");
     CHECK(d.at("reconciled") == false);
+    CHECK(d.at("reconciledAt").is_null());
     CHECK(d.at("createdAt").is_string());
     REQUIRE(d.at("allocations").as_array().size() == 1);
     CHECK(d.at("allocations").as_array()[0].at("orderId") == order);
@@ -406,6 +407,10 @@ TEST_CASE("COD flow: a delivered order is a collection and cash in hand, a depos
     const json::object reconciled = t.ok("PATCH", "/api/financial/deposits/" + rest_id + "/reconcile", 200,
                                          json::object{{"notes", "bank statement"}});
     CHECK(reconciled.at("deposit").at("reconciled") == true);
+    // Who reconciled it, when, and with what notes: the auditor's trail, on the deposit.
+    CHECK(reconciled.at("deposit").at("reconcileNotes") == "bank statement");
+    CHECK(reconciled.at("deposit").at("reconciledBy").is_int64());
+    CHECK(reconciled.at("deposit").at("reconciledAt").is_string());
     // The order was paid by both deposits: it is reconciled once both are, whichever is reconciled last.
     const auto reconciled_count = [&] {
         return t.ok("GET", "/api/financial/transactions?status=reconciled", 200).at("transactions").as_array().size();
