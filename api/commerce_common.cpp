@@ -205,8 +205,10 @@ std::optional<std::int64_t> parse_time_us(std::string_view s, bool end_of_day) {
 }
 
 std::optional<std::int64_t> parse_recorded_time_us(std::string_view s) {
+    // Up to 9999-12-31T23:59:59.999999Z: a later instant (that day with a negative offset) has no 4-digit year.
+    constexpr std::int64_t kLastUs = 253'402'300'799'999'999;
     const auto t = parse_time_us(s, false);
-    if (!t || *t <= 0) return std::nullopt;
+    if (!t || *t <= 0 || *t > kLastUs) return std::nullopt;
     return t;
 }
 

@@ -66,7 +66,7 @@ std::optional<std::int64_t> parse_int(std::string_view s, std::int64_t lo, std::
 // ("2026-11-25T10:00:00Z", fractional seconds and a ±hh:mm offset allowed), as microseconds since the epoch.
 std::optional<std::int64_t> parse_time_us(std::string_view s, bool end_of_day);
 // A time a command records (a delivery's schedule, an estimated delivery, an expense's date): as parse_time_us,
-// and after 1970-01-01T00:00:00Z, where the views' times begin.
+// after 1970-01-01T00:00:00Z, where the views' times begin, and within year 9999.
 std::optional<std::int64_t> parse_recorded_time_us(std::string_view s);
 
 // page (>= 1, default 1) and limit (1..max_limit, default default_limit); a field error otherwise.

@@ -183,7 +183,7 @@ Response record_expense(const Commerce& c, const Request& r, const Authenticated
         const auto us = parse_recorded_time_us(*date);
         if (!us) {
             in.errors().push_back(
-                {"expenseDate", "expenseDate must be a date (YYYY-MM-DD) or an ISO-8601 time after 1970"});
+                {"expenseDate", "expenseDate must be a date (YYYY-MM-DD) or an ISO-8601 time from 1970 to 9999"});
         }
         e.expense_date_us = us.value_or(0);
     }

@@ -576,10 +576,10 @@ Result<Decision> decide_schedule(const Order& o, std::int64_t at_us, const std::
 }
 
 Result<Decision> decide_attempt(const Order& o, const std::string& notes) {
+    if (auto r = check_notes(notes, "notes")) return *r;
     if (o.status != OrderStatus::out_for_delivery) {
         return refused("a delivery attempt needs the order out_for_delivery", "status");
     }
-    if (auto r = check_notes(notes, "notes")) return *r;
     Decision d;
     d.events.push_back(events::delivery_attempted(o.id, o.delivery_attempts + 1, text::trim(notes)));
     return d;

@@ -249,6 +249,25 @@ void then(Decision& first, Decision second) {
 
 // The rejection of a field the client named `to` (the customer's phoneNumber is an order's customerPhone), in
 // its field and in the message that begins with the field's name.
+// A decision that delivers `o` collects its cash into the hands of its agent: refused when that user is no
+// longer an active delivery agent (deactivated or given another role since the order was assigned; the guard
+// on those changes counts only open orders, and a returned order can be delivered again).
+Result<Decision> collected_by_active_agent(const users::UserService& users, const Order& o, Result<Decision> decided) {
+    const auto* d = std::get_if<Decision>(&decided);
+    if (d == nullptr || !o.delivery_agent_id) return decided;
+    const bool collects = std::any_of(d->events.begin(), d->events.end(),
+                                      [](const NewEvent& e) { return e.type == events::kPaymentCollected; });
+    if (!collects) return decided;
+    const auto agent = users.find(*o.delivery_agent_id);
+    if (!agent || !agent->is_active || agent->role != users::Role::delivery_agent) {
+        return Rejection{Rejection::Kind::refused,
+                         "user " + std::to_string(*o.delivery_agent_id) +
+                             " is no longer an active delivery agent: assign one before delivering",
+                         "deliveryAgentId"};
+    }
+    return decided;
+}
+
 Rejection renamed(Rejection r, const std::string& from, const std::string& to) {
     if (r.field != from) return r;
     r.field = to;
@@ -404,8 +423,9 @@ Result<Committed<Order>> OrderService::update(OrderId id, const OrderPatch& p, I
 
 Result<Committed<Order>> OrderService::change_status(OrderId id, const StatusChange& c, IfMatch if_match,
                                                      const CommandContext& ctx) {
-    return run(log_, *clock_, stock_, id, if_match, ctx,
-               [&](const Order& o, const ProductViews&, std::int64_t now_us) { return decide_status(o, c, now_us); });
+    return run(log_, *clock_, stock_, id, if_match, ctx, [&](const Order& o, const ProductViews&, std::int64_t now_us) {
+        return collected_by_active_agent(users_, o, decide_status(o, c, now_us));
+    });
 }
 
 Result<Committed<Order>> OrderService::edit(OrderId id, const OrderEdit& e, IfMatch if_match,
@@ -420,7 +440,8 @@ Result<Committed<Order>> OrderService::edit(OrderId id, const OrderEdit& e, IfMa
         if (!e.may_change_amounts) {
             const Order updated = after(o, d.events, now_us);
             if (updated.items != o.items || updated.total_amount != o.total_amount ||
-                updated.cod_amount != o.cod_amount) {
+                updated.cod_amount != o.cod_amount || updated.shipping_cost != o.shipping_cost ||
+                updated.discount != o.discount) {
                 return Rejection{Rejection::Kind::forbidden,
                                  "A delivery agent cannot change an order's items or amounts", "orderItems"};
             }
@@ -428,7 +449,7 @@ Result<Committed<Order>> OrderService::edit(OrderId id, const OrderEdit& e, IfMa
         if (status) {
             const Order updated = after(o, d.events, now_us);
             if (status->to != updated.status) {
-                auto changed = decide_status(updated, *status, now_us);
+                auto changed = collected_by_active_agent(users_, updated, decide_status(updated, *status, now_us));
                 if (auto* r = std::get_if<Rejection>(&changed)) return *r;
                 then(d, std::move(std::get<Decision>(changed)));
             }
@@ -489,8 +510,9 @@ Result<Committed<Order>> OrderService::record_proof(OrderId id, const DeliveryPr
 
 Result<Committed<Order>> OrderService::complete_delivery(OrderId id, const DeliveryCompletion& d,
                                                          const CommandContext& ctx, IfMatch if_match) {
-    return run(log_, *clock_, stock_, id, if_match, ctx,
-               [&](const Order& o, const ProductViews&, std::int64_t now_us) { return decide_complete(o, d, now_us); });
+    return run(log_, *clock_, stock_, id, if_match, ctx, [&](const Order& o, const ProductViews&, std::int64_t now_us) {
+        return collected_by_active_agent(users_, o, decide_complete(o, d, now_us));
+    });
 }
 
 Result<Committed<Order>> OrderService::fail_delivery(OrderId id, const std::string& reason,
@@ -569,11 +591,16 @@ Result<Committed<Deposit>> OrderService::reconcile_deposit(std::int64_t deposit_
         // An order is reconciled once every deposit that took part of its collection is: this one and those
         // its other parts went to. Those others, and the orders left as they are, are conditions of the append:
         // two deposits of one order reconciled at the same time (or one reconciled while another completes the
-        // order) cannot both leave it deposited.
+        // order) cannot both leave it deposited. The orders are read before the agent's cash stream: an order
+        // read as deposited was completed by a deposit that stream then holds (none can follow it), and one
+        // that changes after it was read fails its condition.
+        std::vector<Loaded<Order>> orders;
+        for (const auto& a : d.state.allocations) orders.push_back(load_order(log_, a.order_id));
         const auto holders = deposits_holding(log_, d.state);
         std::map<std::int64_t, std::int64_t> conditions;  // deposit -> the version it was seen at
-        for (const auto& a : d.state.allocations) {
-            const auto o = load_order(log_, a.order_id);
+        for (std::size_t i = 0; i < orders.size(); ++i) {
+            const auto& a = d.state.allocations[i];
+            const auto& o = orders[i];
             bool all_reconciled = o.state.payment_status == PaymentStatus::deposited;
             for (const std::int64_t other : holders.at(a.order_id)) {
                 if (other == deposit_id || !all_reconciled) continue;

@@ -681,3 +681,29 @@ TEST_CASE("orders: an edit that replaces the items as it dispatches takes the ne
     CHECK(f.stock(tee).reserved == 1);
     CHECK(f.stock(cap).stock_quantity == 20);
 }
+
+TEST_CASE("orders: a delivery collects only into an active delivery agent's hands") {
+    using S = OrderStatus;
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    // Returned before any delivery: no longer open, so its agent may be moved to another role meanwhile.
+    const Order o = order_in(f, tee, S::out_for_delivery);
+    accepted(f.orders->return_order(o.id, "nobody home", ctx()));
+    users::UserPatch to_rep;
+    to_rep.role = users::Role::sales_rep;
+    ok(f.users->update_user(f.agent, to_rep, admin_meta()));
+    const Rejection r = refused(f.orders->change_status(o.id, to(S::delivered), std::nullopt, ctx()));
+    CHECK(r.kind == Rejection::Kind::refused);
+    CHECK(r.field == "deliveryAgentId");
+    OrderEdit edit;
+    edit.status = to(S::delivered);
+    CHECK(refused(f.orders->edit(o.id, edit, std::nullopt, ctx())).field == "deliveryAgentId");
+    CHECK(f.orders->find(o.id)->payment_status == PaymentStatus::pending);
+    CHECK(f.orders->agent_cash(f.agent).cash_in_hand() == Money{0});
+    // Back in the role, the same change delivers and collects.
+    users::UserPatch back;
+    back.role = users::Role::delivery_agent;
+    ok(f.users->update_user(f.agent, back, admin_meta()));
+    CHECK(accepted(f.orders->change_status(o.id, to(S::delivered), std::nullopt, ctx())).value.payment_status ==
+          PaymentStatus::collected);
+}

@@ -627,6 +627,7 @@ TEST_CASE("cash and delivery text is bounded, receipts are web links, and an age
     // Nor what they will owe: the items and amounts are staff's to change, and a delivery collects the order's
     // COD amount.
     check_problem(as_agent(json::object{{"discount", 10}}), 403);
+    check_problem(as_agent(json::object{{"shippingCost", 5}, {"discount", 5}}), 403);  // the same total
     check_problem(t.s.call("PATCH", "/api/deliveries/" + id + "/complete", agent_token, json::object{{"codAmount", 1}}),
                   403);
     const HttpResponse done = t.s.call("PATCH", "/api/deliveries/" + id + "/complete", agent_token,
