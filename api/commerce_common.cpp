@@ -212,6 +212,24 @@ std::optional<std::int64_t> parse_recorded_time_us(std::string_view s) {
     return t;
 }
 
+DateRange read_date_range(const QueryParams& q, std::vector<FieldError>& errors) {
+    DateRange out;
+    auto read = [&](std::string_view key, bool end_of_day, std::optional<std::int64_t>& into) {
+        const auto v = query_value(q, key);
+        if (!v || v->empty()) return;
+        into = parse_time_us(*v, end_of_day);
+        if (!into) {
+            errors.push_back({std::string(key), std::string(key) + " must be a date (YYYY-MM-DD) or an ISO-8601 time"});
+        }
+    };
+    read("startDate", false, out.from_us);
+    read("endDate", true, out.to_us);
+    if (out.from_us && out.to_us && *out.from_us > *out.to_us) {
+        errors.push_back({"endDate", "endDate must not be before startDate"});
+    }
+    return out;
+}
+
 std::variant<projections::Page, Response> read_page(const QueryParams& q, std::int64_t default_limit,
                                                     std::int64_t max_limit) {
     projections::Page p{1, default_limit};

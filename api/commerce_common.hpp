@@ -75,6 +75,13 @@ std::variant<projections::Page, Response> read_page(const QueryParams& q, std::i
 // Every value of `key` and of `key[]`, in order.
 std::vector<std::string> query_values(const QueryParams& q, std::string_view key);
 
+// startDate and endDate as "YYYY-MM-DD" (endDate: to the end of that day) or ISO-8601 timestamps; a field
+// error for either that is neither, and for an end before the start.
+struct DateRange {
+    std::optional<std::int64_t> from_us, to_us;
+};
+DateRange read_date_range(const QueryParams& q, std::vector<FieldError>& errors);
+
 // {"<key>": items, "pagination": {...}} from a PageResult.
 std::string page_json(std::string_view key, const projections::PageResult& page);
 // A JSON response whose body is already serialized.

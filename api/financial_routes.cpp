@@ -82,28 +82,6 @@ Response answer(const Commerce& c, const engine::Result<orders::Committed<T>>& r
     return after_commit(c, done.position, status, [&] { return wrap(key, to_json(done.value)); });
 }
 
-struct Range {
-    std::optional<std::int64_t> from_us, to_us;
-};
-
-// startDate and endDate as "YYYY-MM-DD" (endDate: to the end of that day) or full ISO-8601 timestamps.
-Range read_range(const QueryParams& q, std::vector<FieldError>& errors) {
-    Range out;
-    auto read = [&](std::string_view key, bool end_of_day, std::optional<std::int64_t>& into) {
-        const auto v = query_value(q, key);
-        if (!v || v->empty()) return;
-        into = parse_time_us(*v, end_of_day);
-        if (!into)
-            errors.push_back({std::string(key), std::string(key) + " must be a date (YYYY-MM-DD) or an ISO-8601 time"});
-    };
-    read("startDate", false, out.from_us);
-    read("endDate", true, out.to_us);
-    if (out.from_us && out.to_us && *out.from_us > *out.to_us) {
-        errors.push_back({"endDate", "endDate must not be before startDate"});
-    }
-    return out;
-}
-
 // GET /transactions and /cod-collections: the same rows; collections are the cod_collection ones and may be
 // narrowed to one agent (in the query, so pagination counts only that agent's rows).
 Response transactions(const Commerce& c, const Request& r, bool collections) {
@@ -136,7 +114,7 @@ Response transactions(const Commerce& c, const Request& r, bool collections) {
             errors.push_back({"type", "type must be cod_collection"});
         }
     }
-    const Range range = read_range(*q, errors);
+    const DateRange range = read_date_range(*q, errors);
     f.from_us = range.from_us;
     f.to_us = range.to_us;
     if (!errors.empty()) return validation_problem(std::move(errors));
@@ -148,7 +126,7 @@ Response summary(const Commerce& c, const Request& r) {
     const auto q = parse_query(r.query);
     if (!q) return malformed_query();
     std::vector<FieldError> errors;
-    const Range d = read_range(*q, errors);
+    const DateRange d = read_date_range(*q, errors);
     if (!errors.empty()) return validation_problem(std::move(errors));
     return json_text(200, wrap("summary", c.queries.financial_summary_json(d.from_us, d.to_us)));
 }
@@ -160,7 +138,7 @@ Response report(const Commerce& c, const Request& r) {
     std::string period = query_value(*q, "period").value_or("");
     if (period.empty()) period = "daily";
     if (period != "daily" && period != "monthly") errors.push_back({"period", "period must be daily or monthly"});
-    const Range d = read_range(*q, errors);
+    const DateRange d = read_date_range(*q, errors);
     if (!errors.empty()) return validation_problem(std::move(errors));
     return json_text(200, wrap("report", c.queries.financial_report_json(period == "monthly", d.from_us, d.to_us)));
 }

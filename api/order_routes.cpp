@@ -92,16 +92,9 @@ std::variant<projections::OrderFilter, Response> read_filter(const QueryParams& 
             errors.push_back({"paymentStatus", "paymentStatus must be pending, collected, deposited or reconciled"});
         }
     }
-    const auto date = [&](std::string_view key, bool end, std::optional<std::int64_t>& out) {
-        if (const auto v = query_value(q, key); v && !v->empty()) {
-            out = parse_time_us(*v, end);
-            if (!out)
-                errors.push_back(
-                    {std::string(key), std::string(key) + " must be a date (YYYY-MM-DD) or an ISO-8601 time"});
-        }
-    };
-    date("startDate", false, f.created_from_us);
-    date("endDate", true, f.created_to_us);
+    const DateRange range = read_date_range(q, errors);
+    f.created_from_us = range.from_us;
+    f.created_to_us = range.to_us;
     if (const auto v = query_value(q, "search")) {
         std::string s = *v;
         const auto first = s.find_first_not_of(" \t");

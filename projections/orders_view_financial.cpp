@@ -21,7 +21,9 @@ Where range(std::string_view column, std::optional<std::int64_t> from_us, std::o
 }
 
 std::string transaction_object() {
+    // openAmount: what of the collection no deposit has taken yet (a partial deposit leaves some).
     return "json_object('id', t.id, 'orderId', t.order_id, 'type', t.type, 'amount', " + money("t.amount") +
+           ", 'openAmount', " + money("t.open_amount") +
            R"sql(, 'paymentMethod', t.payment_method, 'status', t.status, 'reference', t.reference,
         'agentId', t.agent_id, 'depositId', t.deposit_id, 'createdAt', )sql" +
            iso("t.created_us") + ", 'updatedAt', " + iso("t.updated_us") + R"sql(,

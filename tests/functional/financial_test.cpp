@@ -393,6 +393,12 @@ TEST_CASE("COD flow: a delivered order is a collection and cash in hand, a depos
     REQUIRE(again.status == 201);
     CHECK(again.json().at("deposit").at("id") == d.at("id"));
     CHECK(number(balance_of(agent).at("cashInHand")) == 20);
+    // The collection shows what the partial deposit left open: the rows add up to the cash in hand.
+    const json::array open =
+        t.ok("GET", "/api/financial/cod-collections?status=collected", 200).at("collections").as_array();
+    REQUIRE(open.size() == 1);
+    CHECK(number(open[0].at("amount")) == 50);
+    CHECK(number(open[0].at("openAmount")) == 20);
 
     const std::string id = std::to_string(d.at("id").as_int64());
     CHECK(t.ok("GET", "/api/financial/deposits/" + id, 200).at("deposit").at("amount") == d.at("amount"));
