@@ -86,19 +86,19 @@ Loaded<Deposit> load_deposit(const EventLog& log, std::int64_t id) {
 // The deposits that took part of the collection of each order `d` allocates to (`d` among them), read from
 // the CashDeposited events of its agent's cash stream.
 std::map<OrderId, std::vector<std::int64_t>> deposits_holding(const EventLog& log, const Deposit& d) {
-    std::map<OrderId, std::vector<std::int64_t>> holders;
-    for (const auto& a : d.allocations) holders[a.order_id];
-    Loaded<int> read;  // only its version: the position reached in the stream
-    fold_tail(log, events::agent_cash_stream(d.agent_id), read, [&](int&, const RecordedEvent& e) {
+    using Holders = std::map<OrderId, std::vector<std::int64_t>>;
+    Loaded<Holders> holders;
+    for (const auto& a : d.allocations) holders.state[a.order_id];
+    fold_tail(log, events::agent_cash_stream(d.agent_id), holders, [](Holders& h, const RecordedEvent& e) {
         if (e.type != events::kCashDeposited) return;
         const auto p = json::parse_object(e.payload);
         const std::int64_t deposit = json::int_at(p, "depositId");
         for (const auto& v : p.at("allocations").as_array()) {
-            const auto it = holders.find(json::int_at(v.as_object(), "orderId"));
-            if (it != holders.end()) it->second.push_back(deposit);
+            const auto it = h.find(json::int_at(v.as_object(), "orderId"));
+            if (it != h.end()) it->second.push_back(deposit);
         }
     });
-    return holders;
+    return std::move(holders.state);
 }
 
 // The numeric user id of the actor, if the actor is a user.
@@ -437,8 +437,9 @@ Result<Committed<Order>> OrderService::edit(OrderId id, const OrderEdit& e, IfMa
         auto decided = decide_update(o, e.patch, views);
         if (std::holds_alternative<Rejection>(decided)) return decided;
         Decision& d = std::get<Decision>(decided);
+        // The order as the details leave it: what the agent's limit compares and the status change starts from.
+        const Order updated = after(o, d.events, now_us);
         if (!e.may_change_amounts) {
-            const Order updated = after(o, d.events, now_us);
             if (updated.items != o.items || updated.total_amount != o.total_amount ||
                 updated.cod_amount != o.cod_amount || updated.shipping_cost != o.shipping_cost ||
                 updated.discount != o.discount) {
@@ -447,7 +448,6 @@ Result<Committed<Order>> OrderService::edit(OrderId id, const OrderEdit& e, IfMa
             }
         }
         if (status) {
-            const Order updated = after(o, d.events, now_us);
             if (status->to != updated.status) {
                 auto changed = collected_by_active_agent(users_, updated, decide_status(updated, *status, now_us));
                 if (auto* r = std::get_if<Rejection>(&changed)) return *r;
