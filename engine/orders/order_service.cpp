@@ -247,27 +247,31 @@ void then(Decision& first, Decision second) {
     first.stock->to_lines = std::move(second.stock->to_lines);
 }
 
-// The rejection of a field the client named `to` (the customer's phoneNumber is an order's customerPhone), in
-// its field and in the message that begins with the field's name.
-// A decision that delivers `o` collects its cash into the hands of its agent: refused when that user is no
-// longer an active delivery agent (deactivated or given another role since the order was assigned; the guard
-// on those changes counts only open orders, and a returned order can be delivered again).
-Result<Decision> collected_by_active_agent(const users::UserService& users, const Order& o, Result<Decision> decided) {
+// A decision that sends `o` out for delivery, or delivers it and so collects its cash, puts it in the hands of
+// its agent: refused when that user is no longer an active delivery agent (deactivated or given another role
+// since the order was assigned; the guard on those changes counts only open orders, and a returned order can
+// be sent out and delivered again). An order with no agent yet may still go out; only its delivery needs one.
+Result<Decision> carried_by_active_agent(const users::UserService& users, const Order& o, std::int64_t now_us,
+                                         Result<Decision> decided) {
     const auto* d = std::get_if<Decision>(&decided);
     if (d == nullptr || !o.delivery_agent_id) return decided;
     const bool collects = std::any_of(d->events.begin(), d->events.end(),
                                       [](const NewEvent& e) { return e.type == events::kPaymentCollected; });
-    if (!collects) return decided;
+    const bool dispatches = o.status != OrderStatus::out_for_delivery &&
+                            after(o, d->events, now_us).status == OrderStatus::out_for_delivery;
+    if (!collects && !dispatches) return decided;
     const auto agent = users.find(*o.delivery_agent_id);
     if (!agent || !agent->is_active || agent->role != users::Role::delivery_agent) {
         return Rejection{Rejection::Kind::refused,
-                         "user " + std::to_string(*o.delivery_agent_id) +
-                             " is no longer an active delivery agent: assign one before delivering",
+                         "user " + std::to_string(*o.delivery_agent_id) + " is no longer an active delivery agent: " +
+                             "assign one before " + (collects ? "delivering" : "sending the order out"),
                          "deliveryAgentId"};
     }
     return decided;
 }
 
+// The rejection of a field the client named `to` (the customer's phoneNumber is an order's customerPhone), in
+// its field and in the message that begins with the field's name.
 Rejection renamed(Rejection r, const std::string& from, const std::string& to) {
     if (r.field != from) return r;
     r.field = to;
@@ -424,7 +428,7 @@ Result<Committed<Order>> OrderService::update(OrderId id, const OrderPatch& p, I
 Result<Committed<Order>> OrderService::change_status(OrderId id, const StatusChange& c, IfMatch if_match,
                                                      const CommandContext& ctx) {
     return run(log_, *clock_, stock_, id, if_match, ctx, [&](const Order& o, const ProductViews&, std::int64_t now_us) {
-        return collected_by_active_agent(users_, o, decide_status(o, c, now_us));
+        return carried_by_active_agent(users_, o, now_us, decide_status(o, c, now_us));
     });
 }
 
@@ -449,7 +453,8 @@ Result<Committed<Order>> OrderService::edit(OrderId id, const OrderEdit& e, IfMa
         }
         if (status) {
             if (status->to != updated.status) {
-                auto changed = collected_by_active_agent(users_, updated, decide_status(updated, *status, now_us));
+                auto changed =
+                    carried_by_active_agent(users_, updated, now_us, decide_status(updated, *status, now_us));
                 if (auto* r = std::get_if<Rejection>(&changed)) return *r;
                 then(d, std::move(std::get<Decision>(changed)));
             }
@@ -511,7 +516,7 @@ Result<Committed<Order>> OrderService::record_proof(OrderId id, const DeliveryPr
 Result<Committed<Order>> OrderService::complete_delivery(OrderId id, const DeliveryCompletion& d,
                                                          const CommandContext& ctx, IfMatch if_match) {
     return run(log_, *clock_, stock_, id, if_match, ctx, [&](const Order& o, const ProductViews&, std::int64_t now_us) {
-        return collected_by_active_agent(users_, o, decide_complete(o, d, now_us));
+        return carried_by_active_agent(users_, o, now_us, decide_complete(o, d, now_us));
     });
 }
 

@@ -682,7 +682,7 @@ TEST_CASE("orders: an edit that replaces the items as it dispatches takes the ne
     CHECK(f.stock(cap).stock_quantity == 20);
 }
 
-TEST_CASE("orders: a delivery collects only into an active delivery agent's hands") {
+TEST_CASE("orders: an order goes out and is delivered only in an active delivery agent's hands") {
     using S = OrderStatus;
     OrdersFixture f;
     const auto tee = f.product("TEE", 4500, 10);
@@ -700,6 +700,11 @@ TEST_CASE("orders: a delivery collects only into an active delivery agent's hand
     CHECK(refused(f.orders->edit(o.id, edit, std::nullopt, ctx())).field == "deliveryAgentId");
     CHECK(f.orders->find(o.id)->payment_status == PaymentStatus::pending);
     CHECK(f.orders->agent_cash(f.agent).cash_in_hand() == Money{0});
+    // Nor is it sent out again with them.
+    const Rejection out = refused(f.orders->change_status(o.id, to(S::out_for_delivery), std::nullopt, ctx()));
+    CHECK(out.field == "deliveryAgentId");
+    CHECK(out.message.find("sending the order out") != std::string::npos);
+    CHECK(f.orders->find(o.id)->status == S::returned);
     // Back in the role, the same change delivers and collects.
     users::UserPatch back;
     back.role = users::Role::delivery_agent;
