@@ -55,9 +55,23 @@ bool is_json_object(const std::string& text) {
     }
 }
 
-// Items numbered from `first_id` on: a replacement never reuses an id the order had.
+// The price the order has a product at, when one of its items is that product at a single price.
+std::optional<Money> order_price(const std::vector<OrderItem>& items, ProductId product) {
+    std::optional<Money> price;
+    for (const auto& i : items) {
+        if (i.product_id != product) continue;
+        if (price && *price != i.unit_price) return std::nullopt;
+        price = i.unit_price;
+    }
+    return price;
+}
+
+// Items numbered from `first_id` on: a replacement never reuses an id the order had. A line is priced from the
+// catalog; a unitPrice sent with it must be the catalog price, or, for a product already on the order (`kept`,
+// an edit's items), the price the order has it at: changing an item's quantity after a price change keeps the
+// price it was sold at, as the admin UI's edit form sends it back.
 Result<std::vector<OrderItem>> price_items(const std::vector<NewOrderItem>& input, const ProductViews& products,
-                                           std::int64_t first_id = 1) {
+                                           std::int64_t first_id = 1, const std::vector<OrderItem>& kept = {}) {
     if (input.empty()) return invalid("items", "at least one item is required");
     if (input.size() > kMaxItems) return invalid("items", "at most 200 items");
     std::vector<OrderItem> items;
@@ -72,9 +86,17 @@ Result<std::vector<OrderItem>> price_items(const std::vector<NewOrderItem>& inpu
         const catalog::Product& p = it->second.product->state;
         if (!p.is_active)
             return invalid(item_field(i, "productId"), "product " + std::to_string(p.id) + " is not active");
+        Money price = p.price;
         if (n.unit_price && *n.unit_price != p.price) {
-            return invalid(item_field(i, "unitPrice"), "unitPrice is " + to_string(p.price) +
-                                                           " (the catalog price), not " + to_string(*n.unit_price));
+            const auto sold_at = order_price(kept, p.id);
+            if (sold_at != n.unit_price) {
+                const bool other = sold_at && *sold_at != p.price;
+                return invalid(item_field(i, "unitPrice"),
+                               "unitPrice is " + to_string(p.price) + " (the catalog price" +
+                                   (other ? ") or " + to_string(*sold_at) + " (the order's price)" : ")") + ", not " +
+                                   to_string(*n.unit_price));
+            }
+            price = *sold_at;
         }
         if (n.item_type != "package" && n.item_type != "upsell") {
             return invalid(item_field(i, "itemType"), "itemType must be package or upsell");
@@ -86,8 +108,8 @@ Result<std::vector<OrderItem>> price_items(const std::vector<NewOrderItem>& inpu
         item.id = first_id + static_cast<std::int64_t>(i);
         item.product_id = p.id;
         item.quantity = n.quantity;
-        item.unit_price = p.price;
-        item.total_price = Money{p.price.minor * n.quantity};
+        item.unit_price = price;
+        item.total_price = Money{price.minor * n.quantity};
         item.item_type = n.item_type;
         item.metadata_json =
             n.metadata_json.empty() ? std::string() : json::serialize(json::parse_object(n.metadata_json));
@@ -431,7 +453,7 @@ Result<Decision> decide_update(const Order& o, const OrderPatch& p, const Produc
     if (new_items) {
         std::int64_t last_id = 0;
         for (const auto& i : o.items) last_id = std::max(last_id, i.id);
-        auto priced = price_items(*p.items, products, last_id + 1);
+        auto priced = price_items(*p.items, products, last_id + 1, o.items);
         if (auto* r = std::get_if<Rejection>(&priced)) return *r;
         items = std::move(std::get<std::vector<OrderItem>>(priced));
     }

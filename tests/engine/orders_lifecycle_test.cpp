@@ -547,6 +547,45 @@ TEST_CASE("orders: update replaces items before dispatch with stock re-reserved 
     CHECK(refused(f.orders->update(o.id, more, std::nullopt, ctx())).kind == Rejection::Kind::refused);
 }
 
+TEST_CASE("orders: an edit keeps the price an item was sold at or takes the catalog's, no other") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 1675, 20);
+    const auto cap = f.product("CAP", 2000, 20);
+    const Order o = f.create(OrdersFixture::new_order({OrdersFixture::item(tee, 1)}));
+    catalog::ProductPatch raise;
+    raise.price = Money{1700};
+    accepted(f.catalog->update(tee, raise, ctx()));
+    const auto priced = [&](std::int64_t product, std::int64_t quantity, std::int64_t price) {
+        auto i = OrdersFixture::item(product, quantity);
+        i.unit_price = Money{price};
+        return i;
+    };
+    // The edit form sends the item back at the price it was sold at, with a new quantity.
+    OrderPatch more;
+    more.items = std::vector<NewOrderItem>{priced(tee, 4, 1675)};
+    const auto kept = accepted(f.orders->update(o.id, more, std::nullopt, ctx())).value;
+    REQUIRE(kept.items.size() == 1);
+    CHECK(kept.items[0].unit_price == Money{1675});
+    CHECK(kept.total_amount == Money{4 * 1675 + 1000});
+    // Any other price is refused.
+    OrderPatch other;
+    other.items = std::vector<NewOrderItem>{priced(tee, 4, 1600)};
+    const Rejection r = refused(f.orders->update(o.id, other, std::nullopt, ctx()));
+    CHECK(r.field == "items[0].unitPrice");
+    CHECK(r.message == "unitPrice is 17.00 (the catalog price) or 16.75 (the order's price), not 16.00");
+    // The catalog's price is taken when sent; the sold-at price of a product the order did not have is not.
+    OrderPatch now;
+    now.items = std::vector<NewOrderItem>{priced(tee, 4, 1700)};
+    CHECK(accepted(f.orders->update(o.id, now, std::nullopt, ctx())).value.items[0].unit_price == Money{1700});
+    OrderPatch new_line;
+    new_line.items = std::vector<NewOrderItem>{priced(tee, 4, 1700), priced(cap, 1, 1675)};
+    CHECK(refused(f.orders->update(o.id, new_line, std::nullopt, ctx())).message ==
+          "unitPrice is 20.00 (the catalog price), not 16.75");
+    // A new order is priced from the catalog alone.
+    auto fresh = OrdersFixture::new_order({priced(tee, 1, 1675)}, "+233241234568");
+    CHECK(refused(f.orders->create(fresh, ctx())).field == "items[0].unitPrice");
+}
+
 TEST_CASE("orders: edit decides details, status and the customer together and appends them at once") {
     OrdersFixture f;
     const auto tee = f.product("TEE", 4500, 10);
