@@ -255,14 +255,14 @@ void stock_move(Database& db, const RecordedEvent& e, std::int64_t id, std::int6
     expect_one_row(db, "products", id);
 }
 
+// A stock set or adjustment moves the units on hand by what its decision changed, as the engine folds it
+// (engine/catalog/product.cpp): an order's stock move appended meanwhile stays counted.
 void stock_set(Database& db, const RecordedEvent& e, const Fields& f) {
-    const auto id = f.integer("id");
-    db.cached("UPDATE products SET stock = ?1, updated_us = ?2 WHERE id = ?3")
-        .bind(1, f.integer("quantity"))
-        .bind(2, e.time_us)
-        .bind(3, id)
-        .run();
-    expect_one_row(db, "products", id);
+    stock_move(db, e, f.integer("id"), f.integer("quantity") - f.integer("previous"), 0);
+}
+
+void stock_adjusted(Database& db, const RecordedEvent& e, const Fields& f) {
+    stock_move(db, e, f.integer("id"), f.integer("delta"), 0);
 }
 
 void stock_reserved(Database& db, const RecordedEvent& e, const Fields& f) {
@@ -330,7 +330,7 @@ std::vector<HandlerEntry> people_handlers() {
         {catalog_events::kProductUpdated, product_updated},
         {catalog_events::kProductDeactivated, product_deactivated},
         {catalog_events::kStockSet, stock_set},
-        {catalog_events::kStockAdjusted, stock_set},  // carries the resulting quantity too
+        {catalog_events::kStockAdjusted, stock_adjusted},
         {catalog_events::kStockReserved, stock_reserved},
         {catalog_events::kStockReleased, stock_released},
         {catalog_events::kStockConsumed, stock_consumed},

@@ -3,8 +3,8 @@
 #include <stdexcept>
 
 #include "engine/catalog/catalog_events.hpp"
-#include "engine/text.hpp"
 #include "engine/json_codec.hpp"
+#include "engine/text.hpp"
 
 namespace codd::engine::catalog {
 namespace json = engine::json;
@@ -60,8 +60,13 @@ void evolve(Product& p, const RecordedEvent& e) {
         apply_fields(p, json::object_at(o, "changes"));
     } else if (type == events::kProductDeactivated) {
         p.is_active = false;
-    } else if (type == events::kStockSet || type == events::kStockAdjusted) {
-        p.stock_quantity = json::int_at(o, "quantity");
+    } else if (type == events::kStockSet) {
+        // By what the decision changed (quantity - previous), not to `quantity`: an order's dispatch or restock
+        // takes no product lock and may land between a stock command's decision and its append, and its move
+        // must stay counted (the append's `quantity` is what the decision saw it leave).
+        p.stock_quantity += json::int_at(o, "quantity") - json::int_at(o, "previous");
+    } else if (type == events::kStockAdjusted) {
+        p.stock_quantity += json::int_at(o, "delta");
     } else if (type == events::kStockReserved) {
         p.reserved += json::int_at(o, "quantity");
     } else if (type == events::kStockReleased) {

@@ -38,7 +38,9 @@
 // C.reserved + sum(H): reservations decided before it are in H, none can be decided while it holds the
 // lock, and its own effect is in C before the lock goes. Releases, consumes and restocks never take
 // availability; the order stream proves what the order holds (its stage follows its status), so they need
-// no check and are safe with `any`.
+// no check and are safe with `any`. They take no lock either, so one may land between a command's decision
+// in_lock() and its append: a stock set or adjustment therefore folds by what it changed (product.cpp), never
+// to the absolute figure it computed, and the move stays counted. Both moves keep reserved <= on hand.
 //
 // Only this process appends to the log (EventLog is single-writer), so no product event bypasses the book.
 

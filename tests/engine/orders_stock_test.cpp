@@ -187,6 +187,80 @@ TEST_CASE("orders stock: stock decreases wait for in-flight reservations and nev
     CHECK(created.load() > 0);
 }
 
+TEST_CASE("orders stock: a stock set or adjustment moves on hand by what it decided, past order moves landed since") {
+    // An order's dispatch or restock takes no product lock, so it may land between a stock command's decision
+    // and its append (both append the product stream with `any`). Log order: the command's event comes after
+    // the move it did not see; its `quantity` is what it decided from the stale figure.
+    namespace ce = catalog::events;
+    OrdersFixture f;
+    const auto a = f.product("A", 1000, 10);
+    const auto any = ExpectedVersion::any();
+    const auto product = ce::product_stream(a);
+    f.log->append(request({to_stream(product, any, {ce::stock_reserved(a, 5001, 2)})}));
+    f.log->append(request({to_stream(product, any, {ce::stock_consumed(a, 5001, 2)})}));            // on hand 8
+    f.log->append(request({to_stream(product, any, {ce::stock_adjusted(a, 5, 15, "delivery")})}));  // saw 10
+    f.log->append(request({to_stream(product, any, {ce::stock_restocked(a, 5001, 2)})}));           // 15
+    f.log->append(request({to_stream(product, any, {ce::stock_set(a, 20, 13, "count")})}));         // saw 13
+    const auto p = folded(*f.log, a);
+    CHECK(p.stock_quantity == 22);
+    CHECK(p.reserved == 0);
+    CHECK(f.stock(a) == p);
+    catalog::StockBook fresh(*f.log);
+    CHECK(*fresh.find(a) == p);
+}
+
+TEST_CASE("orders stock: stock adjustments racing dispatches and restocks lose none of either") {
+    OrdersFixture f;
+    constexpr std::int64_t kStock = 1000;
+    const auto a = f.product("A", 1000, kStock);
+    constexpr int kOrders = 32;
+    std::vector<OrderId> orders;
+    for (int i = 0; i < kOrders; ++i) {
+        const Order o = f.create(OrdersFixture::new_order({OrdersFixture::item(a, 1)}, phone_of(9, i)));
+        for (auto s : {OrderStatus::confirmed, OrderStatus::preparing, OrderStatus::ready_for_pickup}) {
+            accepted(f.orders->change_status(o.id, to(s), std::nullopt, ctx()));
+        }
+        orders.push_back(o.id);
+    }
+    std::atomic<std::int64_t> adjusted{0};
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    // Movers send their orders out and back (consume, restock) while adjusters add and take units.
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int round = 0; round < 6; ++round) {
+                for (int i = t; i < kOrders; i += 4) {
+                    const auto next = round % 2 == 0 ? OrderStatus::out_for_delivery : OrderStatus::ready_for_pickup;
+                    if (std::holds_alternative<Rejection>(
+                            f.orders->change_status(orders[i], to(next), std::nullopt, ctx()))) {
+                        failures.fetch_add(1);
+                    }
+                }
+            }
+        });
+    }
+    for (int t = 0; t < 3; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 40; ++i) {
+                const std::int64_t delta = (i + t) % 3 == 0 ? -1 : 1 + (i % 2);
+                auto r = f.catalog->adjust_stock(a, delta, "recount", ctx());
+                if (std::holds_alternative<Rejection>(r)) {
+                    failures.fetch_add(1);
+                } else {
+                    adjusted.fetch_add(delta);
+                }
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    CHECK(failures.load() == 0);
+    // Every order ends back at ready_for_pickup (an even number of moves): nothing consumed.
+    const auto p = f.stock(a);
+    CHECK(p.stock_quantity == kStock + adjusted.load());
+    CHECK(p.reserved == kOrders);
+    CHECK(p == folded(*f.log, a));
+}
+
 TEST_CASE("orders stock: a product's cache folds only the tail after the first load") {
     OrdersFixture f;
     const auto a = f.product("A", 1000, 1000);

@@ -836,6 +836,23 @@ TEST_CASE("orders view: products with stock and reservations") {
     CHECK(fx.q->list_products(f, {}).pagination.total == 0);
 }
 
+TEST_CASE("orders view: a stock set or adjustment moves on hand by what it decided, as the engine folds it") {
+    namespace pe = engine::catalog::events;
+    Fixture fx;
+    // SB-1 holds 97 on hand, 1 reserved (order 1002). An order's move lands between a stock command's decision
+    // and its append: the command's `quantity` is what it saw it leave (engine/catalog/product.cpp).
+    const auto any = engine::ExpectedVersion::any();
+    fx.script.append({test::to_stream(product_stream(11), any, {stock("StockConsumed", 11, 1002, 1)})});   // 96
+    fx.script.append(pe::product_stream(11), pe::stock_adjusted(11, 5, 102, "delivery"));                  // saw 97
+    fx.script.append({test::to_stream(product_stream(11), any, {stock("StockRestocked", 11, 1002, 1)})});  // 102
+    fx.script.append(pe::product_stream(11), pe::stock_set(11, 120, 101, "count"));                        // saw 101
+    REQUIRE(fx.runner->wait_for(fx.script.log().head(), 10s));
+    REQUIRE(fx.runner->error().empty());
+    const auto sb = json::parse(*fx.q->product_json(11)).as_object();
+    CHECK(sb.at("stockQuantity").as_int64() == 121);
+    CHECK(sb.at("reserved").as_int64() == 0);
+}
+
 TEST_CASE("orders view: COD transactions, summary, reports and agent balances") {
     Fixture fx;
     const auto all = fx.q->list_transactions({}, {});
