@@ -8,6 +8,7 @@
 #include "api/problem.hpp"
 #include "api/rbac.hpp"
 #include "api/user_json.hpp"
+#include "engine/envelope.hpp"
 #include "engine/event_log.hpp"
 #include "engine/json_codec.hpp"
 #include "projections/runner.hpp"
@@ -125,9 +126,16 @@ Response bulk_write_failure(const Request& r, bool wrote_any) {
     return failure_response(r.request_id, r.method, r.path, std::current_exception());
 }
 
-std::variant<engine::CommandContext, Response> command_context(const Request& r, const Authenticated& caller,
-                                                               std::string_view scope) {
-    engine::CommandContext ctx{event_metadata(r, &caller.user), {}};
+std::optional<Response> reused_key(const Commerce& c, const engine::CommandContext& ctx, std::string_view suffix) {
+    if (ctx.command_id.empty()) return std::nullopt;
+    const auto original = c.log.command_result(ctx.command_id + std::string(suffix), std::chrono::milliseconds(0));
+    if (!original || engine::same_request(ctx, *original)) return std::nullopt;
+    return rejection(engine::reused_command_id());
+}
+
+std::variant<engine::CommandContext, Response> command_context(const Commerce& c, const Request& r,
+                                                               const Authenticated& caller, std::string_view scope) {
+    engine::CommandContext ctx{event_metadata(r, &caller.user), {}, {}};
     if (const auto key = r.header("Idempotency-Key")) {
         const bool printable = std::all_of(key->begin(), key->end(), [](char ch) { return ch > 0x20 && ch < 0x7f; });
         if (key->empty() || key->size() > 200 || !printable) {
@@ -135,6 +143,11 @@ std::variant<engine::CommandContext, Response> command_context(const Request& r,
                                "Invalid Idempotency-Key header");
         }
         ctx.command_id = fmt::format("idem:{}:{}:{}", caller.user.id, scope, *key);
+        // SHA-256 (the log's chain hash from a zero link) of what the request asks beyond its path (the scope).
+        std::string asked = r.query;
+        asked.append("\n").append(r.body);
+        ctx.fingerprint = engine::codec::to_hex(engine::codec::chain_hash(engine::Hash{}, asked)).substr(0, 32);
+        if (auto reused = reused_key(c, ctx)) return std::move(*reused);
     }
     return ctx;
 }
@@ -321,7 +334,7 @@ std::variant<OrderCommand, Response> order_command(const Commerce& c, const Requ
             break;
         }
     }
-    auto ctx = command_context(r, caller, fmt::format("{} {}", r.method, below_root));
+    auto ctx = command_context(c, r, caller, fmt::format("{} {}", r.method, below_root));
     if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
     return OrderCommand{*id, std::move(std::get<boost::json::object>(body)),
                         std::move(std::get<engine::CommandContext>(ctx)),

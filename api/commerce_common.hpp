@@ -51,9 +51,14 @@ Response after_bulk_commit(const Commerce& c, engine::GlobalPosition position, s
 Response bulk_write_failure(const Request& r, bool wrote_any);
 
 // Who asks (actor, request id) and, when the request has an Idempotency-Key, the command id that makes a
-// retry return the original result: "idem:<user id>:<scope>:<key>". nullopt + `error` for a malformed key.
-std::variant<engine::CommandContext, Response> command_context(const Request& r, const Authenticated& caller,
-                                                               std::string_view scope);
+// retry return the original result, "idem:<user id>:<scope>:<key>", with the request's fingerprint (a hash of
+// its query and body). A 400 for a malformed key; a 422 when the key was already used for a different request
+// (reused_key).
+std::variant<engine::CommandContext, Response> command_context(const Commerce& c, const Request& r,
+                                                               const Authenticated& caller, std::string_view scope);
+// The 422 of a key already used under `ctx`'s command id (plus `suffix`: a bulk request's rows each have
+// their own) for a request with another fingerprint; nullopt otherwise.
+std::optional<Response> reused_key(const Commerce& c, const engine::CommandContext& ctx, std::string_view suffix = {});
 // If-Match: an order version ("3" or the ETag form "\"3\""); nullopt when absent; a Response for a
 // malformed one.
 std::variant<std::optional<std::int64_t>, Response> if_match(const Request& r);

@@ -74,7 +74,7 @@ Response create(const Commerce& c, const Request& r, const Authenticated& caller
     n.notes = in.text("notes").value_or("");
     n.tags = in.strings("tags").value_or(std::vector<std::string>{});
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    auto ctx = command_context(r, caller, "POST /customers");
+    auto ctx = command_context(c, r, caller, "POST /customers");
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     return answer(c, c.customers.create(n, std::get<engine::CommandContext>(ctx)), 201);
 }
@@ -98,7 +98,7 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     p.notes = in.text("notes");
     p.is_active = in.boolean("isActive");
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    auto ctx = command_context(r, caller, fmt::format("PUT /customers/{}", *id));
+    auto ctx = command_context(c, r, caller, fmt::format("PUT /customers/{}", *id));
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     return answer(c, c.customers.update(*id, p, std::get<engine::CommandContext>(ctx)), 200);
 }
@@ -106,7 +106,7 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
 Response deactivate(const Commerce& c, const Request& r, const Authenticated& caller) {
     const auto id = id_param(r);
     if (!id) return not_found("customer");
-    auto ctx = command_context(r, caller, fmt::format("DELETE /customers/{}", *id));
+    auto ctx = command_context(c, r, caller, fmt::format("DELETE /customers/{}", *id));
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     return answer(c, c.customers.deactivate(*id, std::get<engine::CommandContext>(ctx)), 200,
                   "Customer deactivated successfully");
@@ -121,7 +121,7 @@ Response set_tags(const Commerce& c, const Request& r, const Authenticated& call
     const auto tags = in.strings("tags");
     if (in.ok() && !tags) in.errors().push_back({"tags", "tags is required (an array of strings)"});
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    auto ctx = command_context(r, caller, fmt::format("PATCH /customers/{}/tags", *id));
+    auto ctx = command_context(c, r, caller, fmt::format("PATCH /customers/{}/tags", *id));
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     return answer(c, c.customers.set_tags(*id, *tags, std::get<engine::CommandContext>(ctx)), 200);
 }

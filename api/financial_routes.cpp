@@ -166,7 +166,7 @@ Response record_expense(const Commerce& c, const Request& r, const Authenticated
         e.expense_date_us = us.value_or(0);
     }
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    auto ctx = command_context(r, caller, "POST /financial/expenses");
+    auto ctx = command_context(c, r, caller, "POST /financial/expenses");
     if (auto* err = std::get_if<Response>(&ctx)) return std::move(*err);
     return answer(c, c.orders.record_expense(e, std::get<engine::CommandContext>(ctx)), 201, "expense", expense_json);
 }
@@ -186,7 +186,7 @@ Response record_deposit(const Commerce& c, const Request& r, const Authenticated
     const std::string reference = in.required_text("reference");
     const std::string notes = in.text("notes").value_or("");
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    auto ctx = command_context(r, caller, "POST /financial/deposits");
+    auto ctx = command_context(c, r, caller, "POST /financial/deposits");
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     return answer(c,
                   c.orders.record_deposit(*agent, engine::Money{*amount}, reference, notes,
@@ -210,7 +210,7 @@ Response reconcile_deposit(const Commerce& c, const Request& r, const Authentica
     FieldReader in(std::get<json::object>(body));
     const std::string notes = in.text("notes").value_or("");
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    auto ctx = command_context(r, caller, fmt::format("PATCH /financial/deposits/{}/reconcile", *id));
+    auto ctx = command_context(c, r, caller, fmt::format("PATCH /financial/deposits/{}/reconcile", *id));
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     return answer(c, c.orders.reconcile_deposit(*id, notes, std::get<engine::CommandContext>(ctx)), 200, "deposit",
                   deposit_json);

@@ -223,7 +223,7 @@ std::optional<Response> repeat_out_of_scope(const orders::CreatedOrder& done, co
 Response create(const Commerce& c, const Request& r, const Authenticated& caller) {
     auto body = json_object_body(r);
     if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
-    auto ctx = command_context(r, caller, "POST /orders");
+    auto ctx = command_context(c, r, caller, "POST /orders");
     if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
     auto order = read_new_order(std::get<json::object>(body));
     if (auto* resp = std::get_if<Response>(&order)) return std::move(*resp);
@@ -247,8 +247,10 @@ constexpr std::size_t kMaxImportRows = 500;
 Response bulk_import(const Commerce& c, const Request& r, const Authenticated& caller) {
     auto body = json_object_body(r);
     if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
-    auto ctx = command_context(r, caller, "POST /orders/bulk");
+    auto ctx = command_context(c, r, caller, "POST /orders/bulk");
     if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
+    // The rows' command ids are the key's with the row's index: the first one tells the key's earlier import.
+    if (auto reused = reused_key(c, std::get<engine::CommandContext>(ctx), ":0")) return std::move(*reused);
     const json::value* rows = std::get<json::object>(body).if_contains("orders");
     if (rows == nullptr || !rows->is_array() || rows->as_array().empty() || rows->as_array().size() > kMaxImportRows) {
         return validation_problem(
@@ -435,7 +437,7 @@ Response assign(const Commerce& c, const Request& r, const Authenticated& caller
 Response bulk_status(const Commerce& c, const Request& r, const Authenticated& caller) {
     auto body = json_object_body(r);
     if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
-    auto ctx = command_context(r, caller, "POST /orders/bulk-status");
+    auto ctx = command_context(c, r, caller, "POST /orders/bulk-status");
     if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
     const json::object& o = std::get<json::object>(body);
     FieldReader in(o);
@@ -462,6 +464,12 @@ Response bulk_status(const Commerce& c, const Request& r, const Authenticated& c
     const auto status = orders::parse_order_status(status_text);
     if (!status) return validation_problem({{"status", "status must be one of the 9 order statuses"}});
     change.to = *status;
+    // Each order's command id is the key's with the order's id: any of them may tell the key's earlier request.
+    for (const std::int64_t id : ids) {
+        if (auto reused = reused_key(c, std::get<engine::CommandContext>(ctx), ":" + std::to_string(id))) {
+            return std::move(*reused);
+        }
+    }
 
     json::array succeeded, failed;
     const auto fail = [&failed](std::int64_t id, const Response& problem) {

@@ -115,7 +115,7 @@ Response create(const Commerce& c, const Request& r, const Authenticated& caller
     n.dimensions_json = extras.dimensions.value_or("");
     n.is_active = in.boolean("isActive").value_or(true);
     if (!in.ok()) return validation_problem(std::move(in.errors()));
-    auto ctx = command_context(r, caller, "POST /products");
+    auto ctx = command_context(c, r, caller, "POST /products");
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     return answer(c, c.catalog.create(n, std::get<engine::CommandContext>(ctx)), 201);
 }
@@ -160,7 +160,7 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
     // does (refused below what orders hold), in the same append as the other changes.
     p.stock_quantity = stock_quantity;
     p.stock_reason = "edited with the product";
-    auto ctx = command_context(r, caller, fmt::format("PUT /products/{}", *id));
+    auto ctx = command_context(c, r, caller, fmt::format("PUT /products/{}", *id));
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     return answer(c, c.catalog.update(*id, p, std::get<engine::CommandContext>(ctx)), 200);
 }
@@ -168,7 +168,7 @@ Response update(const Commerce& c, const Request& r, const Authenticated& caller
 Response deactivate(const Commerce& c, const Request& r, const Authenticated& caller) {
     const auto id = id_param(r);
     if (!id) return not_found("product");
-    auto ctx = command_context(r, caller, fmt::format("DELETE /products/{}", *id));
+    auto ctx = command_context(c, r, caller, fmt::format("DELETE /products/{}", *id));
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     return answer(c, c.catalog.deactivate(*id, std::get<engine::CommandContext>(ctx)), 200,
                   "Product deactivated successfully");
@@ -192,7 +192,7 @@ Response stock(const Commerce& c, const Request& r, const Authenticated& caller,
     if (!in.ok()) return validation_problem(std::move(in.errors()));
     const std::string scope =
         adjust ? fmt::format("POST /products/{}/stock-adjustments", *id) : fmt::format("PATCH /products/{}/stock", *id);
-    auto ctx = command_context(r, caller, scope);
+    auto ctx = command_context(c, r, caller, scope);
     if (auto* e = std::get_if<Response>(&ctx)) return std::move(*e);
     const auto& context = std::get<engine::CommandContext>(ctx);
     return answer(

@@ -24,9 +24,22 @@ Rejection conflict(std::string message, std::string field) {
     return Rejection{Rejection::Kind::conflict, std::move(message), std::move(field)};
 }
 
-std::optional<AppendResult> committed_result(EventLog& log, const std::string& command_id) {
-    if (command_id.empty()) return std::nullopt;
-    return log.command_result(command_id);
+bool same_request(const CommandContext& ctx, const AppendResult& original) {
+    return ctx.fingerprint.empty() || original.command_fingerprint.empty() ||
+           ctx.fingerprint == original.command_fingerprint;
+}
+
+Rejection reused_command_id() {
+    return Rejection{Rejection::Kind::refused,
+                     "this Idempotency-Key was already used for a different request; use a new key for a new request",
+                     "Idempotency-Key"};
+}
+
+std::optional<AppendResult> committed_result(EventLog& log, const CommandContext& ctx) {
+    if (ctx.command_id.empty()) return std::nullopt;
+    auto original = log.command_result(ctx.command_id);
+    if (original && !same_request(ctx, *original)) return std::nullopt;
+    return original;
 }
 
 Result<AppendResult> execute(EventLog& log, const Clock& clock, const CommandContext& ctx, const Attempt& attempt,
@@ -36,19 +49,21 @@ Result<AppendResult> execute(EventLog& log, const Clock& clock, const CommandCon
         if (auto* r = std::get_if<Rejection>(&decided)) {
             // A retry of a command that already committed may now be refused (its own effect is in the
             // state it decided on): the original result is the answer.
-            if (auto original = committed_result(log, ctx.command_id)) return *original;
+            if (auto original = committed_result(log, ctx)) return *original;
             return *r;
         }
         AppendRequest request = std::move(std::get<AppendRequest>(decided));
         if (request.streams.empty() && !request.build) {
-            if (auto original = committed_result(log, ctx.command_id)) return *original;
+            if (auto original = committed_result(log, ctx)) return *original;
             AppendResult nothing;
             nothing.status = AppendStatus::ok;
             return nothing;
         }
         request.metadata = ctx.metadata;
         request.command_id = ctx.command_id;
+        request.command_fingerprint = ctx.fingerprint;
         AppendResult result = log.append(std::move(request));
+        if (result.status == AppendStatus::duplicate && !same_request(ctx, result)) return reused_command_id();
         if (result.committed()) return result;
         if (result.status != AppendStatus::conflict) {
             throw StorageError(std::string("command not appended (") + to_string(result.status) +

@@ -61,7 +61,7 @@ Loaded<State> load(const EventLog& log, const std::string& stream, Evolve&& evol
 // the cached state is read and folded. Bounded: full, it starts over.
 template <typename State>
 class StreamCache {
-public:
+  public:
     explicit StreamCache(std::size_t capacity = 1 << 14) : capacity_(capacity) {}
 
     template <typename Evolve>
@@ -81,7 +81,7 @@ public:
         return loaded;
     }
 
-private:
+  private:
     std::size_t capacity_;
     std::mutex mu_;
     std::unordered_map<std::string, Loaded<State>> entries_;
@@ -97,10 +97,13 @@ Rejection invalid(std::string field, std::string message);
 Rejection not_found(const std::string& what);
 Rejection conflict(std::string message, std::string field = {});
 
-// Who asks, and the id that makes a retried command idempotent (empty: none).
+// Who asks, the id that makes a retried command idempotent (empty: none), and what it asks (the request's
+// fingerprint; empty: not compared). A retry is the same command id with the same fingerprint; the same id
+// with another fingerprint is refused (reused_command_id), never answered with the first command's result.
 struct CommandContext {
     EventMetadata metadata;
     std::string command_id;
+    std::string fingerprint;
 };
 
 // A load-and-decide pass: reads what it needs from the log and returns the decision for `now`. An
@@ -128,7 +131,14 @@ Result<AppendResult> execute_on(EventLog& log, const Clock& clock, const Command
         max_attempts);
 }
 
-// The original result of a committed command id, if any. Costs a trip through the log's writer.
-std::optional<AppendResult> committed_result(EventLog& log, const std::string& command_id);
+// Whether `original` (a committed command's result) is what `ctx` asks: true unless both carry fingerprints and
+// they differ.
+bool same_request(const CommandContext& ctx, const AppendResult& original);
+
+// The refusal of a command id already used for a different request (422).
+Rejection reused_command_id();
+
+// The original result of ctx's command id when it was committed for the same request (same_request), if any.
+std::optional<AppendResult> committed_result(EventLog& log, const CommandContext& ctx);
 
 }  // namespace codd::engine

@@ -47,6 +47,9 @@ struct AppendRequest {
     // Idempotency: a request whose command id was already committed appends nothing and returns the
     // original result, also after a restart. Empty: no idempotency.
     std::string command_id;
+    // What the command was asked (e.g. a hash of the HTTP request), kept with its record: a later request with
+    // the same command id and another fingerprint is a different request (see engine::same_request).
+    std::string command_fingerprint;
     EventMetadata metadata;
     std::vector<StreamAppend> streams;
 
@@ -74,9 +77,10 @@ struct AppendResult {
     AppendStatus status = AppendStatus::invalid;
     GlobalPosition first_position;  // of the first event written (ok / duplicate)
     GlobalPosition last_position;   // of the last event written (ok / duplicate)
-    std::int64_t time_us = 0;        // the time stamped on every event written (ok only; 0 otherwise)
+    std::int64_t time_us = 0;       // the time stamped on every event written (ok only; 0 otherwise)
     std::vector<StreamResult> streams;
     std::vector<std::int64_t> sequence_values;
+    std::string command_fingerprint;  // the command's, as recorded (empty: none, or recorded before it was kept)
 
     // For conflicts: the stream and what was expected and found (-1: no stream).
     std::string conflict_stream;

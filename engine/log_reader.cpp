@@ -219,6 +219,11 @@ void encode_command_record(const AppendResult& r, std::string& out) {
     }
     varint::put(out, r.sequence_values.size());
     for (auto v : r.sequence_values) varint::put(out, static_cast<std::uint64_t>(v));
+    // Last and optional: records written before fingerprints were kept end after the sequence values.
+    if (!r.command_fingerprint.empty()) {
+        varint::put(out, r.command_fingerprint.size());
+        out.append(r.command_fingerprint);
+    }
 }
 
 std::optional<AppendResult> decode_command_record(std::string_view bytes) {
@@ -242,6 +247,7 @@ std::optional<AppendResult> decode_command_record(std::string_view bytes) {
         if (!rd.u64(v)) return std::nullopt;
         r.sequence_values.push_back(static_cast<std::int64_t>(v));
     }
+    if (!rd.done() && !rd.str(r.command_fingerprint)) return std::nullopt;
     if (!rd.done()) return std::nullopt;
     return r;
 }

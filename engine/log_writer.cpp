@@ -225,6 +225,7 @@ private:
         result.last_position = GlobalPosition{next_position_ - 1};
         result.sequence_values = std::move(seq_values);
         if (!req.command_id.empty()) {
+            result.command_fingerprint = req.command_fingerprint;
             sc.record.clear();
             encode_command_record(result, sc.record);
             wb_.Put(w_.store_.commands(), req.command_id, sc.record);

@@ -112,7 +112,7 @@ Result<FoundOrCreated> CustomerService::find_or_create(const NewCustomer& input,
             const auto r = phone(*normalized);
             if (r.state.reserved) {
                 // A retry of the command that created this customer answers as the original did.
-                const auto original = committed_result(log_, ctx.command_id);
+                const auto original = committed_result(log_, ctx);
                 const bool created = original && !original->sequence_values.empty() &&
                                      original->sequence_values[0] == r.state.customer_id;
                 if (auto c = find(r.state.customer_id)) return FoundOrCreated{*c, created};

@@ -293,10 +293,11 @@ Result<CreatedOrder> OrderService::create(const NewOrder& n, const CommandContex
     CommandContext ctx = request_ctx;
     if (std::string external = text::trim(n.external_order_id); !external.empty()) {
         ctx.command_id = "order:" + n.source + ":" + std::to_string(external.size()) + ":" + external;
+        ctx.fingerprint.clear();  // whatever else the row or webhook says now
     }
     // A retry of a create that committed answers as the original did, whatever the checks now say.
     auto original = [&]() -> std::optional<Committed<Order>> {
-        const auto r = committed_result(log_, ctx.command_id);
+        const auto r = committed_result(log_, ctx);
         if (!r || r->sequence_values.empty()) return std::nullopt;
         return committed_order(log_, r->sequence_values[0], *r);
     };

@@ -138,7 +138,38 @@ TEST_CASE(
     CHECK(load_counter(*f.log, "counter-1").state.count == 1);
     // Another command id is decided on its own.
     CHECK(refused(execute(*f.log, *f.clock, ctx("cmd-2"), increment(*f.log, "counter-1", 1))).field == "count");
-    CHECK_FALSE(committed_result(*f.log, "cmd-2").has_value());
+    CHECK_FALSE(committed_result(*f.log, ctx("cmd-2")).has_value());
+}
+
+TEST_CASE("aggregate: a command id used again for a different request is refused, also after a restart") {
+    LogFixture f;
+    const auto asked = [](std::string fingerprint) {
+        auto c = ctx("cmd-1");
+        c.fingerprint = std::move(fingerprint);
+        return c;
+    };
+    const AppendResult first = accepted(execute(*f.log, *f.clock, asked("f-1"), increment(*f.log, "counter-1", 5)));
+    CHECK(first.command_fingerprint == "f-1");
+    // The same request again: the original result, with what it asked.
+    const AppendResult again = accepted(execute(*f.log, *f.clock, asked("f-1"), increment(*f.log, "counter-1", 5)));
+    CHECK(again.status == AppendStatus::duplicate);
+    CHECK(again.command_fingerprint == "f-1");
+    // Another request under the id: refused whether deciding again would append (the writer finds the id) or
+    // refuse (the committed result is not its answer), and nothing is written.
+    const auto head = f.log->head();
+    CHECK(refused(execute(*f.log, *f.clock, asked("f-2"), increment(*f.log, "counter-1", 5))).message ==
+          reused_command_id().message);
+    CHECK(refused(execute(*f.log, *f.clock, asked("f-2"), increment(*f.log, "counter-1", 1))).field == "count");
+    CHECK_FALSE(committed_result(*f.log, asked("f-2")).has_value());
+    f.reopen();
+    CHECK(refused(execute(*f.log, *f.clock, asked("f-2"), increment(*f.log, "counter-1", 5))).message ==
+          reused_command_id().message);
+    CHECK(f.log->head() == head);
+    CHECK(load_counter(*f.log, "counter-1").state.count == 1);
+    // A request without a fingerprint (or a record kept before fingerprints were) is not compared.
+    CHECK(accepted(execute(*f.log, *f.clock, asked(""), increment(*f.log, "counter-1", 5))).status ==
+          AppendStatus::duplicate);
+    CHECK(committed_result(*f.log, asked("f-1")).has_value());
 }
 
 TEST_CASE("aggregate: execute_on folds one stream and hands the decider its state, version and now") {

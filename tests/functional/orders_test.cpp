@@ -222,6 +222,24 @@ TEST_CASE("Idempotency-Key: the same key gives the same order, once") {
     const json::value product = s.call("GET", "/api/products/" + std::to_string(p), s.root).json().at("product");
     CHECK(product.at("reserved").as_int64() == 2);
     CHECK(s.create_order(s.root, body, {{"Idempotency-Key", std::string(300, 'k')}}).status == 400);
+    // The key with another body is another request: 422, and neither the first order nor a new one.
+    const json::object other = OrdersServer::order_body("0244200002", {{p, 5}});
+    const HttpResponse c = s.create_order(s.root, other, {{"Idempotency-Key", "checkout-7f3a"}});
+    CHECK(c.status == 422);
+    CHECK_FALSE(c.json().as_object().contains("order"));
+    CHECK(s.call("GET", "/api/orders", s.root).json().at("pagination").at("total").as_int64() == 1);
+    CHECK(s.call("GET", "/api/customers?search=0244200002", s.root).json().at("pagination").at("total").as_int64() ==
+          0);
+    // A status change under a key used for another one is refused too, and changes nothing.
+    const std::string path = "/api/orders/" + std::to_string(id_of(order_of(a))) + "/status";
+    const HeaderList key{{"Authorization", "Bearer " + s.root},
+                         {"Content-Type", "application/json"},
+                         {"Idempotency-Key", "status-1"}};
+    REQUIRE(s.request("PATCH", path, key, R"({"status":"confirmed"})").status == 200);
+    CHECK(s.request("PATCH", path, key, R"({"status":"confirmed"})").status == 200);
+    CHECK(s.request("PATCH", path, key, R"({"status":"cancelled","reason":"x"})").status == 422);
+    CHECK(order_of(s.call("GET", "/api/orders/" + std::to_string(id_of(order_of(a))), s.root)).at("status") ==
+          "confirmed");
 }
 
 TEST_CASE("a create's answer is the order as the view then shows it, odd text, amounts and a rep included") {
@@ -499,6 +517,11 @@ TEST_CASE("bulk import creates each row on its own, once per externalOrderId") {
     CHECK(id_of(k2.json().at("results").at("orders").as_array()[0]) ==
           id_of(k1.json().at("results").at("orders").as_array()[0]));
     CHECK(k2.json().at("results").at("orders").as_array()[0].at("duplicate").as_bool());
+    CHECK(reserved().as_int64() == 5);
+    // Other rows under the same key: 422 for the whole import, nothing created.
+    const json::object others{{"orders", json::array{OrdersServer::order_body("0244510007", {{p, 1}}),
+                                                     OrdersServer::order_body("0244510008", {{p, 1}})}}};
+    CHECK(s.request("POST", "/api/orders/bulk", key, json::serialize(others)).status == 422);
     CHECK(reserved().as_int64() == 5);
 
     // The request itself.
