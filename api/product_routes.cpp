@@ -100,7 +100,8 @@ Response create(const Commerce& c, const Request& r, const Authenticated& caller
     catalog::NewProduct n;
     n.name = in.required_text("name");
     n.sku = in.required_text("sku");
-    n.category = in.required_text("category");
+    // Optional, as in the replaced system (its admin UI's product form sends "" when left empty).
+    n.category = in.text("category").value_or("");
     n.description = in.text("description").value_or("");
     const std::size_t before = in.errors().size();
     const auto price = in.money("price");

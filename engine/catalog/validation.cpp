@@ -83,7 +83,7 @@ std::optional<Rejection> normalize(NewProduct& p) {
     if (auto r = check_sku(p.sku)) return r;
     if (auto r = check_label(p.name, "name", kMaxProductNameChars, true)) return r;
     if (auto r = check_description(p.description)) return r;
-    if (auto r = check_label(p.category, "category", kMaxCategoryChars, true)) return r;
+    if (auto r = check_label(p.category, "category", kMaxCategoryChars, false)) return r;
     if (auto r = check_money(p.price, "price")) return r;
     if (auto r = check_money(p.cost_price, "costPrice")) return r;
     if (auto r = check_count(p.stock_quantity, "stockQuantity")) return r;
@@ -106,7 +106,7 @@ std::optional<Rejection> normalize(ProductPatch& p) {
         if (auto r = check_description(*p.description)) return r;
     }
     if (p.category) {
-        if (auto r = check_label(*p.category, "category", kMaxCategoryChars, true)) return r;
+        if (auto r = check_label(*p.category, "category", kMaxCategoryChars, false)) return r;
     }
     if (p.price) {
         if (auto r = check_money(*p.price, "price")) return r;
