@@ -207,10 +207,11 @@ std::optional<std::int64_t> parse_time_us(std::string_view s, bool end_of_day) {
     std::int64_t offset_s = 0;
     if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
         ++pos;
-    } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-' || s[pos] == ' ')) {
+        // ' ' is a '+' a client left unescaped in a query string, where it decodes as a space.
         const std::int64_t oh = digits_at(s, pos + 1, 2), om = digits_at(s, pos + 4, 2);
         if (oh < 0 || oh > 23 || om < 0 || om > 59 || s[pos + 3] != ':') return std::nullopt;
-        offset_s = (oh * 3600 + om * 60) * (s[pos] == '+' ? 1 : -1);
+        offset_s = (oh * 3600 + om * 60) * (s[pos] == '-' ? -1 : 1);
         pos += 6;
     }
     if (pos != s.size()) return std::nullopt;

@@ -232,9 +232,8 @@ TEST_CASE("Idempotency-Key: the same key gives the same order, once") {
           0);
     // A status change under a key used for another one is refused too, and changes nothing.
     const std::string path = "/api/orders/" + std::to_string(id_of(order_of(a))) + "/status";
-    const HeaderList key{{"Authorization", "Bearer " + s.root},
-                         {"Content-Type", "application/json"},
-                         {"Idempotency-Key", "status-1"}};
+    const HeaderList key{
+        {"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}, {"Idempotency-Key", "status-1"}};
     REQUIRE(s.request("PATCH", path, key, R"({"status":"confirmed"})").status == 200);
     CHECK(s.request("PATCH", path, key, R"({"status":"confirmed"})").status == 200);
     CHECK(s.request("PATCH", path, key, R"({"status":"cancelled","reason":"x"})").status == 422);
@@ -421,6 +420,15 @@ TEST_CASE("bad input is a 4xx that says what is wrong") {
               .at("orders")
               .as_array()
               .size() == 1);
+    // A UTC offset, escaped or left as a '+' (which a query string decodes as a space).
+    for (const char* end : {"2099-12-31T23:59:59%2B01:00", "2099-12-31T23:59:59+01:00", "2099-12-31T23:59:59-05:30"}) {
+        CHECK(s.call("GET", std::string("/api/orders?startDate=2020-01-01&endDate=") + end, s.root)
+                  .json()
+                  .at("orders")
+                  .as_array()
+                  .size() == 1);
+    }
+    CHECK(s.call("GET", "/api/orders?endDate=2099-12-31T23:59:59%201:00", s.root).status == 400);
     CHECK(s.call("GET", "/api/orders?min_position=abc", s.root).status == 400);
     CHECK(s.call("GET", "/api/orders?min_position=999999999", s.root).status == 503);
 }
