@@ -80,6 +80,13 @@ Response read_after_min_position(const Commerce& c, const Request& r, const Job&
         const auto p = parse_int(*text, 0, std::numeric_limits<std::int64_t>::max());
         if (!p) return validation_problem({{"min_position", "min_position must be a log position (a whole number)"}});
         const engine::GlobalPosition want{static_cast<std::uint64_t>(*p)};
+        // Every position a command answered with is at or below the log's head: one beyond it names nothing
+        // written, and waiting for it would only hold the request for the whole wait.
+        if (const auto head = c.log.head(); want > head) {
+            return validation_problem(
+                {{"min_position",
+                  fmt::format("min_position {} is beyond the log's last position ({})", *p, head.value())}});
+        }
         if (!c.view.wait_for(want, c.view_wait)) {
             Response busy =
                 problem_response({ProblemType::unavailable,
