@@ -54,8 +54,11 @@ Response bulk_write_failure(const Request& r, bool wrote_any);
 // retry return the original result, "idem:<user id>:<scope>:<key>", with the request's fingerprint (a hash of
 // its query and body). A 400 for a malformed key; a 422 when the key was already used for a different request
 // (reused_key).
+// If-Match is read only by the commands on an order (order_command: `takes_if_match`); any other command with
+// one is a 400, never a condition silently ignored (a client relying on it would lose updates).
 std::variant<engine::CommandContext, Response> command_context(const Commerce& c, const Request& r,
-                                                               const Authenticated& caller, std::string_view scope);
+                                                               const Authenticated& caller, std::string_view scope,
+                                                               bool takes_if_match = false);
 // The 422 of a key already used under `ctx`'s command id (plus `suffix`: a bulk request's rows each have
 // their own) for a request with another fingerprint; nullopt otherwise.
 std::optional<Response> reused_key(const Commerce& c, const engine::CommandContext& ctx, std::string_view suffix = {});

@@ -4,6 +4,8 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <tuple>
+
 #include "tests/functional/identity_fixture.hpp"
 
 namespace {
@@ -347,6 +349,29 @@ TEST_CASE("products: bad input is a 4xx with a message") {
         check_problem(t.s.request("POST", "/api/products", {{"Authorization", "Bearer " + t.token}}, "name=x"),
                       415);
     }
+}
+
+TEST_CASE("products and customers: If-Match, which only order commands read, is a 400 and changes nothing") {
+    Session t;
+    const auto product = t.ok("POST", "/api/products", 201, product_body("IFM-01")).at("product").as_object();
+    const auto customer = t.ok("POST", "/api/customers", 201, customer_body("0244300001")).at("customer").as_object();
+    const std::string product_path = "/api/products/" + std::to_string(product.at("id").as_int64());
+    const std::string customer_path = "/api/customers/" + std::to_string(customer.at("id").as_int64());
+    const HeaderList conditional{
+        {"Authorization", "Bearer " + t.token}, {"Content-Type", "application/json"}, {"If-Match", "\"999\""}};
+    for (const auto& [method, path, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"PUT", product_path, R"({"name":"Renamed"})"},
+             {"PATCH", product_path + "/stock", R"({"stockQuantity":5})"},
+             {"PUT", customer_path, R"({"firstName":"Renamed"})"},
+             {"POST", "/api/products", json::serialize(product_body("IFM-02"))}}) {
+        const HttpResponse r = t.s.request(method, path, conditional, body);
+        INFO(method << " " << path << " -> " << r.body);
+        check_problem(r, 400);
+        CHECK(r.json().at("message") == "If-Match not supported here");
+    }
+    CHECK(t.ok("GET", product_path, 200).at("product").at("name") == product.at("name"));
+    CHECK(t.ok("GET", customer_path, 200).at("customer").at("firstName") == customer.at("firstName"));
+    CHECK(t.ok("GET", "/api/products?search=IFM-02", 200).at("pagination").at("total") == 0);
 }
 
 TEST_CASE("customers: create, read, list, update, tags, analytics and deactivate answer what the UI reads") {
