@@ -249,12 +249,16 @@ Response bulk_import(const Commerce& c, const Request& r, const Authenticated& c
     if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
     auto ctx = command_context(c, r, caller, "POST /orders/bulk");
     if (auto* resp = std::get_if<Response>(&ctx)) return std::move(*resp);
-    // The rows' command ids are the key's with the row's index: the first one tells the key's earlier import.
-    if (auto reused = reused_key(c, std::get<engine::CommandContext>(ctx), ":0")) return std::move(*reused);
     const json::value* rows = std::get<json::object>(body).if_contains("orders");
     if (rows == nullptr || !rows->is_array() || rows->as_array().empty() || rows->as_array().size() > kMaxImportRows) {
         return validation_problem(
             {{"orders", fmt::format("orders must be an array of 1 to {} orders", kMaxImportRows)}});
+    }
+    // The rows' command ids are the key's with the row's index: any row the key's earlier import created tells it.
+    for (std::size_t row = 0; row < rows->as_array().size(); ++row) {
+        if (auto reused = reused_key(c, std::get<engine::CommandContext>(ctx), ":" + std::to_string(row))) {
+            return std::move(*reused);
+        }
     }
     json::array created, failed;
     const auto fail = [&failed](std::size_t row, const Response& problem) {

@@ -55,15 +55,18 @@ bool is_json_object(const std::string& text) {
     }
 }
 
-// The price the order has a product at, when one of its items is that product at a single price.
-std::optional<Money> order_price(const std::vector<OrderItem>& items, ProductId product) {
-    std::optional<Money> price;
+// Whether one of the order's items is `product` at `price`.
+bool sold_at(const std::vector<OrderItem>& items, ProductId product, Money price) {
+    return std::any_of(items.begin(), items.end(),
+                       [&](const OrderItem& i) { return i.product_id == product && i.unit_price == price; });
+}
+
+// A price the order has `product` at, other than the catalog's `price` (for a refusal's message).
+std::optional<Money> other_order_price(const std::vector<OrderItem>& items, ProductId product, Money price) {
     for (const auto& i : items) {
-        if (i.product_id != product) continue;
-        if (price && *price != i.unit_price) return std::nullopt;
-        price = i.unit_price;
+        if (i.product_id == product && i.unit_price != price) return i.unit_price;
     }
-    return price;
+    return std::nullopt;
 }
 
 // Items numbered from `first_id` on: a replacement never reuses an id the order had. A line is priced from the
@@ -88,15 +91,14 @@ Result<std::vector<OrderItem>> price_items(const std::vector<NewOrderItem>& inpu
             return invalid(item_field(i, "productId"), "product " + std::to_string(p.id) + " is not active");
         Money price = p.price;
         if (n.unit_price && *n.unit_price != p.price) {
-            const auto sold_at = order_price(kept, p.id);
-            if (sold_at != n.unit_price) {
-                const bool other = sold_at && *sold_at != p.price;
+            if (!sold_at(kept, p.id, *n.unit_price)) {
+                const auto other = other_order_price(kept, p.id, p.price);
                 return invalid(item_field(i, "unitPrice"),
                                "unitPrice is " + to_string(p.price) + " (the catalog price" +
-                                   (other ? ") or " + to_string(*sold_at) + " (the order's price)" : ")") + ", not " +
+                                   (other ? ") or " + to_string(*other) + " (the order's price)" : ")") + ", not " +
                                    to_string(*n.unit_price));
             }
-            price = *sold_at;
+            price = *n.unit_price;
         }
         if (n.item_type != "package" && n.item_type != "upsell") {
             return invalid(item_field(i, "itemType"), "itemType must be package or upsell");

@@ -573,6 +573,14 @@ TEST_CASE("orders: an edit keeps the price an item was sold at or takes the cata
     const Rejection r = refused(f.orders->update(o.id, other, std::nullopt, ctx()));
     CHECK(r.field == "items[0].unitPrice");
     CHECK(r.message == "unitPrice is 17.00 (the catalog price) or 16.75 (the order's price), not 16.00");
+    // A line more at the catalog's price: the order then has the product at two prices, and keeps both.
+    OrderPatch two;
+    two.items = std::vector<NewOrderItem>{priced(tee, 4, 1675), priced(tee, 1, 1700)};
+    accepted(f.orders->update(o.id, two, std::nullopt, ctx()));
+    two.items = std::vector<NewOrderItem>{priced(tee, 2, 1675), priced(tee, 3, 1700)};
+    const auto both = accepted(f.orders->update(o.id, two, std::nullopt, ctx())).value;
+    REQUIRE(both.items.size() == 2);
+    CHECK(both.total_amount == Money{2 * 1675 + 3 * 1700 + 1000});
     // The catalog's price is taken when sent; the sold-at price of a product the order did not have is not.
     OrderPatch now;
     now.items = std::vector<NewOrderItem>{priced(tee, 4, 1700)};

@@ -534,6 +534,14 @@ TEST_CASE("bulk import creates each row on its own, once per externalOrderId") {
                                                      OrdersServer::order_body("0244510008", {{p, 1}})}}};
     CHECK(s.request("POST", "/api/orders/bulk", key, json::serialize(others)).status == 422);
     CHECK(reserved().as_int64() == 5);
+    // Also when the key's import created only a later row (its row 0 was refused).
+    HeaderList key2 = key;
+    key2.back().second = "import-retry-2";
+    const json::object mixed{{"orders", json::array{json::object{}, OrdersServer::order_body("0244510009", {{p, 1}})}}};
+    REQUIRE(s.request("POST", "/api/orders/bulk", key2, json::serialize(mixed)).status == 200);
+    CHECK(reserved().as_int64() == 6);
+    CHECK(s.request("POST", "/api/orders/bulk", key2, json::serialize(others)).status == 422);
+    CHECK(reserved().as_int64() == 6);
 
     // The request itself.
     for (const json::value& bad : {json::value(json::array{}), json::value("rows"), json::value(nullptr)}) {
