@@ -12,6 +12,10 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_set>
 
 #include "api/identity.hpp"
 #include "api/router.hpp"
@@ -37,6 +41,19 @@ class ProjectionRunner;
 namespace codd::api {
 
 // Shared by every commerce handler; outlives the server's requests.
+// The Idempotency-Keys (command ids) of the commands running now. A request whose key is in flight is answered
+// 409 at once (IETF httpapi Idempotency-Key): two requests under one key never run together, so the second one
+// finds the first's command record, and a key reused for another request is refused before it changes anything.
+class KeysInFlight {
+  public:
+    // The claim on `command_id`, held until the returned pointer's last copy goes; nullptr when it is held.
+    [[nodiscard]] std::shared_ptr<const void> claim(const std::string& command_id);
+
+  private:
+    std::mutex mu_;
+    std::unordered_set<std::string> held_;
+};
+
 struct Commerce {
     const Identity& identity;
     // Runs every commerce handler (sized by CODD_COMMAND_THREADS): separate from the identity pool, whose few
@@ -54,6 +71,7 @@ struct Commerce {
     // How long a command waits for the view to apply it (then 202), and a query for its min_position (then 503).
     std::chrono::milliseconds view_wait{std::chrono::seconds(5)};
     std::filesystem::path backup_dir{};  // where POST /admin/backups writes
+    KeysInFlight& keys_in_flight;
 };
 
 void add_order_routes(Router& router, const Commerce& commerce);

@@ -13,6 +13,19 @@
 #include "engine/json_codec.hpp"
 #include "projections/runner.hpp"
 
+namespace codd::api {
+
+std::shared_ptr<const void> KeysInFlight::claim(const std::string& command_id) {
+    std::lock_guard lock(mu_);
+    if (!held_.insert(command_id).second) return nullptr;
+    return std::shared_ptr<const void>(this, [this, command_id](const void*) {
+        std::lock_guard released(mu_);
+        held_.erase(command_id);
+    });
+}
+
+}  // namespace codd::api
+
 namespace codd::api::commerce {
 namespace {
 
@@ -144,11 +157,12 @@ std::variant<engine::CommandContext, Response> command_context(const Commerce& c
                                                                const Authenticated& caller, std::string_view scope,
                                                                bool takes_if_match) {
     if (!takes_if_match && r.header("If-Match")) {
-        return bad_request("If-Match is supported on the commands on one order only (its version); send this request "
-                           "without it",
-                           "If-Match not supported here");
+        return bad_request(
+            "If-Match is supported on the commands on one order only (its version); send this request "
+            "without it",
+            "If-Match not supported here");
     }
-    engine::CommandContext ctx{event_metadata(r, &caller.user), {}, {}};
+    engine::CommandContext ctx{event_metadata(r, &caller.user), {}, {}, {}};
     if (const auto key = r.header("Idempotency-Key")) {
         const bool printable = std::all_of(key->begin(), key->end(), [](char ch) { return ch > 0x20 && ch < 0x7f; });
         if (key->empty() || key->size() > 200 || !printable) {
@@ -160,6 +174,16 @@ std::variant<engine::CommandContext, Response> command_context(const Commerce& c
         std::string asked = r.query;
         asked.append("\n").append(r.body);
         ctx.fingerprint = engine::codec::to_hex(engine::codec::chain_hash(engine::Hash{}, asked)).substr(0, 32);
+        ctx.hold = c.keys_in_flight.claim(ctx.command_id);
+        if (!ctx.hold) {
+            Response busy = problem_response(
+                {ProblemType::conflict,
+                 "a request with this Idempotency-Key is still being processed; retry once it has answered",
+                 "A request with this Idempotency-Key is in progress",
+                 {}});
+            busy.headers.push_back({"Retry-After", "1"});
+            return busy;
+        }
         if (auto reused = reused_key(c, ctx)) return std::move(*reused);
     }
     return ctx;

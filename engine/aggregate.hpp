@@ -8,6 +8,7 @@
 // at its loaded version). New aggregates take their id from a log sequence through AppendRequest::build,
 // so a refused create consumes no id.
 
+#include <memory>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -104,6 +105,9 @@ struct CommandContext {
     EventMetadata metadata;
     std::string command_id;
     std::string fingerprint;
+    // Whatever the caller keeps for as long as the command runs (the API: its Idempotency-Key's claim, released
+    // when the last copy of the context goes). The engine never looks at it.
+    std::shared_ptr<const void> hold;
 };
 
 // A load-and-decide pass: reads what it needs from the log and returns the decision for `now`. An

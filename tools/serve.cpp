@@ -256,6 +256,7 @@ int run_serve() {
         [&orders = *commerce->orders](engine::users::UserId user) {
             return orders.agent_cash(user).cash_in_hand().minor;
         }};
+    api::KeysInFlight keys_in_flight;
     const api::Commerce commerce_api{identity,
                                      command_workers,
                                      *commerce->catalog,
@@ -266,7 +267,8 @@ int run_serve() {
                                      *commerce->runner,
                                      *clock,
                                      config->view_wait,
-                                     config->backup_dir};
+                                     config->backup_dir,
+                                     keys_in_flight};
     api::HttpServer server({config->listen, config->http_threads, config->max_body_bytes, config->read_timeout,
                             config->request_timeout, config->edge.tls},
                            api::Dispatcher(make_router(*event_log, *config, clock, edge, identity, commerce_api), ids,

@@ -3,10 +3,13 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "engine/allocator.hpp"
 #include "tests/functional/orders_fixture.hpp"
@@ -239,6 +242,36 @@ TEST_CASE("Idempotency-Key: the same key gives the same order, once") {
     CHECK(s.request("PATCH", path, key, R"({"status":"cancelled","reason":"x"})").status == 422);
     CHECK(order_of(s.call("GET", "/api/orders/" + std::to_string(id_of(order_of(a))), s.root)).at("status") ==
           "confirmed");
+}
+
+TEST_CASE("Idempotency-Key: concurrent requests under one key make one order and no other customer") {
+    OrdersServer s;
+    const std::int64_t p = s.product("KEY-2", 3.0, 100);
+    const std::int64_t customers_before =
+        s.call("GET", "/api/customers", s.root).json().at("pagination").at("total").as_int64();
+    // 16 clients at once under one key, each with its own phone (a request other than the first): one order,
+    // the others answered 409 (the key in flight) or 422 (the key used); none creates its customer.
+    constexpr int kClients = 16;
+    std::vector<int> statuses(kClients, 0);
+    std::vector<std::thread> clients;
+    for (int i = 0; i < kClients; ++i) {
+        clients.emplace_back([&, i] {
+            HttpClient http("127.0.0.1", s.port(), std::chrono::seconds(10));
+            const json::object body = OrdersServer::order_body("02446000" + std::to_string(10 + i), {{p, 1}});
+            statuses[static_cast<std::size_t>(i)] = http.request("POST", "/api/orders",
+                                                                 {{"Authorization", "Bearer " + s.root},
+                                                                  {"Content-Type", "application/json"},
+                                                                  {"Idempotency-Key", "race-1"}},
+                                                                 json::serialize(body))
+                                                        .status;
+        });
+    }
+    for (auto& c : clients) c.join();
+    CHECK(std::count(statuses.begin(), statuses.end(), 201) == 1);
+    for (const int st : statuses) CHECK((st == 201 || st == 409 || st == 422));
+    CHECK(s.call("GET", "/api/orders", s.root).json().at("pagination").at("total").as_int64() == 1);
+    CHECK(s.call("GET", "/api/customers", s.root).json().at("pagination").at("total").as_int64() ==
+          customers_before + 1);
 }
 
 TEST_CASE("a create's answer is the order as the view then shows it, odd text, amounts and a rep included") {
