@@ -156,12 +156,7 @@ std::optional<Response> reused_key(const Commerce& c, const engine::CommandConte
 std::variant<engine::CommandContext, Response> command_context(const Commerce& c, const Request& r,
                                                                const Authenticated& caller, std::string_view scope,
                                                                bool takes_if_match) {
-    if (!takes_if_match && r.header("If-Match")) {
-        return bad_request(
-            "If-Match is supported on the commands on one order only (its version); send this request "
-            "without it",
-            "If-Match not supported here");
-    }
+    if (!takes_if_match && r.header("If-Match")) return if_match_unsupported();
     engine::CommandContext ctx{event_metadata(r, &caller.user), {}, {}, {}};
     if (const auto key = r.header("Idempotency-Key")) {
         const bool printable = std::all_of(key->begin(), key->end(), [](char ch) { return ch > 0x20 && ch < 0x7f; });

@@ -48,6 +48,12 @@ Response bad_request(std::string detail, std::string message) {
     return problem_response({ProblemType::bad_request, std::move(detail), std::move(message), {}});
 }
 
+Response if_match_unsupported() {
+    return bad_request("If-Match is supported on the commands on one order only (its version); send this request "
+                       "without it",
+                       "If-Match not supported here");
+}
+
 Response validation_problem(std::vector<FieldError> errors) {
     std::string message = errors.empty() ? "Validation failed" : errors.front().message;
     return problem_response({ProblemType::validation, "The request has invalid fields.", std::move(message),

@@ -33,5 +33,8 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
 [[nodiscard]] Response validation_problem(std::vector<FieldError> errors);
 [[nodiscard]] Response bad_request(std::string detail, std::string message = {});
+// The 400 of a command that does not read If-Match sent with one: a condition silently ignored would let a
+// client that relies on it lose updates. Only the commands on one order read it (their version).
+[[nodiscard]] Response if_match_unsupported();
 
 }  // namespace codd::api

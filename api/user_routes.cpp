@@ -52,6 +52,7 @@ std::optional<Response> check_may_manage(const Authenticated& caller, const user
 // Runs a command on a worker and answers with what `make` returns.
 void command(const Identity& id, Request request, Responder respond,
              std::function<Response(const engine::EventMetadata&)> make, const users::User& actor) {
+    if (request.header("If-Match")) return respond(if_match_unsupported());
     run_on_workers(id, respond, [request = std::move(request), respond, make = std::move(make), actor] {
         respond(make(event_metadata(request, &actor)));
     });

@@ -394,6 +394,14 @@ TEST_CASE("admin users: shapes, money in major units, privileged accounts protec
     const HttpResponse settings = s.call("PUT", "/api/admin/settings", root, json::object{{"businessName", "Acme COD"}});
     REQUIRE(settings.status == 200);
     CHECK(s.call("GET", "/api/admin/settings", root).json().at("businessName") == "Acme COD");
+    // If-Match, which no user or settings command reads, is a 400 and changes nothing.
+    const HttpResponse conditional =
+        s.request("PUT", "/api/admin/settings",
+                  {{"Authorization", "Bearer " + root}, {"Content-Type", "application/json"}, {"If-Match", "\"9\""}},
+                  R"({"businessName":"Stale"})");
+    CHECK(conditional.status == 400);
+    CHECK(conditional.json().at("message") == "If-Match not supported here");
+    CHECK(s.call("GET", "/api/admin/settings", root).json().at("businessName") == "Acme COD");
 }
 
 TEST_CASE("production refuses to start without strong secrets, development keeps generated ones private") {
