@@ -75,8 +75,8 @@ std::optional<Response> refuse_with_open_work(const Identity& id, users::UserId 
     const std::int64_t cash = id.cash_in_hand ? id.cash_in_hand(user) : 0;
     if (cash > 0) {
         return problem_response({ProblemType::unprocessable,
-                                 fmt::format("User {} holds {}.{:02} in collected cash; record their deposit first.",
-                                             user, cash / 100, cash % 100),
+                                 fmt::format("User {} holds {} in collected cash; record their deposit first.", user,
+                                             engine::to_string(engine::Money{cash})),
                                  fmt::format("Cannot {} an agent who holds cash", change),
                                  {}});
     }

@@ -247,18 +247,18 @@ void then(Decision& first, Decision second) {
     first.stock->to_lines = std::move(second.stock->to_lines);
 }
 
-// A decision that sends `o` out for delivery, or delivers it and so collects its cash, puts it in the hands of
-// its agent: refused when that user is no longer an active delivery agent (deactivated or given another role
-// since the order was assigned; the guard on those changes counts only open orders, and a returned order can
-// be sent out and delivered again). An order with no agent yet may still go out; only its delivery needs one.
-Result<Decision> carried_by_active_agent(const users::UserService& users, const Order& o, std::int64_t now_us,
+// A decision that moves `o` to status `to` and sends it out for delivery, or delivers it and so collects its cash,
+// puts it in the hands of its agent: refused when that user is no longer an active delivery agent (deactivated or
+// given another role since the order was assigned; the guard on those changes counts only open orders, and a
+// returned order can be sent out and delivered again). An order with no agent yet may still go out; only its
+// delivery needs one.
+Result<Decision> carried_by_active_agent(const users::UserService& users, const Order& o, OrderStatus to,
                                          Result<Decision> decided) {
     const auto* d = std::get_if<Decision>(&decided);
     if (d == nullptr || !o.delivery_agent_id) return decided;
     const bool collects = std::any_of(d->events.begin(), d->events.end(),
                                       [](const NewEvent& e) { return e.type == events::kPaymentCollected; });
-    const bool dispatches = o.status != OrderStatus::out_for_delivery &&
-                            after(o, d->events, now_us).status == OrderStatus::out_for_delivery;
+    const bool dispatches = to == OrderStatus::out_for_delivery && o.status != OrderStatus::out_for_delivery;
     if (!collects && !dispatches) return decided;
     const auto agent = users.find(*o.delivery_agent_id);
     if (!agent || !agent->is_active || agent->role != users::Role::delivery_agent) {
@@ -429,7 +429,7 @@ Result<Committed<Order>> OrderService::update(OrderId id, const OrderPatch& p, I
 Result<Committed<Order>> OrderService::change_status(OrderId id, const StatusChange& c, IfMatch if_match,
                                                      const CommandContext& ctx) {
     return run(log_, *clock_, stock_, id, if_match, ctx, [&](const Order& o, const ProductViews&, std::int64_t now_us) {
-        return carried_by_active_agent(users_, o, now_us, decide_status(o, c, now_us));
+        return carried_by_active_agent(users_, o, c.to, decide_status(o, c, now_us));
     });
 }
 
@@ -455,7 +455,7 @@ Result<Committed<Order>> OrderService::edit(OrderId id, const OrderEdit& e, IfMa
         if (status) {
             if (status->to != updated.status) {
                 auto changed =
-                    carried_by_active_agent(users_, updated, now_us, decide_status(updated, *status, now_us));
+                    carried_by_active_agent(users_, updated, status->to, decide_status(updated, *status, now_us));
                 if (auto* r = std::get_if<Rejection>(&changed)) return *r;
                 then(d, std::move(std::get<Decision>(changed)));
             }
@@ -517,7 +517,7 @@ Result<Committed<Order>> OrderService::record_proof(OrderId id, const DeliveryPr
 Result<Committed<Order>> OrderService::complete_delivery(OrderId id, const DeliveryCompletion& d,
                                                          const CommandContext& ctx, IfMatch if_match) {
     return run(log_, *clock_, stock_, id, if_match, ctx, [&](const Order& o, const ProductViews&, std::int64_t now_us) {
-        return carried_by_active_agent(users_, o, now_us, decide_complete(o, d, now_us));
+        return carried_by_active_agent(users_, o, OrderStatus::delivered, decide_complete(o, d, now_us));
     });
 }
 
