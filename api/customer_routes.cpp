@@ -5,6 +5,7 @@
 
 #include "api/commerce_common.hpp"
 #include "api/json_text.hpp"
+#include "api/rbac.hpp"
 #include "api/user_json.hpp"
 #include "engine/customers/customer_service.hpp"
 
@@ -49,12 +50,33 @@ Response list(const Commerce& c, const Request& r) {
     return json_text(200, page_json("customers", c.queries.list_customers(f, std::get<projections::Page>(page))));
 }
 
-Response get_one(const Commerce& c, const Request& r, bool analytics) {
+Response get_one(const Commerce& c, const Request& r) {
     const auto id = id_param(r);
     if (!id) return not_found("customer");
-    const auto text = analytics ? c.queries.customer_analytics_json(*id) : c.queries.customer_json(*id);
+    const auto text = c.queries.customer_json(*id);
     if (!text) return not_found("customer");
-    return json_text(200, wrap(analytics ? "analytics" : "customer", *text));
+    return json_text(200, wrap("customer", *text));
+}
+
+// A sales rep's or delivery agent's analytics of a customer count only their own orders of that customer.
+Response get_analytics(const Commerce& c, const Request& r, const Authenticated& caller) {
+    const auto id = id_param(r);
+    if (!id) return not_found("customer");
+    std::optional<std::int64_t> rep_id;
+    std::optional<std::int64_t> agent_id;
+    switch (order_scope(caller.caller())) {
+        case Scope::own_as_rep:
+            rep_id = caller.user.id;
+            break;
+        case Scope::own_as_agent:
+            agent_id = caller.user.id;
+            break;
+        case Scope::all:
+            break;
+    }
+    const auto text = c.queries.customer_analytics_json(*id, rep_id, agent_id);
+    if (!text) return not_found("customer");
+    return json_text(200, wrap("analytics", *text));
 }
 
 Response create(const Commerce& c, const Request& r, const Authenticated& caller) {
@@ -135,8 +157,10 @@ void add_customer_routes(Router& router, const Commerce& c) {
         });
     };
     query("/customers", [&c](const Request& r) { return list(c, r); });
-    query("/customers/:id", [&c](const Request& r) { return get_one(c, r, false); });
-    query("/customers/:id/analytics", [&c](const Request& r) { return get_one(c, r, true); });
+    query("/customers/:id", [&c](const Request& r) { return get_one(c, r); });
+    add(router, c, "GET", "/customers/:id/analytics", [&c](const Request& r, const Authenticated& a) {
+        return read_after_min_position(c, r, [&] { return get_analytics(c, r, a); });
+    });
     add(router, c, "POST", "/customers", [&c](const Request& r, const Authenticated& a) { return create(c, r, a); });
     add(router, c, "PUT", "/customers/:id", [&c](const Request& r, const Authenticated& a) { return update(c, r, a); });
     add(router, c, "DELETE", "/customers/:id",

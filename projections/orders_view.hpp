@@ -131,8 +131,12 @@ class OrdersQueries {
     // The customer shape {id,firstName,lastName,email,phoneNumber,alternatePhone,address,state,area,landmark,
     // tags,notes,totalOrders,totalSpent,isActive,createdAt,updatedAt}.
     [[nodiscard]] std::optional<std::string> customer_json(std::int64_t customer_id) const;
-    // {totalOrders, totalSpent, averageOrderValue, ordersByStatus, firstOrderDate, lastOrderDate}
-    [[nodiscard]] std::optional<std::string> customer_analytics_json(std::int64_t customer_id) const;
+    // {totalOrders, totalSpent, averageOrderValue, ordersByStatus, firstOrderDate, lastOrderDate}. The totals are
+    // the customer's lifetime counters (as on the customer); ordersByStatus and the dates count only the orders
+    // of `rep_id` and of `agent_id` when given (a sales rep or delivery agent sees only their own orders).
+    [[nodiscard]] std::optional<std::string> customer_analytics_json(std::int64_t customer_id,
+                                                                     std::optional<std::int64_t> rep_id = {},
+                                                                     std::optional<std::int64_t> agent_id = {}) const;
 
     // The product shape {id,sku,name,description,category,price,costPrice,stockQuantity,stock,reserved,
     // available,lowStockThreshold,imageUrl,weight,dimensions,isActive,createdAt,updatedAt}.

@@ -53,7 +53,9 @@ std::optional<std::string> OrdersQueries::customer_json(std::int64_t customer_id
     return json_value(s);
 }
 
-std::optional<std::string> OrdersQueries::customer_analytics_json(std::int64_t customer_id) const {
+std::optional<std::string> OrdersQueries::customer_analytics_json(std::int64_t customer_id,
+                                                                  std::optional<std::int64_t> rep_id,
+                                                                  std::optional<std::int64_t> agent_id) const {
     std::string by_status;
     for (const auto status : kOrderStatuses) {
         const std::string name(status);
@@ -61,14 +63,19 @@ std::optional<std::string> OrdersQueries::customer_analytics_json(std::int64_t c
         by_status += "'" + name + "', count(o.id) FILTER (WHERE o.status = '" + name + "')";
     }
     auto lease = pool_.acquire();
-    // The counters are the customer's (orders not cancelled, DESIGN: customers view); the dates cover all.
-    auto& s = lease->cached(
-        "SELECT json_object('totalOrders', c.total_orders, 'totalSpent', " + money("c.total_spent") +
-        ", 'averageOrderValue', " + money("iif(c.total_orders > 0, round(c.total_spent * 1.0 / c.total_orders), 0)") +
-        ", 'ordersByStatus', json_object(" + by_status + "), 'firstOrderDate', " + iso("min(o.created_us)") +
-        ", 'lastOrderDate', " + iso("max(o.created_us)") +
-        ") FROM customers c LEFT JOIN orders o ON o.customer_id = c.id WHERE c.id = ?1 GROUP BY c.id");
+    // The counters are the customer's (orders not cancelled, DESIGN: customers view); the status counts and dates
+    // cover all its orders, or only those of the rep or agent given.
+    auto& s = lease->cached("SELECT json_object('totalOrders', c.total_orders, 'totalSpent', " +
+                            money("c.total_spent") + ", 'averageOrderValue', " +
+                            money("iif(c.total_orders > 0, round(c.total_spent * 1.0 / c.total_orders), 0)") +
+                            ", 'ordersByStatus', json_object(" + by_status + "), 'firstOrderDate', " +
+                            iso("min(o.created_us)") + ", 'lastOrderDate', " + iso("max(o.created_us)") +
+                            ") FROM customers c LEFT JOIN orders o ON o.customer_id = c.id"
+                            " AND (?2 IS NULL OR o.customer_rep_id = ?2) AND (?3 IS NULL OR o.delivery_agent_id = ?3)"
+                            " WHERE c.id = ?1 GROUP BY c.id");
     s.bind(1, customer_id);
+    s.bind(2, rep_id);
+    s.bind(3, agent_id);
     return json_value(s);
 }
 

@@ -207,6 +207,21 @@ TEST_CASE("a manager cannot force a transition, a sales rep sees and changes onl
 
     const HttpResponse forced = s.status(id, "delivered", manager, json::object{{"reason", "trust me"}});
     CHECK(forced.status == 422);
+
+    // A customer's analytics count only the caller's own orders of that customer for a rep; all for the admin.
+    s.order("0244100001", {{p, 1}});  // the admin's order for rep1's customer
+    const std::string analytics =
+        "/api/customers/" + std::to_string(order_of(mine).at("customerId").as_int64()) + "/analytics";
+    const auto by_status = [&](const std::string& token) {
+        return s.call("GET", analytics, token).json().at("analytics").at("ordersByStatus").as_object();
+    };
+    CHECK(by_status(rep1).at("confirmed").as_int64() == 1);
+    CHECK(by_status(rep1).at("pending_confirmation").as_int64() == 0);
+    CHECK(by_status(rep2).at("confirmed").as_int64() == 0);
+    CHECK(by_status(rep2).at("pending_confirmation").as_int64() == 0);
+    CHECK(s.call("GET", analytics, rep2).json().at("analytics").at("firstOrderDate").is_null());
+    CHECK(by_status(s.root).at("pending_confirmation").as_int64() == 1);
+    CHECK(by_status(s.root).at("confirmed").as_int64() == 1);
 }
 
 TEST_CASE("Idempotency-Key: the same key gives the same order, once") {

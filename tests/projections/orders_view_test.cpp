@@ -797,6 +797,19 @@ TEST_CASE("orders view: customers with lifetime counters, renamed") {
     CHECK(a.at("ordersByStatus").at("failed_delivery").as_int64() == 1);
     CHECK(a.at("firstOrderDate").as_string() == iso_minute(9));
     CHECK(a.at("lastOrderDate").as_string() == iso_minute(11));
+    // Scoped to a rep's or an agent's own orders: the status counts and dates; the totals stay the customer's.
+    const auto rep = json::parse(*fx.q->customer_analytics_json(21, 2, std::nullopt)).as_object();
+    CHECK(rep.at("totalOrders").as_int64() == 2);
+    CHECK(rep.at("ordersByStatus").at("delivered").as_int64() == 1);
+    CHECK(rep.at("ordersByStatus").at("failed_delivery").as_int64() == 0);
+    CHECK(rep.at("lastOrderDate").as_string() == iso_minute(9));
+    const auto agent = json::parse(*fx.q->customer_analytics_json(21, std::nullopt, 4)).as_object();
+    CHECK(agent.at("ordersByStatus").at("delivered").as_int64() == 0);
+    CHECK(agent.at("ordersByStatus").at("failed_delivery").as_int64() == 1);
+    CHECK(agent.at("firstOrderDate").as_string() == iso_minute(11));
+    const auto agent3 = json::parse(*fx.q->customer_analytics_json(21, std::nullopt, 3)).as_object();
+    CHECK(agent3.at("ordersByStatus").at("delivered").as_int64() == 1);  // agent 3 delivered 1001
+    CHECK(json::parse(*fx.q->customer_analytics_json(22, 2, std::nullopt)).at("firstOrderDate").is_null());
     const auto none = json::parse(*fx.q->customer_analytics_json(23)).as_object();
     CHECK(number(none.at("averageOrderValue")) == 0.0);
     CHECK_FALSE(fx.q->customer_analytics_json(99).has_value());
