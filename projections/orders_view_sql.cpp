@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "projections/case_fold.hpp"
+
 namespace codd::projections::orders_view {
 
 std::string iso(std::string_view us) {
@@ -262,12 +264,21 @@ void add_contains(Where& w, std::initializer_list<std::string_view> columns, con
         w.add("0");
         return;
     }
+    // LIKE folds ASCII letters; a pattern with other characters compares the case-folded column to the folded
+    // pattern (codd_fold, projections/case_fold.hpp), so "émilie" finds "Émilie".
+    const bool ascii = is_ascii(pattern);
+    const std::string folded = ascii ? pattern : fold_case(pattern);
     std::string condition(prefix);
     std::vector<Where::Value> values;
     for (const auto column : columns) {
         if (!values.empty()) condition += " OR ";
-        condition.append(column).append(R"( LIKE ? ESCAPE '\')");
-        values.emplace_back(pattern);
+        if (ascii) {
+            condition.append(column);
+        } else {
+            condition.append("codd_fold(").append(column).append(")");
+        }
+        condition.append(R"( LIKE ? ESCAPE '\')");
+        values.emplace_back(folded);
     }
     w.add_all(condition.append(suffix), std::move(values));
 }

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "engine/thread_name.hpp"
+#include "projections/case_fold.hpp"
 
 namespace codd::projections {
 
@@ -172,6 +173,7 @@ Database Database::open(const std::filesystem::path& file, DatabaseOptions optio
     Database db(raw, file);
     check(rc, raw, "open " + file.string());
     check(sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count())), raw, "busy_timeout");
+    register_case_fold(raw);
     const auto cache_kib = options.cache_kib > 0                  ? options.cache_kib
                            : options.mode == OpenMode::read_write ? kWriterCacheKib
                                                                   : kReaderCacheKib;

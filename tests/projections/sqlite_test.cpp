@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "projections/case_fold.hpp"
 #include "projections/digest.hpp"
 #include "projections/sqlite.hpp"
 #include "tests/projections/projection_fixture.hpp"
@@ -266,4 +267,32 @@ TEST_CASE("WAL checkpoints: on the checkpointer's thread, never in the writer's 
         auto reader = Database::open(file, {OpenMode::read_only});
         CHECK(scalar(reader, "SELECT count(*) FROM t") == 160);
     }
+}
+
+TEST_CASE("case folding: the letters of Latin, African, Greek and Cyrillic names, and codd_fold on every connection") {
+    CHECK(fold_case("ÉMILIE Ørsted ŁUKASZ") == "émilie ørsted łukasz");
+    CHECK(fold_case("Ɛkua Ɔdɔ ƊAN ƁELLO ƘANO ŊUMA Ɖeka") == "ɛkua ɔdɔ ɗan ɓello ƙano ŋuma ɖeka");  // Akan, Hausa, Ewe
+    CHECK(fold_case("ỌLÁ ẸMỌ NGUYỄN") == "ọlá ẹmọ nguyễn");                                        // Yoruba, Vietnamese
+    CHECK(fold_case("ΣΩΚΡΆΤΗΣ ИВАН ЁЖ ҐАНА") == "σωκράτησ иван ёж ґана");  // simple mapping: no final sigma
+    CHECK(fold_case("İSTANBUL ŸVES ẞ") == "istanbul ÿves ß");
+    CHECK(fold_case("× ÷ ß ĸ 42 +233 %_\\") == "× ÷ ß ĸ 42 +233 %_\\");  // no case, unchanged
+    CHECK(fold_case("Ａｂｃ") == "ａｂｃ");
+    // Bytes that are not UTF-8 (a lone continuation, an overlong form, a cut sequence) pass through as they are.
+    const std::string bad = std::string("A\x80") + "\xC0\xAF" + "\xE2\x82";
+    CHECK(fold_case(bad) == std::string("a\x80") + "\xC0\xAF" + "\xE2\x82");
+    CHECK(lower_code_point(U'Σ') == U'σ');
+    CHECK(lower_code_point(U'ǅ') == U'ǆ');
+    CHECK(lower_code_point(U'ǆ') == U'ǆ');
+    CHECK(is_ascii("Kofi %_"));
+    CHECK_FALSE(is_ascii("Émilie"));
+
+    TempDir dir;
+    auto db = Database::open(dir / "v.db");
+    db.exec("CREATE TABLE t (name TEXT); INSERT INTO t VALUES ('Émilie'), ('Ɔdɔ'), (NULL), ('kofi')");
+    CHECK(scalar(db, "SELECT count(*) FROM t WHERE codd_fold(name) LIKE '%émi%'") == 1);
+    CHECK(scalar(db, "SELECT count(*) FROM t WHERE codd_fold(name) LIKE 'ɔdɔ'") == 1);
+    CHECK(scalar(db, "SELECT count(*) FROM t WHERE codd_fold(name) IS NULL") == 1);
+    auto reader = Database::open(dir / "v.db", {OpenMode::read_only});
+    CHECK(scalar(reader, "SELECT count(*) FROM t WHERE codd_fold(name) LIKE '%ÉMI%'") == 0);  // the pattern is not
+    CHECK(scalar(reader, "SELECT count(*) FROM t WHERE codd_fold(name) = 'émilie'") == 1);
 }
