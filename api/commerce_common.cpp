@@ -1,9 +1,14 @@
 #include "api/commerce_common.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cmath>
+#include <vector>
 
 #include <fmt/format.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "api/problem.hpp"
 #include "api/rbac.hpp"
@@ -28,6 +33,65 @@ std::shared_ptr<const void> KeysInFlight::claim(const std::string& command_id) {
 
 namespace codd::api::commerce {
 namespace {
+
+// The text of `v` with every object's members sorted by key and a number written by its value (2.0 as 2), so
+// that JSON spelled differently (member order, spacing, escapes, exponents) gives the same text.
+void append_canonical(std::string& out, const boost::json::value& v) {
+    namespace json = boost::json;
+    switch (v.kind()) {
+        case json::kind::object: {
+            std::vector<const json::key_value_pair*> members;
+            for (const auto& kv : v.get_object()) members.push_back(&kv);
+            std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) { return a->key() < b->key(); });
+            out += '{';
+            for (std::size_t i = 0; i < members.size(); ++i) {
+                const auto* kv = members[i];
+                if (i > 0) out += ',';
+                out += json::serialize(json::string_view(kv->key()));
+                out += ':';
+                append_canonical(out, kv->value());
+            }
+            out += '}';
+            return;
+        }
+        case json::kind::array:
+            out += '[';
+            for (std::size_t i = 0; i < v.get_array().size(); ++i) {
+                if (i > 0) out += ',';
+                append_canonical(out, v.get_array()[i]);
+            }
+            out += ']';
+            return;
+        case json::kind::double_: {
+            const double d = v.get_double();
+            constexpr double kExactIntegers = 9007199254740992.0;  // 2^53
+            if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) < kExactIntegers) {
+                out += std::to_string(static_cast<std::int64_t>(d));
+                return;
+            }
+            out += json::serialize(v);
+            return;
+        }
+        default:
+            out += json::serialize(v);
+            return;
+    }
+}
+
+// What a request asks beyond its path (the scope of its key): its query and its body, a JSON body in its
+// canonical text (append_canonical), anything else as sent.
+std::string asked_of(const Request& r) {
+    std::string asked = r.query;
+    asked += '\n';
+    boost::json::error_code ec;
+    const auto body = r.body.empty() ? boost::json::value() : boost::json::parse(r.body, ec);
+    if (r.body.empty() || ec) {
+        asked += r.body;
+    } else {
+        append_canonical(asked, body);
+    }
+    return asked;
+}
 
 bool all_digits(std::string_view s) {
     return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
@@ -166,9 +230,7 @@ std::variant<engine::CommandContext, Response> command_context(const Commerce& c
         }
         ctx.command_id = fmt::format("idem:{}:{}:{}", caller.user.id, scope, *key);
         // SHA-256 (the log's chain hash from a zero link) of what the request asks beyond its path (the scope).
-        std::string asked = r.query;
-        asked.append("\n").append(r.body);
-        ctx.fingerprint = engine::codec::to_hex(engine::codec::chain_hash(engine::Hash{}, asked)).substr(0, 32);
+        ctx.fingerprint = engine::codec::to_hex(engine::codec::chain_hash(engine::Hash{}, asked_of(r))).substr(0, 32);
         ctx.hold = c.keys_in_flight.claim(ctx.command_id);
         if (!ctx.hold) {
             Response busy = problem_response(

@@ -259,6 +259,33 @@ TEST_CASE("Idempotency-Key: the same key gives the same order, once") {
           "confirmed");
 }
 
+TEST_CASE("Idempotency-Key: a retry whose JSON is spelled differently is the same request") {
+    OrdersServer s;
+    const std::int64_t p = s.product("KEY-3", 3.0, 10);
+    const std::string id = std::to_string(p);
+    const HeaderList key{
+        {"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}, {"Idempotency-Key", "spelled-1"}};
+    // The same order: members in another order, other spacing, an escaped letter, 3e0 for 3.
+    const std::string first =
+        R"({"customerPhone":"0244200101","customerName":"Ama Owusu","orderItems":[{"productId":)" + id +
+        R"(,"quantity":2,"unitPrice":3}],"deliveryAddress":"1 Main St",)"
+        R"("deliveryState":"Greater Accra","deliveryArea":"Osu"})";
+    const std::string again = R"({ "deliveryArea" : "Os\u0075", "deliveryState":"Greater Accra",)"
+                              R"( "deliveryAddress":"1 Main St", "orderItems" : [ {"unitPrice":3e0, "quantity":2,)"
+                              R"( "productId":)" +
+                              id + R"(} ], "customerName":"Ama Owusu", "customerPhone":"0244200101" })";
+    const HttpResponse a = s.request("POST", "/api/orders", key, first);
+    REQUIRE(a.status == 201);
+    const HttpResponse b = s.request("POST", "/api/orders", key, again);
+    CHECK(b.status == 201);
+    CHECK(id_of(order_of(b)) == id_of(order_of(a)));
+    // What it asks still counts: another quantity under the key is another request.
+    std::string more = first;
+    more.replace(more.find(R"("quantity":2)"), 12, R"("quantity":3)");
+    CHECK(s.request("POST", "/api/orders", key, more).status == 422);
+    CHECK(s.call("GET", "/api/orders", s.root).json().at("pagination").at("total").as_int64() == 1);
+}
+
 TEST_CASE("Idempotency-Key: concurrent requests under one key make one order and no other customer") {
     OrdersServer s;
     const std::int64_t p = s.product("KEY-2", 3.0, 100);
