@@ -161,9 +161,10 @@ Response kanban(const Commerce& c, const Request& r, const Authenticated& caller
         if (!n) return validation_problem({{"perStatus", "perStatus must be a whole number from 1 to 500"}});
         per_status = *n;
     }
-    filter.statuses.clear();  // every column of the board
+    // Every column is on the board; `status` fills only those, and `sortBy` orders each (else priority desc).
+    const auto sort = query_value(q, "sortBy") ? filter.sort : projections::OrderSort::priority_desc;
     return read_after_min_position(
-        c, r, [&] { return json_text(200, wrap("kanban", c.queries.kanban_json(filter, per_status))); });
+        c, r, [&] { return json_text(200, wrap("kanban", c.queries.kanban_json(filter, per_status, sort))); });
 }
 
 Response stats(const Commerce& c, const Request& r, const Authenticated& caller) {

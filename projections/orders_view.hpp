@@ -113,9 +113,10 @@ class OrdersQueries {
     // How many orders have `user_id` as their rep or agent and are still open: not delivered, cancelled or
     // returned (reference §2: such a user cannot be deactivated). An order with the user as both counts twice.
     [[nodiscard]] std::int64_t open_orders_of(std::int64_t user_id) const;
-    // {<status>: [orders...]} for all 9 statuses, each ordered by priority desc, created desc; at most
-    // `per_status` orders per status.
-    [[nodiscard]] std::string kanban_json(const OrderFilter& f, std::int64_t per_status) const;
+    // {<status>: [orders...]} for all 9 statuses, each ordered by `sort` (by default priority desc, created
+    // desc); at most `per_status` orders per status. With `f.statuses`, the other columns are empty.
+    [[nodiscard]] std::string kanban_json(const OrderFilter& f, std::int64_t per_status,
+                                          OrderSort sort = OrderSort::priority_desc) const;
     // {totalOrders, ordersByStatus{<status>: n}, totalRevenue (delivered totals), avgOrderValue}
     [[nodiscard]] std::string stats_json(const OrderFilter& f) const;
     // Every event of the order, oldest first: {position, type, time, actor{id,name,role}, requestId,
@@ -125,7 +126,7 @@ class OrdersQueries {
     // and diagnostics that the hot lists use an index.
     [[nodiscard]] std::string explain_list_orders(const OrderFilter& f) const;
     // The plan of one kanban column (delivered) for `f`.
-    [[nodiscard]] std::string explain_kanban(const OrderFilter& f) const;
+    [[nodiscard]] std::string explain_kanban(const OrderFilter& f, OrderSort sort = OrderSort::priority_desc) const;
 
     [[nodiscard]] PageResult list_customers(const CustomerFilter& f, const Page& p) const;
     // The customer shape {id,firstName,lastName,email,phoneNumber,alternatePhone,address,state,area,landmark,

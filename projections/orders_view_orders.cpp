@@ -1,4 +1,5 @@
 // OrdersQueries: the order list, detail, reference, kanban, stats and history.
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -222,20 +223,24 @@ Where kanban_where(const OrderFilter& f) {
     return w;
 }
 
-std::string kanban_sql(const Where& w) {
-    return "SELECT o.id FROM orders o" + w.sql() + std::string(order_by(OrderSort::priority_desc)) + " LIMIT ?";
+std::string kanban_sql(const Where& w, OrderSort sort) {
+    return "SELECT o.id FROM orders o" + w.sql() + std::string(order_by(sort)) + " LIMIT ?";
 }
 
 }  // namespace
 
-std::string OrdersQueries::kanban_json(const OrderFilter& f, std::int64_t per_status) const {
+std::string OrdersQueries::kanban_json(const OrderFilter& f, std::int64_t per_status, OrderSort sort) const {
     auto lease = pool_.acquire();
     Transaction snapshot(*lease, Transaction::Kind::deferred);  // every column of the board sees one snapshot
     const auto w = kanban_where(f);
-    const auto sql = kanban_sql(w);
+    const auto sql = kanban_sql(w, sort);
     std::string out = "{";
     for (const auto status : kOrderStatuses) {
         const std::string name(status);
+        if (!f.statuses.empty() && std::find(f.statuses.begin(), f.statuses.end(), name) == f.statuses.end()) {
+            out += (out.size() > 1 ? ",\"" : "\"") + name + "\":[]";  // a column the filter leaves out
+            continue;
+        }
         auto& ids = lease->cached(sql);
         const int next = w.bind(ids);
         ids.bind(next - 1, name).bind(next, std::max<std::int64_t>(per_status, 0));
@@ -299,10 +304,10 @@ std::string OrdersQueries::explain_list_orders(const OrderFilter& f) const {
     return plan;
 }
 
-std::string OrdersQueries::explain_kanban(const OrderFilter& f) const {
+std::string OrdersQueries::explain_kanban(const OrderFilter& f, OrderSort sort) const {
     auto lease = pool_.acquire();
     const auto w = kanban_where(f);
-    auto s = lease->prepare("EXPLAIN QUERY PLAN " + kanban_sql(w));
+    auto s = lease->prepare("EXPLAIN QUERY PLAN " + kanban_sql(w, sort));
     const int next = w.bind(s);
     s.bind(next - 1, "delivered").bind(next, 50);
     std::string plan;

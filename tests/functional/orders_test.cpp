@@ -145,6 +145,19 @@ TEST_CASE("an order's whole life over HTTP: create, confirm, assign, dispatch, d
     REQUIRE(kanban.status == 200);
     CHECK(kanban.json().at("kanban").at("delivered").as_array().size() == 1);
     CHECK(kanban.json().at("kanban").at("pending_confirmation").as_array().size() == 2);
+    // status fills only its columns; sortBy orders each one.
+    const json::value delivered_only = s.call("GET", "/api/orders/kanban?status=delivered", s.root).json();
+    CHECK(delivered_only.at("kanban").at("delivered").as_array().size() == 1);
+    CHECK(delivered_only.at("kanban").at("pending_confirmation").as_array().empty());
+    const auto pending_ids = [&](const std::string& order) {
+        const json::value board =
+            s.call("GET", "/api/orders/kanban?sortBy=createdAt&sortOrder=" + order, s.root).json().at("kanban");
+        std::vector<std::int64_t> ids;
+        for (const auto& row : board.at("pending_confirmation").as_array()) ids.push_back(id_of(row));
+        return ids;
+    };
+    CHECK(pending_ids("asc") == std::vector<std::int64_t>{id_of(again), id_of(third)});
+    CHECK(pending_ids("desc") == std::vector<std::int64_t>{id_of(third), id_of(again)});
     const HttpResponse stats = s.call("GET", "/api/orders/stats", s.root);
     REQUIRE(stats.status == 200);
     CHECK(stats.json().at("stats").at("totalOrders").as_int64() == 3);

@@ -748,6 +748,17 @@ TEST_CASE("orders view: kanban and stats") {
     CHECK(osu_board.at("cancelled").as_array().size() == 1);
     CHECK(osu_board.at("failed_delivery").as_array().empty());
     CHECK(json::parse(fx.q->kanban_json({}, 0)).at("delivered").as_array().empty());
+    // A status filter fills only its columns; every column stays on the board.
+    OrderFilter two;
+    two.statuses = {"delivered", "cancelled"};
+    const auto filtered = json::parse(fx.q->kanban_json(two, 10)).as_object();
+    CHECK(filtered.size() == 9);
+    CHECK(filtered.at("delivered").as_array().size() == 1);
+    CHECK(filtered.at("cancelled").as_array().size() == 1);
+    CHECK(filtered.at("pending_confirmation").as_array().empty());
+    CHECK(filtered.at("failed_delivery").as_array().empty());
+    // A column in another order reads the status's index for that order.
+    CHECK(fx.q->explain_kanban({}, OrderSort::created_desc).find("orders_status_created") != std::string::npos);
 
     const auto stats = json::parse(fx.q->stats_json({})).as_object();
     CHECK(stats.at("totalOrders").as_int64() == 4);
