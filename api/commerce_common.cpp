@@ -221,7 +221,8 @@ std::variant<engine::CommandContext, Response> command_context(const Commerce& c
                                                                const Authenticated& caller, std::string_view scope,
                                                                bool takes_if_match) {
     if (!takes_if_match && r.header("If-Match")) return if_match_unsupported();
-    engine::CommandContext ctx{event_metadata(r, &caller.user), {}, {}, {}};
+    engine::CommandContext ctx;
+    ctx.metadata = event_metadata(r, &caller.user);
     if (const auto key = r.header("Idempotency-Key")) {
         const bool printable = std::all_of(key->begin(), key->end(), [](char ch) { return ch > 0x20 && ch < 0x7f; });
         if (key->empty() || key->size() > 200 || !printable) {

@@ -62,6 +62,8 @@ Result<AppendResult> execute(EventLog& log, const Clock& clock, const CommandCon
         request.metadata = ctx.metadata;
         request.command_id = ctx.command_id;
         request.command_fingerprint = ctx.fingerprint;
+        request.also_command_id = ctx.also_command_id;
+        request.also_command_fingerprint = ctx.also_fingerprint;
         AppendResult result = log.append(std::move(request));
         if (result.status == AppendStatus::duplicate && !same_request(ctx, result)) return reused_command_id();
         if (result.committed()) return result;

@@ -8,10 +8,10 @@
 // at its loaded version). New aggregates take their id from a log sequence through AppendRequest::build,
 // so a refused create consumes no id.
 
-#include <memory>
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -105,6 +105,9 @@ struct CommandContext {
     EventMetadata metadata;
     std::string command_id;
     std::string fingerprint;
+    // A second name recorded for the same command (AppendRequest::also_command_id), with its fingerprint.
+    std::string also_command_id;
+    std::string also_fingerprint;
     // Whatever the caller keeps for as long as the command runs (the API: its Idempotency-Key's claim, released
     // when the last copy of the context goes). The engine never looks at it.
     std::shared_ptr<const void> hold;

@@ -50,6 +50,12 @@ struct AppendRequest {
     // What the command was asked (e.g. a hash of the HTTP request), kept with its record: a later request with
     // the same command id and another fingerprint is a different request (see engine::same_request).
     std::string command_fingerprint;
+    // A second name of the same command, recorded with the append under its own fingerprint (an order from
+    // another system, named by its external id, that also came with an Idempotency-Key). Like `command_id`, a
+    // request whose also_command_id was already committed appends nothing and returns that original result.
+    // Empty: none.
+    std::string also_command_id;
+    std::string also_command_fingerprint;
     EventMetadata metadata;
     std::vector<StreamAppend> streams;
 

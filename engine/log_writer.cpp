@@ -103,11 +103,10 @@ public:
 
 private:
     AppendResult decide_one(AppendRequest& req) {
-        if (!req.command_id.empty()) {
-            if (auto it = commands_.find(req.command_id); it != commands_.end()) {
-                return as_duplicate(results_[it->second]);
-            }
-            if (auto rec = w_.store_.command_record(req.command_id)) return *rec;
+        for (const std::string* id : {&req.command_id, &req.also_command_id}) {
+            if (id->empty()) continue;
+            if (auto it = commands_.find(*id); it != commands_.end()) return as_duplicate(results_[it->second]);
+            if (auto rec = w_.store_.command_record(*id)) return *rec;
         }
         std::vector<std::int64_t> seq_values;
         for (const auto& name : req.sequences) seq_values.push_back(sequence(name));
@@ -224,6 +223,13 @@ private:
         }
         result.last_position = GlobalPosition{next_position_ - 1};
         result.sequence_values = std::move(seq_values);
+        if (!req.also_command_id.empty()) {
+            result.command_fingerprint = req.also_command_fingerprint;
+            sc.record.clear();
+            encode_command_record(result, sc.record);
+            wb_.Put(w_.store_.commands(), req.also_command_id, sc.record);
+            commands_.emplace(req.also_command_id, results_.size());
+        }
         if (!req.command_id.empty()) {
             result.command_fingerprint = req.command_fingerprint;
             sc.record.clear();

@@ -289,11 +289,14 @@ Result<CreatedOrder> OrderService::create(const NewOrder& n, const CommandContex
     // An order from another system is created once: (source, externalOrderId) is the command id, so creating it
     // again (a re-imported row, a redelivered webhook) answers with the first order and writes nothing. The id's
     // length goes before it, so that no external id, however spelt, names another command (e.g. this one's
-    // customer, below).
+    // customer, below). An Idempotency-Key that came with it is recorded too, as the append's second name, so
+    // that the key used again for another request is refused as everywhere else.
     CommandContext ctx = request_ctx;
     if (std::string external = text::trim(n.external_order_id); !external.empty()) {
         ctx.command_id = "order:" + n.source + ":" + std::to_string(external.size()) + ":" + external;
         ctx.fingerprint.clear();  // whatever else the row or webhook says now
+        ctx.also_command_id = request_ctx.command_id;
+        ctx.also_fingerprint = request_ctx.fingerprint;
     }
     // A retry of a create that committed answers as the original did, whatever the checks now say.
     auto original = [&]() -> std::optional<Committed<Order>> {
@@ -357,6 +360,8 @@ Result<CreatedOrder> OrderService::create(const NewOrder& n, const CommandContex
         if (!ctx.command_id.empty()) {
             customer_ctx.command_id = ctx.command_id + " customer " + text::trim(n.customer.phone_number);
         }
+        customer_ctx.also_command_id.clear();  // the key names the order's append, not its customer's
+        customer_ctx.also_fingerprint.clear();
         auto found = customers_.find_or_create(n.customer, customer_ctx);
         if (auto* r = std::get_if<Rejection>(&found)) return refuse(renamed(*r, "phoneNumber", "customerPhone"));
         customer = std::get<customers::FoundOrCreated>(found).customer;

@@ -201,6 +201,51 @@ TEST_CASE("the same command id twice in one group commit is written once") {
     CHECK(results[1].first_position == results[0].first_position);
 }
 
+TEST_CASE("a command's second name is recorded with its own fingerprint and repeats the command like the first") {
+    TempDir dir;
+    auto named = [](std::string id, std::string also) {
+        auto r = request({to_stream("s", ExpectedVersion::any(), {event("A")})}, std::move(id));
+        r.command_fingerprint = "";
+        r.also_command_id = std::move(also);
+        r.also_command_fingerprint = "fp-also";
+        return r;
+    };
+    AppendResult first;
+    {
+        auto log = open_log(dir.path());
+        first = log->append(named("ext-1", "key-1"));
+        REQUIRE(first.status == AppendStatus::ok);
+        // Either name repeats it.
+        CHECK(log->append(named("ext-1", "")).status == AppendStatus::duplicate);
+        const auto by_key = log->append(named("ext-2", "key-1"));
+        CHECK(by_key.status == AppendStatus::duplicate);
+        CHECK(by_key.first_position == first.first_position);
+        // Two names in one group commit: the second request repeats the first through its second name.
+        std::mutex mu;
+        std::vector<AppendResult> results;
+        for (const char* ext : {"ext-3", "ext-4"}) {
+            log->append_async(named(ext, "key-3"), [&](AppendResult r) {
+                std::lock_guard lock(mu);
+                results.push_back(std::move(r));
+            });
+        }
+        log->close();
+        REQUIRE(results.size() == 2);
+        CHECK(results[0].status == AppendStatus::ok);
+        CHECK(results[1].status == AppendStatus::duplicate);
+    }
+    auto log = open_log(dir.path());
+    const auto key = log->command_result("key-1", std::chrono::milliseconds(0));
+    REQUIRE(key.has_value());
+    CHECK(key->first_position == first.first_position);
+    CHECK(key->command_fingerprint == "fp-also");
+    const auto ext = log->command_result("ext-1", std::chrono::milliseconds(0));
+    REQUIRE(ext.has_value());
+    CHECK(ext->command_fingerprint.empty());
+    CHECK(log->head().value() == 2);  // ext-1 and ext-3
+    CHECK(log->verify().ok);
+}
+
 TEST_CASE("sequences start at 1001, advance with their events and survive a reopen") {
     TempDir dir;
     auto order_request = [](std::string cmd) {

@@ -655,6 +655,32 @@ TEST_CASE("bulk import creates each row on its own, once per externalOrderId") {
     CHECK(s.call("POST", "/api/orders/bulk", rep, one).status == 403);
 }
 
+TEST_CASE("an externalOrderId with an Idempotency-Key: the key is recorded too, and refused for another order") {
+    OrdersServer s;
+    const std::int64_t p = s.product("EXT-K", 4.0, 10);
+    json::object body = OrdersServer::order_body("0244530001", {{p, 1}});
+    body["externalOrderId"] = "SHOP-K-1";
+    const HeaderList key{{"Idempotency-Key", "ext-key-1"}};
+    const HttpResponse first = s.create_order(s.root, body, key);
+    REQUIRE(first.status == 201);
+    const std::int64_t id = id_of(order_of(first));
+    // The same request again: the first order.
+    const HttpResponse again = s.create_order(s.root, body, key);
+    REQUIRE(again.status == 201);
+    CHECK(id_of(order_of(again)) == id);
+    // The key with another external order: 422, nothing created (before, the key was not recorded and a second
+    // order was made under it).
+    body["externalOrderId"] = "SHOP-K-2";
+    const HttpResponse reused = s.create_order(s.root, body, key);
+    INFO(reused.body);
+    CHECK(reused.status == 422);
+    CHECK(s.call("GET", "/api/orders", s.root).json().at("pagination").at("total").as_int64() == 1);
+    // Another key for the first external order still answers the first order.
+    body["externalOrderId"] = "SHOP-K-1";
+    CHECK(id_of(order_of(s.create_order(s.root, body, {{"Idempotency-Key", "ext-key-2"}}))) == id);
+    CHECK(s.call("GET", "/api/products/" + std::to_string(p), s.root).json().at("product").at("reserved") == 1);
+}
+
 TEST_CASE("a repeated externalOrderId answers the first order, only to whoever may see it") {
     OrdersServer s;
     const std::int64_t p = s.product("EXT-1", 4.0, 10);
