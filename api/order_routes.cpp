@@ -480,6 +480,13 @@ Response bulk_status(const Commerce& c, const Request& r, const Authenticated& c
     const auto fail = [&failed](std::int64_t id, const Response& problem) {
         failed.push_back(json::object{{"id", id}, {"status", problem.status}, {"message", problem_message(problem)}});
     };
+    // The key itself names the request as a whole: recorded with the first order's change it appends (as that
+    // append's second name), so the key used again for another set of orders is refused up front
+    // (command_context), not only when the sets overlap. A retry of a request that recorded it attaches it to
+    // nothing more: every order it changed is found by its own command id.
+    const std::string& whole = std::get<engine::CommandContext>(ctx).command_id;
+    const auto recorded = [&] { return c.log.command_result(whole, std::chrono::milliseconds(0)).has_value(); };
+    bool whole_recorded = whole.empty() || recorded();
     engine::GlobalPosition last{0};
     for (std::size_t i = 0; i < ids.size(); ++i) {
         const std::int64_t id = ids[i];
@@ -488,7 +495,13 @@ Response bulk_status(const Commerce& c, const Request& r, const Authenticated& c
             continue;
         }
         engine::CommandContext one = std::get<engine::CommandContext>(ctx);
-        if (!one.command_id.empty()) one.command_id += ":" + std::to_string(id);
+        if (!one.command_id.empty()) {
+            if (!whole_recorded) {
+                one.also_command_id = one.command_id;
+                one.also_fingerprint = one.fingerprint;
+            }
+            one.command_id += ":" + std::to_string(id);
+        }
         std::optional<engine::Result<orders::Committed<orders::Order>>> done;
         try {
             done = c.orders.change_status(id, change, std::nullopt, one);
@@ -503,6 +516,7 @@ Response bulk_status(const Commerce& c, const Request& r, const Authenticated& c
         }
         last = std::max(last, std::get<orders::Committed<orders::Order>>(*done).position);
         succeeded.push_back(id);
+        if (!whole_recorded) whole_recorded = recorded();  // a change that appended nothing recorded nothing
     }
     return after_bulk_commit(
         c, last,

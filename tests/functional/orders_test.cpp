@@ -542,6 +542,37 @@ TEST_CASE("bulk status changes report each order") {
     CHECK(results.at("failed").as_array()[0].at("id").as_int64() == 99999);
 }
 
+TEST_CASE("bulk status under an Idempotency-Key: a retry changes nothing more, another set of orders is refused") {
+    OrdersServer s;
+    const std::int64_t p = s.product("BULK-K", 1.0, 10);
+    const std::int64_t a = id_of(s.order("0244500011", {{p, 1}}));
+    const std::int64_t b = id_of(s.order("0244500012", {{p, 1}}));
+    const std::int64_t c = id_of(s.order("0244500013", {{p, 1}}));
+    const auto bulk = [&](json::array ids, const std::string& key) {
+        return s.request(
+            "POST", "/api/orders/bulk-status",
+            {{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}, {"Idempotency-Key", key}},
+            json::serialize(json::object{{"orderIds", std::move(ids)}, {"status", "confirmed"}}));
+    };
+    // 99999 first: the key goes with the first change that appends (a's), not with the refusal.
+    const HttpResponse first = bulk(json::array{99999, a, b}, "bulk-k1");
+    REQUIRE(first.status == 200);
+    CHECK(first.json().at("results").at("success").as_array().size() == 2);
+    const HttpResponse again = bulk(json::array{99999, a, b}, "bulk-k1");
+    REQUIRE(again.status == 200);
+    CHECK(again.json().at("results") == first.json().at("results"));
+    // The key with orders none of which it changed: 422 (before, it ran).
+    const HttpResponse other = bulk(json::array{c}, "bulk-k1");
+    INFO(other.body);
+    CHECK(other.status == 422);
+    CHECK(order_of(s.call("GET", "/api/orders/" + std::to_string(c), s.root)).at("status") == "pending_confirmation");
+    // A key whose request changed nothing is free for another request.
+    REQUIRE(bulk(json::array{99998}, "bulk-k2").status == 200);
+    const HttpResponse after = bulk(json::array{c}, "bulk-k2");
+    CHECK(after.status == 200);
+    CHECK(order_of(s.call("GET", "/api/orders/" + std::to_string(c), s.root)).at("status") == "confirmed");
+}
+
 TEST_CASE("bulk import creates each row on its own, once per externalOrderId") {
     OrdersServer s;
     const std::int64_t p = s.product("IMP-1", 10.0, 10);
