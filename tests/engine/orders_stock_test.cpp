@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <random>
@@ -170,8 +171,10 @@ TEST_CASE("orders stock: stock decreases wait for in-flight reservations and nev
         });
     }
     // Keep pulling on hand down close to what is reserved while orders land; a refusal must be a conflict
-    // about the reserved units (in flight ones included), never an oversell.
-    for (int i = 0; i < 60; ++i) {
+    // about the reserved units (in flight ones included), never an oversell. At least 60 times, and on until
+    // some orders landed (on a loaded machine the creating threads may not have started yet), for 10 s at most.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (int i = 0; i < 60 || (created.load() < 20 && std::chrono::steady_clock::now() < give_up); ++i) {
         const auto p = f.stock(a);
         auto r = f.catalog->set_stock(a, p.reserved + (i % 2 == 0 ? 6 : 60), "count", ctx());
         if (const auto* rej = std::get_if<Rejection>(&r)) CHECK(rej->field == "stockQuantity");
