@@ -31,6 +31,13 @@ class StorageError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// Thrown by an AppendRequest's `build` when what the request was decided on changed since (a product edited
+// while an order priced and reserved it): the request is refused as a conflict, so the caller decides again.
+class StaleDecision : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
 // A stream with no events is a condition only: its expected version is checked like every other stream's and
 // nothing is written to it, so a command can depend on a stream it does not change (an order edit that only
 // changes the order's customer still fails when the order moved meanwhile). An append needs one event at least.

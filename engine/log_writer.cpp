@@ -114,6 +114,8 @@ private:
             try {
                 auto more = req.build(SequenceValues(seq_values));
                 for (auto& s : more) req.streams.push_back(std::move(s));
+            } catch (const StaleDecision& e) {
+                return refused(AppendStatus::conflict, e.what());
             } catch (const std::exception& e) {
                 return refused(AppendStatus::invalid, std::string("building the append failed: ") + e.what());
             }

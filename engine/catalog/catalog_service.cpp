@@ -128,7 +128,16 @@ Result<Product> CatalogService::run(
         if (!p.exists()) return not_found("product " + std::to_string(id));
         auto decided = decide(p, clock_->now());
         if (auto* r = std::get_if<Rejection>(&decided)) return *r;
-        return on_any_product_version(std::move(std::get<AppendRequest>(decided).streams));
+        // An edit of what orders read (active, price, ...): orders decided on the product as it was, not yet
+        // appended, decide again behind this lock. Stock moves leave them be: their holds cover availability.
+        auto& streams = std::get<AppendRequest>(decided).streams;
+        const bool edits = std::any_of(streams.begin(), streams.end(), [](const StreamAppend& s) {
+            return std::any_of(s.events.begin(), s.events.end(), [](const NewEvent& e) {
+                return e.type == events::kProductUpdated || e.type == events::kProductDeactivated;
+            });
+        });
+        if (edits) locked.revise(id);
+        return on_any_product_version(std::move(streams));
     });
     if (auto* r = std::get_if<Rejection>(&result)) return *r;
     if (auto p = find(id)) return *p;

@@ -118,6 +118,32 @@ std::int64_t StockBook::Locked::available(ProductId id) const {
     return product(id).state.available() - held(id);
 }
 
+StockBook::Revisions StockBook::Locked::revisions() const {
+    Revisions r;
+    for (const auto& [pid, e] : entries_) {
+        if (!e->absent) r.seen_.emplace_back(e, e->revision.load());
+    }
+    return r;
+}
+
+void StockBook::Locked::revise(ProductId id) {
+    for (auto& [pid, e] : entries_) {
+        if (pid == id) {
+            e->revision.fetch_add(1);
+            return;
+        }
+    }
+    throw std::logic_error("product " + std::to_string(id) + " is not locked");
+}
+
+void StockBook::Revisions::check() const {
+    for (const auto& [e, seen] : seen_) {
+        if (e->revision.load() != seen) {
+            throw StaleDecision("a product of the order was changed while it was decided; deciding again");
+        }
+    }
+}
+
 void StockBook::Locked::hold(ProductId id, std::int64_t quantity, StockHolds& holds) {
     for (auto& [pid, e] : entries_) {
         if (pid != id) continue;

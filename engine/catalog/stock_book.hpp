@@ -42,6 +42,14 @@
 // in_lock() and its append: a stock set or adjustment therefore folds by what it changed (product.cpp), never
 // to the absolute figure it computed, and the move stays counted. Both moves keep reserved <= on hand.
 //
+// Revisions. Holds keep availability, but an order also reads a product's active flag and price, and its
+// append (product streams with `any`) lands after the locks went. A product edit revises the product under
+// its lock before it appends (Locked::revise); an order's decision keeps the revisions it saw (Revisions) and
+// its append's `build`, on the writer thread, throws StaleDecision when one moved: the order decides again,
+// behind the edit's lock. An order whose build saw the old revision was taken off the writer's queue before
+// the edit was queued, so it is before the edit in the log: no order lands after an edit on the product as it
+// was before it.
+//
 // Only this process appends to the log (EventLog is single-writer), so no product event bypasses the book.
 
 #include <atomic>
@@ -83,6 +91,17 @@ class StockBook {
     struct Entry;
 
   public:
+    // The revisions of some products as a decision saw them (Locked::revisions).
+    class Revisions {
+      public:
+        // Whether no product among them was revised since; throws StaleDecision otherwise.
+        void check() const;
+
+      private:
+        friend class StockBook;
+        std::vector<std::pair<const Entry*, std::uint64_t>> seen_;
+    };
+
     explicit StockBook(EventLog& log, std::shared_ptr<Clock> clock = system_clock());
     StockBook(const StockBook&) = delete;
     StockBook& operator=(const StockBook&) = delete;
@@ -103,6 +122,11 @@ class StockBook {
         void hold(ProductId id, std::int64_t quantity, StockHolds& holds);
         // Folds what the log appended since (after an append made while locked).
         void refresh();
+        // The locked products' revisions now, for an append decided on them to check (Revisions::check).
+        [[nodiscard]] Revisions revisions() const;
+        // Marks a locked product as edited (its active flag, price, ...): decisions made before on it are
+        // refused at their append. Call before queuing the edit's append.
+        void revise(ProductId id);
 
       private:
         friend class StockBook;
@@ -143,6 +167,7 @@ class StockBook {
         std::mutex mu;
         Loaded<Product> cached;
         std::vector<Hold> holds;
+        std::atomic<std::uint64_t> revision{0};  // written under mu, read anywhere
         // A stand-in for an id whose product stream did not exist when it was locked: it stays "no such
         // product" (never refreshed, so it never takes a hold), and it is not kept in the book, so requests
         // naming random product ids cannot make the book grow.

@@ -56,6 +56,9 @@ class CustomerService {
     Result<FoundOrCreated> find_or_create(const NewCustomer& c, const CommandContext& ctx);
 
     [[nodiscard]] std::optional<Customer> find(CustomerId id) const;
+    // The customer as the log has it now, with its stream's version (-1: none), for a command of another
+    // module that decides on the customer and appends on the condition that it did not change meanwhile.
+    [[nodiscard]] Loaded<Customer> load(CustomerId id) const { return load_customer(id); }
     [[nodiscard]] std::optional<Customer> find_by_phone(std::string_view phone) const;  // normalizes first
 
   private:

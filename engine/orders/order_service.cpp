@@ -10,6 +10,7 @@
 #include <map>
 
 #include "engine/catalog/stock_book.hpp"
+#include "engine/customers/customer_events.hpp"
 #include "engine/json_codec.hpp"
 #include "engine/orders/order_decide.hpp"
 #include "engine/orders/order_events.hpp"
@@ -210,7 +211,15 @@ Result<Committed<Order>> run(EventLog& log, const Clock& clock, StockBook& book,
         if (std::all_of(streams.begin(), streams.end(), [](const StreamAppend& s) { return s.events.empty(); })) {
             return AppendRequest{};
         }
-        return append_of(std::move(streams));
+        AppendRequest req = append_of(std::move(streams));
+        if (locked) {
+            // Decided on products (prices, active, units): none may be edited before this lands (StockBook).
+            req.build = [revisions = locked->revisions()](SequenceValues) {
+                revisions.check();
+                return std::vector<StreamAppend>{};
+            };
+        }
+        return req;
     };
     auto result = execute(log, clock, ctx, attempt);
     holds.reset();
@@ -285,7 +294,20 @@ OrderService::OrderService(EventLog& log, std::shared_ptr<Clock> clock, catalog:
                            customers::CustomerService& customers, const users::UserService& users)
     : log_(log), clock_(std::move(clock)), stock_(stock), customers_(customers), users_(users) {}
 
-Result<CreatedOrder> OrderService::create(const NewOrder& n, const CommandContext& request_ctx) {
+Result<CreatedOrder> OrderService::create(const NewOrder& n, const CommandContext& ctx) {
+    // The customer the order's phone named changed that phone before the order was appended: the phone is
+    // looked up (or its customer made) again, a few times at most.
+    constexpr int kPhoneLookups = 3;
+    for (int i = 1;; ++i) {
+        auto r = create_once(n, ctx);
+        const auto* refused = std::get_if<Rejection>(&r);
+        const bool phone_moved =
+            refused != nullptr && refused->kind == Rejection::Kind::conflict && refused->field == "customerPhone";
+        if (!phone_moved || i == kPhoneLookups) return r;
+    }
+}
+
+Result<CreatedOrder> OrderService::create_once(const NewOrder& n, const CommandContext& request_ctx) {
     // An order from another system is created once: (source, externalOrderId) is the command id, so creating it
     // again (a re-imported row, a redelivered webhook) answers with the first order and writes nothing. The id's
     // length goes before it, so that no external id, however spelt, names another command (e.g. this one's
@@ -372,11 +394,27 @@ Result<CreatedOrder> OrderService::create(const NewOrder& n, const CommandContex
     // The last attempt's decision: the one appended when the append succeeds.
     std::optional<Order> last;
     std::vector<catalog::Product> products;
+    const std::string asked_phone = customers::normalize_phone(n.customer.phone_number).value_or("");
     auto attempt = [&](TimePoint now) -> Result<AppendRequest> {
         holds = std::make_unique<StockHolds>();
+        // The customer as it is now: the append is conditional on it, so one changed meanwhile (its phone given
+        // to no one or another, deactivated) is decided on again, never given the order as it was.
+        const auto current = customers_.load(customer.id);
+        if (!current.exists()) return not_found("customer " + std::to_string(customer.id));
+        if (!current.state.is_active) {
+            if (!n.customer_id) return inactive_by_phone(current.state);
+            return Rejection{Rejection::Kind::refused, "customer " + std::to_string(customer.id) + " is not active",
+                             "customerId"};
+        }
+        if (!n.customer_id && current.state.phone_number != asked_phone) {
+            return conflict("the customer with this phone changed it while the order was placed; send the order again",
+                            "customerPhone");
+        }
+        customer = current.state;
         const auto ids = product_ids(n.items);
         auto locked = stock_.lock(ids);
         const ProductViews views = views_of(locked, ids);
+        const auto revisions = locked.revisions();
         auto decided = decide_create(n, customer, views, to_us(now));
         if (auto* r = std::get_if<Rejection>(&decided)) return *r;
         Order order = std::get<Order>(decided);
@@ -392,7 +430,9 @@ Result<CreatedOrder> OrderService::create(const NewOrder& n, const CommandContex
         AppendRequest req;
         req.sequences = {std::string(events::kOrderSequence)};
         // The id comes from the sequence, in the batch that writes the order: a refusal leaves no gap.
-        req.build = [order = std::move(order), move, h = holds.get()](SequenceValues values) mutable {
+        req.streams.push_back({customers::events::customer_stream(customer.id), expect(current.version), {}});
+        req.build = [order = std::move(order), move, h = holds.get(), revisions](SequenceValues values) mutable {
+            revisions.check();  // no product edited since the decision (else StaleDecision: decided again)
             order.id = values[0];
             h->set_order(order.id);
             std::vector<StreamAppend> streams{

@@ -213,6 +213,8 @@ class OrderService {
     [[nodiscard]] std::optional<Deposit> find_deposit(std::int64_t id) const;
 
   private:
+    // One create; a conflict on customerPhone when the customer found by the phone changed it before the append.
+    Result<CreatedOrder> create_once(const NewOrder& o, const CommandContext& ctx);
     EventLog& log_;
     std::shared_ptr<Clock> clock_;
     catalog::StockBook& stock_;

@@ -12,6 +12,7 @@
 
 #include "engine/catalog/catalog_events.hpp"
 #include "engine/catalog/stock_book.hpp"
+#include "engine/customers/customer_events.hpp"
 #include "tests/engine/orders_fixture.hpp"
 
 using namespace codd::engine;
@@ -300,4 +301,146 @@ TEST_CASE("orders stock: orders naming product ids that do not exist are refused
     auto locked = book.lock({b});
     CHECK(locked.product(b).state.stock_quantity == 7);
     CHECK(book.cached_products() == cached + 1);
+}
+
+TEST_CASE("orders stock: no order lands after an edit of its product on the product as it was") {
+    // Orders decide under the product locks and append after them; a deactivation or a new price decided
+    // meanwhile must not land before an order decided on the product as it was (StockBook: revisions).
+    namespace ce = catalog::events;
+    OrdersFixture f;
+    int late_orders = 0;
+    for (int trial = 0; trial < 40; ++trial) {
+        const bool deactivate = trial % 2 == 0;
+        const auto a = f.product("EDIT-" + std::to_string(trial), 1000, 1000);
+        std::atomic<bool> go{false};
+        std::mutex mu;
+        std::vector<Committed<Order>> created;
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 6; ++t) {
+            threads.emplace_back([&, t] {
+                while (!go.load()) std::this_thread::yield();
+                auto r =
+                    f.orders->create(OrdersFixture::new_order({OrdersFixture::item(a, 1)}, phone_of(trial, t)), ctx());
+                if (auto* c = std::get_if<CreatedOrder>(&r)) {
+                    std::lock_guard lock(mu);
+                    created.push_back(c->order);
+                }
+            });
+        }
+        go.store(true);
+        if (deactivate) {
+            REQUIRE(std::holds_alternative<catalog::Product>(f.catalog->deactivate(a, ctx())));
+        } else {
+            catalog::ProductPatch price;
+            price.price = Money{2000};
+            REQUIRE(std::holds_alternative<catalog::Product>(f.catalog->update(a, price, ctx())));
+        }
+        for (auto& th : threads) th.join();
+        std::optional<GlobalPosition> edited;
+        for (const auto& e : f.log->read_stream(ce::product_stream(a), StreamVersion{0}, 10'000)) {
+            if (e.type == ce::kProductUpdated || e.type == ce::kProductDeactivated) edited = e.position;
+        }
+        REQUIRE(edited.has_value());
+        for (const auto& o : created) {
+            if (o.position < *edited) continue;
+            ++late_orders;
+            INFO("trial " << trial << ": order " << o.value.id << " at " << o.position.value() << ", edit at "
+                          << edited->value());
+            CHECK_FALSE(deactivate);  // an order after the deactivation was decided on an inactive product
+            CHECK(o.value.items.at(0).unit_price.minor == 2000);
+        }
+    }
+    MESSAGE("orders decided after the edit: " << late_orders);
+}
+
+TEST_CASE("orders stock: an append decided on a product edited since is refused as a conflict, stock moves are not") {
+    OrdersFixture f;
+    const auto a = f.product("REV-1", 1000, 10);
+    const auto b = f.product("REV-2", 1000, 10);
+    auto& book = f.catalog->stock_book();
+    const auto decided_on = [&](std::vector<catalog::ProductId> ids) {
+        auto locked = book.lock(std::move(ids));
+        return locked.revisions();  // the locks go here, as an order's do before its append
+    };
+    const auto append_checking = [&](const catalog::StockBook::Revisions& revisions) {
+        auto req = request({to_stream("probe", ExpectedVersion::any(), {event("Probe")})});
+        req.build = [revisions](SequenceValues) {
+            revisions.check();
+            return std::vector<StreamAppend>{};
+        };
+        return f.log->append(std::move(req));
+    };
+    // A stock move in between leaves the decision standing: holds cover availability.
+    auto seen = decided_on({a, b});
+    REQUIRE(std::holds_alternative<catalog::Product>(f.catalog->adjust_stock(a, 5, "delivery", ctx())));
+    REQUIRE(std::holds_alternative<catalog::Product>(f.catalog->set_stock(b, 30, "count", ctx())));
+    CHECK(append_checking(seen).status == AppendStatus::ok);
+    // An edit of either product (its price, its deactivation) refuses it as a conflict; nothing is written.
+    seen = decided_on({a, b});
+    catalog::ProductPatch price;
+    price.price = Money{1500};
+    REQUIRE(std::holds_alternative<catalog::Product>(f.catalog->update(b, price, ctx())));
+    const auto head = f.log->head();
+    const auto refused = append_checking(seen);
+    CHECK(refused.status == AppendStatus::conflict);
+    CHECK(f.log->head() == head);
+    seen = decided_on({a});
+    REQUIRE(std::holds_alternative<catalog::Product>(f.catalog->deactivate(a, ctx())));
+    CHECK(append_checking(seen).status == AppendStatus::conflict);
+    // Decided after the edit: stands.
+    CHECK(append_checking(decided_on({a, b})).status == AppendStatus::ok);
+}
+
+TEST_CASE("orders: an order by phone never lands on a customer after its phone changed away") {
+    // The create finds the customer by phone, then appends on the condition that the customer did not change.
+    namespace cue = codd::engine::customers::events;
+    OrdersFixture f;
+    const auto a = f.product("PH-1", 1000, 1000);
+    int moved = 0;
+    int refused = 0;
+    for (int trial = 0; trial < 30; ++trial) {
+        const std::string old_phone = "+2332400" + std::to_string(10000 + trial);
+        const Order first = f.create(OrdersFixture::new_order({OrdersFixture::item(a, 1)}, old_phone));
+        const auto customer = first.customer_id;
+        std::atomic<bool> go{false};
+        std::mutex mu;
+        std::vector<Committed<Order>> created;
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t) {
+            threads.emplace_back([&] {
+                while (!go.load()) std::this_thread::yield();
+                for (int i = 0; i < 3; ++i) {
+                    auto r = f.orders->create(OrdersFixture::new_order({OrdersFixture::item(a, 1)}, old_phone), ctx());
+                    std::lock_guard lock(mu);
+                    if (auto* c = std::get_if<CreatedOrder>(&r)) {
+                        created.push_back(c->order);
+                    } else {
+                        ++refused;  // the phone is looked up again: none is refused
+                    }
+                }
+            });
+        }
+        go.store(true);
+        std::this_thread::sleep_for(std::chrono::microseconds(200 * (trial % 4)));
+        customers::CustomerPatch phone;
+        phone.phone_number = "+2335500" + std::to_string(10000 + trial);
+        REQUIRE(std::holds_alternative<customers::Customer>(f.customers->update(customer, phone, ctx())));
+        for (auto& th : threads) th.join();
+        std::optional<GlobalPosition> changed;
+        for (const auto& e : f.log->read_stream(cue::customer_stream(customer), StreamVersion{0}, 100)) {
+            if (e.type == cue::kCustomerUpdated) changed = e.position;
+        }
+        REQUIRE(changed.has_value());
+        for (const auto& o : created) {
+            if (o.position < *changed) {
+                CHECK(o.value.customer_id == customer);
+                continue;
+            }
+            ++moved;
+            INFO("trial " << trial << ": order " << o.value.id << " at " << o.position.value());
+            CHECK(o.value.customer_id != customer);  // the old phone now names a new customer
+        }
+    }
+    CHECK(refused == 0);
+    MESSAGE("orders placed after the phone moved: " << moved);
 }
