@@ -128,8 +128,8 @@ TEST_CASE("a stream without events is a condition: its version is checked, nothi
     const auto at0 = ExpectedVersion::exact(StreamVersion{0});
 
     // Met: the other stream is written, the condition's stream keeps its version and events.
-    const auto ok = log->append(request({to_stream("order", at0, {}), to_stream("customer", ExpectedVersion::any(),
-                                                                                {event("Renamed")})}));
+    const auto ok = log->append(
+        request({to_stream("order", at0, {}), to_stream("customer", ExpectedVersion::any(), {event("Renamed")})}));
     REQUIRE(ok.status == AppendStatus::ok);
     CHECK(ok.first_position.value() == 2);
     CHECK(ok.last_position.value() == 2);
@@ -142,8 +142,8 @@ TEST_CASE("a stream without events is a condition: its version is checked, nothi
 
     // Stale: a conflict naming the condition's stream, and nothing of the append is written.
     REQUIRE(log->append(request({to_stream("order", at0, {event("Confirmed")})})).committed());
-    const auto stale = log->append(request({to_stream("order", at0, {}), to_stream("customer", ExpectedVersion::any(),
-                                                                                   {event("Renamed")})}));
+    const auto stale = log->append(
+        request({to_stream("order", at0, {}), to_stream("customer", ExpectedVersion::any(), {event("Renamed")})}));
     CHECK(stale.status == AppendStatus::conflict);
     CHECK(stale.conflict_stream == "order");
     CHECK(log->head().value() == 3);
@@ -183,18 +183,30 @@ TEST_CASE("a repeated command id returns the original result and appends nothing
     CHECK(log->head().value() == 3);
 }
 
-TEST_CASE("the same command id twice in one group commit is written once") {
-    TempDir dir;
-    auto log = open_log(dir.path());
+namespace {
+
+// The results of `requests` queued at once (one group commit, as a rule), then the log closed.
+std::vector<AppendResult> appended_together(EventLog& log, std::vector<AppendRequest> requests) {
     std::mutex mu;
     std::vector<AppendResult> results;
-    for (int i = 0; i < 2; ++i) {
-        log->append_async(request({to_stream("s", ExpectedVersion::any(), {event("A")})}, "same"), [&](AppendResult r) {
+    for (auto& req : requests) {
+        log.append_async(std::move(req), [&](AppendResult r) {
             std::lock_guard lock(mu);
             results.push_back(std::move(r));
         });
     }
-    log->close();
+    log.close();
+    return results;
+}
+
+}  // namespace
+
+TEST_CASE("the same command id twice in one group commit is written once") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    std::vector<AppendRequest> same;
+    for (int i = 0; i < 2; ++i) same.push_back(request({to_stream("s", ExpectedVersion::any(), {event("A")})}, "same"));
+    const auto results = appended_together(*log, std::move(same));
     REQUIRE(results.size() == 2);
     CHECK(results[0].status == AppendStatus::ok);
     CHECK(results[1].status == AppendStatus::duplicate);
@@ -221,15 +233,10 @@ TEST_CASE("a command's second name is recorded with its own fingerprint and repe
         CHECK(by_key.status == AppendStatus::duplicate);
         CHECK(by_key.first_position == first.first_position);
         // Two names in one group commit: the second request repeats the first through its second name.
-        std::mutex mu;
-        std::vector<AppendResult> results;
-        for (const char* ext : {"ext-3", "ext-4"}) {
-            log->append_async(named(ext, "key-3"), [&](AppendResult r) {
-                std::lock_guard lock(mu);
-                results.push_back(std::move(r));
-            });
-        }
-        log->close();
+        std::vector<AppendRequest> two;
+        two.push_back(named("ext-3", "key-3"));
+        two.push_back(named("ext-4", "key-3"));
+        const auto results = appended_together(*log, std::move(two));
         REQUIRE(results.size() == 2);
         CHECK(results[0].status == AppendStatus::ok);
         CHECK(results[1].status == AppendStatus::duplicate);
