@@ -54,8 +54,9 @@ struct Identity {
     std::shared_ptr<RateLimiter> limiter;
     std::shared_ptr<const PermissionsJsonCache> permissions_json = std::make_shared<PermissionsJsonCache>();
     // How many open orders (not delivered, cancelled or returned) a user has as rep or agent: such a user is
-    // not deactivated (reference §2). Set by the composition root from the orders view; unset, no check.
-    std::function<std::int64_t(engine::users::UserId)> open_orders;
+    // not deactivated (reference §2). Set by the composition root from the orders view, once it has applied
+    // every append before the call (nullopt: it could not catch up in time); unset, no check.
+    std::function<std::optional<std::int64_t>(engine::users::UserId)> open_orders;
     // The cash a delivery agent collected and has not deposited, in minor units: such an agent is not
     // deactivated or moved to another role either (their deposit first). Unset, no check.
     std::function<std::int64_t(engine::users::UserId)> cash_in_hand;

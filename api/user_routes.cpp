@@ -63,7 +63,17 @@ void command(const Identity& id, Request request, Responder respond,
 // agent who still holds collected cash: their deposit is recorded first. `change` is "deactivate" or "change
 // the role of". Reads the orders view and the agent's cash stream: on the worker pool.
 std::optional<Response> refuse_with_open_work(const Identity& id, users::UserId user, std::string_view change) {
-    const std::int64_t open = id.open_orders ? id.open_orders(user) : 0;
+    const std::optional<std::int64_t> counted = id.open_orders ? id.open_orders(user) : std::optional<std::int64_t>{0};
+    if (!counted) {
+        Response busy = problem_response({ProblemType::unavailable,
+                                          "The orders view is behind the event log; the user's open orders cannot be "
+                                          "counted yet. Try again shortly.",
+                                          "Orders view not caught up",
+                                          {}});
+        busy.headers.push_back({"Retry-After", "1"});
+        return busy;
+    }
+    const std::int64_t open = *counted;
     if (open > 0) {
         return problem_response({ProblemType::unprocessable,
                                  fmt::format("User {} is the sales rep or delivery agent of {} open order(s) (not "
@@ -226,6 +236,10 @@ void update(const Identity& id, Request request, Responder respond, const Authen
          leaving_role =
              patch.role && *patch.role != t.role && (t.role == Role::sales_rep || t.role == Role::delivery_agent),
          patch = std::move(patch), key = std::string(key)](const engine::EventMetadata& meta) {
+            // No order is given to the user between the count of their open orders and this change
+            // (users::UserService::changing).
+            std::unique_lock<std::shared_mutex> gate;
+            if (deactivating || leaving_role) gate = id.users.changing(uid);
             if (deactivating || leaving_role) {
                 const auto change = deactivating ? "deactivate" : "change the role of";
                 if (auto refused = refuse_with_open_work(id, uid, change)) return std::move(*refused);
@@ -252,6 +266,7 @@ void deactivate(const Identity& id, Request request, Responder respond, const Au
     command(
         id, std::move(request), std::move(respond),
         [&id, uid = t.id, active = t.is_active](const engine::EventMetadata& meta) {
+            const auto gate = id.users.changing(uid);  // no order given to the user meanwhile
             if (active) {
                 if (auto refused = refuse_with_open_work(id, uid, "deactivate")) return std::move(*refused);
             }
@@ -324,6 +339,7 @@ void availability(const Identity& id, Request request, Responder respond, const 
     command(
         id, std::move(request), std::move(respond),
         [&id, uid = t.id, available](const engine::EventMetadata& meta) {
+            const auto gate = id.users.changing(uid);  // an assignment checks availability under the user's gate
             auto done = id.users.set_availability(uid, available, meta);
             if (auto r = as_rejection(done)) return std::move(*r);
             return ok_json(json::object{{"message", "Availability updated successfully"},

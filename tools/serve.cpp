@@ -244,6 +244,12 @@ int run_serve() {
     api::WorkerPool workers(config->worker_threads);
     api::WorkerPool command_workers(config->command_threads, "codd-command");
     const EdgeParts edge = make_edge_parts(*config);
+    // A user's open orders, counted once the orders view has applied every append before the call.
+    auto open_orders = [&queries = *commerce->queries, &runner = *commerce->runner, &log = *event_log,
+                        wait = config->view_wait](engine::users::UserId user) -> std::optional<std::int64_t> {
+        if (!runner.wait_for(log.head(), wait)) return std::nullopt;
+        return queries.open_orders_of(user);
+    };
     const api::Identity identity{
         *users,
         tokens,
@@ -252,7 +258,7 @@ int run_serve() {
         engine::users::hash_password(api::random_secret(24)),
         edge.limiter,
         std::make_shared<api::PermissionsJsonCache>(),
-        [&queries = *commerce->queries](engine::users::UserId user) { return queries.open_orders_of(user); },
+        open_orders,
         [&orders = *commerce->orders](engine::users::UserId user) {
             return orders.agent_cash(user).cash_in_hand().minor;
         }};

@@ -160,6 +160,8 @@ std::optional<Rejection> hold_units(StockBook::Locked& locked, const std::vector
 }
 
 using Decide = std::function<Result<Decision>(const Order&, const ProductViews&, std::int64_t now_us)>;
+// A user's assigning() gate (users::UserService), held by a command that puts an order in the user's hands.
+using UserGate = std::shared_lock<std::shared_mutex>;
 
 // The decider loop of a command on an existing order. `lock_first`: products (the order's and `extra`) the
 // decision reads, locked before deciding; otherwise only a move that takes units locks its products.
@@ -261,14 +263,17 @@ void then(Decision& first, Decision second) {
 // given another role since the order was assigned; the guard on those changes counts only open orders, and a
 // returned order can be sent out and delivered again). An order with no agent yet may still go out; only its
 // delivery needs one.
+// `gate` then holds the agent's assigning() gate: keep it until the append has answered.
 Result<Decision> carried_by_active_agent(const users::UserService& users, const Order& o, OrderStatus to,
-                                         Result<Decision> decided) {
+                                         Result<Decision> decided, UserGate& gate) {
     const auto* d = std::get_if<Decision>(&decided);
     if (d == nullptr || !o.delivery_agent_id) return decided;
     const bool collects = std::any_of(d->events.begin(), d->events.end(),
                                       [](const NewEvent& e) { return e.type == events::kPaymentCollected; });
     const bool dispatches = to == OrderStatus::out_for_delivery && o.status != OrderStatus::out_for_delivery;
     if (!collects && !dispatches) return decided;
+    if (gate.owns_lock()) gate.unlock();  // an earlier attempt's (a retry may carry another agent's order state)
+    gate = users.assigning(*o.delivery_agent_id);
     const auto agent = users.find(*o.delivery_agent_id);
     if (!agent || !agent->is_active || agent->role != users::Role::delivery_agent) {
         return Rejection{Rejection::Kind::refused,
@@ -332,7 +337,9 @@ Result<CreatedOrder> OrderService::create_once(const NewOrder& n, const CommandC
     };
 
     std::optional<users::User> rep;
+    UserGate rep_gate;  // the rep stays as checked until the order's append has answered
     if (n.customer_rep_id) {
+        rep_gate = users_.assigning(*n.customer_rep_id);
         rep = users_.find(*n.customer_rep_id);
         auto assigned = decide_assign_rep(Order{}, *n.customer_rep_id, rep);
         if (auto* r = std::get_if<Rejection>(&assigned)) return refuse(*r);
@@ -473,14 +480,16 @@ Result<Committed<Order>> OrderService::update(OrderId id, const OrderPatch& p, I
 
 Result<Committed<Order>> OrderService::change_status(OrderId id, const StatusChange& c, IfMatch if_match,
                                                      const CommandContext& ctx) {
+    UserGate agent_gate;
     return run(log_, *clock_, stock_, id, if_match, ctx, [&](const Order& o, const ProductViews&, std::int64_t now_us) {
-        return carried_by_active_agent(users_, o, c.to, decide_status(o, c, now_us));
+        return carried_by_active_agent(users_, o, c.to, decide_status(o, c, now_us), agent_gate);
     });
 }
 
 Result<Committed<Order>> OrderService::edit(OrderId id, const OrderEdit& e, IfMatch if_match,
                                             const CommandContext& ctx) {
     const auto extra = e.patch.items ? product_ids(*e.patch.items) : std::vector<ProductId>{};
+    UserGate agent_gate;
     std::optional<StatusChange> status = e.status;
     if (status) status->may_force = false;
     const auto decide = [&](const Order& o, const ProductViews& views, std::int64_t now_us) -> Result<Decision> {
@@ -499,8 +508,8 @@ Result<Committed<Order>> OrderService::edit(OrderId id, const OrderEdit& e, IfMa
         }
         if (status) {
             if (status->to != updated.status) {
-                auto changed =
-                    carried_by_active_agent(users_, updated, status->to, decide_status(updated, *status, now_us));
+                auto changed = carried_by_active_agent(users_, updated, status->to,
+                                                       decide_status(updated, *status, now_us), agent_gate);
                 if (auto* r = std::get_if<Rejection>(&changed)) return *r;
                 then(d, std::move(std::get<Decision>(changed)));
             }
@@ -529,6 +538,7 @@ Result<Committed<Order>> OrderService::cancel(OrderId id, const std::string& rea
 }
 
 Result<Committed<Order>> OrderService::assign_rep(OrderId id, UserId rep, const CommandContext& ctx, IfMatch if_match) {
+    const UserGate gate = users_.assigning(rep);  // the rep stays as checked until the append has answered
     const auto user = users_.find(rep);
     return run(log_, *clock_, stock_, id, if_match, ctx,
                [&](const Order& o, const ProductViews&, std::int64_t) { return decide_assign_rep(o, rep, user); });
@@ -536,6 +546,7 @@ Result<Committed<Order>> OrderService::assign_rep(OrderId id, UserId rep, const 
 
 Result<Committed<Order>> OrderService::assign_agent(OrderId id, UserId agent, const CommandContext& ctx,
                                                     IfMatch if_match) {
+    const UserGate gate = users_.assigning(agent);  // the agent stays as checked until the append has answered
     const auto user = users_.find(agent);
     return run(log_, *clock_, stock_, id, if_match, ctx,
                [&](const Order& o, const ProductViews&, std::int64_t) { return decide_assign_agent(o, agent, user); });
@@ -561,8 +572,9 @@ Result<Committed<Order>> OrderService::record_proof(OrderId id, const DeliveryPr
 
 Result<Committed<Order>> OrderService::complete_delivery(OrderId id, const DeliveryCompletion& d,
                                                          const CommandContext& ctx, IfMatch if_match) {
+    UserGate agent_gate;
     return run(log_, *clock_, stock_, id, if_match, ctx, [&](const Order& o, const ProductViews&, std::int64_t now_us) {
-        return carried_by_active_agent(users_, o, OrderStatus::delivered, decide_complete(o, d, now_us));
+        return carried_by_active_agent(users_, o, OrderStatus::delivered, decide_complete(o, d, now_us), agent_gate);
     });
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 // UserService's private state, shared by the files that implement its commands.
 
+#include <map>
+#include <memory>
+#include <mutex>
 #include <shared_mutex>
 
 #include "engine/users/directory.hpp"
@@ -11,6 +14,11 @@ namespace codd::engine::users {
 struct UserService::State {
     mutable std::shared_mutex mu;
     Directory directory;
+    // One gate per user an order was given to or who was changed (assigning / changing): users are few, so the
+    // gates are kept. Ids that name no user share one gate, so requests naming random ids add none.
+    std::mutex gates_mu;
+    std::map<UserId, std::unique_ptr<std::shared_mutex>> gates;
+    std::shared_mutex nobody_gate;
 };
 
 // Commands that keep losing to concurrent changes give up after this many decisions.

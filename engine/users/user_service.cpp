@@ -85,6 +85,22 @@ Result<AppendResult> UserService::commit(const Decide& decide, const EventMetada
     return conflict("the resource was changed concurrently; try again");
 }
 
+std::shared_mutex& UserService::gate(UserId user) const {
+    if (!find(user)) return state_->nobody_gate;
+    std::lock_guard lock(state_->gates_mu);
+    auto& g = state_->gates[user];
+    if (!g) g = std::make_unique<std::shared_mutex>();
+    return *g;
+}
+
+std::shared_lock<std::shared_mutex> UserService::assigning(UserId user) const {
+    return std::shared_lock(gate(user));
+}
+
+std::unique_lock<std::shared_mutex> UserService::changing(UserId user) const {
+    return std::unique_lock(gate(user));
+}
+
 std::optional<User> UserService::find(UserId id) const {
     std::shared_lock lock(state_->mu);
     const User* u = state_->directory.user(id);

@@ -92,6 +92,16 @@ class UserService {
     // System settings of the replaced system's SystemConfig, a JSON object; PUT merges top-level keys.
     Result<std::string> merge_settings(const std::string& settings_json_object, const EventMetadata& meta);
 
+    // --- orders in a user's hands (issue 4, reference §2) ---
+    // Giving a user an order and making the user unfit to hold one exclude each other, so that neither decides
+    // on the other half done. A command that gives `user` an order (an assignment, a create with its rep,
+    // sending an order out or delivering it with its agent) holds assigning(user) from its check of the user
+    // until its append has answered. A deactivation, a change of role or of availability holds changing(user)
+    // from its check of the user's open orders (once the orders view has every append before it) until its
+    // own append has answered. Only this process appends (EventLog is single-writer), so that is every command.
+    [[nodiscard]] std::shared_lock<std::shared_mutex> assigning(UserId user) const;
+    [[nodiscard]] std::unique_lock<std::shared_mutex> changing(UserId user) const;
+
     // --- queries (served from memory) ---
     std::optional<User> find(UserId id) const;
     std::optional<User> find_by_email(std::string_view email) const;  // normalizes first
@@ -123,6 +133,7 @@ class UserService {
     std::int64_t now_us() const;
 
     struct State;
+    std::shared_mutex& gate(UserId user) const;
     EventLog& log_;
     std::shared_ptr<Clock> clock_;
     std::shared_ptr<IdGenerator> ids_;

@@ -329,6 +329,64 @@ TEST_CASE("Idempotency-Key: concurrent requests under one key make one order and
           customers_before + 1);
 }
 
+TEST_CASE("an assignment racing the user's deactivation, demotion or unavailability: exactly one of them succeeds") {
+    // Either the order is the user's first (then the user keeps an open order and is not changed) or the user is
+    // changed first (then the assignment is refused): never both, in either log order.
+    OrdersServer s;
+    const std::int64_t p = s.product("GATE-1", 1.0, 100);
+    int assigned_first = 0;
+    int changed_first = 0;
+    for (int trial = 0; trial < 12; ++trial) {
+        const bool agent = trial % 3 != 1;
+        const std::int64_t user =
+            s.create_user(s.root, "gate-" + std::to_string(trial) + "@example.com",
+                          "Gate#Passw0rd!" + std::to_string(trial), agent ? "delivery_agent" : "sales_rep");
+        const std::int64_t order = id_of(s.order("02447000" + std::to_string(10 + trial), {{p, 1}}));
+        const std::string target = "/api/orders/" + std::to_string(order) + (agent ? "/assign-agent" : "/assign-rep");
+        const json::object assign{{agent ? "deliveryAgentId" : "customerRepId", user}};
+        // The change: deactivation, or (reps) a move to another role, or (every third agent) unavailability.
+        std::string method = "DELETE";
+        std::string path = "/api/admin/users/" + std::to_string(user);
+        std::string body;
+        if (!agent) {
+            method = "PUT";
+            body = R"({"role":"manager"})";
+        } else if (trial % 3 == 2) {
+            method = "PATCH";
+            path = "/api/users/" + std::to_string(user) + "/availability";
+            body = R"({"isAvailable":false})";
+        }
+        int assign_status = 0;
+        int change_status = 0;
+        const HeaderList headers{{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}};
+        std::thread a([&] {
+            HttpClient http("127.0.0.1", s.port(), std::chrono::seconds(10));
+            assign_status = http.request("PATCH", target, headers, json::serialize(assign)).status;
+        });
+        std::thread b([&] {
+            HttpClient http("127.0.0.1", s.port(), std::chrono::seconds(10));
+            change_status = http.request(method, path, headers, body).status;
+        });
+        a.join();
+        b.join();
+        INFO("trial " << trial << ": assign " << assign_status << ", " << method << " " << path << " "
+                      << change_status);
+        const bool unavailable_only = agent && trial % 3 == 2;
+        if (unavailable_only) {
+            // Availability needs no free hands: both may succeed, but only in that order.
+            CHECK(change_status == 200);
+            if (assign_status == 200) ++assigned_first;
+            continue;
+        }
+        CHECK(((assign_status == 200) != (change_status == 200)));
+        (assign_status == 200 ? assigned_first : changed_first) += 1;
+        const json::value o = order_of(s.call("GET", "/api/orders/" + std::to_string(order), s.root));
+        const json::value& holder = o.at(agent ? "deliveryAgentId" : "customerRepId");
+        CHECK((holder.is_int64() && holder.as_int64() == user) == (assign_status == 200));
+    }
+    MESSAGE("assigned first " << assigned_first << ", changed first " << changed_first);
+}
+
 TEST_CASE("a create's answer is the order as the view then shows it, odd text, amounts and a rep included") {
     OrdersServer s;
     const std::int64_t cream = s.product("CRM_1.a", 45.07, 10);
