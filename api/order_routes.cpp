@@ -161,8 +161,10 @@ Response kanban(const Commerce& c, const Request& r, const Authenticated& caller
         if (!n) return validation_problem({{"perStatus", "perStatus must be a whole number from 1 to 500"}});
         per_status = *n;
     }
-    // Every column is on the board; `status` fills only those, and `sortBy` orders each (else priority desc).
-    const auto sort = query_value(q, "sortBy") ? filter.sort : projections::OrderSort::priority_desc;
+    // Every column is on the board; `status` fills only those, and `sortBy`/`sortOrder` order each (else priority
+    // desc).
+    const bool sorted = query_value(q, "sortBy") || query_value(q, "sortOrder");  // as the list reads them
+    const auto sort = sorted ? filter.sort : projections::OrderSort::priority_desc;
     return read_after_min_position(
         c, r, [&] { return json_text(200, wrap("kanban", c.queries.kanban_json(filter, per_status, sort))); });
 }
@@ -255,8 +257,10 @@ Response bulk_import(const Commerce& c, const Request& r, const Authenticated& c
         return validation_problem(
             {{"orders", fmt::format("orders must be an array of 1 to {} orders", kMaxImportRows)}});
     }
-    // The rows' command ids are the key's with the row's index: any row the key's earlier import created tells it.
-    for (std::size_t row = 0; row < rows->as_array().size(); ++row) {
+    // The rows' command ids are the key's with the row's index: any row the key's earlier import created tells it,
+    // whichever rows it had (an earlier file whose first rows were refused recorded only its later ones).
+    const std::size_t indices = std::get<engine::CommandContext>(ctx).command_id.empty() ? 0 : kMaxImportRows;
+    for (std::size_t row = 0; row < indices; ++row) {
         if (auto reused = reused_key(c, std::get<engine::CommandContext>(ctx), ":" + std::to_string(row))) {
             return std::move(*reused);
         }

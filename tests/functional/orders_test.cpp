@@ -149,15 +149,15 @@ TEST_CASE("an order's whole life over HTTP: create, confirm, assign, dispatch, d
     const json::value delivered_only = s.call("GET", "/api/orders/kanban?status=delivered", s.root).json();
     CHECK(delivered_only.at("kanban").at("delivered").as_array().size() == 1);
     CHECK(delivered_only.at("kanban").at("pending_confirmation").as_array().empty());
-    const auto pending_ids = [&](const std::string& order) {
-        const json::value board =
-            s.call("GET", "/api/orders/kanban?sortBy=createdAt&sortOrder=" + order, s.root).json().at("kanban");
+    const auto pending_ids = [&](const std::string& query) {
+        const json::value board = s.call("GET", "/api/orders/kanban?" + query, s.root).json().at("kanban");
         std::vector<std::int64_t> ids;
         for (const auto& row : board.at("pending_confirmation").as_array()) ids.push_back(id_of(row));
         return ids;
     };
-    CHECK(pending_ids("asc") == std::vector<std::int64_t>{id_of(again), id_of(third)});
-    CHECK(pending_ids("desc") == std::vector<std::int64_t>{id_of(third), id_of(again)});
+    CHECK(pending_ids("sortBy=createdAt&sortOrder=asc") == std::vector<std::int64_t>{id_of(again), id_of(third)});
+    CHECK(pending_ids("sortBy=createdAt&sortOrder=desc") == std::vector<std::int64_t>{id_of(third), id_of(again)});
+    CHECK(pending_ids("sortOrder=asc") == std::vector<std::int64_t>{id_of(again), id_of(third)});  // as the list
     const HttpResponse stats = s.call("GET", "/api/orders/stats", s.root);
     REQUIRE(stats.status == 200);
     CHECK(stats.json().at("stats").at("totalOrders").as_int64() == 3);
@@ -718,6 +718,10 @@ TEST_CASE("bulk import creates each row on its own, once per externalOrderId") {
     REQUIRE(s.request("POST", "/api/orders/bulk", key2, json::serialize(mixed)).status == 200);
     CHECK(reserved().as_int64() == 6);
     CHECK(s.request("POST", "/api/orders/bulk", key2, json::serialize(others)).status == 422);
+    CHECK(reserved().as_int64() == 6);
+    // And with fewer rows than that import had: its only created row (1) is beyond the new file's rows.
+    const json::object single{{"orders", json::array{OrdersServer::order_body("0244510010", {{p, 1}})}}};
+    CHECK(s.request("POST", "/api/orders/bulk", key2, json::serialize(single)).status == 422);
     CHECK(reserved().as_int64() == 6);
 
     // The request itself.
