@@ -122,6 +122,7 @@ char32_t lower_code_point(char32_t c) {
     if (c == 0x38C) return 0x3CC;
     if (between(c, 0x38E, 0x38F)) return c + 63;
     if (between(c, 0x391, 0x3AB) && c != 0x3A2) return c + 32;
+    if (c == 0x3C2) return 0x3C3;  // final ς folds to σ (Unicode's case folding), as its capital Σ does
     // Cyrillic.
     if (between(c, 0x400, 0x40F)) return c + 80;
     if (between(c, 0x410, 0x42F)) return c + 32;

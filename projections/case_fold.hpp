@@ -10,7 +10,8 @@ struct sqlite3;
 
 namespace codd::projections {
 
-// The simple lowercase mapping (Unicode's UnicodeData.txt, one code point to one) of the blocks above.
+// The simple lowercase mapping (Unicode's UnicodeData.txt, one code point to one) of the blocks above, and the
+// final sigma folded to σ as Unicode's case folding does, so "ΣΩΚΡΆΤΗΣ" finds "Σωκράτης".
 [[nodiscard]] char32_t lower_code_point(char32_t c);
 
 [[nodiscard]] std::string fold_case(std::string_view utf8);
