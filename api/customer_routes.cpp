@@ -62,19 +62,8 @@ Response get_one(const Commerce& c, const Request& r) {
 Response get_analytics(const Commerce& c, const Request& r, const Authenticated& caller) {
     const auto id = id_param(r);
     if (!id) return not_found("customer");
-    std::optional<std::int64_t> rep_id;
-    std::optional<std::int64_t> agent_id;
-    switch (order_scope(caller.caller())) {
-        case Scope::own_as_rep:
-            rep_id = caller.user.id;
-            break;
-        case Scope::own_as_agent:
-            agent_id = caller.user.id;
-            break;
-        case Scope::all:
-            break;
-    }
-    const auto text = c.queries.customer_analytics_json(*id, rep_id, agent_id);
+    const OwnOrders own = own_orders(caller.caller());
+    const auto text = c.queries.customer_analytics_json(*id, own.rep, own.agent);
     if (!text) return not_found("customer");
     return json_text(200, wrap("analytics", *text));
 }

@@ -118,16 +118,9 @@ std::variant<projections::OrderFilter, Response> read_filter(const QueryParams& 
             {"sortBy", "sortBy must be createdAt or totalAmount (asc or desc), priority or updatedAt (desc)"});
     }
     if (!errors.empty()) return validation_problem(std::move(errors));
-    switch (order_scope(caller.caller())) {
-        case Scope::own_as_rep:
-            f.customer_rep_id = caller.user.id;
-            break;
-        case Scope::own_as_agent:
-            f.delivery_agent_id = caller.user.id;
-            break;
-        case Scope::all:
-            break;
-    }
+    const OwnOrders own = own_orders(caller.caller());
+    if (own.rep) f.customer_rep_id = own.rep;
+    if (own.agent) f.delivery_agent_id = own.agent;
     return f;
 }
 

@@ -220,6 +220,18 @@ Scope order_scope(const Caller& caller) {
     }
 }
 
+OwnOrders own_orders(const Caller& caller) {
+    switch (order_scope(caller)) {
+        case Scope::own_as_rep:
+            return {caller.id, std::nullopt};
+        case Scope::own_as_agent:
+            return {std::nullopt, caller.id};
+        case Scope::all:
+            break;
+    }
+    return {};
+}
+
 bool in_scope(const Caller& caller, std::optional<engine::users::UserId> rep,
               std::optional<engine::users::UserId> agent) {
     switch (order_scope(caller)) {

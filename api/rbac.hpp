@@ -73,6 +73,11 @@ struct AccessDecision {
 enum class Scope { all, own_as_rep, own_as_agent };
 
 [[nodiscard]] Scope order_scope(const Caller& caller);
+// The rep and the agent a caller's reads of orders are limited to: their own id as one of them, or neither.
+struct OwnOrders {
+    std::optional<engine::users::UserId> rep, agent;
+};
+[[nodiscard]] OwnOrders own_orders(const Caller& caller);
 // Whether a caller with this scope may see an order assigned to (rep, agent).
 [[nodiscard]] bool in_scope(const Caller& caller, std::optional<engine::users::UserId> rep,
                             std::optional<engine::users::UserId> agent);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "engine/text.hpp"
 #include "projections/sqlite.hpp"
 
 namespace codd::projections {
@@ -28,38 +29,6 @@ constexpr std::pair<char32_t, char32_t> kIrregularCapitals[] = {
     {0x1B3, 0x1B4}, {0x1B5, 0x1B6}, {0x1B7, 0x292}, {0x1C4, 0x1C6}, {0x1C5, 0x1C6}, {0x1C7, 0x1C9},
     {0x1C8, 0x1C9}, {0x1CA, 0x1CC}, {0x1CB, 0x1CC}, {0x1F1, 0x1F3}, {0x1F2, 0x1F3}, {0x1F4, 0x1F5},
 };
-
-// Decodes one code point of well-formed UTF-8 at s[i] into `out`, advancing i; false (i unchanged) for anything else.
-bool decode(std::string_view s, std::size_t& i, char32_t& out) {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char b0 = byte(i);
-    std::size_t n = 0;
-    char32_t c = 0;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        n = 2;
-        c = b0 & 0x1F;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        n = 3;
-        c = b0 & 0x0F;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        n = 4;
-        c = b0 & 0x07;
-    } else {
-        return false;
-    }
-    if (i + n > s.size()) return false;
-    for (std::size_t k = 1; k < n; ++k) {
-        if ((byte(i + k) & 0xC0) != 0x80) return false;
-        c = (c << 6) | (byte(i + k) & 0x3F);
-    }
-    // Overlong forms, surrogates and code points past U+10FFFF are not well-formed.
-    if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10FFFF)) || between(c, 0xD800, 0xDFFF)) {
-        return false;
-    }
-    i += n;
-    out = c;
-    return true;
-}
 
 void encode(char32_t c, std::string& out) {
     if (c < 0x80) {
@@ -152,10 +121,12 @@ std::string fold_case(std::string_view utf8) {
             continue;
         }
         char32_t c = 0;
-        if (!decode(utf8, i, c)) {
+        const std::size_t len = engine::text::decode_utf8(utf8, i, &c);
+        if (len == 0) {
             out += utf8[i++];  // not UTF-8: the byte as it is
             continue;
         }
+        i += len;
         encode(lower_code_point(c), out);
     }
     return out;
