@@ -60,6 +60,9 @@ struct Identity {
     // The cash a delivery agent collected and has not deposited, in minor units: such an agent is not
     // deactivated or moved to another role either (their deposit first). Unset, no check.
     std::function<std::int64_t(engine::users::UserId)> cash_in_hand;
+    // The event log's head. A user command's 2xx answer carries it as X-Codd-Position (at or after the
+    // command's last event), for a client to read the views after it (X-Codd-Min-Position). Unset, no header.
+    std::function<std::uint64_t()> log_head;
 };
 
 // An authenticated request's caller: the user as the directory has it now (role changes and deactivation

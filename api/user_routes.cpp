@@ -53,8 +53,12 @@ std::optional<Response> check_may_manage(const Authenticated& caller, const user
 void command(const Identity& id, Request request, Responder respond,
              std::function<Response(const engine::EventMetadata&)> make, const users::User& actor) {
     if (request.header("If-Match")) return respond(if_match_unsupported());
-    run_on_workers(id, respond, [request = std::move(request), respond, make = std::move(make), actor] {
-        respond(make(event_metadata(request, &actor)));
+    run_on_workers(id, respond, [&id, request = std::move(request), respond, make = std::move(make), actor] {
+        Response answer = make(event_metadata(request, &actor));
+        if (answer.status >= 200 && answer.status < 300 && id.log_head) {
+            answer.headers.push_back({"X-Codd-Position", std::to_string(id.log_head())});
+        }
+        respond(std::move(answer));
     });
 }
 

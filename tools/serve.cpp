@@ -261,7 +261,9 @@ int run_serve() {
         open_orders,
         [&orders = *commerce->orders](engine::users::UserId user) {
             return orders.agent_cash(user).cash_in_hand().minor;
-        }};
+        },
+        [&log = *event_log] { return log.head().value(); },
+    };
     api::KeysInFlight keys_in_flight;
     const api::Commerce commerce_api{identity,
                                      command_workers,

@@ -387,6 +387,31 @@ TEST_CASE("an assignment racing the user's deactivation, demotion or unavailabil
     MESSAGE("assigned first " << assigned_first << ", changed first " << changed_first);
 }
 
+TEST_CASE("a user command answers X-Codd-Position: the orders read after it show the user's change") {
+    OrdersServer s;
+    const std::int64_t p = s.product("POS-1", 2.0, 10);
+    const std::int64_t rep = s.create_user(s.root, "pos-rep@example.com", "Pos#Passw0rd!1", "sales_rep");
+    const std::int64_t order = id_of(s.order("0244700099", {{p, 1}}));
+    REQUIRE(s.call("PATCH", "/api/orders/" + std::to_string(order) + "/assign-rep", s.root,
+                   json::object{{"customerRepId", rep}})
+                .status == 200);
+    const HttpResponse renamed =
+        s.call("PUT", "/api/admin/users/" + std::to_string(rep), s.root, json::object{{"firstName", "Renamed"}});
+    INFO(renamed.body);
+    REQUIRE(renamed.status == 200);
+    const auto position = renamed.header("X-Codd-Position");
+    REQUIRE(position);
+    CHECK(std::stoull(*position) > 0);
+    const HttpResponse read = s.request("GET", "/api/orders/" + std::to_string(order),
+                                        {{"Authorization", "Bearer " + s.root}, {"X-Codd-Min-Position", *position}});
+    REQUIRE(read.status == 200);
+    CHECK(order_of(read).at("customerRep").at("firstName").as_string() == "Renamed");
+    // A refused command changed nothing and names no position.
+    const HttpResponse refused = s.call("DELETE", "/api/admin/users/" + std::to_string(rep), s.root);
+    CHECK(refused.status == 422);
+    CHECK_FALSE(refused.header("X-Codd-Position"));
+}
+
 TEST_CASE("a create's answer is the order as the view then shows it, odd text, amounts and a rep included") {
     OrdersServer s;
     const std::int64_t cream = s.product("CRM_1.a", 45.07, 10);
