@@ -216,9 +216,17 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         if (const auto length = parser_->content_length(); length && *length > limit) {
             return on_read_error(http::error::body_limit);
         }
+        const auto& msg = parser_->get();
+        // A Transfer-Encoding whose final coding is not chunked leaves a request's body without a length: the
+        // parser would read none and take the body's bytes for the next request (a desync a proxy in front
+        // could be smuggled through). RFC 9112 §6.3: 400, and the connection closed.
+        if (msg.find(http::field::transfer_encoding) != msg.end() && !parser_->chunked()) {
+            return reject(ProblemType::bad_request,
+                          "Transfer-Encoding must end with chunked (the only transfer coding codd reads).",
+                          "Unsupported Transfer-Encoding");
+        }
         parser_->body_limit(limit);        // for chunked bodies, whose size is known only while reading them
         arm(state_.options.read_timeout);  // the body gets its own period, whatever the idle time before
-        const auto& msg = parser_->get();
         if (!parser_->is_done() && msg.version() >= 11 && beast::iequals(msg[http::field::expect], "100-continue")) {
             // The client waits for this before sending the body; the limits were already checked on the header.
             auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, msg.version());
@@ -316,8 +324,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     void on_response(Response res) {
         pending_ = {};
         const auto& msg = parser_->get();
-        send(std::move(res), request_id_, msg.version(), msg.keep_alive() && !state_.draining.load(),
-             method_ == "HEAD", false);
+        send(std::move(res), request_id_, msg.version(), msg.keep_alive() && !state_.draining.load(), method_ == "HEAD",
+             false);
     }
 
     // Answers a request that cannot be read to the end, then closes.
@@ -340,8 +348,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         if (!busy_) started_ = SteadyClock::now();
         busy_ = true;
         const std::string request_id = state_.dispatcher.request_id(incoming_id);
-        Response r = state_.dispatcher.finish_rejected(std::move(head),
-                                                       problem_response({type, std::move(detail), std::move(message), {}}));
+        Response r = state_.dispatcher.finish_rejected(
+            std::move(head), problem_response({type, std::move(detail), std::move(message), {}}));
         send(std::move(r), request_id, 11, false, false, true);
     }
 

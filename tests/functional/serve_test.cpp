@@ -156,8 +156,8 @@ TEST_CASE("codd serve names its threads: the log's, HTTP io, command workers, th
         CAPTURE(name);
         CHECK(names.count(name) == 1);
     }
-    CHECK(names.count("codd-http-io") == 2);  // CODD_HTTP_THREADS, default 2
-    CHECK(names.count("codd-worker") == 2);   // CODD_WORKER_THREADS: password hashing (the login above)
+    CHECK(names.count("codd-http-io") == 2);   // CODD_HTTP_THREADS, default 2
+    CHECK(names.count("codd-worker") == 2);    // CODD_WORKER_THREADS: password hashing (the login above)
     CHECK(names.count("codd-command") == 64);  // CODD_COMMAND_THREADS
 }
 
@@ -210,6 +210,27 @@ TEST_CASE("errors are problem+json: 404, 405, 413, 400, 431") {
 
     // The server is still fine after all of that.
     CHECK(client.get("/health/live").status == 200);
+    CHECK(server.stop(SIGTERM) == 0);
+}
+
+TEST_CASE("a Transfer-Encoding not ending in chunked is a 400 that closes the connection, never a second request") {
+    // Read as having no body, the request's bytes would run as the next request on the connection (a desync a
+    // proxy in front could smuggle requests through).
+    Server server;
+    for (const std::string coding : {"gzip", "identity", "chunked, gzip"}) {
+        INFO(coding);
+        RawConnection c(kHost, server.port());
+        c.send("POST /health/live HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + coding +
+               "\r\n\r\nGET /health/live HTTP/1.1\r\nHost: x\r\nX-Request-ID: smuggled\r\n\r\n");
+        const HttpResponse r = c.read_response(5s);
+        check_problem(r, 400);
+        CHECK_FALSE(r.keep_alive);
+        CHECK(c.wait_closed(5s));
+    }
+    // Chunked framing itself is read as before.
+    RawConnection chunked(kHost, server.port());
+    chunked.send("POST /health/live HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+    CHECK(chunked.read_response(5s).status == 405);
     CHECK(server.stop(SIGTERM) == 0);
 }
 
