@@ -641,6 +641,13 @@ Result<Decision> decide_complete(const Order& o, const DeliveryCompletion& c, st
                              "): a delivery agent collects the order's amount",
                          "codAmount"};
     }
+    // Staff may record less than the order's amount (what the customer paid at the door), never more: a
+    // mistyped amount would become the agent's cash, a deposit and revenue.
+    if (c.cod_amount && *c.cod_amount > o.total_amount) {
+        return refused(
+            "codAmount " + to_string(*c.cod_amount) + " is more than the order's total " + to_string(o.total_amount),
+            "codAmount");
+    }
     Decision d;
     if (c.proof) {
         auto proof = decide_proof(o, *c.proof);

@@ -638,6 +638,11 @@ TEST_CASE("cash and delivery text is bounded, receipts are web links, and an age
     check_problem(as_agent(json::object{{"shippingCost", 5}, {"discount", 5}}), 403);  // the same total
     check_problem(t.s.call("PATCH", "/api/deliveries/" + id + "/complete", agent_token, json::object{{"codAmount", 1}}),
                   403);
+    // Staff may record less than the order's amount, never more (a mistyped amount would be cash and revenue).
+    const HttpResponse over = t.call("PATCH", "/api/deliveries/" + id + "/complete",
+                                     json::object{{"codAmount", number(current.at("totalAmount")) + 0.01}});
+    check_problem(over, 422);
+    CHECK(std::string(over.json().at("message").as_string()).find("more than the order's total") != std::string::npos);
     const HttpResponse done = t.s.call("PATCH", "/api/deliveries/" + id + "/complete", agent_token,
                                        json::object{{"codAmount", number(current.at("codAmount"))}});
     INFO(done.body);
