@@ -1,5 +1,7 @@
 #include "api/user_json.hpp"
 
+#include <array>
+#include <charconv>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -165,6 +167,33 @@ std::optional<users::Role> FieldReader::role(std::string_view key) {
     return r;
 }
 
+std::int64_t minor_units(double major) {
+    // The shortest decimal that reads back as `major` is the number as the client wrote it (up to 17
+    // significant digits); its third decimal rounds. `major * 100` would round the binary double instead:
+    // 1.005 is 1.00499999999999989... and would give 1.00, while 2.675 gave 2.68.
+    std::array<char, 64> text{};
+    const auto [end, ec] =
+        std::to_chars(text.data(), text.data() + text.size(), std::fabs(major), std::chars_format::fixed);
+    if (ec != std::errc{}) return static_cast<std::int64_t>(std::llround(major * 100.0));
+    std::int64_t minor = 0;
+    const char* p = text.data();
+    for (; p != end && *p != '.'; ++p) minor = minor * 10 + (*p - '0');
+    int decimals = 0;
+    bool round_up = false;
+    if (p != end) ++p;  // the point
+    for (; p != end; ++p, ++decimals) {
+        if (decimals < 2) {
+            minor = minor * 10 + (*p - '0');
+        } else {
+            round_up = *p >= '5';
+            break;
+        }
+    }
+    for (; decimals < 2; ++decimals) minor *= 10;
+    if (round_up) ++minor;
+    return major < 0 ? -minor : minor;
+}
+
 std::optional<std::int64_t> FieldReader::money(std::string_view key) {
     const json::value* v = o_.if_contains(key);
     if (v == nullptr || v->is_null()) return std::nullopt;
@@ -175,7 +204,7 @@ std::optional<std::int64_t> FieldReader::money(std::string_view key) {
         errors_.push_back({std::string(key), std::string(key) + " must be a number from 0 to 1000000000000"});
         return std::nullopt;
     }
-    return static_cast<std::int64_t>(std::llround(major * 100.0));
+    return minor_units(major);
 }
 
 std::optional<std::int64_t> FieldReader::integer(std::string_view key, std::int64_t lo, std::int64_t hi) {

@@ -28,6 +28,10 @@ namespace codd::api {
 // 400 (with `errors` from the field), 401, 403, 404, 409.
 [[nodiscard]] Response rejection_response(const engine::users::Rejection& r);
 
+// A money amount in major units as minor units, rounded half away from zero at the second decimal of the
+// number as written (its shortest decimal form): 1.005 -> 101, 2.675 -> 268, 0.0049 -> 0.
+std::int64_t minor_units(double major);
+
 // Typed reads of optional request fields; a present field of the wrong type adds a field error. JSON null
 // reads as absent.
 class FieldReader {
@@ -37,7 +41,7 @@ class FieldReader {
     std::optional<std::string> text(std::string_view key);
     std::optional<bool> boolean(std::string_view key);
     std::optional<engine::users::Role> role(std::string_view key);
-    // A money amount in major units (a JSON number, e.g. 12.5), as minor units (1250); >= 0.
+    // A money amount in major units (a JSON number, e.g. 12.5), as minor units (1250, minor_units); >= 0.
     std::optional<std::int64_t> money(std::string_view key);
     // A whole number (a JSON integer, or a float with no fraction) in [lo, hi].
     std::optional<std::int64_t> integer(std::string_view key, std::int64_t lo, std::int64_t hi);

@@ -18,6 +18,9 @@ using catalog::StockLine;
 constexpr std::int64_t kMaxItemQuantity = 100'000;
 constexpr std::size_t kMaxItems = 200;
 constexpr std::int64_t kMaxMoneyMinor = 1'000'000'000'000'000LL;
+// An order's subtotal and total: the largest amount the API takes in a body (1000000000000.00), so that an
+// order's own amounts sent back (the edit form sends the whole order) are never refused as too large.
+constexpr std::int64_t kMaxOrderMinor = 100'000'000'000'000LL;
 
 // Free text of delivery and cash commands; reasons and notes share an order's notes' 4 KiB.
 constexpr std::size_t kMaxUrlChars = 2048;
@@ -161,6 +164,12 @@ Result<Totals> compute_totals(const std::vector<OrderItem>& items, Money shippin
     }
     t.total = Money{t.subtotal.minor + shipping.minor - discount.minor};
     if (t.total.minor < 0) return invalid("discount", "discount exceeds subtotal plus shipping");
+    for (const auto& [amount, field] : {std::pair{t.subtotal, "subtotal"}, std::pair{t.total, "totalAmount"}}) {
+        if (amount.minor > kMaxOrderMinor) {
+            return invalid(field, std::string(field) + " would be " + to_string(amount) + ", more than " +
+                                      to_string(Money{kMaxOrderMinor}) + ", the largest amount an order takes");
+        }
+    }
     if (claimed_subtotal && *claimed_subtotal != t.subtotal) {
         return invalid("subtotal", "subtotal is " + to_string(t.subtotal) + ", the sum of the items");
     }

@@ -497,6 +497,25 @@ TEST_CASE("If-Match with the order version: a stale update is a 409") {
     CHECK(assigned.status == 200);
 }
 
+TEST_CASE("an order's amounts stay within what the API takes, so its edit form can send them back") {
+    // At most 1000000000000.00, the largest amount a request body takes.
+    OrdersServer s;
+    const auto create = [&](const json::object& body) { return s.create_order(s.root, body); };
+    const std::int64_t dear = s.product("BAD-DEAR", 1e11, 100);
+    HttpResponse r = create(OrdersServer::order_body("0244400002", {{dear, 11}}));
+    CHECK(r.status == 400);
+    CHECK(field_of_first_error(r) == "subtotal");
+    CHECK(std::string(r.json().at("message").as_string()).find("1000000000000.00") != std::string::npos);
+    r = create(OrdersServer::order_body("0244400002", {{dear, 10}}));
+    REQUIRE(r.status == 201);
+    const json::object big = order_of(r);
+    const HttpResponse back =
+        s.call("PUT", "/api/orders/" + std::to_string(id_of(big)), s.root,
+               json::object{{"subtotal", big.at("subtotal")}, {"totalAmount", big.at("totalAmount")}, {"notes", "ok"}});
+    INFO(back.body);
+    CHECK(back.status == 200);
+}
+
 TEST_CASE("bad input is a 4xx that says what is wrong") {
     OrdersServer s;
     const std::int64_t p = s.product("BAD-1", 4.0, 10);
