@@ -11,6 +11,7 @@
 #include "api/problem.hpp"
 #include "api/user_json.hpp"
 #include "engine/json_codec.hpp"
+#include "engine/text.hpp"
 
 namespace codd::api {
 namespace {
@@ -64,8 +65,10 @@ Response forbidden(std::string message, std::string required) {
 
 std::variant<Authenticated, Response> authenticate(const Request& request, const Identity& identity) {
     const auto header = request.header("Authorization");
-    constexpr std::string_view kBearer = "Bearer ";
-    if (!header || header->size() <= kBearer.size() || !header->starts_with(kBearer)) {
+    // The scheme is case-insensitive (RFC 9110 §11.1): "bearer <token>" is a token too.
+    constexpr std::string_view kBearer = "bearer ";
+    if (!header || header->size() <= kBearer.size() ||
+        engine::text::lower_ascii(header->substr(0, kBearer.size())) != kBearer) {
         return unauthorized("No token provided");
     }
     auto verified = identity.tokens.verify_access(header->substr(kBearer.size()));

@@ -54,6 +54,34 @@ inline bool has_control(std::string_view s) {
     return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
+// Control characters in free text of several lines (notes, descriptions): any but tab, line feed and carriage
+// return (NUL among them: text that C strings, CSV exports or terminals downstream would cut or garble).
+inline bool has_control_in_text(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return (u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f;
+    });
+}
+
+// The scheme of a URL, lower-cased ("https" of "HTTPS://x"), or "" for a reference without one ("/uploads/a.png",
+// "a.png"). RFC 3986 §3.1: a letter, then letters, digits, '+', '-' or '.', up to the first ':' before any '/',
+// '?' or '#'.
+inline std::string url_scheme(std::string_view url) {
+    const auto is_alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    const std::size_t colon = url.find(':');
+    if (colon == std::string_view::npos || colon == 0 || !is_alpha(url[0])) return {};
+    const std::string_view scheme = url.substr(0, colon);
+    const bool valid = std::all_of(scheme.begin(), scheme.end(), [&](char c) {
+        return is_alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+    });
+    if (!valid) return {};
+    std::string out(scheme);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
 inline std::string lower_ascii(std::string_view s) {
     std::string out(s);
     for (char& c : out) {

@@ -37,6 +37,10 @@ std::optional<Rejection> check_label(std::string& s, const char* field, std::siz
 std::optional<Rejection> check_description(std::string& s) {
     s = text::trim(s);
     if (s.size() > kMaxDescriptionBytes) return invalid("description", "description is too long");
+    if (text::has_control_in_text(s)) {
+        return invalid("description",
+                       "description must not contain control characters other than tabs and line breaks");
+    }
     return std::nullopt;
 }
 
@@ -58,6 +62,10 @@ std::optional<Rejection> check_image_url(std::string& url) {
         if (text::is_space(c) || static_cast<unsigned char>(c) < 0x20) {
             return invalid("imageUrl", "imageUrl must not contain spaces or control characters");
         }
+    }
+    // The admin UI puts it in an <img src>: a path ("/uploads/a.png") or a web link, never javascript: or data:.
+    if (const std::string scheme = text::url_scheme(url); !scheme.empty() && scheme != "http" && scheme != "https") {
+        return invalid("imageUrl", "imageUrl must be an http or https URL or a path, not a " + scheme + ": URL");
     }
     return std::nullopt;
 }

@@ -44,6 +44,9 @@ std::optional<Rejection> check_phone(std::string& phone, const char* field, bool
 std::optional<Rejection> check_notes(std::string& notes) {
     notes = text::trim(notes);
     if (notes.size() > kMaxNotesBytes) return invalid("notes", "notes must be at most 4096 bytes");
+    if (text::has_control_in_text(notes)) {
+        return invalid("notes", "notes must not contain control characters other than tabs and line breaks");
+    }
     return std::nullopt;
 }
 

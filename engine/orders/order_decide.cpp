@@ -203,6 +203,10 @@ std::optional<Rejection> check_notes(std::string_view v, const char* field) {
         return invalid(field,
                        std::string(field) + " must be at most " + std::to_string(customers::kMaxNotesBytes) + " bytes");
     }
+    if (text::has_control_in_text(v)) {
+        return invalid(field,
+                       std::string(field) + " must not contain control characters other than tabs and line breaks");
+    }
     return std::nullopt;
 }
 
@@ -210,6 +214,9 @@ std::optional<Rejection> check_notes(std::string_view v, const char* field) {
 // data:).
 std::optional<Rejection> check_url(std::string_view v, const char* field) {
     if (auto r = check_line(v, field, kMaxUrlChars)) return r;
+    if (std::any_of(v.begin(), v.end(), text::is_space)) {
+        return invalid(field, std::string(field) + " must not contain spaces (a URL writes them as %20)");
+    }
     const auto scheme = [&](std::string_view s) {
         return v.size() > s.size() && std::equal(s.begin(), s.end(), v.begin(), [](char a, char b) {
                    return a == std::tolower(static_cast<unsigned char>(b));

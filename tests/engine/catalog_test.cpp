@@ -128,6 +128,9 @@ TEST_CASE("catalog: create validates every field with the REST API's field names
         {"negative weight", [](NewProduct& p) { p.weight = -0.5; }, "weight"},
         {"dimensions not an object", [](NewProduct& p) { p.dimensions_json = "[1,2]"; }, "dimensions"},
         {"image url with spaces", [](NewProduct& p) { p.image_url = "http://x/a b.png"; }, "imageUrl"},
+        {"javascript: image url", [](NewProduct& p) { p.image_url = "javascript:alert(1)"; }, "imageUrl"},
+        {"data: image url", [](NewProduct& p) { p.image_url = "DATA:image/png;base64,AAAA"; }, "imageUrl"},
+        {"NUL in description", [](NewProduct& p) { p.description = std::string("a\0b", 3); }, "description"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.name);
@@ -138,6 +141,18 @@ TEST_CASE("catalog: create validates every field with the REST API's field names
         CHECK(r.field == c.field);
     }
     CHECK(f.log->head().value() == 0);
+}
+
+TEST_CASE("catalog: an image is a web link or a path, in any case of its scheme") {
+    CatalogFixture f;
+    int n = 0;
+    for (const char* url : {"/uploads/shea.png", "shea.png", "HTTPS://cdn.example.com/a.png", "http://x/y.png?s=1:2"}) {
+        CAPTURE(url);
+        NewProduct p = tee();
+        p.sku = "IMG-" + std::to_string(++n);
+        p.image_url = url;
+        CHECK(accepted(f.catalog->create(p, ctx())).image_url == url);
+    }
 }
 
 TEST_CASE("catalog: update records only the changed fields, an unchanged patch appends nothing") {

@@ -110,6 +110,7 @@ TEST_CASE("customers: create validates every field with the REST API's field nam
         {"no area", [](NewCustomer& c) { c.area = "\t"; }, "area"},
         {"long landmark", [](NewCustomer& c) { c.landmark = std::string(201, 'x'); }, "landmark"},
         {"long notes", [](NewCustomer& c) { c.notes = std::string(5000, 'x'); }, "notes"},
+        {"NUL in notes", [](NewCustomer& c) { c.notes = std::string("call\0first", 10); }, "notes"},
         {"long tag", [](NewCustomer& c) { c.tags = {std::string(51, 't')}; }, "tags"},
     };
     for (const auto& c : cases) {

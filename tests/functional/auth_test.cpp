@@ -265,6 +265,9 @@ TEST_CASE("forged, altered, expired, truncated and garbage tokens are refused") 
     CHECK(message_of(s.call("GET", "/api/auth/me", codd::api::sign_token(old, secret))) == "Token expired");
     CHECK(message_of(s.call("GET", "/api/auth/me")) == "No token provided");
     CHECK(s.get("/api/auth/me", {{"Authorization", "Basic abc"}}).status == 401);
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    CHECK(s.get("/api/auth/me", {{"Authorization", "bearer " + good}}).status == 200);
+    CHECK(s.get("/api/auth/me", {{"Authorization", "BEARER " + good}}).status == 200);
     // An access token is not a refresh token either.
     CHECK(s.call("POST", "/api/auth/refresh", {}, json::object{{"refreshToken", good}}).status == 401);
 }

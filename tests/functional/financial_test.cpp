@@ -573,6 +573,10 @@ TEST_CASE("cash and delivery text is bounded, receipts are web links, and an age
         return t.call("POST", "/api/financial/expenses", body);
     };
     CHECK(has(field_of(expense({{"receiptUrl", "javascript:alert(1)"}})), "receiptUrl"));
+    CHECK(has(field_of(expense({{"receiptUrl", "https://example.com/a b.png"}})), "receiptUrl"));
+    // Free text of several lines keeps tabs and line breaks, not other control characters (NUL among them).
+    CHECK(has(field_of(expense({{"description", std::string("fuel\0", 5)}})), "description"));
+    CHECK(expense({{"description", "fuel\tfor\r\nthe van"}}).status == 201);
     CHECK(has(field_of(expense({{"category", std::string(101, 'c')}})), "category"));
     CHECK(has(field_of(expense({{"description", long_text}})), "description"));
     const HttpResponse far = expense({{"receiptUrl", "https://example.com/r/1.png"}, {"expenseDate", "9999-12-31"}});
