@@ -361,12 +361,9 @@ Result<CreatedOrder> OrderService::create_once(const NewOrder& n, const CommandC
     // A phone that already names a customer needs nothing created: the order is decided once, below.
     std::optional<customers::Customer> known;
     if (!n.customer_id) known = customers_.find_by_phone(n.customer.phone_number);
-    // A deactivated customer is refused by phone as by id: the order would go to a record hidden from the lists.
-    const auto inactive_by_phone = [](const customers::Customer& c) {
-        return Rejection{Rejection::Kind::refused,
-                         "customer " + std::to_string(c.id) + " with this phone is not active", "customerPhone"};
-    };
-    if (known && !known->is_active) return refuse(inactive_by_phone(*known));
+    // A deactivated customer named by phone (a returning customer whose record was deleted) is active again
+    // with the order, in its append: the order must not go to a record hidden from the lists, and the admin UI,
+    // which names customers by phone only, has no other way back to them. Named by id, they are refused.
     if (known) {
         customer = std::move(*known);
     } else if (!n.customer_id) {
@@ -394,7 +391,6 @@ Result<CreatedOrder> OrderService::create_once(const NewOrder& n, const CommandC
         auto found = customers_.find_or_create(n.customer, customer_ctx);
         if (auto* r = std::get_if<Rejection>(&found)) return refuse(renamed(*r, "phoneNumber", "customerPhone"));
         customer = std::get<customers::FoundOrCreated>(found).customer;
-        if (!customer.is_active) return refuse(inactive_by_phone(customer));  // deactivated since find_by_phone
     }
 
     std::unique_ptr<StockHolds> holds;
@@ -408,8 +404,8 @@ Result<CreatedOrder> OrderService::create_once(const NewOrder& n, const CommandC
         // to no one or another, deactivated) is decided on again, never given the order as it was.
         const auto current = customers_.load(customer.id);
         if (!current.exists()) return not_found("customer " + std::to_string(customer.id));
-        if (!current.state.is_active) {
-            if (!n.customer_id) return inactive_by_phone(current.state);
+        const bool reactivate = !current.state.is_active;
+        if (reactivate && n.customer_id) {
             return Rejection{Rejection::Kind::refused, "customer " + std::to_string(customer.id) + " is not active",
                              "customerId"};
         }
@@ -418,6 +414,7 @@ Result<CreatedOrder> OrderService::create_once(const NewOrder& n, const CommandC
                             "customerPhone");
         }
         customer = current.state;
+        customer.is_active = true;
         const auto ids = product_ids(n.items);
         auto locked = stock_.lock(ids);
         const ProductViews views = views_of(locked, ids);
@@ -438,6 +435,11 @@ Result<CreatedOrder> OrderService::create_once(const NewOrder& n, const CommandC
         req.sequences = {std::string(events::kOrderSequence)};
         // The id comes from the sequence, in the batch that writes the order: a refusal leaves no gap.
         req.streams.push_back({customers::events::customer_stream(customer.id), expect(current.version), {}});
+        if (reactivate) {
+            customers::CustomerPatch active;
+            active.is_active = true;
+            req.streams.back().events.push_back(customers::events::customer_updated(customer.id, active));
+        }
         req.build = [order = std::move(order), move, h = holds.get(), revisions](SequenceValues values) mutable {
             revisions.check();  // no product edited since the decision (else StaleDecision: decided again)
             order.id = values[0];

@@ -516,6 +516,26 @@ TEST_CASE("an order's amounts stay within what the API takes, so its edit form c
     CHECK(back.status == 200);
 }
 
+TEST_CASE("an order by the phone of a deleted customer brings the customer back, as the admin UI only names phones") {
+    OrdersServer s;
+    const std::int64_t p = s.product("BACK-1", 3.0, 10);
+    const std::int64_t customer = s.order("0244700123", {{p, 1}}).at("customerId").as_int64();
+    const std::string path = "/api/customers/" + std::to_string(customer);
+    REQUIRE(s.call("DELETE", path, s.root).status == 200);
+    CHECK(s.call("GET", "/api/customers?search=0244700123", s.root).json().at("customers").as_array().empty());
+    const json::object again = s.order("0244700123", {{p, 1}});
+    CHECK(again.at("customerId") == customer);
+    CHECK(again.at("customer").at("id") == customer);
+    CHECK(s.call("GET", path, s.root).json().at("customer").at("isActive") == true);
+    CHECK(s.call("GET", "/api/customers?search=0244700123", s.root).json().at("customers").as_array().size() == 1);
+    // Named by id, a deleted customer is still refused.
+    REQUIRE(s.call("DELETE", path, s.root).status == 200);
+    json::object by_id = OrdersServer::order_body("0244700123", {{p, 1}});
+    by_id.erase("customerPhone");
+    by_id["customerId"] = customer;
+    CHECK(s.create_order(s.root, by_id).status == 422);
+}
+
 TEST_CASE("bad input is a 4xx that says what is wrong") {
     OrdersServer s;
     const std::int64_t p = s.product("BAD-1", 4.0, 10);
