@@ -115,7 +115,8 @@ std::optional<std::int64_t> read_time(FieldReader& in, std::string_view key) {
     const auto t = parse_recorded_time_us(*text);
     if (!t) {
         in.errors().push_back(
-            {std::string(key), std::string(key) + " must be a date or an ISO-8601 time from 1970 to 9999"});
+            {std::string(key),
+             std::string(key) + " must be a date or an ISO-8601 time after 1970-01-01T00:00:00Z, within year 9999"});
     }
     return t;
 }

@@ -154,14 +154,16 @@ Response record_expense(const Commerce& c, const Request& r, const Authenticated
     const std::size_t before = in.errors().size();
     const auto amount = in.money("amount");
     if (in.errors().size() == before && amount.value_or(0) <= 0) {
-        in.errors().push_back({"amount", "amount is required (a number above 0)"});
+        in.errors().push_back(
+            {"amount", amount ? "amount must be at least 0.01" : "amount is required (a number above 0)"});
     }
     e.amount = engine::Money{amount.value_or(0)};
     if (const auto date = in.text("expenseDate"); date && !date->empty()) {
         const auto us = parse_recorded_time_us(*date);
         if (!us) {
-            in.errors().push_back(
-                {"expenseDate", "expenseDate must be a date (YYYY-MM-DD) or an ISO-8601 time from 1970 to 9999"});
+            in.errors().push_back({"expenseDate",
+                                   "expenseDate must be a date (YYYY-MM-DD) or an ISO-8601 time after "
+                                   "1970-01-01T00:00:00Z, within year 9999"});
         }
         e.expense_date_us = us.value_or(0);
     }
@@ -181,7 +183,8 @@ Response record_deposit(const Commerce& c, const Request& r, const Authenticated
     before = in.errors().size();
     const auto amount = in.money("amount");
     if (in.errors().size() == before && amount.value_or(0) <= 0) {
-        in.errors().push_back({"amount", "amount is required (a number above 0)"});
+        in.errors().push_back(
+            {"amount", amount ? "amount must be at least 0.01" : "amount is required (a number above 0)"});
     }
     const std::string reference = in.required_text("reference");
     const std::string notes = in.text("notes").value_or("");

@@ -85,7 +85,8 @@ std::optional<std::optional<std::int64_t>> read_estimated(const json::object& bo
     const auto t = v->is_string() ? commerce::parse_recorded_time_us(v->as_string()) : std::nullopt;
     if (!t) {
         errors.push_back({"estimatedDelivery",
-                          "estimatedDelivery must be a date (YYYY-MM-DD) or an ISO-8601 time from 1970 to 9999"});
+                          "estimatedDelivery must be a date (YYYY-MM-DD) or an ISO-8601 time after "
+                          "1970-01-01T00:00:00Z, within year 9999"});
         return std::nullopt;
     }
     return std::optional<std::int64_t>{*t};

@@ -186,8 +186,9 @@ Response stock(const Commerce& c, const Request& r, const Authenticated& caller,
     const std::size_t before = in.errors().size();
     const auto n = adjust ? in.integer(field, -kMaxCount, kMaxCount) : in.integer(field, 0, kMaxCount);
     if (in.errors().size() == before && (!n || (adjust && *n == 0))) {
-        in.errors().push_back({field, adjust ? "delta is required (a non-zero whole number)"
-                                             : "stockQuantity is required (a whole number from 0)"});
+        in.errors().push_back({field, adjust
+                                          ? (n ? "delta must not be 0" : "delta is required (a non-zero whole number)")
+                                          : "stockQuantity is required (a whole number from 0)"});
     }
     const std::string reason = adjust ? in.required_text("reason") : in.text("reason").value_or("");
     if (!in.ok()) return validation_problem(std::move(in.errors()));

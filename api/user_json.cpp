@@ -123,8 +123,12 @@ Response rejection_response(const users::Rejection& r) {
             const std::string field = r.field.empty() ? "request" : r.field;
             return problem_response({ProblemType::validation, r.message, r.message, {{field, r.message}}});
         }
-        case users::Rejection::Kind::not_found:
-            return problem_response({ProblemType::not_found, "Not found: " + r.message, "Not found", {}});
+        case users::Rejection::Kind::not_found: {
+            // "customer 1002 not found" reads, capitalized, as the toast the admin UI shows.
+            std::string message = r.message.empty() ? std::string("not found") : r.message;
+            message.front() = static_cast<char>(std::toupper(static_cast<unsigned char>(message.front())));
+            return problem_response({ProblemType::not_found, message, message, {}});
+        }
         case users::Rejection::Kind::conflict:
             return problem_response(
                 {ProblemType::conflict, r.message, r.message,

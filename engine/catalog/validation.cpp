@@ -46,7 +46,9 @@ std::optional<Rejection> check_description(std::string& s) {
 
 std::optional<Rejection> check_money(Money m, const char* field) {
     if (m.minor < 0) return invalid(field, std::string(field) + " must not be negative");
-    if (m.minor > kMaxPriceMinor) return invalid(field, std::string(field) + " is too large");
+    if (m.minor > kMaxPriceMinor) {
+        return invalid(field, std::string(field) + " must be at most " + to_string(Money{kMaxPriceMinor}));
+    }
     return std::nullopt;
 }
 
@@ -71,7 +73,9 @@ std::optional<Rejection> check_image_url(std::string& url) {
 }
 
 std::optional<Rejection> check_weight(double w) {
-    if (!std::isfinite(w) || w < 0) return invalid("weight", "weight must be a non-negative number");
+    // Bounded as every other number of a product (a weight of 1e308 is a typo, and loses nothing below this).
+    if (!std::isfinite(w) || w < 0 || w > 1'000'000)
+        return invalid("weight", "weight must be a number from 0 to 1000000");
     return std::nullopt;
 }
 

@@ -126,6 +126,7 @@ TEST_CASE("catalog: create validates every field with the REST API's field names
         {"negative stock", [](NewProduct& p) { p.stock_quantity = -1; }, "stockQuantity"},
         {"negative threshold", [](NewProduct& p) { p.low_stock_threshold = -1; }, "lowStockThreshold"},
         {"negative weight", [](NewProduct& p) { p.weight = -0.5; }, "weight"},
+        {"huge weight", [](NewProduct& p) { p.weight = 1e308; }, "weight"},
         {"dimensions not an object", [](NewProduct& p) { p.dimensions_json = "[1,2]"; }, "dimensions"},
         {"image url with spaces", [](NewProduct& p) { p.image_url = "http://x/a b.png"; }, "imageUrl"},
         {"javascript: image url", [](NewProduct& p) { p.image_url = "javascript:alert(1)"; }, "imageUrl"},

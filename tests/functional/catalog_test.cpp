@@ -322,6 +322,8 @@ TEST_CASE("products: bad input is a 4xx with a message") {
                                  json::object{{"delta", 1}, {"reason", "x"}}),
                           404);
         }
+        // The message the admin UI toasts names what was not found.
+        CHECK(t.call("DELETE", "/api/products/999999").json().at("message") == "Product 999999 not found");
     }
     SUBCASE("stock commands check their fields") {
         check_problem(t.call("PATCH", "/api/products/" + id + "/stock", json::object{}), 400);
@@ -529,6 +531,8 @@ TEST_CASE("customers: bad input is a 4xx with a message") {
             check_problem(t.call("PATCH", "/api/customers/" + bad + "/tags", json::object{{"tags", json::array{}}}),
                           404);
         }
+        CHECK(t.call("PUT", "/api/customers/999999", json::object{{"notes", "x"}}).json().at("message") ==
+              "Customer 999999 not found");
     }
     SUBCASE("paging, SQL metacharacters and a 5,000-character search") {
         const json::object past = t.ok("GET", "/api/customers?page=9", 200);
