@@ -4,6 +4,7 @@
 #include <boost/json/parser.hpp>
 
 #include "api/router.hpp"
+#include "engine/text.hpp"
 
 namespace codd::api {
 namespace {
@@ -19,6 +20,18 @@ bool is_json_content_type(std::string_view v) {
         if (c != "application/json"[i]) return false;
     }
     return true;
+}
+
+// The charset parameter of a media type, lower-cased and unquoted ("" without one).
+std::string charset_of(std::string_view content_type) {
+    const std::string lowered = engine::text::lower_ascii(content_type);
+    const std::size_t at = lowered.find("charset=");
+    if (at == std::string::npos) return {};
+    std::string value = engine::text::trim(std::string_view(lowered).substr(at + 8));
+    value = value.substr(0, value.find(';'));
+    value = engine::text::trim(value);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    return value;
 }
 
 // Line and column (from 1) of byte `offset` of `text`.
@@ -49,15 +62,16 @@ Response bad_request(std::string detail, std::string message) {
 }
 
 Response if_match_unsupported() {
-    return bad_request("If-Match is supported on the commands on one order only (its version); send this request "
-                       "without it",
-                       "If-Match not supported here");
+    return bad_request(
+        "If-Match is supported on the commands on one order only (its version); send this request "
+        "without it",
+        "If-Match not supported here");
 }
 
 Response validation_problem(std::vector<FieldError> errors) {
     std::string message = errors.empty() ? "Validation failed" : errors.front().message;
-    return problem_response({ProblemType::validation, "The request has invalid fields.", std::move(message),
-                             std::move(errors)});
+    return problem_response(
+        {ProblemType::validation, "The request has invalid fields.", std::move(message), std::move(errors)});
 }
 
 std::variant<boost::json::object, Response> json_object_body(const Request& request, bool allow_empty) {
@@ -71,6 +85,21 @@ std::variant<boost::json::object, Response> json_object_body(const Request& requ
                                  "The request body must be JSON (Content-Type: application/json).",
                                  {}});
     }
+    // The body is read as UTF-8 JSON as sent: a compressed body or another charset would be read as garbage.
+    if (const auto encoding = request.header("Content-Encoding");
+        encoding && !encoding->empty() && engine::text::lower_ascii(engine::text::trim(*encoding)) != "identity") {
+        return problem_response(
+            {ProblemType::unsupported_media_type,
+             fmt::format("Content-Encoding '{}' is not supported; send the body uncompressed.", std::string(*encoding)),
+             "The request body must not be compressed.",
+             {}});
+    }
+    if (const auto charset = charset_of(*content_type); !charset.empty() && charset != "utf-8" && charset != "utf8") {
+        return problem_response({ProblemType::unsupported_media_type,
+                                 fmt::format("The body must be UTF-8 JSON, not charset '{}'.", charset),
+                                 "The request body must be UTF-8.",
+                                 {}});
+    }
     if (text.empty()) return bad_request("The request body is empty; a JSON object is expected.");
     boost::json::parser parser;
     boost::json::error_code ec;
@@ -78,7 +107,8 @@ std::variant<boost::json::object, Response> json_object_body(const Request& requ
     if (ec) return malformed(text, used, ec.message());
     for (std::size_t i = used; i < text.size(); ++i) {
         const char c = text[i];
-        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return malformed(text, i, "unexpected data after the JSON value");
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+            return malformed(text, i, "unexpected data after the JSON value");
     }
     boost::json::value v = parser.release();
     if (!v.is_object()) return bad_request("The request body must be a JSON object.");

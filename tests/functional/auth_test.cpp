@@ -311,6 +311,14 @@ TEST_CASE("bad input is a clear 4xx") {
     CHECK(malformed.status == 400);
     CHECK(malformed.json().at("detail").as_string().find("line 2") != std::string::npos);
     CHECK(s.request("POST", "/api/auth/login", {{"Content-Type", "text/plain"}}, "{}").status == 415);
+    // Read as UTF-8 JSON as sent: a compressed body or another charset is refused, not read as garbage.
+    CHECK(s.request("POST", "/api/auth/login", {{"Content-Type", "application/json"}, {"Content-Encoding", "gzip"}},
+                    "{}")
+              .status == 415);
+    CHECK(s.request("POST", "/api/auth/login", {{"Content-Type", "application/json; charset=iso-8859-1"}}, "{}")
+              .status == 415);
+    CHECK(s.request("POST", "/api/auth/login", {{"Content-Type", "application/json; charset=\"UTF-8\""}}, "{}")
+              .status == 400);
     CHECK(s.request("POST", "/api/auth/login", {{"Content-Type", "application/json"}}, "[1]").status == 400);
 
     const HttpResponse invalid =
