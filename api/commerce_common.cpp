@@ -148,27 +148,32 @@ void add(Router& router, const Commerce& c, std::string_view method, std::string
 }
 
 Response read_after_min_position(const Commerce& c, const Request& r, const Job& job) {
-    std::optional<std::string> text;
-    if (const auto q = parse_query(r.query)) text = query_value(*q, "min_position");
-    if (!text) {
-        if (const auto h = r.header(kMinPositionHeader)) text = std::string(*h);
+    // The query parameter and the header may both be given: each must be a position, and the larger one counts.
+    std::optional<std::int64_t> wanted;
+    std::vector<std::string> texts;
+    if (const auto q = parse_query(r.query)) {
+        if (auto v = query_value(*q, "min_position")) texts.push_back(std::move(*v));
     }
-    if (text) {
-        const auto p = parse_int(*text, 0, std::numeric_limits<std::int64_t>::max());
+    if (const auto h = r.header(kMinPositionHeader)) texts.emplace_back(*h);
+    for (const std::string& text : texts) {
+        const auto p = parse_int(text, 0, std::numeric_limits<std::int64_t>::max());
         if (!p) return validation_problem({{"min_position", "min_position must be a log position (a whole number)"}});
-        const engine::GlobalPosition want{static_cast<std::uint64_t>(*p)};
+        wanted = std::max(wanted.value_or(0), *p);
+    }
+    if (wanted) {
+        const engine::GlobalPosition want{static_cast<std::uint64_t>(*wanted)};
         // Every position a command answered with is at or below the log's head: one beyond it names nothing
         // written, and waiting for it would only hold the request for the whole wait.
         if (const auto head = c.log.head(); want > head) {
             return validation_problem(
                 {{"min_position",
-                  fmt::format("min_position {} is beyond the log's last position ({})", *p, head.value())}});
+                  fmt::format("min_position {} is beyond the log's last position ({})", *wanted, head.value())}});
         }
         if (!c.view.wait_for(want, c.view_wait)) {
             Response busy =
                 problem_response({ProblemType::unavailable,
                                   fmt::format("the orders view has not reached position {} within {} ms (it is at {})",
-                                              *p, c.view_wait.count(), c.view.position().value()),
+                                              *wanted, c.view_wait.count(), c.view.position().value()),
                                   "The data is still being updated; retry shortly.",
                                   {}});
             busy.headers.push_back({"Retry-After", "1"});

@@ -1,5 +1,7 @@
 #include "api/request_body.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <boost/json/parser.hpp>
 
@@ -134,6 +136,12 @@ std::optional<QueryParams> parse_query(std::string_view query) {
         } else if (!percent_decode(std::string_view(pair).substr(eq + 1), value)) {
             return std::nullopt;
         }
+        // A parameter given twice would be read as its first value and the second never checked: only the
+        // status filter takes several values (status=a&status=b or status[]=a&status[]=b).
+        if (key != "status" && key != "status[]" &&
+            std::any_of(out.begin(), out.end(), [&](const auto& kv) { return kv.first == key; })) {
+            return std::nullopt;
+        }
         out.emplace_back(key, value);
     }
     return out;
@@ -147,7 +155,9 @@ std::optional<std::string> query_value(const QueryParams& q, std::string_view ke
 }
 
 Response malformed_query() {
-    return bad_request("The query string has a malformed percent escape.");
+    return bad_request(
+        "The query string is malformed: a bad percent escape, an escaped NUL, or a parameter given twice (only "
+        "status may repeat).");
 }
 
 std::optional<bool> parse_bool_value(std::string_view v) {

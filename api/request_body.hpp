@@ -19,11 +19,12 @@ namespace codd::api {
 
 // `allow_empty`: an empty body (no Content-Type needed) reads as {}; for commands whose body is optional.
 [[nodiscard]] std::variant<boost::json::object, Response> json_object_body(const Request& request,
-                                                                          bool allow_empty = false);
+                                                                           bool allow_empty = false);
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
-// application/x-www-form-urlencoded pairs ('+' is a space); nullopt for a malformed percent escape.
+// application/x-www-form-urlencoded pairs ('+' is a space); nullopt for a malformed percent escape, an escaped
+// NUL, or a parameter other than status (status[]) given twice.
 [[nodiscard]] std::optional<QueryParams> parse_query(std::string_view query);
 [[nodiscard]] std::optional<std::string> query_value(const QueryParams& q, std::string_view key);
 // The 400 for a query string parse_query refused.

@@ -406,6 +406,10 @@ TEST_CASE("a user command answers X-Codd-Position: the orders read after it show
                                         {{"Authorization", "Bearer " + s.root}, {"X-Codd-Min-Position", *position}});
     REQUIRE(read.status == 200);
     CHECK(order_of(read).at("customerRep").at("firstName").as_string() == "Renamed");
+    // Given both ways, each is checked.
+    CHECK(s.request("GET", "/api/orders/" + std::to_string(order) + "?min_position=1",
+                    {{"Authorization", "Bearer " + s.root}, {"X-Codd-Min-Position", "abc"}})
+              .status == 400);
     // A refused command changed nothing and names no position.
     const HttpResponse refused = s.call("DELETE", "/api/admin/users/" + std::to_string(rep), s.root);
     CHECK(refused.status == 422);
@@ -551,6 +555,10 @@ TEST_CASE("bad input is a 4xx that says what is wrong") {
         CHECK(r.status == 400);
         CHECK(field_of_first_error(r) == "orderItems[0].quantity");
     }
+    // A parameter given twice is refused, not read as its first value (only status takes several).
+    CHECK(s.call("GET", "/api/orders?limit=20&limit=abc", s.root).status == 400);
+    CHECK(s.call("GET", "/api/orders?sortOrder=asc&sortOrder=bogus", s.root).status == 400);
+    CHECK(s.call("GET", "/api/orders?status=confirmed&status=pending_confirmation", s.root).status == 200);
     json::object fractional = OrdersServer::order_body("0244400001", {{p, 1}});
     fractional["orderItems"].as_array()[0].as_object()["quantity"] = 1.5;
     CHECK(create(fractional).status == 400);
