@@ -16,6 +16,7 @@
 #include "engine/envelope.hpp"
 #include "engine/event_log.hpp"
 #include "engine/json_codec.hpp"
+#include "engine/text.hpp"
 #include "projections/runner.hpp"
 
 namespace codd::api {
@@ -255,7 +256,11 @@ std::variant<engine::CommandContext, Response> command_context(const Commerce& c
 std::variant<std::optional<std::int64_t>, Response> if_match(const Request& r) {
     const auto h = r.header("If-Match");
     if (!h) return std::optional<std::int64_t>{};
-    std::string_view v = *h;
+    const std::string trimmed = engine::text::trim(*h);
+    std::string_view v = trimmed;
+    // "*" matches any current version (RFC 9110 §13.1.1): the order must exist, which every command checks.
+    if (v == "*") return std::optional<std::int64_t>{};
+    // A weak tag is read as the version too: proxies that compress answers weaken the ETags they pass on.
     if (v.starts_with("W/")) v.remove_prefix(2);
     if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
     const auto version = parse_int(v, 0, std::numeric_limits<std::int64_t>::max());
