@@ -152,9 +152,9 @@ Response read_after_min_position(const Commerce& c, const Request& r, const Job&
     // The query parameter and the header may both be given: each must be a position, and the larger one counts.
     std::optional<std::int64_t> wanted;
     std::vector<std::string> texts;
-    if (const auto q = parse_query(r.query)) {
-        if (auto v = query_value(*q, "min_position")) texts.push_back(std::move(*v));
-    }
+    const auto q = parse_query(r.query);
+    if (!q) return malformed_query();  // also on routes that take no other parameter: never skip a wait silently
+    if (auto v = query_value(*q, "min_position")) texts.push_back(std::move(*v));
     if (const auto h = r.header(kMinPositionHeader)) texts.emplace_back(*h);
     for (const std::string& text : texts) {
         const auto p = parse_int(text, 0, std::numeric_limits<std::int64_t>::max());

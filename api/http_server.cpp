@@ -220,10 +220,17 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         // A Transfer-Encoding whose final coding is not chunked leaves a request's body without a length: the
         // parser would read none and take the body's bytes for the next request (a desync a proxy in front
         // could be smuggled through). RFC 9112 §6.3: 400, and the connection closed.
-        if (msg.find(http::field::transfer_encoding) != msg.end() && !parser_->chunked()) {
-            return reject(ProblemType::bad_request,
-                          "Transfer-Encoding must end with chunked (the only transfer coding codd reads).",
-                          "Unsupported Transfer-Encoding");
+        // Any coding before chunked (gzip, chunked) would be left undone and the body read as garbage: only
+        // chunked alone is read.
+        if (const auto te = msg.find(http::field::transfer_encoding); te != msg.end()) {
+            std::string_view coding = te->value();
+            while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
+            while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
+            if (!parser_->chunked() || !beast::iequals(coding, "chunked")) {
+                return reject(ProblemType::bad_request,
+                              "Transfer-Encoding must be chunked alone (the only transfer coding codd reads).",
+                              "Unsupported Transfer-Encoding");
+            }
         }
         parser_->body_limit(limit);        // for chunked bodies, whose size is known only while reading them
         arm(state_.options.read_timeout);  // the body gets its own period, whatever the idle time before

@@ -38,8 +38,9 @@ Response answer(const Commerce& c, const engine::Result<catalog::Product>& resul
     return after_commit(c, head_position(c), status, [&] { return product_body(c, id, message); });
 }
 
-// The optional fields FieldReader has no reader for: weight (a non-negative number) and dimensions (an object,
-// kept as its JSON text). Each is absent (nullopt), null (an empty inner optional, an empty text) or a value.
+// The optional fields FieldReader has no reader for: weight (a number; the engine takes 0 to 1000000) and dimensions
+// (an object, kept as its JSON text). Each is absent (nullopt), null (an empty inner optional, an empty text) or a
+// value.
 struct Extras {
     std::optional<std::optional<double>> weight;
     std::optional<std::string> dimensions;

@@ -27,13 +27,18 @@ bool is_json_content_type(std::string_view v) {
 // The charset parameter of a media type, lower-cased and unquoted ("" without one).
 std::string charset_of(std::string_view content_type) {
     const std::string lowered = engine::text::lower_ascii(content_type);
-    const std::size_t at = lowered.find("charset=");
-    if (at == std::string::npos) return {};
-    std::string value = engine::text::trim(std::string_view(lowered).substr(at + 8));
-    value = value.substr(0, value.find(';'));
-    value = engine::text::trim(value);
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-    return value;
+    std::string_view rest(lowered);
+    // The parameters after the media type: "; name=value" each.
+    for (std::size_t semi = rest.find(';'); semi != std::string_view::npos; semi = rest.find(';')) {
+        rest.remove_prefix(semi + 1);
+        const std::string param = engine::text::trim(rest.substr(0, rest.find(';')));
+        const std::size_t eq = param.find('=');
+        if (eq == std::string::npos || engine::text::trim(std::string_view(param).substr(0, eq)) != "charset") continue;
+        std::string value = engine::text::trim(std::string_view(param).substr(eq + 1));
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+        return value;
+    }
+    return {};
 }
 
 // Line and column (from 1) of byte `offset` of `text`.

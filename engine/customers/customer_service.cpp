@@ -2,9 +2,9 @@
 // appends through execute(), which retries on version conflicts.
 #include "engine/customers/customer_service.hpp"
 
-#include "engine/patch.hpp"
 #include "engine/customers/customer_events.hpp"
 #include "engine/customers/validation.hpp"
+#include "engine/patch.hpp"
 
 namespace codd::engine::customers {
 namespace {
@@ -53,7 +53,8 @@ Rejection phone_taken() {
 }  // namespace
 
 Loaded<Customer> CustomerService::load_customer(CustomerId id) const {
-    return customers_.load(log_, events::customer_stream(id), [](Customer& s, const RecordedEvent& e) { evolve(s, e); });
+    return customers_.load(log_, events::customer_stream(id),
+                           [](Customer& s, const RecordedEvent& e) { evolve(s, e); });
 }
 
 CustomerService::CustomerService(EventLog& log, std::shared_ptr<Clock> clock) : log_(log), clock_(std::move(clock)) {}
@@ -168,15 +169,18 @@ Result<AppendRequest> CustomerService::decide_update(const Loaded<Customer>& c, 
 
 Result<Customer> CustomerService::update(CustomerId id, const CustomerPatch& patch, const CommandContext& ctx) {
     CustomerPatch input = patch;
+    // Fields sent back as they are need no check: a customer written under older rules stays editable through
+    // a form that sends every field.
+    if (const auto current = find(id)) input = changed_fields(std::move(input), *current);
     if (auto r = normalize(input)) return *r;
     return run(id, ctx, [&](const Loaded<Customer>& c) { return decide_update(c, input); });
 }
 
 Result<std::vector<StreamAppend>> CustomerService::decide_update(CustomerId id, const CustomerPatch& patch) const {
-    CustomerPatch input = patch;
-    if (auto r = normalize(input)) return *r;
     const auto c = load_customer(id);
     if (!c.exists()) return not_found("customer " + std::to_string(id));
+    CustomerPatch input = changed_fields(patch, c.state);  // as update(): unchanged fields need no check
+    if (auto r = normalize(input)) return *r;
     auto decided = decide_update(c, input);
     if (auto* r = std::get_if<Rejection>(&decided)) return *r;
     return std::move(std::get<AppendRequest>(decided).streams);

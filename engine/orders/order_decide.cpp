@@ -1,6 +1,7 @@
 #include "engine/orders/order_decide.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include "engine/catalog/catalog_events.hpp"
 #include "engine/customers/validation.hpp"
@@ -152,8 +153,11 @@ struct Totals {
 };
 
 // codd's totals; the client's claims must agree with them.
+// `current`: the order an edit changes, whose own amounts are kept even above today's limit (an order created
+// before it must stay editable through a form that sends its amounts back).
 Result<Totals> compute_totals(const std::vector<OrderItem>& items, Money shipping, Money discount,
-                              const std::optional<Money>& claimed_subtotal, const std::optional<Money>& claimed_total) {
+                              const std::optional<Money>& claimed_subtotal, const std::optional<Money>& claimed_total,
+                              const Order* current = nullptr) {
     if (auto r = check_money(shipping, "shippingCost")) return *r;
     if (auto r = check_money(discount, "discount")) return *r;
     Totals t;
@@ -164,8 +168,11 @@ Result<Totals> compute_totals(const std::vector<OrderItem>& items, Money shippin
     }
     t.total = Money{t.subtotal.minor + shipping.minor - discount.minor};
     if (t.total.minor < 0) return invalid("discount", "discount exceeds subtotal plus shipping");
-    for (const auto& [amount, field] : {std::pair{t.subtotal, "subtotal"}, std::pair{t.total, "totalAmount"}}) {
-        if (amount.minor > kMaxOrderMinor) {
+    const Money kept_subtotal = current ? current->subtotal : Money{};
+    const Money kept_total = current ? current->total_amount : Money{};
+    for (const auto& [amount, field, kept] :
+         {std::tuple{t.subtotal, "subtotal", kept_subtotal}, std::tuple{t.total, "totalAmount", kept_total}}) {
+        if (amount.minor > kMaxOrderMinor && amount != kept) {
             return invalid(field, std::string(field) + " would be " + to_string(amount) + ", more than " +
                                       to_string(Money{kMaxOrderMinor}) + ", the largest amount an order takes");
         }
@@ -475,7 +482,7 @@ Result<Decision> decide_update(const Order& o, const OrderPatch& p, const Produc
         if (auto* r = std::get_if<Rejection>(&priced)) return *r;
         items = std::move(std::get<std::vector<OrderItem>>(priced));
     }
-    auto totals = compute_totals(items, shipping, discount, p.subtotal, p.total_amount);
+    auto totals = compute_totals(items, shipping, discount, p.subtotal, p.total_amount, &o);
     if (auto* r = std::get_if<Rejection>(&totals)) return *r;
     const Totals& t = std::get<Totals>(totals);
 

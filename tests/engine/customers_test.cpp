@@ -8,6 +8,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "engine/customers/customer_events.hpp"
 #include "engine/customers/customer_service.hpp"
 #include "tests/engine/domain_fixture.hpp"
 
@@ -122,6 +123,21 @@ TEST_CASE("customers: create validates every field with the REST API's field nam
         CHECK(r.field == c.field);
     }
     CHECK(f.log->head().value() == 0);
+}
+
+TEST_CASE("customers: notes written under older rules and sent back unchanged do not refuse an edit") {
+    CustomersFixture f;
+    const Customer c = accepted(f.customers->create(ama("0241234567"), ctx()));
+    CustomerPatch old_rules;
+    old_rules.notes = std::string("gate\fcode");
+    f.log->append(request({to_stream(customers::events::customer_stream(c.id), ExpectedVersion::any(),
+                                     {customers::events::customer_updated(c.id, old_rules)})}));
+    CustomerPatch form = old_rules;
+    form.area = "Labone";
+    CHECK(accepted(f.customers->update(c.id, form, ctx())).area == "Labone");
+    CHECK(accepted(f.customers->decide_update(c.id, form)).empty());  // nothing left to change
+    form.notes = std::string("new\fnote");
+    CHECK(refused(f.customers->update(c.id, form, ctx())).field == "notes");
 }
 
 TEST_CASE("customers: update records only changed fields and moves the phone reservation") {

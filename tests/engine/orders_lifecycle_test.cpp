@@ -7,6 +7,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "engine/orders/order_decide.hpp"
 #include "engine/orders/order_events.hpp"
 #include "tests/engine/orders_fixture.hpp"
 
@@ -214,6 +215,27 @@ TEST_CASE("orders: a deactivated customer is refused by id, and active again wit
     CHECK(again.customer_id == first.customer_id);
     CHECK(f.customers->find(first.customer_id)->is_active);
     CHECK(f.stock(tee).reserved == 2);
+}
+
+TEST_CASE("orders: an order's own amounts above today's limit are kept by an edit that sends them back") {
+    // 1,100,000,000,000.00: an order created before the limit of 1,000,000,000,000.00 stays editable through the
+    // edit form, which sends its amounts back; an edit that raises an amount past the limit is refused.
+    Order o;
+    o.id = 1001;
+    o.version = 3;
+    o.items = {OrderItem{1, 2001, 11, Money{10'000'000'000'000}, Money{110'000'000'000'000}}};
+    o.subtotal = o.total_amount = o.cod_amount = Money{110'000'000'000'000};
+    OrderPatch form;
+    form.notes = "call first";
+    form.subtotal = form.total_amount = o.total_amount;
+    const auto kept = decide_update(o, form, {});
+    CHECK(std::holds_alternative<Decision>(kept));
+    form.shipping_cost = Money{100};
+    form.subtotal.reset();
+    form.total_amount.reset();
+    const auto raised = decide_update(o, form, {});
+    REQUIRE(std::holds_alternative<Rejection>(raised));
+    CHECK(std::get<Rejection>(raised).field == "totalAmount");
 }
 
 TEST_CASE("orders: insufficient stock is a conflict with productId, available and requested") {

@@ -319,6 +319,8 @@ TEST_CASE("bad input is a clear 4xx") {
               .status == 415);
     CHECK(s.request("POST", "/api/auth/login", {{"Content-Type", "application/json; charset=\"UTF-8\""}}, "{}")
               .status == 400);
+    CHECK(s.request("POST", "/api/auth/login", {{"Content-Type", "application/json; xcharset=latin1"}}, "{}").status ==
+          400);
     CHECK(s.request("POST", "/api/auth/login", {{"Content-Type", "application/json"}}, "[1]").status == 400);
 
     const HttpResponse invalid =

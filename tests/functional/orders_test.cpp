@@ -406,7 +406,9 @@ TEST_CASE("a user command answers X-Codd-Position: the orders read after it show
                                         {{"Authorization", "Bearer " + s.root}, {"X-Codd-Min-Position", *position}});
     REQUIRE(read.status == 200);
     CHECK(order_of(read).at("customerRep").at("firstName").as_string() == "Renamed");
-    // Given both ways, each is checked.
+    // Given twice, or both ways, each is checked.
+    CHECK(s.call("GET", "/api/orders/" + std::to_string(order) + "?min_position=abc&min_position=abc", s.root).status ==
+          400);
     CHECK(s.request("GET", "/api/orders/" + std::to_string(order) + "?min_position=1",
                     {{"Authorization", "Bearer " + s.root}, {"X-Codd-Min-Position", "abc"}})
               .status == 400);
