@@ -172,8 +172,8 @@ std::optional<users::Role> FieldReader::role(std::string_view key) {
 }
 
 std::int64_t minor_units(double major) {
-    // The shortest decimal that reads back as `major` is the number as the client wrote it (up to 17
-    // significant digits); its third decimal rounds. `major * 100` would round the binary double instead:
+    // The shortest decimal that reads back as `major` is the number as the client wrote it (for up to
+    // 15 significant digits); its third decimal rounds. `major * 100` would round the binary double instead:
     // 1.005 is 1.00499999999999989... and would give 1.00, while 2.675 gave 2.68.
     std::array<char, 64> text{};
     const auto [end, ec] =

@@ -63,6 +63,14 @@ inline bool has_control_in_text(std::string_view s) {
     });
 }
 
+inline std::string lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
 // The scheme of a URL, lower-cased ("https" of "HTTPS://x"), or "" for a reference without one ("/uploads/a.png",
 // "a.png"). RFC 3986 §3.1: a letter, then letters, digits, '+', '-' or '.', up to the first ':' before any '/',
 // '?' or '#'.
@@ -74,20 +82,7 @@ inline std::string url_scheme(std::string_view url) {
     const bool valid = std::all_of(scheme.begin(), scheme.end(), [&](char c) {
         return is_alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
     });
-    if (!valid) return {};
-    std::string out(scheme);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
-inline std::string lower_ascii(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
+    return valid ? lower_ascii(scheme) : std::string();
 }
 
 inline std::string upper_ascii(std::string_view s) {
