@@ -61,8 +61,14 @@ rocksdb::Options db_options() {
     o.create_missing_column_families = true;
     o.max_background_jobs = 2;
     o.bytes_per_sync = 1 << 20;
-    // A torn last WAL record (crash mid-write) is dropped; everything before it is kept.
-    o.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+    // A torn last WAL record (a crash mid-write: never acknowledged, since an append answers after its sync) is
+    // dropped; a damaged record before the tail fails the open instead of silently ending the log there (point-in-
+    // time recovery would drop every acknowledged event after it, and the next appends would reuse their ids).
+    o.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+    // The MANIFEST records the synced size of each closed WAL: one deleted or cut short is a failed open, not a
+    // shorter log. (The live WAL is not tracked: `codd serve` and `codd verify` check the log's end against the
+    // position the orders view applied.)
+    o.track_and_verify_wals_in_manifest = true;
     o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
     o.keep_log_file_num = 3;
     // Memtables of all column families together stay under this, bounding resident memory.
@@ -421,7 +427,8 @@ std::uint64_t LogStore::decode_range(std::uint64_t from, std::uint64_t upto, Slo
 std::uint64_t LogStore::scan(std::uint64_t from, std::uint64_t upto,
                              const std::function<bool(const RecordedEvent&)>& fn) const {
     RecordedEvent e;
-    return decode_range(from, upto, [&e](std::uint64_t) -> RecordedEvent& { return e; }, fn);
+    return decode_range(
+        from, upto, [&e](std::uint64_t) -> RecordedEvent& { return e; }, fn);
 }
 
 void LogStore::read_into(std::uint64_t from, std::uint64_t upto, std::size_t max,

@@ -1,6 +1,8 @@
 #include "projections/runner.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 namespace codd::projections {
 
@@ -35,6 +37,16 @@ ProjectionRunner::ProjectionRunner(engine::EventLog& log, std::filesystem::path 
       writer_(file_, projection_, options_.clock, options_.database),
       checkpointer_(writer_.db()),
       position_(writer_.checkpoint()) {
+    // A view ahead of its log means the log lost events it had (a damaged or replaced log) or the view belongs
+    // to another log: serving it would show what the log no longer holds, and new events at those positions
+    // would be skipped as already applied.
+    if (const auto head = log_.head(); position_ > head) {
+        throw std::runtime_error("the view " + file_.string() + " has applied the event log up to position " +
+                                 std::to_string(position_.value()) + ", but the log ends at " +
+                                 std::to_string(head.value()) +
+                                 ": the log lost events (restore it from a backup) or the view is another log's "
+                                 "(remove the file to rebuild it)");
+    }
     start();
 }
 

@@ -223,10 +223,7 @@ int run_serve() {
         event_log->close();
         return kExitFailure;
     }
-    if (!bootstrap_admin(*users, *config)) {
-        event_log->close();
-        return kExitUsage;
-    }
+    // The view first: one ahead of the log (a log that lost events) stops the server before anything is appended.
     std::unique_ptr<Commerce> commerce;
     try {
         commerce = open_commerce(*event_log, *config, clock, *users);
@@ -234,6 +231,11 @@ int run_serve() {
         log::error("cannot open the orders view", {{"error", e.what()}});
         event_log->close();
         return kExitFailure;
+    }
+    if (!bootstrap_admin(*users, *config)) {
+        commerce->runner->stop();
+        event_log->close();
+        return kExitUsage;
     }
     const api::TokenService tokens(
         {config->jwt_secret, config->jwt_refresh_secret, config->access_token_ttl, config->refresh_token_ttl}, clock,

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -12,6 +13,8 @@
 
 #include "engine/event_log.hpp"
 #include "engine/json_codec.hpp"
+#include "projections/sqlite.hpp"
+#include "projections/view_writer.hpp"
 #include "tools/commands.hpp"
 
 namespace codd::tools {
@@ -19,6 +22,22 @@ namespace {
 
 void print_json(const boost::json::object& o) {
     fmt::print("{}\n", engine::json::serialize(o));
+}
+
+// The position the orders view recorded as applied, when the data directory has one it can read: a log that ends
+// before it lost events the view saw (a WAL file deleted or cut short leaves an intact but shorter chain).
+std::optional<std::uint64_t> view_checkpoint(const std::filesystem::path& data_dir) {
+    const std::filesystem::path file = data_dir / "views" / "orders.sqlite";
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) return std::nullopt;
+    try {
+        projections::DatabaseOptions options;
+        options.mode = projections::OpenMode::read_only;
+        auto db = projections::Database::open(file, options);
+        return projections::read_checkpoint(db, "orders").value();
+    } catch (const std::exception&) {
+        return std::nullopt;  // not a view this build reads: the log is what verify checks
+    }
 }
 
 }  // namespace
@@ -44,6 +63,14 @@ int run_verify(const VerifyOptions& options) {
     } catch (const std::exception& e) {
         fmt::print(stderr, "codd verify: cannot open the event log at {}: {}\n", log_dir.string(), e.what());
         return kExitUsage;
+    }
+    if (const auto seen = view_checkpoint(options.data_dir); report.ok && seen && *seen > report.events_checked) {
+        report.ok = false;
+        report.first_bad = engine::GlobalPosition{report.events_checked + 1};
+        report.problem = fmt::format(
+            "the log ends at position {}, but the orders view has applied it up to {}: events the log held are "
+            "gone (a WAL file deleted or cut short); restore the log from a backup",
+            report.events_checked, *seen);
     }
     if (report.ok) {
         // The head hash anchors the chain: an auditor who kept it can tell a rewritten history from this one.

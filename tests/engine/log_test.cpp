@@ -4,6 +4,7 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
+#include <fstream>
 #include <future>
 #include <latch>
 #include <memory>
@@ -655,4 +656,38 @@ TEST_CASE("codd's allocator is jemalloc, except under the sanitizers") {
     CHECK(allocator_name() == "system malloc");
     CHECK_FALSE(thread_allocated_bytes().has_value());
 #endif
+}
+
+TEST_CASE("a damaged record before the WAL's tail fails the open instead of silently ending the log there") {
+    // Point-in-time recovery would stop at the damage and drop every acknowledged event after it, and the next
+    // appends would take their positions (and their orders' ids).
+    TempDir dir;
+    {
+        auto log = open_log(dir.path());
+        for (int i = 0; i < 40; ++i) {
+            REQUIRE(log->append(request({to_stream("s-" + std::to_string(i % 4), ExpectedVersion::any(),
+                                                   {NewEvent{"Noted", 1, R"({"note":"a note of some length"})", ""}})}))
+                        .committed());
+        }
+        log->close();
+    }
+    std::filesystem::path wal;
+    for (const auto& f : std::filesystem::directory_iterator(dir.path())) {
+        if (f.path().extension() == ".log" && (wal.empty() || f.file_size() > std::filesystem::file_size(wal))) {
+            wal = f.path();
+        }
+    }
+    REQUIRE_FALSE(wal.empty());
+    const auto size = std::filesystem::file_size(wal);
+    REQUIRE(size > 1000);  // the events are in the WAL, not yet flushed to a table file
+    {
+        std::fstream f(wal, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekg(static_cast<std::streamoff>(size / 2));
+        char c = 0;
+        f.read(&c, 1);
+        c = static_cast<char>(c ^ 0x01);
+        f.seekp(static_cast<std::streamoff>(size / 2));
+        f.write(&c, 1);
+    }
+    CHECK_THROWS(open_log(dir.path()));
 }

@@ -9,6 +9,7 @@
 #include <boost/json/parse.hpp>
 
 #include "engine/event_log.hpp"
+#include "projections/sqlite.hpp"
 #include "tests/functional/process.hpp"
 
 namespace {
@@ -142,6 +143,29 @@ TEST_CASE("a tampered event makes verify exit 1 and name the first bad position"
     CHECK(summary.at("first_bad_position") == 4);
     CHECK(!summary.at("problem").as_string().empty());
     CHECK(r.err.find("position 4") != std::string::npos);
+}
+
+TEST_CASE("a log that ends before the position its orders view applied is broken: events were lost") {
+    // A WAL file deleted or cut short leaves an intact but shorter chain; the view's checkpoint remembers more.
+    const TempDir dir;
+    fill(dir.path(), 6);
+    const auto view = [&](std::uint64_t checkpoint) {
+        std::filesystem::create_directories(dir.path() / "views");
+        auto db = projections::Database::open(dir.path() / "views" / "orders.sqlite");
+        db.exec(
+            "CREATE TABLE IF NOT EXISTS codd_checkpoint (name TEXT PRIMARY KEY, position INTEGER NOT NULL, "
+            "updated_us INTEGER NOT NULL)");
+        db.exec("INSERT OR REPLACE INTO codd_checkpoint VALUES ('orders', " + std::to_string(checkpoint) + ", 0)");
+    };
+    view(6);
+    CHECK(verify(dir.path()).exit_code == 0);
+    view(9);
+    const RunResult r = verify(dir.path());
+    CHECK(r.exit_code == 1);
+    const auto summary = boost::json::parse(r.out);
+    CHECK(summary.at("ok") == false);
+    CHECK(summary.at("first_bad_position") == 7);
+    CHECK(r.err.find("applied it up to 9") != std::string::npos);
 }
 
 TEST_CASE("--data-dir defaults to CODD_DATA_DIR") {

@@ -55,6 +55,24 @@ TEST_CASE("the runner applies the log in batches and checkpoints each") {
     CHECK(scalar(db, "SELECT last_position FROM stream_stats WHERE stream = 's-0'") == 246);
 }
 
+TEST_CASE("a view ahead of its log is refused: the log lost events, or the view is another log's") {
+    TempDir dir;
+    StreamStats p;
+    {
+        auto log = open_log(dir / "log");
+        append_events(*log, 20);
+        ProjectionRunner runner(*log, dir / "v.db", p, batches_of(64));
+        REQUIRE(runner.wait_for(GlobalPosition{20}, 5s));
+    }
+    auto shorter = open_log(dir / "other-log");
+    append_events(*shorter, 5);
+    CHECK_THROWS_WITH_AS(ProjectionRunner(*shorter, dir / "v.db", p, batches_of(64)),
+                         doctest::Contains("up to position 20, but the log ends at 5"), std::runtime_error);
+    append_events(*shorter, 15);  // as long as the view's: opens (a log with other events is verify's to find)
+    ProjectionRunner same_length(*shorter, dir / "v.db", p, batches_of(64));
+    CHECK(same_length.position() == GlobalPosition{20});
+}
+
 TEST_CASE("an exception from apply rolls the batch back and stops the runner, and a restart continues exactly") {
     TempDir dir;
     auto log = open_log(dir / "log");
