@@ -64,6 +64,11 @@ std::string set_aside(const std::filesystem::path& path, const std::string& stam
     if (!std::filesystem::exists(path)) return {};
     std::filesystem::path aside = path;
     aside += ".before-restore-" + stamp;
+    // Two restores within one second: the second's copy is set aside under the next free name.
+    for (int n = 2; std::filesystem::exists(aside); ++n) {
+        aside = path;
+        aside += ".before-restore-" + stamp + "-" + std::to_string(n);
+    }
     std::filesystem::rename(path, aside);
     return aside.string();
 }
@@ -86,8 +91,8 @@ int run_backup(const BackupOptions& options) {
     const engine::BackupReport b = log->backup(options.to / "log");
     log->close();
     fmt::print("{}\n", engine::json::serialize(boost::json::object{{"backup", options.to.string()},
-                                                                  {"position", b.last_position},
-                                                                  {"head_hash", engine::codec::to_hex(b.head_hash)}}));
+                                                                   {"position", b.last_position},
+                                                                   {"head_hash", engine::codec::to_hex(b.head_hash)}}));
     return kExitOk;
 }
 
@@ -113,6 +118,12 @@ int run_restore(const RestoreOptions& options) {
             fmt::format("the backup is broken at position {}: {}; nothing was changed",
                         report.first_bad ? std::to_string(report.first_bad->value()) : "(unknown)", report.problem));
     }
+    if (std::filesystem::equivalent(options.from, options.data_dir, ec)) {
+        return refuse("restore", kExitUsage,
+                      fmt::format("{} is the data directory itself; restore from a backup elsewhere (nothing was "
+                                  "changed)",
+                                  options.from.string()));
+    }
     // No server may hold the data directory while its log is replaced.
     if (std::filesystem::exists(options.data_dir / "log", ec)) {
         int code = kExitOk;
@@ -122,9 +133,30 @@ int run_restore(const RestoreOptions& options) {
     }
     std::filesystem::create_directories(options.data_dir);
     const std::string stamp = utc_stamp();
-    const std::string old_log = set_aside(options.data_dir / "log", stamp);
+    // The backup is copied beside the log and checked there first, then renamed into place: an interrupted
+    // restore leaves the old log where it was (and a partial copy, removed by the next restore), never a
+    // half-copied log/ that `codd serve` would open, or start afresh in.
+    for (const auto& entry : std::filesystem::directory_iterator(options.data_dir)) {
+        if (entry.path().filename().string().starts_with("log.restoring-")) std::filesystem::remove_all(entry.path());
+    }
+    const std::filesystem::path copy = options.data_dir / ("log.restoring-" + stamp);
+    std::filesystem::copy(from_log, copy, std::filesystem::copy_options::recursive);
+    engine::VerifyReport copied;
+    try {
+        copied = verify_read_only(copy, "codd-restore");
+    } catch (const std::exception& e) {
+        std::filesystem::remove_all(copy);
+        return refuse("restore", kExitFailure, fmt::format("the copy of the backup does not open: {}", e.what()));
+    }
+    if (!copied.ok || copied.events_checked != report.events_checked || copied.head_hash != report.head_hash) {
+        std::filesystem::remove_all(copy);
+        return refuse("restore", kExitFailure,
+                      "the backup changed while it was copied (is a server using it? restore from a backup "
+                      "taken with `codd backup`); nothing was changed");
+    }
     const std::string old_views = set_aside(options.data_dir / "views", stamp);
-    std::filesystem::copy(from_log, options.data_dir / "log", std::filesystem::copy_options::recursive);
+    const std::string old_log = set_aside(options.data_dir / "log", stamp);
+    std::filesystem::rename(copy, options.data_dir / "log");
     boost::json::object out{
         {"restored", options.from.string()},
         {"events", report.events_checked},

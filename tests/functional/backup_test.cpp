@@ -81,10 +81,18 @@ TEST_CASE("a backup taken while the server runs restores to exactly what it held
     CHECK(run_codd({"restore", "--from", (dir->path() / "nothing-here").string(), "--data-dir",
                     (dir->path() / "data").string()})
               .exit_code == 2);
+    // A data directory is no backup of itself: refused, its log left in place.
+    const RunResult onto_itself =
+        run_codd({"restore", "--from", (dir->path() / "data").string(), "--data-dir", (dir->path() / "data").string()});
+    CHECK(onto_itself.exit_code == 2);
+    CHECK(std::filesystem::is_directory(dir->path() / "data" / "log"));
+    // What an interrupted restore left (a partial copy beside the log) is cleared by the next one.
+    std::filesystem::create_directories(dir->path() / "data" / "log.restoring-20261127T000000Z" / "partial");
     const RunResult restored =
         run_codd({"restore", "--from", backup_path, "--data-dir", (dir->path() / "data").string()});
     INFO(restored.err);
     REQUIRE(restored.exit_code == 0);
+    CHECK_FALSE(std::filesystem::exists(dir->path() / "data" / "log.restoring-20261127T000000Z"));
     const json::object out = json::parse(restored.out).as_object();
     CHECK(out.at("events").to_number<std::uint64_t>() == position);
     // The log and views it replaced are set aside, not deleted.
