@@ -85,6 +85,7 @@ class LogStore {
     bool verify_chain(VerifyReport& report, const rocksdb::Snapshot* snap) const;
     std::uint64_t verify_index(VerifyReport& report, const rocksdb::Snapshot* snap) const;
     void find_unindexed_event(VerifyReport& report, const rocksdb::Snapshot* snap) const;
+    void verify_readable(const rocksdb::Snapshot* snap) const;
     void verify_stray_heads(VerifyReport& report, const rocksdb::Snapshot* snap) const;
 
     std::filesystem::path dir_;

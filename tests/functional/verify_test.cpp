@@ -4,6 +4,7 @@
 
 #include <rocksdb/db.h>
 
+#include <fstream>
 #include <functional>
 
 #include <boost/json/parse.hpp>
@@ -166,6 +167,62 @@ TEST_CASE("a log that ends before the position its orders view applied is broken
     CHECK(summary.at("ok") == false);
     CHECK(summary.at("first_bad_position") == 7);
     CHECK(r.err.find("applied it up to 9") != std::string::npos);
+}
+
+TEST_CASE("a damaged table file of the command records or sequences fails verify, not only of the events") {
+    const TempDir dir;
+    {
+        engine::LogOptions options;
+        options.dir = dir.path() / "log";
+        const auto log = engine::EventLog::open(options);
+        for (int i = 0; i < 6; ++i) {
+            engine::AppendRequest request;
+            request.command_id = "command-" + std::to_string(i);  // a record in the commands family
+            request.metadata.actor = {"1", "admin"};
+            request.streams.push_back({"order-1001",
+                                       engine::ExpectedVersion::any(),
+                                       {engine::NewEvent{"OrderNoted", 1, R"({"note":"hello"})", ""}}});
+            REQUIRE(log->append(std::move(request)).committed());
+        }
+        log->close();
+    }
+    edit_raw(dir.path() / "log", "commands", [](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* commands) {
+        REQUIRE(db.Flush(rocksdb::FlushOptions(), commands).ok());  // the command records into a table file
+    });
+    std::vector<std::string> table_files;
+    {
+        rocksdb::DB* db = nullptr;
+        std::vector<std::string> names;
+        REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), (dir.path() / "log").string(), &names).ok());
+        std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+        for (const auto& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+        std::vector<rocksdb::ColumnFamilyHandle*> handles;
+        REQUIRE(
+            rocksdb::DB::OpenForReadOnly(rocksdb::Options(), (dir.path() / "log").string(), descriptors, &handles, &db)
+                .ok());
+        std::vector<rocksdb::LiveFileMetaData> files;
+        db->GetLiveFilesMetaData(&files);
+        for (const auto& f : files) {
+            if (f.column_family_name == "commands") table_files.push_back(f.name);
+        }
+        for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+        delete db;
+    }
+    REQUIRE_FALSE(table_files.empty());
+    const std::filesystem::path file = dir.path() / "log" / std::filesystem::path(table_files[0]).filename();
+    {
+        std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekg(20);
+        char c = 0;
+        f.read(&c, 1);
+        c = static_cast<char>(c ^ 0x01);
+        f.seekp(20);
+        f.write(&c, 1);
+    }
+    const RunResult r = verify(dir.path());
+    CHECK(r.exit_code != 0);
+    CHECK(r.out.find("\"ok\":true") == std::string::npos);
+    CHECK(r.err.find("commands") != std::string::npos);
 }
 
 TEST_CASE("--data-dir defaults to CODD_DATA_DIR") {
