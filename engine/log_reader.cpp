@@ -6,7 +6,11 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 
+#include <cerrno>
 #include <cstring>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "engine/log_store.hpp"
 #include "engine/rocks_status.hpp"
@@ -76,6 +80,16 @@ rocksdb::Options db_options() {
     // The hash memtables take one writer at a time; the log has a single writer anyway.
     o.allow_concurrent_memtable_write = false;
     return o;
+}
+
+// fsync of a file or a directory (its entries), or StorageError.
+void fsync_path(const std::filesystem::path& p) {
+    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw StorageError("event log: open " + p.string() + ": " + std::strerror(errno));
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) throw StorageError("event log: fsync " + p.string() + ": " + std::strerror(err));
 }
 
 std::uint64_t decode_be64(const rocksdb::Slice& s) {
@@ -314,6 +328,17 @@ void LogStore::checkpoint(const std::filesystem::path& dir) const {
     check(rocksdb::Checkpoint::Create(db_.get(), &raw), "create checkpoint");
     const std::unique_ptr<rocksdb::Checkpoint> cp(raw);
     check(cp->CreateCheckpoint(dir.string()), "checkpoint to " + dir.string());
+    // A checkpoint hard-links the table files it shares with the live log: one damaged file would then be damaged
+    // in both. A backup owns its copies.
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        if (!entry.is_regular_file() || entry.hard_link_count() < 2) continue;
+        std::filesystem::path copy = entry.path();
+        copy += ".copy";
+        std::filesystem::copy_file(entry.path(), copy, std::filesystem::copy_options::overwrite_existing);
+        fsync_path(copy);
+        std::filesystem::rename(copy, entry.path());
+    }
+    fsync_path(dir);
 }
 
 std::uint64_t LogStore::last_position(Hash* last_hash) const {

@@ -42,6 +42,11 @@ std::string live_digest(const engine::EventLog& log, projections::Projection& vi
 int run_rebuild(const RebuildOptions& options) {
     if (options.view != "orders")
         return refuse(kExitUsage, fmt::format("unknown view '{}'; views: orders", options.view));
+    std::error_code ec;
+    if (!std::filesystem::is_directory(options.data_dir / "log", ec)) {
+        return refuse(kExitUsage, fmt::format("no event log at {} (is --data-dir the server's data directory?)",
+                                              (options.data_dir / "log").string()));
+    }
     std::unique_ptr<engine::EventLog> log;
     try {
         engine::LogOptions log_options;
@@ -73,8 +78,12 @@ int run_rebuild(const RebuildOptions& options) {
     log->close();
 
     const double rate = stats.seconds > 0 ? static_cast<double>(stats.events) / stats.seconds : 0.0;
-    boost::json::object out{{"view", options.view},     {"events", stats.events},  {"position", stats.position.value()},
-                            {"seconds", stats.seconds}, {"eventsPerSecond", rate}, {"digest", after},
+    boost::json::object out{{"view", options.view},
+                            {"events", stats.events},
+                            {"position", stats.position.value()},
+                            {"seconds", stats.seconds},
+                            {"eventsPerSecond", rate},
+                            {"digest", after},
                             {"hugePages", engine::huge_page_malloc()},
                             {"allocator", engine::allocator_name()}};
     if (!before.empty()) {

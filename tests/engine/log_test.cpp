@@ -603,6 +603,10 @@ TEST_CASE("a backup taken while appends go on is a consistent prefix that verifi
     writer.join();
     CHECK(report.last_position >= 200);
     CHECK_THROWS_AS(log->backup(dir.path() / "backup-1"), StorageError);  // never over an existing one
+    // The backup owns its files: none is a hard link shared with the live log (one damaged file would be both's).
+    for (const auto& f : std::filesystem::directory_iterator(dir.path() / "backup-1")) {
+        if (f.is_regular_file()) CHECK(f.hard_link_count() == 1);
+    }
 
     auto copy = open_log(dir.path() / "backup-1");
     CHECK(copy->head().value() == report.last_position);

@@ -945,6 +945,10 @@ TEST_CASE("the orders view is disposable: rebuilt online and offline, identical 
         s.stop();
     }
     const std::string data = (dir->path() / "data").string();
+    // A directory with no event log (a mistyped path) is refused, not given a new empty log.
+    const RunResult typo = run_codd({"rebuild", "--data-dir", data + "-typo"});
+    CHECK(typo.exit_code == 2);
+    CHECK_FALSE(std::filesystem::exists(data + "-typo"));
     const RunResult offline = run_codd({"rebuild", "--data-dir", data});
     INFO(offline.out << offline.err);
     REQUIRE(offline.exit_code == 0);
