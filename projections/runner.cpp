@@ -44,8 +44,8 @@ ProjectionRunner::ProjectionRunner(engine::EventLog& log, std::filesystem::path 
         throw std::runtime_error("the view " + file_.string() + " has applied the event log up to position " +
                                  std::to_string(position_.value()) + ", but the log ends at " +
                                  std::to_string(head.value()) +
-                                 ": the log lost events (restore it from a backup) or the view is another log's "
-                                 "(remove the file to rebuild it)");
+                                 ": the log lost events. Restore the log from a backup (`codd restore`); keep "
+                                 "this view until then, it is the record of how far the log went");
     }
     start();
 }

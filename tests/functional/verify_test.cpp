@@ -167,6 +167,11 @@ TEST_CASE("a log that ends before the position its orders view applied is broken
     CHECK(summary.at("ok") == false);
     CHECK(summary.at("first_bad_position") == 7);
     CHECK(r.err.find("applied it up to 9") != std::string::npos);
+    // Nor does an offline rebuild replace that view with one of the shorter log: it is the record of the loss.
+    const RunResult rebuilt = run(ProcessOptions{{CODD_BINARY, "rebuild", "--data-dir", dir.path().string()}, {}, {}});
+    CHECK(rebuilt.exit_code == 1);
+    CHECK(rebuilt.err.find("lost events") != std::string::npos);
+    CHECK(verify(dir.path()).exit_code == 1);
 }
 
 TEST_CASE("a damaged table file of the command records or sequences fails verify, not only of the events") {
