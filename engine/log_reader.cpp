@@ -6,12 +6,9 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 
-#include <cerrno>
 #include <cstring>
 
-#include <fcntl.h>
-#include <unistd.h>
-
+#include "engine/fs_sync.hpp"
 #include "engine/log_store.hpp"
 #include "engine/rocks_status.hpp"
 #include "engine/varint.hpp"
@@ -80,16 +77,6 @@ rocksdb::Options db_options() {
     // The hash memtables take one writer at a time; the log has a single writer anyway.
     o.allow_concurrent_memtable_write = false;
     return o;
-}
-
-// fsync of a file or a directory (its entries), or StorageError.
-void fsync_path(const std::filesystem::path& p) {
-    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw StorageError("event log: open " + p.string() + ": " + std::strerror(errno));
-    const int rc = ::fsync(fd);
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0) throw StorageError("event log: fsync " + p.string() + ": " + std::strerror(err));
 }
 
 std::uint64_t decode_be64(const rocksdb::Slice& s) {
@@ -283,7 +270,15 @@ std::unique_ptr<LogStore> LogStore::open_primary(const std::filesystem::path& di
     // The writer's rounds stay in RocksDB's WAL buffer; the syncer writes and syncs them in one FlushWAL
     // (LogWriter::run_syncer), so the write(2) of each round leaves the writer thread, the log's one serial step.
     options.manual_wal_flush = true;
-    check(rocksdb::DB::Open(options, dir.string(), descriptors(), &s->cf_, &raw), "open " + dir.string());
+    const rocksdb::Status opened = rocksdb::DB::Open(options, dir.string(), descriptors(), &s->cf_, &raw);
+    if (opened.IsCorruption()) {
+        // Damage before the WAL's tail, or a table file: acknowledged events may be behind it, so the log is not
+        // opened shorter. Say what to do rather than only RocksDB's words.
+        throw StorageError("event log: open " + dir.string() + ": " + opened.ToString() +
+                           " (the log is damaged; `codd verify` shows where; restore it from a backup with `codd "
+                           "restore`)");
+    }
+    check(opened, "open " + dir.string());
     s->db_.reset(raw);
     return s;
 }
@@ -330,15 +325,19 @@ void LogStore::checkpoint(const std::filesystem::path& dir) const {
     check(cp->CreateCheckpoint(dir.string()), "checkpoint to " + dir.string());
     // A checkpoint hard-links the table files it shares with the live log: one damaged file would then be damaged
     // in both. A backup owns its copies.
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        if (!entry.is_regular_file() || entry.hard_link_count() < 2) continue;
-        std::filesystem::path copy = entry.path();
-        copy += ".copy";
-        std::filesystem::copy_file(entry.path(), copy, std::filesystem::copy_options::overwrite_existing);
-        fsync_path(copy);
-        std::filesystem::rename(copy, entry.path());
+    try {
+        for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+            if (!entry.is_regular_file() || entry.hard_link_count() < 2) continue;
+            std::filesystem::path copy = entry.path();
+            copy += ".copy";
+            std::filesystem::copy_file(entry.path(), copy, std::filesystem::copy_options::overwrite_existing);
+            fsync_path(copy);
+            std::filesystem::rename(copy, entry.path());
+        }
+        fsync_path(dir);
+    } catch (const std::system_error& e) {
+        throw StorageError(std::string("event log: backup to ") + dir.string() + ": " + e.what());
     }
-    fsync_path(dir);
 }
 
 std::uint64_t LogStore::last_position(Hash* last_hash) const {

@@ -2,28 +2,16 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <chrono>
 #include <future>
-#include <system_error>
 
-#include <fcntl.h>
-#include <unistd.h>
+#include "engine/fs_sync.hpp"
 
 namespace codd::projections {
 namespace {
 
 // Page cache of a rebuild's writer: the hot index pages of a large view stay in memory for the whole replay.
 constexpr std::int64_t kRebuildCacheKib = 256 * 1024;
-
-void sync_file(const std::filesystem::path& file) {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + file.string());
-    const int rc = ::fsync(fd);
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0) throw std::system_error(err, std::generic_category(), "fsync " + file.string());
-}
 
 }  // namespace
 
@@ -91,7 +79,7 @@ ReplayStats rebuild_view(const engine::EventLog& log, Projection& projection, co
     // journal synced to disk once.
     writer.db().exec("PRAGMA journal_mode=WAL");
     writer.db().exec("PRAGMA synchronous=NORMAL");
-    sync_file(file);
+    engine::fsync_path(file);
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return stats;
 }

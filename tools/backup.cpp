@@ -7,20 +7,17 @@
 //   backup's log in; the next `codd serve` rebuilds the views from it.
 // One JSON line on stdout for scripts, prose on stderr.
 
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <string>
 #include <system_error>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <boost/json/object.hpp>
 
 #include "engine/event_log.hpp"
+#include "engine/fs_sync.hpp"
 #include "engine/json_codec.hpp"
 #include "tools/commands.hpp"
 
@@ -63,22 +60,13 @@ std::string utc_stamp() {
     return buf;
 }
 
-// `path` renamed to "<path>.before-restore-<stamp>" if it exists; returns the new name ("" if nothing moved).
-// fsync of a file or a directory's entries; a restore's copy is on disk before it is renamed into place.
-void fsync_path(const std::filesystem::path& p) {
-    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + p.string());
-    const int rc = ::fsync(fd);
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0) throw std::system_error(err, std::generic_category(), "fsync " + p.string());
-}
-
+// Every file and directory under `dir`, and `dir`: a restore's copy is on disk before it is renamed into place.
 void fsync_tree(const std::filesystem::path& dir) {
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) fsync_path(entry.path());
-    fsync_path(dir);
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) engine::fsync_path(entry.path());
+    engine::fsync_path(dir);
 }
 
+// `path` renamed to "<path>.before-restore-<stamp>" if it exists; returns the new name ("" if nothing moved).
 std::string set_aside(const std::filesystem::path& path, const std::string& stamp) {
     if (!std::filesystem::exists(path)) return {};
     std::filesystem::path aside = path;
@@ -177,7 +165,7 @@ int run_restore(const RestoreOptions& options) {
     const std::string old_views = set_aside(options.data_dir / "views", stamp);
     const std::string old_log = set_aside(options.data_dir / "log", stamp);
     std::filesystem::rename(copy, options.data_dir / "log");
-    fsync_path(options.data_dir);
+    engine::fsync_path(options.data_dir);
     boost::json::object out{
         {"restored", options.from.string()},
         {"events", report.events_checked},

@@ -693,5 +693,5 @@ TEST_CASE("a damaged record before the WAL's tail fails the open instead of sile
         f.seekp(static_cast<std::streamoff>(size / 2));
         f.write(&c, 1);
     }
-    CHECK_THROWS(open_log(dir.path()));
+    CHECK_THROWS_WITH_AS(open_log(dir.path()), doctest::Contains("restore it from a backup"), StorageError);
 }
