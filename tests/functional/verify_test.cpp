@@ -95,6 +95,17 @@ RunResult verify(const std::filesystem::path& data_dir) {
     return run(ProcessOptions{{CODD_BINARY, "verify", "--data-dir", data_dir.string()}, {}, {}});
 }
 
+// verify's answer for a log broken at `position`: exit 1, "ok": false with the position and a problem, and the
+// position named on stderr.
+void check_broken_at(const RunResult& r, std::uint64_t position) {
+    CHECK(r.exit_code == 1);
+    const auto summary = boost::json::parse(r.out);
+    CHECK(summary.at("ok") == false);
+    CHECK(summary.at("first_bad_position") == position);
+    CHECK(!summary.at("problem").as_string().empty());
+    CHECK(r.err.find("position " + std::to_string(position)) != std::string::npos);
+}
+
 }  // namespace
 
 TEST_CASE("an intact log verifies and its events are counted") {
@@ -126,11 +137,7 @@ TEST_CASE("a deleted stream index entry makes verify exit 1 and name its event's
     fill(dir.path(), 10);
     unindex(dir.path() / "log", "order-1002", 1);
     const RunResult r = verify(dir.path());
-    CHECK(r.exit_code == 1);
-    const auto summary = boost::json::parse(r.out);
-    CHECK(summary.at("ok") == false);
-    CHECK(summary.at("first_bad_position") == 5);
-    CHECK(r.err.find("position 5") != std::string::npos);
+    check_broken_at(r, 5);
 }
 
 TEST_CASE("a tampered event makes verify exit 1 and name the first bad position") {
@@ -138,12 +145,7 @@ TEST_CASE("a tampered event makes verify exit 1 and name the first bad position"
     fill(dir.path(), 10);
     tamper(dir.path() / "log", 4);
     const RunResult r = verify(dir.path());
-    CHECK(r.exit_code == 1);
-    const auto summary = boost::json::parse(r.out);
-    CHECK(summary.at("ok") == false);
-    CHECK(summary.at("first_bad_position") == 4);
-    CHECK(!summary.at("problem").as_string().empty());
-    CHECK(r.err.find("position 4") != std::string::npos);
+    check_broken_at(r, 4);
 }
 
 TEST_CASE("a log that ends before the position its orders view applied is broken: events were lost") {
@@ -162,10 +164,7 @@ TEST_CASE("a log that ends before the position its orders view applied is broken
     CHECK(verify(dir.path()).exit_code == 0);
     view(9);
     const RunResult r = verify(dir.path());
-    CHECK(r.exit_code == 1);
-    const auto summary = boost::json::parse(r.out);
-    CHECK(summary.at("ok") == false);
-    CHECK(summary.at("first_bad_position") == 7);
+    check_broken_at(r, 7);
     CHECK(r.err.find("applied it up to 9") != std::string::npos);
     // Nor does an offline rebuild replace that view with one of the shorter log: it is the record of the loss.
     const RunResult rebuilt = run(ProcessOptions{{CODD_BINARY, "rebuild", "--data-dir", dir.path().string()}, {}, {}});
