@@ -19,9 +19,6 @@
 
 namespace codd::api::commerce {
 
-inline constexpr std::string_view kPositionHeader = "X-Codd-Position";
-inline constexpr std::string_view kMinPositionHeader = "X-Codd-Min-Position";
-
 // A handler body: runs on the command pool and returns the response.
 using Job = std::function<Response()>;
 

@@ -32,6 +32,7 @@
 
 #include "api/logging.hpp"
 #include "api/problem.hpp"
+#include "engine/text.hpp"
 #include "engine/thread_name.hpp"
 
 namespace codd::api {
@@ -223,10 +224,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         // Any coding before chunked (gzip, chunked) would be left undone and the body read as garbage: only
         // chunked alone is read.
         if (const auto te = msg.find(http::field::transfer_encoding); te != msg.end()) {
-            std::string_view coding = te->value();
-            while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
-            while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
-            if (!parser_->chunked() || !beast::iequals(coding, "chunked")) {
+            if (!parser_->chunked() || !beast::iequals(engine::text::trim(te->value()), "chunked")) {
                 return reject(ProblemType::bad_request,
                               "Transfer-Encoding must be chunked alone (the only transfer coding codd reads).",
                               "Unsupported Transfer-Encoding");

@@ -15,6 +15,10 @@
 
 namespace codd::api {
 
+// A command's answer names the log position of its last event; a query waits for the one it is given.
+inline constexpr std::string_view kPositionHeader = "X-Codd-Position";
+inline constexpr std::string_view kMinPositionHeader = "X-Codd-Min-Position";
+
 struct Header {
     std::string name;
     std::string value;

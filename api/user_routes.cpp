@@ -56,7 +56,7 @@ void command(const Identity& id, Request request, Responder respond,
     run_on_workers(id, respond, [&id, request = std::move(request), respond, make = std::move(make), actor] {
         Response answer = make(event_metadata(request, &actor));
         if (answer.status >= 200 && answer.status < 300 && id.log_head) {
-            answer.headers.push_back({"X-Codd-Position", std::to_string(id.log_head())});
+            answer.headers.push_back({std::string(kPositionHeader), std::to_string(id.log_head())});
         }
         respond(std::move(answer));
     });

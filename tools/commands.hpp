@@ -3,8 +3,10 @@
 // 0 success, 1 failure at run time (or, for verify, a broken chain), 2 usage or configuration error.
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -56,6 +58,10 @@ int run_verify(const VerifyOptions& options);
 // Opens the log in `log_dir` as a read-only secondary instance (so the directory stays as it was, and a
 // running writer is no obstacle) and verifies it. Throws what opening throws.
 engine::VerifyReport verify_read_only(const std::filesystem::path& log_dir, const std::string& temp_prefix);
+
+// The position the orders view of `data_dir` recorded as applied, or nullopt when it has no view this build
+// reads. A log that ends before it lost events the view saw.
+std::optional<std::uint64_t> view_checkpoint(const std::filesystem::path& data_dir);
 
 struct AdminCreateOptions {
     std::filesystem::path data_dir = "./data";

@@ -68,19 +68,13 @@ int run_rebuild(const RebuildOptions& options) {
     std::filesystem::create_directories(live.parent_path());
     // A live view ahead of the log is the one record that the log lost events: replacing it with a view of the
     // shorter log would erase that record (and the server would then give the lost orders' ids again).
-    if (std::filesystem::is_regular_file(live, ec)) {
-        projections::DatabaseOptions read_only;
-        read_only.mode = projections::OpenMode::read_only;
-        auto db = projections::Database::open(live, read_only);
-        const auto seen = projections::read_checkpoint(db, view.name());
-        if (seen > log->head()) {
-            log->close();
-            return refuse(kExitFailure,
-                          fmt::format("the orders view has applied the event log up to position {}, but the log ends "
-                                      "at {}: the log lost events; restore it from a backup (`codd restore`). Nothing "
-                                      "was changed",
-                                      seen.value(), log->head().value()));
-        }
+    if (const auto seen = view_checkpoint(options.data_dir); seen && *seen > log->head().value()) {
+        log->close();
+        return refuse(kExitFailure,
+                      fmt::format("the orders view has applied the event log up to position {}, but the log ends at "
+                                  "{}: the log lost events; restore it from a backup (`codd restore`). Nothing was "
+                                  "changed",
+                                  *seen, log->head().value()));
     }
     const std::string before = live_digest(*log, view, live);
     const projections::ReplayStats stats = projections::rebuild_view(*log, view, fresh);

@@ -24,8 +24,8 @@ void print_json(const boost::json::object& o) {
     fmt::print("{}\n", engine::json::serialize(o));
 }
 
-// The position the orders view recorded as applied, when the data directory has one it can read: a log that ends
-// before it lost events the view saw (a WAL file deleted or cut short leaves an intact but shorter chain).
+}  // namespace
+
 std::optional<std::uint64_t> view_checkpoint(const std::filesystem::path& data_dir) {
     const std::filesystem::path file = data_dir / "views" / "orders.sqlite";
     std::error_code ec;
@@ -36,11 +36,9 @@ std::optional<std::uint64_t> view_checkpoint(const std::filesystem::path& data_d
         auto db = projections::Database::open(file, options);
         return projections::read_checkpoint(db, "orders").value();
     } catch (const std::exception&) {
-        return std::nullopt;  // not a view this build reads: the log is what verify checks
+        return std::nullopt;  // not a view this build reads: nothing to compare the log with
     }
 }
-
-}  // namespace
 
 engine::VerifyReport verify_read_only(const std::filesystem::path& log_dir, const std::string& temp_prefix) {
     const TempDir secondary(temp_prefix);
