@@ -207,7 +207,7 @@ void stamp_creator(orders::NewOrder& o, const Authenticated& caller) {
 // of it.
 std::optional<Response> repeat_out_of_scope(const orders::CreatedOrder& done, const Authenticated& caller) {
     const orders::Order& o = done.order.value;
-    if (done.decided || o.created_by == caller.user.id ||
+    if (!done.repeated || o.created_by == caller.user.id ||
         in_scope(caller.caller(), o.customer_rep_id, o.delivery_agent_id)) {
         return std::nullopt;
     }
@@ -300,7 +300,7 @@ Response bulk_import(const Commerce& c, const Request& r, const Authenticated& c
             continue;
         }
         last = std::max(last, d.order.position);
-        created.push_back(json::object{{"row", row}, {"id", d.order.value.id}, {"duplicate", !d.decided}});
+        created.push_back(json::object{{"row", row}, {"id", d.order.value.id}, {"duplicate", d.repeated}});
     }
     return after_bulk_commit(
         c, last,

@@ -133,6 +133,18 @@ std::optional<Committed<Order>> committed_order(const EventLog& log, OrderId id,
     return Committed<Order>{std::move(o), r.streams.empty() ? last_position(log, stream) : r.last_position};
 }
 
+// The order as the append `r` (an earlier command's, found by its command id) wrote it: its events up to that
+// append's last position, whatever came after.
+std::optional<Committed<Order>> order_as_appended(const EventLog& log, OrderId id, const AppendResult& r) {
+    Order o;
+    for (const auto& e : log.read_stream(events::order_stream(id), StreamVersion{0}, std::size_t{1} << 20)) {
+        if (e.position > r.last_position) break;
+        evolve(o, e);
+    }
+    if (o.version < 0) return std::nullopt;
+    return Committed<Order>{std::move(o), r.last_position};
+}
+
 ProductViews views_of(const StockBook::Locked& locked, const std::vector<ProductId>& ids) {
     ProductViews views;
     for (ProductId id : ids) views[id] = ProductView{&locked.product(id), locked.available(id)};
@@ -325,14 +337,30 @@ Result<CreatedOrder> OrderService::create_once(const NewOrder& n, const CommandC
         ctx.also_command_id = request_ctx.command_id;
         ctx.also_fingerprint = request_ctx.fingerprint;
     }
-    // A retry of a create that committed answers as the original did, whatever the checks now say.
-    auto original = [&]() -> std::optional<Committed<Order>> {
+    // A retry of a create that committed answers as the original did, whatever the checks now say: under the
+    // request's own Idempotency-Key with the order as that create appended it (the names as they are now); as a
+    // repeat of another request's externalOrderId with the order as it is now. No product may be locked here.
+    auto repeat = [&](const AppendResult& r) -> std::optional<CreatedOrder> {
+        if (r.sequence_values.empty()) return std::nullopt;
+        const OrderId id = r.sequence_values[0];
+        const bool same_key = !request_ctx.command_id.empty() && (ctx.command_id == request_ctx.command_id ||
+                                                                  committed_result(log_, request_ctx).has_value());
+        if (!same_key) {
+            auto o = committed_order(log_, id, r);
+            if (!o) return std::nullopt;
+            return CreatedOrder{std::move(*o), std::nullopt, true};
+        }
+        auto o = order_as_appended(log_, id, r);
+        if (!o) return std::nullopt;
+        auto names = names_of(o->value);
+        return CreatedOrder{std::move(*o), std::move(names), true};
+    };
+    auto original = [&]() -> std::optional<CreatedOrder> {
         const auto r = committed_result(log_, ctx);
-        if (!r || r->sequence_values.empty()) return std::nullopt;
-        return committed_order(log_, r->sequence_values[0], *r);
+        return r ? repeat(*r) : std::nullopt;
     };
     auto refuse = [&](Rejection r) -> Result<CreatedOrder> {
-        if (auto o = original()) return CreatedOrder{std::move(*o), std::nullopt};
+        if (auto o = original()) return std::move(*o);
         return r;
     };
 
@@ -367,18 +395,23 @@ Result<CreatedOrder> OrderService::create_once(const NewOrder& n, const CommandC
     if (known) {
         customer = std::move(*known);
     } else if (!n.customer_id) {
-        // Refuse a bad order before its customer is created.
+        // Refuse a bad order before its customer is created (the products unlocked before a refusal looks for
+        // the original).
+        std::optional<Rejection> bad;
         {
             const auto ids = product_ids(n.items);
             auto locked = stock_.lock(ids);
             const ProductViews views = views_of(locked, ids);
             auto checked = decide_create(n, customer, views, to_us(clock_->now()));
-            if (auto* r = std::get_if<Rejection>(&checked)) return refuse(*r);
-            const auto taken = units_taken(reservation_of(std::get<Order>(checked)));
-            if (auto r = check_available(taken, views)) return refuse(*r);
+            if (auto* r = std::get_if<Rejection>(&checked)) {
+                bad = *r;
+            } else {
+                bad = check_available(units_taken(reservation_of(std::get<Order>(checked))), views);
+            }
         }
+        if (bad) return refuse(*bad);
         // A repeat of a committed create (e.g. with another phone) creates no customer.
-        if (auto o = original()) return CreatedOrder{std::move(*o), std::nullopt};
+        if (auto o = original()) return std::move(*o);
         // The customer's own command id names the phone: a retry that corrects the phone (after this create was
         // refused once its customer existed) finds or creates the customer of the new phone, not the first one.
         // Neither an Idempotency-Key (no spaces) nor an external id (length first) ends in " customer ".
@@ -467,8 +500,21 @@ Result<CreatedOrder> OrderService::create_once(const NewOrder& n, const CommandC
         return CreatedOrder{{std::move(o), appended.last_position},
                             CreatedOrder::Decided{std::move(customer), std::move(products), std::move(rep)}};
     }
-    if (auto o = committed_order(log_, id, appended)) return CreatedOrder{std::move(*o), std::nullopt};
+    if (auto o = repeat(appended)) return std::move(*o);
     return not_found("order " + std::to_string(id));
+}
+
+CreatedOrder::Decided OrderService::names_of(const Order& o) {
+    CreatedOrder::Decided names;
+    if (auto c = customers_.find(o.customer_id)) names.customer = std::move(*c);
+    for (const auto& item : o.items) {
+        const bool seen = std::any_of(names.products.begin(), names.products.end(),
+                                      [&item](const catalog::Product& p) { return p.id == item.product_id; });
+        if (seen) continue;
+        if (auto p = stock_.find(item.product_id)) names.products.push_back(std::move(*p));
+    }
+    if (o.customer_rep_id) names.rep = users_.find(*o.customer_rep_id);
+    return names;
 }
 
 Result<Committed<Order>> OrderService::update(OrderId id, const OrderPatch& p, IfMatch if_match,

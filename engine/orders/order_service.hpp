@@ -67,16 +67,21 @@ struct NewOrder {
     std::vector<std::string> tags;
     std::string source = "manual";
     // The order's id in the system it came from. Given, it makes the create idempotent: a second create with the
-    // same source and externalOrderId answers with the first order (CreatedOrder::decided empty).
+    // same source and externalOrderId answers with the first order as it is now (CreatedOrder::repeated).
     std::string external_order_id;
     std::optional<UserId> customer_rep_id;  // must be an active sales_rep
     std::optional<UserId> created_by;
 };
 
-// A created order, and what this create decided it with: the customer it names, the catalog products of its
-// items (each once, in the items' order) and its sales rep, as the decision read them. The answer of a create
-// shows their names without reading the order back. `decided` is empty when the answer is an earlier create's
-// (a retry with the same command id).
+// A created order, and the names its answer shows: the customer it names, the catalog products of its items
+// (each once, in the items' order) and its sales rep. The answer of a create shows them without reading the
+// order back.
+//
+// `repeated`: the answer is an earlier create's. A retry under the same Idempotency-Key (command id) answers as
+// the first request was answered: the order as that create appended it (version 0, whatever happened to it
+// since), with `decided` holding the names as they are now. A create that repeats another only by its source
+// and externalOrderId (a re-imported row, a redelivered webhook) answers with the order as it is now, and
+// `decided` is empty.
 struct CreatedOrder {
     Committed<Order> order;
     struct Decided {
@@ -85,6 +90,7 @@ struct CreatedOrder {
         std::optional<users::User> rep;
     };
     std::optional<Decided> decided;
+    bool repeated = false;
 };
 
 // A partial update: only the fields that are set change. Items, when set, replace the order's items (stock
@@ -215,6 +221,9 @@ class OrderService {
   private:
     // One create; a conflict on customerPhone when the customer found by the phone changed it before the append.
     Result<CreatedOrder> create_once(const NewOrder& o, const CommandContext& ctx);
+    // The names an order's answer shows, as they are now (those not found left out: the answer then comes from
+    // the orders view). Locks the order's products one at a time.
+    CreatedOrder::Decided names_of(const Order& o);
     EventLog& log_;
     std::shared_ptr<Clock> clock_;
     catalog::StockBook& stock_;

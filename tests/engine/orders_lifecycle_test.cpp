@@ -435,7 +435,7 @@ TEST_CASE("orders: a retried create (same command id) answers with the same orde
     CHECK(again.value.id == first.value.id);
     CHECK(again.position == first.position);
     CHECK(again.value == first.value);
-    CHECK_FALSE(accepted(f.orders->create(n, ctx("create-once"))).decided.has_value());  // the original's answer
+    CHECK(accepted(f.orders->create(n, ctx("create-once"))).repeated);  // the original's answer
     f.reopen();
     const auto after_reopen = accepted(f.orders->create(n, ctx("create-once"))).order;
     CHECK(after_reopen.value.id == first.value.id);
@@ -455,6 +455,30 @@ TEST_CASE("orders: a retried create (same command id) answers with the same orde
     CHECK(f.log->sequence_next("order") == 1003);
     CHECK(f.log->sequence_next("customer") == 1003);
     CHECK(f.stock(tee).reserved == 3);
+}
+
+TEST_CASE("orders: a retried create answers with the order as that create made it, after the order moved on") {
+    OrdersFixture f;
+    const auto tee = f.product("TEE", 4500, 10);
+    const auto n = OrdersFixture::new_order({OrdersFixture::item(tee, 2)});
+    const auto first = accepted(f.orders->create(n, ctx("create-then-confirm")));
+    REQUIRE_FALSE(first.repeated);
+    accepted(f.orders->change_status(first.order.value.id, to(OrderStatus::confirmed), std::nullopt, ctx()));
+    REQUIRE(f.orders->find(first.order.value.id)->status == OrderStatus::confirmed);
+    const auto again = accepted(f.orders->create(n, ctx("create-then-confirm")));
+    CHECK(again.repeated);
+    CHECK(again.order.value == first.order.value);  // version 0, pending_confirmation: the first answer's order
+    CHECK(again.order.position == first.order.position);
+    // With the names the answer shows, as they are now.
+    REQUIRE(again.decided.has_value());
+    CHECK(again.decided->customer.id == first.order.value.customer_id);
+    REQUIRE(again.decided->products.size() == 1);
+    CHECK(again.decided->products[0].sku == "TEE");
+    // Also when the retry is refused now (the product has no units left): the original's answer, not the refusal.
+    accepted(f.catalog->set_stock(tee, 2, "counted", ctx()));
+    const auto refused_now = accepted(f.orders->create(n, ctx("create-then-confirm")));
+    CHECK(refused_now.order.value == first.order.value);
+    CHECK(f.stock(tee).reserved == 2);
 }
 
 TEST_CASE("orders: an order from another system is created once per source and externalOrderId") {

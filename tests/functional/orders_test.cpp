@@ -272,6 +272,27 @@ TEST_CASE("Idempotency-Key: the same key gives the same order, once") {
           "confirmed");
 }
 
+TEST_CASE("Idempotency-Key: a retried create answers as the first did, also after the order moved on") {
+    OrdersServer s;
+    const std::int64_t p = s.product("KEY-4", 3.0, 10);
+    const json::object body = OrdersServer::order_body("0244200301", {{p, 2}});
+    const HttpResponse a = s.create_order(s.root, body, {{"Idempotency-Key", "checkout-moved-on"}});
+    REQUIRE(a.status == 201);
+    const std::string path = "/api/orders/" + std::to_string(id_of(order_of(a)));
+    REQUIRE(s.request("PATCH", path + "/status",
+                      {{"Authorization", "Bearer " + s.root}, {"Content-Type", "application/json"}},
+                      R"({"status":"confirmed"})")
+                .status == 200);
+    // The retry (its answer was lost): the order as the create made it, byte for byte, not as it is now.
+    const HttpResponse b = s.create_order(s.root, body, {{"Idempotency-Key", "checkout-moved-on"}});
+    REQUIRE(b.status == 201);
+    CHECK(b.body == a.body);
+    CHECK(b.header("ETag") == "\"0\"");
+    CHECK(order_of(b).at("status") == "pending_confirmation");
+    CHECK(order_of(s.call("GET", path, s.root)).at("status") == "confirmed");
+    CHECK(s.call("GET", "/api/orders", s.root).json().at("pagination").at("total").as_int64() == 1);
+}
+
 TEST_CASE("Idempotency-Key: a retry whose JSON is spelled differently is the same request") {
     OrdersServer s;
     const std::int64_t p = s.product("KEY-3", 3.0, 10);
