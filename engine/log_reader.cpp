@@ -6,7 +6,9 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "engine/fs_sync.hpp"
 #include "engine/log_store.hpp"
@@ -481,6 +483,10 @@ VerifyReport LogStore::verify() const {
         const std::uint64_t entries = verify_index(report, snap);
         verify_stray_heads(report, snap);
         verify_readable(snap);
+        if (auto problem = table_files_problem(); problem && report.ok) {
+            report.ok = false;
+            report.problem = std::move(*problem);
+        }
         if (!report.ok || entries != report.events_checked) find_unindexed_event(report, snap);
         if (chain_ok && report.ok && entries != report.events_checked) {
             // Only stray entries are left to explain it (none should pass the checks above).
@@ -510,6 +516,50 @@ void LogStore::verify_readable(const rocksdb::Snapshot* snap) const {
         }
         check(it->status(), "verify " + family->GetName());
     }
+}
+
+namespace {
+
+// RocksDB's own messages of a read-only instance, dropped: by default it would write (and rotate) the LOG file in
+// the log's directory, which a running server owns.
+class SilentLogger : public rocksdb::Logger {
+  public:
+    SilentLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::HEADER_LEVEL) {}
+    using rocksdb::Logger::Logv;
+    void Logv(const char*, va_list) override {}
+};
+
+}  // namespace
+
+// Every table file the MANIFEST names is there, whole, and reads back with its checksums: nullopt, or what is
+// wrong. The passes above read through a secondary instance, whose recovery is point-in-time: a table file that
+// is missing or cannot be opened is left out of its view of the log (a family looks older or empty) instead of
+// failing, so they cannot see it, while the server refuses to open such a log. A read-only instance fails on it.
+// Next to a running server the open can race a compaction or a new MANIFEST: a failure counts once it repeats.
+std::optional<std::string> LogStore::table_files_problem() const {
+    constexpr int kAttempts = 3;
+    std::string last;
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+        if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        auto options = db_options();
+        options.create_if_missing = false;
+        options.create_missing_column_families = false;
+        options.info_log = std::make_shared<SilentLogger>();
+        // Every table file opened at once: one a running server deletes afterwards stays readable.
+        options.max_open_files = -1;
+        std::vector<rocksdb::ColumnFamilyHandle*> handles;
+        rocksdb::DB* raw = nullptr;
+        rocksdb::Status s = rocksdb::DB::OpenForReadOnly(options, dir_.string(), descriptors(), &handles, &raw);
+        if (s.ok()) {
+            const std::unique_ptr<rocksdb::DB> db(raw);
+            s = db->VerifyChecksum();
+            for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+            db->Close();
+        }
+        if (s.ok()) return std::nullopt;
+        last = s.ToString();
+    }
+    return "a table file of the log is missing or damaged: " + last;
 }
 
 // Every position from 1 on is present once, decodes, names itself, and chains to its predecessor.

@@ -86,6 +86,7 @@ class LogStore {
     std::uint64_t verify_index(VerifyReport& report, const rocksdb::Snapshot* snap) const;
     void find_unindexed_event(VerifyReport& report, const rocksdb::Snapshot* snap) const;
     void verify_readable(const rocksdb::Snapshot* snap) const;
+    std::optional<std::string> table_files_problem() const;
     void verify_stray_heads(VerifyReport& report, const rocksdb::Snapshot* snap) const;
 
     std::filesystem::path dir_;
