@@ -540,7 +540,7 @@ std::optional<std::string> LogStore::table_files_problem() const {
     constexpr int kAttempts = 3;
     std::string last;
     for (int attempt = 0; attempt < kAttempts; ++attempt) {
-        if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
         auto options = db_options();
         options.create_if_missing = false;
         options.create_missing_column_families = false;

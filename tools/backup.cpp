@@ -7,6 +7,9 @@
 //   backup's log in; the next `codd serve` rebuilds the views from it.
 // One JSON line on stdout for scripts, prose on stderr.
 
+#include <fcntl.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -66,18 +69,45 @@ void fsync_tree(const std::filesystem::path& dir) {
     engine::fsync_path(dir);
 }
 
-// `path` renamed to "<path>.before-restore-<stamp>" if it exists; returns the new name ("" if nothing moved).
-std::string set_aside(const std::filesystem::path& path, const std::string& stamp) {
-    if (!std::filesystem::exists(path)) return {};
+// "<path>.before-restore-<stamp>", or the next free name after it (two restores within one second).
+std::filesystem::path aside_name(const std::filesystem::path& path, const std::string& stamp) {
     std::filesystem::path aside = path;
     aside += ".before-restore-" + stamp;
-    // Two restores within one second: the second's copy is set aside under the next free name.
     for (int n = 2; std::filesystem::exists(aside); ++n) {
         aside = path;
         aside += ".before-restore-" + stamp + "-" + std::to_string(n);
     }
+    return aside;
+}
+
+// `path` renamed to its aside_name if it exists; returns the new name ("" if nothing moved).
+std::string set_aside(const std::filesystem::path& path, const std::string& stamp) {
+    if (!std::filesystem::exists(path)) return {};
+    const std::filesystem::path aside = aside_name(path, stamp);
     std::filesystem::rename(path, aside);
     return aside.string();
+}
+
+// Puts the verified `copy` in the place of `log`; returns the old log's new name ("" when there was none). With a
+// log there, the two are exchanged in one rename (RENAME_EXCHANGE), so that no instant leaves the data directory
+// without a log/ (in which `codd serve` would start an empty system): the copy first takes the name the old log
+// is set aside under, then the two swap. Interrupted between the steps, the old log is still log/ and the complete
+// copy waits under the aside name; nothing is lost, and a next restore starts over.
+std::string swap_in(const std::filesystem::path& copy, const std::filesystem::path& log, const std::string& stamp) {
+    if (!std::filesystem::exists(log)) {
+        std::filesystem::rename(copy, log);
+        return {};
+    }
+    const std::filesystem::path aside = aside_name(log, stamp);
+    std::filesystem::rename(copy, aside);
+    if (::renameat2(AT_FDCWD, aside.c_str(), AT_FDCWD, log.c_str(), RENAME_EXCHANGE) == 0) return aside.string();
+    if (errno != EINVAL && errno != ENOSYS) {
+        throw std::system_error(errno, std::generic_category(), "exchange " + aside.string() + " and " + log.string());
+    }
+    // A filesystem without RENAME_EXCHANGE: the old log set aside, then the copy renamed in.
+    const std::string old_log = set_aside(log, stamp);
+    std::filesystem::rename(aside, log);
+    return old_log;
 }
 
 }  // namespace
@@ -120,10 +150,10 @@ int run_restore(const RestoreOptions& options) {
                       fmt::format("cannot open the backup at {}: {}", from_log.string(), e.what()));
     }
     if (!report.ok) {
-        return refuse(
-            "restore", kExitFailure,
-            fmt::format("the backup is broken at position {}: {}; nothing was changed",
-                        report.first_bad ? std::to_string(report.first_bad->value()) : "(unknown)", report.problem));
+        return refuse("restore", kExitFailure,
+                      fmt::format("the backup is broken{}: {}; nothing was changed",
+                                  report.first_bad ? " at position " + std::to_string(report.first_bad->value()) : "",
+                                  report.problem));
     }
     if (std::filesystem::equivalent(options.from, options.data_dir, ec)) {
         return refuse("restore", kExitUsage,
@@ -163,8 +193,7 @@ int run_restore(const RestoreOptions& options) {
                       "taken with `codd backup`); nothing was changed");
     }
     const std::string old_views = set_aside(options.data_dir / "views", stamp);
-    const std::string old_log = set_aside(options.data_dir / "log", stamp);
-    std::filesystem::rename(copy, options.data_dir / "log");
+    const std::string old_log = swap_in(copy, options.data_dir / "log", stamp);
     engine::fsync_path(options.data_dir);
     boost::json::object out{
         {"restored", options.from.string()},

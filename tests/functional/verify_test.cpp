@@ -277,6 +277,12 @@ TEST_CASE("a table file missing, cut short or damaged anywhere fails verify, whi
             const RunResult r = verify(dir.path());
             CHECK(r.exit_code != 0);
             CHECK(r.out.find("\"ok\":true") == std::string::npos);
+            // Nor is it restored from as a backup: nothing of the target changes.
+            const std::filesystem::path target = dir.path() / "target";
+            const RunResult restored = run(ProcessOptions{
+                {CODD_BINARY, "restore", "--from", dir.path().string(), "--data-dir", target.string()}, {}, {}});
+            CHECK(restored.exit_code != 0);
+            CHECK_FALSE(std::filesystem::exists(target / "log"));
         }
     }
 }
