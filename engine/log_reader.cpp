@@ -6,6 +6,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -265,6 +266,16 @@ std::unique_ptr<LogStore> LogStore::open_primary(const std::filesystem::path& di
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) throw StorageError("event log: cannot create " + dir.string() + ": " + ec.message());
+    if (std::filesystem::exists(dir / "CURRENT", ec)) {
+        // Another program's RocksDB database is not a log to add codd's families to.
+        std::vector<std::string> families;
+        check(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &families), "open " + dir.string());
+        if (std::find(families.begin(), families.end(), "events") == families.end()) {
+            throw StorageError("event log: " + dir.string() +
+                               " holds a RocksDB database that is not a codd event log (it has no 'events' column "
+                               "family); nothing was changed");
+        }
+    }
     std::unique_ptr<LogStore> s(new LogStore());
     s->dir_ = dir;
     rocksdb::DB* raw = nullptr;

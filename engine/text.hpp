@@ -50,6 +50,20 @@ inline std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t* code
     return len;
 }
 
+// Whether `s` is well-formed UTF-8 throughout (ASCII included).
+inline bool is_utf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        const std::size_t len = decode_utf8(s, i);
+        if (len == 0) return false;
+        i += len;
+    }
+    return true;
+}
+
 inline bool has_control(std::string_view s) {
     return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }

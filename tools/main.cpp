@@ -62,6 +62,20 @@ int main(int argc, char** argv) {
     restore->add_option("--data-dir", restore_options.data_dir, "Data directory to restore into (default: ./data)")
         ->envname("CODD_DATA_DIR");
 
+    // A first word that names no subcommand is a mistyped one, not a missing one (CLI11 says "A subcommand is
+    // required").
+    if (argc >= 2 && argv[1][0] != '-') {
+        std::string known;
+        bool found = false;
+        for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+            found = found || sub->get_name() == argv[1];
+            known += (known.empty() ? "" : ", ") + sub->get_name();
+        }
+        if (!found) {
+            fmt::print(stderr, "codd: unknown command '{}' (commands: {}; see codd --help)\n", argv[1], known);
+            return kExitUsage;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

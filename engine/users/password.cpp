@@ -5,6 +5,8 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "engine/text.hpp"
+
 namespace codd::engine::users {
 namespace {
 
@@ -22,17 +24,13 @@ void ensure_sodium() {
     });
 }
 
-// Characters, not bytes: a UTF-8 continuation byte does not start a character.
-std::size_t utf8_length(std::string_view s) {
-    std::size_t n = 0;
-    for (unsigned char c : s) n += (c & 0xC0) != 0x80 ? 1 : 0;
-    return n;
-}
-
 }  // namespace
 
 std::optional<std::string> password_policy_violation(std::string_view password) {
-    const std::size_t chars = utf8_length(password);
+    // Only possible off the HTTP API (JSON text is UTF-8): `codd admin create --password`, whose bytes a login
+    // form could never send back.
+    if (!text::is_utf8(password)) return "password must be UTF-8 text";
+    const std::size_t chars = text::utf8_length(password);  // characters, not bytes
     if (chars < kMinChars) return "password must be at least 8 characters long";
     if (chars > kMaxChars) return "password must be at most 128 characters long";
     bool upper = false, lower = false, digit = false, special = false;

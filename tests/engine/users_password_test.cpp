@@ -25,6 +25,9 @@ TEST_CASE("users: the policy counts characters, not bytes") {
     const std::string four_e_acute = "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";
     CHECK(password_policy_violation("Ab1" + four_e_acute).value() == "password must be at least 8 characters long");
     CHECK_FALSE(password_policy_violation("Ab1" + four_e_acute + "x").has_value());
+    // Bytes that are no UTF-8 (what `codd admin create --password` could be given) are no password.
+    CHECK(password_policy_violation("Str0ng!pass\xff").value() == "password must be UTF-8 text");
+    CHECK(password_policy_violation("Str0ng!\xc3(pass").value() == "password must be UTF-8 text");
 }
 
 TEST_CASE("users: hash_password makes an argon2id hash with OWASP parameters that verifies") {

@@ -413,7 +413,10 @@ TEST_CASE("codd command line: help, usage errors, verify of a missing log") {
     CHECK(help.out.find("verify") != std::string::npos);
 
     CHECK(run_codd({}).exit_code == 2);
-    CHECK(run_codd({"no-such-command"}).exit_code == 2);
+    const RunResult unknown = run_codd({"no-such-command"});
+    CHECK(unknown.exit_code == 2);
+    CHECK(unknown.err.find("unknown command 'no-such-command'") != std::string::npos);
+    CHECK(unknown.err.find("verify") != std::string::npos);  // the commands there are
 
     const TempDir empty;
     const RunResult missing = run_codd({"verify", "--data-dir", empty.path().string()});

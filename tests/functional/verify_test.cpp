@@ -287,6 +287,55 @@ TEST_CASE("a table file missing, cut short or damaged anywhere fails verify, whi
     }
 }
 
+TEST_CASE("a WAL damaged before its tail is a broken log (exit 1), not one verify cannot open") {
+    const TempDir dir;
+    fill(dir.path(), 20);  // closed without a flush: the events are in the WAL alone
+    std::filesystem::path wal;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path() / "log")) {
+        if (entry.path().extension() == ".log" && std::filesystem::file_size(entry.path()) > 0) wal = entry.path();
+    }
+    REQUIRE_FALSE(wal.empty());
+    {
+        std::fstream f(wal, std::ios::in | std::ios::out | std::ios::binary);
+        const auto at = static_cast<std::streamoff>(std::filesystem::file_size(wal) / 3);
+        f.seekg(at);
+        char c = 0;
+        f.read(&c, 1);
+        c = static_cast<char>(c ^ 0xff);
+        f.seekp(at);
+        f.write(&c, 1);
+    }
+    const RunResult r = verify(dir.path());
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("\"ok\":false") != std::string::npos);
+    CHECK(r.err.find("damaged") != std::string::npos);
+}
+
+TEST_CASE("another program's RocksDB database is no log: rebuild and admin create refuse it and change nothing") {
+    const TempDir dir;
+    const std::filesystem::path log_dir = dir.path() / "log";
+    {
+        rocksdb::Options options;
+        options.create_if_missing = true;
+        rocksdb::DB* db = nullptr;
+        REQUIRE(rocksdb::DB::Open(options, log_dir.string(), &db).ok());
+        REQUIRE(db->Put(rocksdb::WriteOptions(), "theirs", "value").ok());
+        delete db;
+    }
+    const RunResult rebuilt = run(ProcessOptions{{CODD_BINARY, "rebuild", "--data-dir", dir.path().string()}, {}, {}});
+    CHECK(rebuilt.exit_code != 0);
+    CHECK(rebuilt.err.find("not a codd event log") != std::string::npos);
+    const RunResult admin = run(ProcessOptions{{CODD_BINARY, "admin", "create", "--data-dir", dir.path().string(),
+                                                "--email", "root@example.com", "--password", "Str0ng!pass"},
+                                               {},
+                                               {}});
+    CHECK(admin.exit_code != 0);
+    CHECK(admin.err.find("not a codd event log") != std::string::npos);
+    std::vector<std::string> families;
+    REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), log_dir.string(), &families).ok());
+    CHECK(families == std::vector<std::string>{"default"});
+}
+
 TEST_CASE("--data-dir defaults to CODD_DATA_DIR") {
     const TempDir dir;
     fill(dir.path(), 2);
