@@ -18,13 +18,16 @@ namespace {
 using namespace codd;
 using namespace codd::test;
 
-// Writes `n` events through the public engine API into data_dir/log.
+// Writes `n` events through the public engine API into data_dir/log, each with a command record and a sequence
+// value (the commands and meta families), on three streams.
 void fill(const std::filesystem::path& data_dir, int n) {
     engine::LogOptions options;
     options.dir = data_dir / "log";
     const auto log = engine::EventLog::open(options);
     for (int i = 0; i < n; ++i) {
         engine::AppendRequest request;
+        request.command_id = "command-" + std::to_string(i);
+        request.sequences = {"order"};
         request.metadata.actor = {"1", "admin"};
         request.streams.push_back({"order-" + std::to_string(1001 + i % 3),
                                    engine::ExpectedVersion::any(),
@@ -61,24 +64,30 @@ void edit_raw(const std::filesystem::path& log_dir, const std::string& family,
     delete db;
 }
 
+// XORs one byte of `file`, at `offset`, with `mask`: damage as a disk or a hand could do it.
+void flip_byte(const std::filesystem::path& file, std::streamoff offset, char mask) {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(offset);
+    char c = 0;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ mask);
+    f.seekp(offset);
+    f.write(&c, 1);
+    REQUIRE(f.good());
+}
+
 // The table file holding `family`'s data, as the log's MANIFEST names it (the family flushed to one first).
 std::filesystem::path table_file(const std::filesystem::path& log_dir, const std::string& family) {
-    std::vector<std::string> names;
-    REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), log_dir.string(), &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    for (const auto& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    REQUIRE(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), log_dir.string(), descriptors, &handles, &db).ok());
-    std::vector<rocksdb::LiveFileMetaData> files;
-    db->GetLiveFilesMetaData(&files);
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-    delete db;
-    for (const auto& f : files) {
-        if (f.column_family_name == family) return log_dir / std::filesystem::path(f.name).filename();
-    }
-    FAIL("no table file of " << family);
-    return {};
+    std::filesystem::path found;
+    edit_raw(log_dir, family, [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle*) {
+        std::vector<rocksdb::LiveFileMetaData> files;
+        db.GetLiveFilesMetaData(&files);
+        for (const auto& f : files) {
+            if (f.column_family_name == family) found = log_dir / std::filesystem::path(f.name).filename();
+        }
+    });
+    REQUIRE_MESSAGE(!found.empty(), "no table file of " << family);
+    return found;
 }
 
 // Flips one byte of the stored event at `position` (column family "events", big-endian 8-byte keys).
@@ -195,34 +204,12 @@ TEST_CASE("a log that ends before the position its orders view applied is broken
 
 TEST_CASE("a damaged table file of the command records or sequences fails verify, not only of the events") {
     const TempDir dir;
-    {
-        engine::LogOptions options;
-        options.dir = dir.path() / "log";
-        const auto log = engine::EventLog::open(options);
-        for (int i = 0; i < 6; ++i) {
-            engine::AppendRequest request;
-            request.command_id = "command-" + std::to_string(i);  // a record in the commands family
-            request.metadata.actor = {"1", "admin"};
-            request.streams.push_back({"order-1001",
-                                       engine::ExpectedVersion::any(),
-                                       {engine::NewEvent{"OrderNoted", 1, R"({"note":"hello"})", ""}}});
-            REQUIRE(log->append(std::move(request)).committed());
-        }
-        log->close();
-    }
+    fill(dir.path(), 6);
     edit_raw(dir.path() / "log", "commands", [](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* commands) {
         REQUIRE(db.Flush(rocksdb::FlushOptions(), commands).ok());  // the command records into a table file
     });
     const std::filesystem::path file = table_file(dir.path() / "log", "commands");
-    {
-        std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-        f.seekg(20);
-        char c = 0;
-        f.read(&c, 1);
-        c = static_cast<char>(c ^ 0x01);
-        f.seekp(20);
-        f.write(&c, 1);
-    }
+    flip_byte(file, 20, 0x01);
     const RunResult r = verify(dir.path());
     CHECK(r.exit_code != 0);
     CHECK(r.out.find("\"ok\":true") == std::string::npos);
@@ -238,21 +225,7 @@ TEST_CASE("a table file missing, cut short or damaged anywhere fails verify, whi
             CAPTURE(family);
             CAPTURE(damage);
             const TempDir dir;
-            {
-                engine::LogOptions options;
-                options.dir = dir.path() / "log";
-                const auto log = engine::EventLog::open(options);
-                for (int i = 0; i < 8; ++i) {
-                    engine::AppendRequest request;
-                    request.metadata.actor = {"1", "admin"};
-                    request.sequences = {"order"};  // a value in the meta family
-                    request.streams.push_back({"order-" + std::to_string(1001 + i % 3),
-                                               engine::ExpectedVersion::any(),
-                                               {engine::NewEvent{"OrderNoted", 1, R"({"note":"hello"})", ""}}});
-                    REQUIRE(log->append(std::move(request)).committed());
-                }
-                log->close();
-            }
+            fill(dir.path(), 8);
             edit_raw(dir.path() / "log", family, [](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf) {
                 REQUIRE(db.Flush(rocksdb::FlushOptions(), cf).ok());
             });
@@ -265,14 +238,7 @@ TEST_CASE("a table file missing, cut short or damaged anywhere fails verify, whi
                 std::filesystem::resize_file(file, size / 2);
             } else {
                 // In the file's last part (its index, properties and footer), past what the families' scans read.
-                std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-                const auto at = static_cast<std::streamoff>(size - 60);
-                f.seekg(at);
-                char c = 0;
-                f.read(&c, 1);
-                c = static_cast<char>(c ^ 0x10);
-                f.seekp(at);
-                f.write(&c, 1);
+                flip_byte(file, static_cast<std::streamoff>(size - 60), 0x10);
             }
             const RunResult r = verify(dir.path());
             CHECK(r.exit_code != 0);
@@ -295,16 +261,7 @@ TEST_CASE("a WAL damaged before its tail is a broken log (exit 1), not one verif
         if (entry.path().extension() == ".log" && std::filesystem::file_size(entry.path()) > 0) wal = entry.path();
     }
     REQUIRE_FALSE(wal.empty());
-    {
-        std::fstream f(wal, std::ios::in | std::ios::out | std::ios::binary);
-        const auto at = static_cast<std::streamoff>(std::filesystem::file_size(wal) / 3);
-        f.seekg(at);
-        char c = 0;
-        f.read(&c, 1);
-        c = static_cast<char>(c ^ 0xff);
-        f.seekp(at);
-        f.write(&c, 1);
-    }
+    flip_byte(wal, static_cast<std::streamoff>(std::filesystem::file_size(wal) / 3), static_cast<char>(0xff));
     const RunResult r = verify(dir.path());
     CHECK(r.exit_code == 1);
     CHECK(r.out.find("\"ok\":false") != std::string::npos);
