@@ -169,6 +169,14 @@ std::unique_ptr<EventLog> EventLog::open(LogOptions options) {
     return std::make_unique<RocksEventLog>(std::move(store), &options);
 }
 
+bool EventLog::in_use(const std::filesystem::path& dir) {
+    return detail::LogStore::in_use(dir);
+}
+
+bool EventLog::foreign(const std::filesystem::path& dir) {
+    return detail::LogStore::foreign(dir);
+}
+
 std::unique_ptr<EventLog> EventLog::open_read_only(const std::filesystem::path& dir,
                                                    const std::filesystem::path& secondary_dir) {
     auto store = detail::LogStore::open_secondary(dir, secondary_dir);

@@ -28,7 +28,16 @@ namespace codd::engine {
 // Unexpected storage failures (I/O error, corruption on open). Expected outcomes are AppendResult values.
 class StorageError : public std::runtime_error {
   public:
-    using std::runtime_error::runtime_error;
+    enum class Kind {
+        other,
+        corruption,  // RocksDB found the log's files damaged
+        in_use,      // another process (a running server) holds the log
+    };
+    explicit StorageError(const std::string& what, Kind kind = Kind::other) : std::runtime_error(what), kind_(kind) {}
+    [[nodiscard]] Kind kind() const { return kind_; }
+
+  private:
+    Kind kind_;
 };
 
 // Thrown by an AppendRequest's `build` when what the request was decided on changed since (a product edited
@@ -152,6 +161,11 @@ class EventLog {
     // `secondary_dir` (created if missing). Appends return `closed`. Call catch_up() to see new events.
     static std::unique_ptr<EventLog> open_read_only(const std::filesystem::path& dir,
                                                     const std::filesystem::path& secondary_dir);
+    // Whether another process (a running server) has the log at `dir` open for writing. Opens nothing: the answer
+    // holds for a log too damaged to open.
+    static bool in_use(const std::filesystem::path& dir);
+    // Whether `dir` holds another program's RocksDB database (no `events` column family), not a codd log.
+    static bool foreign(const std::filesystem::path& dir);
 
     virtual ~EventLog() = default;
     EventLog(const EventLog&) = delete;

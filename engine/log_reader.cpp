@@ -6,6 +6,9 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -262,20 +265,44 @@ std::optional<AppendResult> decode_command_record(std::string_view bytes) {
     return r;
 }
 
+bool LogStore::foreign(const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (!std::filesystem::exists(dir / "CURRENT", ec)) return false;
+    std::vector<std::string> families;
+    const bool listed = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &families).ok();
+    return listed && std::find(families.begin(), families.end(), "events") == families.end();
+}
+
+namespace {
+
+// Another program's RocksDB database is not a log to add codd's families to, or to read as one.
+void refuse_foreign(const std::filesystem::path& dir) {
+    if (LogStore::foreign(dir)) {
+        throw StorageError("event log: " + dir.string() +
+                           " holds a RocksDB database that is not a codd event log (it has no 'events' column "
+                           "family); nothing was changed");
+    }
+}
+
+}  // namespace
+
+bool LogStore::in_use(const std::filesystem::path& dir) {
+    // RocksDB holds a POSIX record lock on LOCK for as long as a primary instance is open: try to take it.
+    const int fd = ::open((dir / "LOCK").c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return false;  // no LOCK file: never opened, so not open now
+    struct flock lock {};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    const bool held = ::fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK;
+    ::close(fd);
+    return held;
+}
+
 std::unique_ptr<LogStore> LogStore::open_primary(const std::filesystem::path& dir) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) throw StorageError("event log: cannot create " + dir.string() + ": " + ec.message());
-    if (std::filesystem::exists(dir / "CURRENT", ec)) {
-        // Another program's RocksDB database is not a log to add codd's families to.
-        std::vector<std::string> families;
-        check(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &families), "open " + dir.string());
-        if (std::find(families.begin(), families.end(), "events") == families.end()) {
-            throw StorageError("event log: " + dir.string() +
-                               " holds a RocksDB database that is not a codd event log (it has no 'events' column "
-                               "family); nothing was changed");
-        }
-    }
+    refuse_foreign(dir);
     std::unique_ptr<LogStore> s(new LogStore());
     s->dir_ = dir;
     rocksdb::DB* raw = nullptr;
@@ -288,8 +315,9 @@ std::unique_ptr<LogStore> LogStore::open_primary(const std::filesystem::path& di
         // Damage before the WAL's tail, or a table file: acknowledged events may be behind it, so the log is not
         // opened shorter. Say what to do rather than only RocksDB's words.
         throw StorageError("event log: open " + dir.string() + ": " + opened.ToString() +
-                           " (the log is damaged; `codd verify` shows where; restore it from a backup with `codd "
-                           "restore`)");
+                               " (the log is damaged; `codd verify` shows where; restore it from a backup with `codd "
+                               "restore`)",
+                           StorageError::Kind::corruption);
     }
     check(opened, "open " + dir.string());
     s->db_.reset(raw);
@@ -302,6 +330,7 @@ std::unique_ptr<LogStore> LogStore::open_secondary(const std::filesystem::path& 
     std::error_code ec;
     std::filesystem::create_directories(secondary_dir, ec);
     if (ec) throw StorageError("event log: cannot create " + secondary_dir.string() + ": " + ec.message());
+    refuse_foreign(dir);
     std::unique_ptr<LogStore> s(new LogStore());
     s->dir_ = dir;
     s->read_only_ = true;
@@ -546,18 +575,24 @@ class SilentLogger : public rocksdb::Logger {
 // wrong. The passes above read through a secondary instance, whose recovery is point-in-time: a table file that
 // is missing or cannot be opened is left out of its view of the log (a family looks older or empty) instead of
 // failing, so they cannot see it, while the server refuses to open such a log. A read-only instance fails on it.
-// Next to a running server the open can race a compaction or a new MANIFEST: a failure counts once it repeats.
+//
+// Next to a running server, the open and the checksum pass (which reopens each file by name) can race a
+// compaction deleting files or a new MANIFEST; a file gone that way is not damage. So while a server holds the
+// log, a failure counts only once it has repeated over about three seconds; a log no one holds is read once.
 std::optional<std::string> LogStore::table_files_problem() const {
-    constexpr int kAttempts = 3;
+    const bool live = !read_only_ || in_use(dir_);  // this instance or another process writes the log
+    const int attempts = live ? 7 : 1;
+    std::chrono::milliseconds pause{50};
     std::string last;
-    for (int attempt = 0; attempt < kAttempts; ++attempt) {
-        if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (int attempt = 0; attempt < attempts; ++attempt) {
+        if (attempt > 0) {
+            std::this_thread::sleep_for(pause);
+            pause *= 2;
+        }
         auto options = db_options();
         options.create_if_missing = false;
         options.create_missing_column_families = false;
         options.info_log = std::make_shared<SilentLogger>();
-        // Every table file opened at once: one a running server deletes afterwards stays readable.
-        options.max_open_files = -1;
         std::vector<rocksdb::ColumnFamilyHandle*> handles;
         rocksdb::DB* raw = nullptr;
         rocksdb::Status s = rocksdb::DB::OpenForReadOnly(options, dir_.string(), descriptors(), &handles, &raw);

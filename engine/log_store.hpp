@@ -37,6 +37,11 @@ std::optional<AppendResult> decode_command_record(std::string_view bytes);
 class LogStore {
   public:
     static std::unique_ptr<LogStore> open_primary(const std::filesystem::path& dir);
+    // Whether another process has the log at `dir` open as its primary (a running server), without opening it.
+    static bool in_use(const std::filesystem::path& dir);
+    // Whether `dir` holds another program's RocksDB database: one without codd's `events` family. (A MANIFEST
+    // that cannot be read says nothing: a damaged log is not foreign.)
+    static bool foreign(const std::filesystem::path& dir);
     static std::unique_ptr<LogStore> open_secondary(const std::filesystem::path& dir,
                                                     const std::filesystem::path& secondary_dir);
     ~LogStore();

@@ -36,7 +36,7 @@ int run_admin_create(const AdminCreateOptions& options) {
         log_options.dir = log_dir;
         log = engine::EventLog::open(std::move(log_options));
     } catch (const engine::StorageError& e) {
-        if (is_lock_error(e.what())) {
+        if (is_lock_error(e)) {
             return refuse(kExitFailure, fmt::format("the data directory {} is in use (is `codd serve` running on it?): "
                                                     "stop the server first, or create users through its API ({})",
                                                     options.data_dir.string(), e.what()));

@@ -43,7 +43,7 @@ std::unique_ptr<engine::EventLog> open_unheld(std::string_view command, const st
     } catch (const engine::StorageError& e) {
         code =
             refuse(command, kExitFailure,
-                   is_lock_error(e.what())
+                   is_lock_error(e)
                        ? fmt::format("the data directory {} is in use (is `codd serve` running on it?): stop the "
                                      "server first{} ({})",
                                      data_dir.string(),
@@ -101,8 +101,12 @@ std::string swap_in(const std::filesystem::path& copy, const std::filesystem::pa
     const std::filesystem::path aside = aside_name(log, stamp);
     std::filesystem::rename(copy, aside);
     if (::renameat2(AT_FDCWD, aside.c_str(), AT_FDCWD, log.c_str(), RENAME_EXCHANGE) == 0) return aside.string();
-    if (errno != EINVAL && errno != ENOSYS) {
-        throw std::system_error(errno, std::generic_category(), "exchange " + aside.string() + " and " + log.string());
+    const int error = errno;
+    if (error != EINVAL && error != ENOSYS) {
+        std::filesystem::rename(aside, copy);  // the copy under its own name again; log/ was not touched
+        throw std::system_error(error, std::generic_category(),
+                                "could not exchange the verified copy " + copy.string() + " with " + log.string() +
+                                    " (the log was not replaced)");
     }
     // A filesystem without RENAME_EXCHANGE: the old log set aside, then the copy renamed in.
     const std::string old_log = set_aside(log, stamp);
@@ -145,9 +149,28 @@ int run_restore(const RestoreOptions& options) {
     engine::VerifyReport report;
     try {
         report = verify_read_only(from_log, "codd-restore");
+    } catch (const engine::StorageError& e) {
+        if (e.kind() != engine::StorageError::Kind::corruption) {
+            return refuse(
+                "restore", kExitFailure,
+                fmt::format("cannot open the backup at {}: {}; nothing was changed", from_log.string(), e.what()));
+        }
+        report.ok = false;
+        report.problem = std::string("it is damaged: ") + e.what();
     } catch (const std::exception& e) {
-        return refuse("restore", kExitFailure,
-                      fmt::format("cannot open the backup at {}: {}", from_log.string(), e.what()));
+        return refuse(
+            "restore", kExitFailure,
+            fmt::format("cannot open the backup at {}: {}; nothing was changed", from_log.string(), e.what()));
+    }
+    // A data directory given as the backup: its orders view's position is the record of how far its log went, as
+    // for `codd verify` (a log that ends before it lost events, and would hand out their ids again).
+    if (const auto applied = view_checkpoint(options.from); report.ok && applied && *applied > report.events_checked) {
+        report.ok = false;
+        report.first_bad = engine::GlobalPosition{report.events_checked + 1};
+        report.problem = fmt::format(
+            "its log ends at position {}, but its orders view applied it up to {}: events "
+            "the log held are gone",
+            report.events_checked, *applied);
     }
     if (!report.ok) {
         return refuse("restore", kExitFailure,
@@ -161,12 +184,20 @@ int run_restore(const RestoreOptions& options) {
                                   "changed)",
                                   options.from.string()));
     }
-    // No server may hold the data directory while its log is replaced.
-    if (std::filesystem::exists(options.data_dir / "log", ec)) {
-        int code = kExitOk;
-        auto current = open_unheld("restore", options.data_dir, code);
-        if (!current) return code;
-        current->close();
+    // No server may hold the data directory while its log is replaced. Asked of the log's lock, not by opening
+    // it: a log too damaged to open is what a restore replaces.
+    const std::filesystem::path current = options.data_dir / "log";
+    if (engine::EventLog::in_use(current)) {
+        return refuse("restore", kExitFailure,
+                      fmt::format("the data directory {} is in use (is `codd serve` running on it?): stop the server "
+                                  "first; nothing was changed",
+                                  options.data_dir.string()));
+    }
+    if (engine::EventLog::foreign(current)) {
+        return refuse("restore", kExitUsage,
+                      fmt::format("{} holds a RocksDB database that is not a codd event log (is --data-dir the "
+                                  "server's data directory?); nothing was changed",
+                                  current.string()));
     }
     std::filesystem::create_directories(options.data_dir);
     const std::string stamp = utc_stamp();

@@ -15,8 +15,8 @@
 namespace codd::tools {
 
 // True when opening a log failed because another process (a running `codd serve`) holds its lock.
-inline bool is_lock_error(const std::string& what) {
-    return what.find("lock") != std::string::npos || what.find("LOCK") != std::string::npos;
+inline bool is_lock_error(const engine::StorageError& e) {
+    return e.kind() == engine::StorageError::Kind::in_use;
 }
 
 // A fresh temporary directory (e.g. for a read-only secondary instance's own files), removed afterwards.

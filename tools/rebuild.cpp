@@ -53,7 +53,7 @@ int run_rebuild(const RebuildOptions& options) {
         log_options.dir = options.data_dir / "log";
         log = engine::EventLog::open(std::move(log_options));
     } catch (const engine::StorageError& e) {
-        if (is_lock_error(e.what())) {
+        if (is_lock_error(e)) {
             return refuse(kExitFailure,
                           fmt::format("the data directory {} is in use (is `codd serve` running on it?): stop the "
                                       "server, or rebuild online with POST /api/v1/admin/views/orders/rebuild ({})",

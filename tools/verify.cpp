@@ -62,15 +62,17 @@ int run_verify(const VerifyOptions& options) {
     engine::VerifyReport report;
     try {
         report = verify_read_only(log_dir, "codd-verify");
-    } catch (const std::exception& e) {
-        const std::string what = e.what();
-        if (what.find("Corruption") == std::string::npos) {
-            fmt::print(stderr, "codd verify: cannot open the event log at {}: {}\n", log_dir.string(), what);
+    } catch (const engine::StorageError& e) {
+        if (e.kind() != engine::StorageError::Kind::corruption) {
+            fmt::print(stderr, "codd verify: cannot open the event log at {}: {}\n", log_dir.string(), e.what());
             return kExitUsage;
         }
         // RocksDB found damage while opening (a WAL record, a table file): the log is broken, not unopenable.
         report.ok = false;
-        report.problem = "the log is damaged: " + what;
+        report.problem = std::string("the log is damaged: ") + e.what();
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "codd verify: cannot open the event log at {}: {}\n", log_dir.string(), e.what());
+        return kExitUsage;
     }
     if (report.ok && seen && *seen > report.events_checked) {
         report.ok = false;

@@ -136,8 +136,14 @@ std::optional<Committed<Order>> committed_order(const EventLog& log, OrderId id,
 // The order as the append `r` (an earlier command's, found by its command id) wrote it: its events up to that
 // append's last position, whatever came after.
 std::optional<Committed<Order>> order_as_appended(const EventLog& log, OrderId id, const AppendResult& r) {
+    const std::string stream = events::order_stream(id);
+    // The command record names the versions the append wrote (a create: version 0); else up to its position.
+    std::size_t count = std::numeric_limits<std::size_t>::max();
+    for (const auto& s : r.streams) {
+        if (s.stream == stream) count = static_cast<std::size_t>(s.last_version.value()) + 1;
+    }
     Order o;
-    for (const auto& e : log.read_stream(events::order_stream(id), StreamVersion{0}, std::size_t{1} << 20)) {
+    for (const auto& e : log.read_stream(stream, StreamVersion{0}, count)) {
         if (e.position > r.last_position) break;
         evolve(o, e);
     }

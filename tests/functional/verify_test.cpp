@@ -64,6 +64,16 @@ void edit_raw(const std::filesystem::path& log_dir, const std::string& family,
     delete db;
 }
 
+// data_dir/views/orders.sqlite holding only the orders view's checkpoint, at `checkpoint`.
+void view_at(const std::filesystem::path& data_dir, std::uint64_t checkpoint) {
+    std::filesystem::create_directories(data_dir / "views");
+    auto db = projections::Database::open(data_dir / "views" / "orders.sqlite");
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS codd_checkpoint (name TEXT PRIMARY KEY, position INTEGER NOT NULL, "
+        "updated_us INTEGER NOT NULL)");
+    db.exec("INSERT OR REPLACE INTO codd_checkpoint VALUES ('orders', " + std::to_string(checkpoint) + ", 0)");
+}
+
 // XORs one byte of `file`, at `offset`, with `mask`: damage as a disk or a hand could do it.
 void flip_byte(const std::filesystem::path& file, std::streamoff offset, char mask) {
     std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
@@ -181,17 +191,9 @@ TEST_CASE("a log that ends before the position its orders view applied is broken
     // A WAL file deleted or cut short leaves an intact but shorter chain; the view's checkpoint remembers more.
     const TempDir dir;
     fill(dir.path(), 6);
-    const auto view = [&](std::uint64_t checkpoint) {
-        std::filesystem::create_directories(dir.path() / "views");
-        auto db = projections::Database::open(dir.path() / "views" / "orders.sqlite");
-        db.exec(
-            "CREATE TABLE IF NOT EXISTS codd_checkpoint (name TEXT PRIMARY KEY, position INTEGER NOT NULL, "
-            "updated_us INTEGER NOT NULL)");
-        db.exec("INSERT OR REPLACE INTO codd_checkpoint VALUES ('orders', " + std::to_string(checkpoint) + ", 0)");
-    };
-    view(6);
+    view_at(dir.path(), 6);
     CHECK(verify(dir.path()).exit_code == 0);
-    view(9);
+    view_at(dir.path(), 9);
     const RunResult r = verify(dir.path());
     check_broken_at(r, 7);
     CHECK(r.err.find("applied it up to 9") != std::string::npos);
@@ -266,6 +268,43 @@ TEST_CASE("a WAL damaged before its tail is a broken log (exit 1), not one verif
     CHECK(r.exit_code == 1);
     CHECK(r.out.find("\"ok\":false") != std::string::npos);
     CHECK(r.err.find("damaged") != std::string::npos);
+}
+
+TEST_CASE("restore replaces a log too damaged to open, and refuses a source whose log lost events") {
+    const TempDir backup;
+    fill(backup.path(), 5);
+    const TempDir data;
+    fill(data.path(), 8);
+    edit_raw(data.path() / "log", "events", [](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* events) {
+        REQUIRE(db.Flush(rocksdb::FlushOptions(), events).ok());
+    });
+    std::filesystem::remove(table_file(data.path() / "log", "events"));
+    // What `codd serve` says of such a log: damaged, restore it. (Not "in use": the damage is no lock.)
+    const RunResult admin = run(ProcessOptions{{CODD_BINARY, "admin", "create", "--data-dir", data.path().string(),
+                                                "--email", "root@example.com", "--password", "Str0ng!pass"},
+                                               {},
+                                               {}});
+    CHECK(admin.exit_code != 0);
+    CHECK(admin.err.find("damaged") != std::string::npos);
+    CHECK(admin.err.find("in use") == std::string::npos);
+    const auto restore = [&](const std::filesystem::path& from) {
+        return run(ProcessOptions{
+            {CODD_BINARY, "restore", "--from", from.string(), "--data-dir", data.path().string()}, {}, {}});
+    };
+    const RunResult restored = restore(backup.path());
+    INFO(restored.err);
+    REQUIRE(restored.exit_code == 0);
+    const RunResult after = verify(data.path());
+    CHECK(after.exit_code == 0);
+    CHECK(after.out.find("\"events\":5") != std::string::npos);
+    // A data directory as the source, whose orders view applied more than its log holds: refused like verify does.
+    const TempDir lost;
+    fill(lost.path(), 4);
+    view_at(lost.path(), 7);
+    const RunResult refused = restore(lost.path());
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err.find("applied it up to 7") != std::string::npos);
+    CHECK(verify(data.path()).out.find("\"events\":5") != std::string::npos);
 }
 
 TEST_CASE("another program's RocksDB database is no log: rebuild and admin create refuse it and change nothing") {
