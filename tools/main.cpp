@@ -62,18 +62,25 @@ int main(int argc, char** argv) {
     restore->add_option("--data-dir", restore_options.data_dir, "Data directory to restore into (default: ./data)")
         ->envname("CODD_DATA_DIR");
 
-    // A first word that names no subcommand is a mistyped one, not a missing one (CLI11 says "A subcommand is
-    // required").
-    if (argc >= 2 && argv[1][0] != '-') {
-        std::string known;
-        bool found = false;
-        for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
-            found = found || sub->get_name() == argv[1];
-            known += (known.empty() ? "" : ", ") + sub->get_name();
-        }
-        if (!found) {
-            fmt::print(stderr, "codd: unknown command '{}' (commands: {}; see codd --help)\n", argv[1], known);
-            return kExitUsage;
+    // A word where a subcommand goes that names none is a mistyped one, not a missing one (CLI11 says "A
+    // subcommand is required"): `codd bogus`, `codd admin bogus`.
+    {
+        CLI::App* level = &app;
+        std::string path = "codd";
+        for (int i = 1; i < argc && argv[i][0] != '-' && !level->get_subcommands({}).empty(); ++i) {
+            std::string known;
+            CLI::App* next = nullptr;
+            for (CLI::App* sub : level->get_subcommands({})) {
+                if (sub->get_name() == argv[i]) next = sub;
+                known += (known.empty() ? "" : ", ") + sub->get_name();
+            }
+            if (next == nullptr) {
+                fmt::print(stderr, "{}: unknown command '{}' (commands: {}; see {} --help)\n", path, argv[i], known,
+                           path);
+                return kExitUsage;
+            }
+            path += " " + next->get_name();
+            level = next;
         }
     }
     try {

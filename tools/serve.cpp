@@ -202,8 +202,7 @@ int run_serve() {
                            {"worker_threads", config->worker_threads},
                            {"allocator", engine::allocator_name()}});
 
-    if (!fill_dev_secrets(*config)) return kExitUsage;
-
+    // The log first: a directory whose log cannot be opened (damaged, another program's) gets nothing written.
     const auto clock = engine::system_clock();
     const auto ids = engine::random_ids();
     std::unique_ptr<engine::EventLog> event_log;
@@ -212,6 +211,10 @@ int run_serve() {
     } catch (const std::exception& e) {
         log::error("cannot open the event log", {{"data_dir", config->data_dir.string()}, {"error", e.what()}});
         return kExitFailure;
+    }
+    if (!fill_dev_secrets(*config)) {
+        event_log->close();
+        return kExitUsage;
     }
 
     // The identity directory is rebuilt from the log before the first request.

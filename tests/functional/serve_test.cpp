@@ -417,6 +417,10 @@ TEST_CASE("codd command line: help, usage errors, verify of a missing log") {
     CHECK(unknown.exit_code == 2);
     CHECK(unknown.err.find("unknown command 'no-such-command'") != std::string::npos);
     CHECK(unknown.err.find("verify") != std::string::npos);  // the commands there are
+    const RunResult unknown_admin = run_codd({"admin", "no-such-command"});
+    CHECK(unknown_admin.exit_code == 2);
+    CHECK(unknown_admin.err.find("codd admin: unknown command 'no-such-command' (commands: create") !=
+          std::string::npos);
 
     const TempDir empty;
     const RunResult missing = run_codd({"verify", "--data-dir", empty.path().string()});

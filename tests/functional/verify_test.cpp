@@ -327,6 +327,11 @@ TEST_CASE("another program's RocksDB database is no log: rebuild and admin creat
                                                {}});
     CHECK(admin.exit_code != 0);
     CHECK(admin.err.find("not a codd event log") != std::string::npos);
+    const RunResult served = run(ProcessOptions{
+        {CODD_BINARY, "serve"}, {{"CODD_DATA_DIR", dir.path().string()}, {"CODD_LISTEN", "127.0.0.1:0"}}, {}});
+    CHECK(served.exit_code != 0);
+    CHECK(served.out.find("not a codd event log") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "secrets.json"));  // nothing written into that directory
     std::vector<std::string> families;
     REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), log_dir.string(), &families).ok());
     CHECK(families == std::vector<std::string>{"default"});
