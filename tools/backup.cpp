@@ -146,32 +146,17 @@ int run_restore(const RestoreOptions& options) {
     }
     // The backup must be intact before anything of the data directory is touched. Opened read-only (a
     // secondary instance), so the backup stays byte for byte as it was.
+    // A data directory given as the backup is also checked against its orders view, as `codd verify` does.
+    const auto applied = view_checkpoint(options.from);
     engine::VerifyReport report;
     try {
         report = verify_read_only(from_log, "codd-restore");
-    } catch (const engine::StorageError& e) {
-        if (e.kind() != engine::StorageError::Kind::corruption) {
-            return refuse(
-                "restore", kExitFailure,
-                fmt::format("cannot open the backup at {}: {}; nothing was changed", from_log.string(), e.what()));
-        }
-        report.ok = false;
-        report.problem = std::string("it is damaged: ") + e.what();
     } catch (const std::exception& e) {
         return refuse(
             "restore", kExitFailure,
             fmt::format("cannot open the backup at {}: {}; nothing was changed", from_log.string(), e.what()));
     }
-    // A data directory given as the backup: its orders view's position is the record of how far its log went, as
-    // for `codd verify` (a log that ends before it lost events, and would hand out their ids again).
-    if (const auto applied = view_checkpoint(options.from); report.ok && applied && *applied > report.events_checked) {
-        report.ok = false;
-        report.first_bad = engine::GlobalPosition{report.events_checked + 1};
-        report.problem = fmt::format(
-            "its log ends at position {}, but its orders view applied it up to {}: events "
-            "the log held are gone",
-            report.events_checked, *applied);
-    }
+    check_against_view(report, applied);
     if (!report.ok) {
         return refuse("restore", kExitFailure,
                       fmt::format("the backup is broken{}: {}; nothing was changed",

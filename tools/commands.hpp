@@ -56,12 +56,17 @@ struct VerifyOptions {
 int run_verify(const VerifyOptions& options);
 
 // Opens the log in `log_dir` as a read-only secondary instance (so the directory stays as it was, and a
-// running writer is no obstacle) and verifies it. Throws what opening throws.
+// running writer is no obstacle) and verifies it. A log too damaged to open is a broken report; throws what
+// else opening throws.
 engine::VerifyReport verify_read_only(const std::filesystem::path& log_dir, const std::string& temp_prefix);
 
 // The position the orders view of `data_dir` recorded as applied, or nullopt when it has no view this build
 // reads. A log that ends before it lost events the view saw.
 std::optional<std::uint64_t> view_checkpoint(const std::filesystem::path& data_dir);
+
+// Marks an intact `report` broken when its log ends before `applied` (the orders view's checkpoint, read before
+// the log): events the log held are gone.
+void check_against_view(engine::VerifyReport& report, std::optional<std::uint64_t> applied);
 
 struct AdminCreateOptions {
     std::filesystem::path data_dir = "./data";

@@ -42,10 +42,29 @@ std::optional<std::uint64_t> view_checkpoint(const std::filesystem::path& data_d
 
 engine::VerifyReport verify_read_only(const std::filesystem::path& log_dir, const std::string& temp_prefix) {
     const TempDir secondary(temp_prefix);
-    const auto log = engine::EventLog::open_read_only(log_dir, secondary.path());
-    engine::VerifyReport report = log->verify();
-    log->close();
-    return report;
+    try {
+        const auto log = engine::EventLog::open_read_only(log_dir, secondary.path());
+        engine::VerifyReport report = log->verify();
+        log->close();
+        return report;
+    } catch (const engine::StorageError& e) {
+        if (e.kind() != engine::StorageError::Kind::corruption) throw;
+        // RocksDB found damage while opening or reading (a WAL record, a table file): broken, not unopenable.
+        engine::VerifyReport report;
+        report.ok = false;
+        report.problem = std::string("the log is damaged: ") + e.what();
+        return report;
+    }
+}
+
+void check_against_view(engine::VerifyReport& report, std::optional<std::uint64_t> applied) {
+    if (!report.ok || !applied || *applied <= report.events_checked) return;
+    report.ok = false;
+    report.first_bad = engine::GlobalPosition{report.events_checked + 1};
+    report.problem = fmt::format(
+        "the log ends at position {}, but the orders view has applied it up to {}: events the log held are gone "
+        "(a WAL file deleted or cut short); restore the log from a backup",
+        report.events_checked, *applied);
 }
 
 int run_verify(const VerifyOptions& options) {
@@ -62,26 +81,11 @@ int run_verify(const VerifyOptions& options) {
     engine::VerifyReport report;
     try {
         report = verify_read_only(log_dir, "codd-verify");
-    } catch (const engine::StorageError& e) {
-        if (e.kind() != engine::StorageError::Kind::corruption) {
-            fmt::print(stderr, "codd verify: cannot open the event log at {}: {}\n", log_dir.string(), e.what());
-            return kExitUsage;
-        }
-        // RocksDB found damage while opening (a WAL record, a table file): the log is broken, not unopenable.
-        report.ok = false;
-        report.problem = std::string("the log is damaged: ") + e.what();
     } catch (const std::exception& e) {
         fmt::print(stderr, "codd verify: cannot open the event log at {}: {}\n", log_dir.string(), e.what());
         return kExitUsage;
     }
-    if (report.ok && seen && *seen > report.events_checked) {
-        report.ok = false;
-        report.first_bad = engine::GlobalPosition{report.events_checked + 1};
-        report.problem = fmt::format(
-            "the log ends at position {}, but the orders view has applied it up to {}: events the log held are "
-            "gone (a WAL file deleted or cut short); restore the log from a backup",
-            report.events_checked, *seen);
-    }
+    check_against_view(report, seen);
     if (report.ok) {
         // The head hash anchors the chain: an auditor who kept it can tell a rewritten history from this one.
         print_json(
