@@ -85,6 +85,14 @@ rocksdb::Options db_options() {
     return o;
 }
 
+// Options of an instance that reads an existing log and creates nothing in it.
+rocksdb::Options existing_log_options() {
+    auto o = db_options();
+    o.create_if_missing = false;
+    o.create_missing_column_families = false;
+    return o;
+}
+
 std::uint64_t decode_be64(const rocksdb::Slice& s) {
     return varint::get_be64(std::string_view(s.data(), 8));
 }
@@ -334,9 +342,7 @@ std::unique_ptr<LogStore> LogStore::open_secondary(const std::filesystem::path& 
     std::unique_ptr<LogStore> s(new LogStore());
     s->dir_ = dir;
     s->read_only_ = true;
-    auto options = db_options();
-    options.create_if_missing = false;
-    options.create_missing_column_families = false;
+    auto options = existing_log_options();
     options.max_open_files = -1;  // required of secondary instances
     rocksdb::DB* raw = nullptr;
     check(rocksdb::DB::OpenAsSecondary(options, dir.string(), secondary_dir.string(), descriptors(), &s->cf_, &raw),
@@ -589,9 +595,7 @@ std::optional<std::string> LogStore::table_files_problem() const {
             std::this_thread::sleep_for(pause);
             pause *= 2;
         }
-        auto options = db_options();
-        options.create_if_missing = false;
-        options.create_missing_column_families = false;
+        auto options = existing_log_options();
         options.info_log = std::make_shared<SilentLogger>();
         std::vector<rocksdb::ColumnFamilyHandle*> handles;
         rocksdb::DB* raw = nullptr;

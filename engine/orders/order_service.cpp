@@ -117,38 +117,32 @@ GlobalPosition last_position(const EventLog& log, const std::string& stream) {
     return last.empty() ? GlobalPosition{0} : last.front().position;
 }
 
-// The order as `r` left it: folded up to the version the append wrote (a concurrent command may have
-// moved it on since); as it is now when the append wrote nothing to it (a duplicate, no change).
-std::optional<Committed<Order>> committed_order(const EventLog& log, OrderId id, const AppendResult& r) {
+// The order as `r` left it: folded up to the version the append wrote (a concurrent command may have moved it
+// on since). For an append that wrote nothing to it (a duplicate: an earlier command's result, found by its command
+// id; no change): as it is now, or, `as_appended`, as that earlier append wrote it (its events up to the append's
+// last position, whatever came after).
+std::optional<Committed<Order>> committed_order(const EventLog& log, OrderId id, const AppendResult& r,
+                                                bool as_appended = false) {
     const std::string stream = events::order_stream(id);
     std::size_t count = std::numeric_limits<std::size_t>::max();
-    if (r.status == AppendStatus::ok) {
+    if (r.status == AppendStatus::ok || as_appended) {
         for (const auto& s : r.streams) {
             if (s.stream == stream) count = static_cast<std::size_t>(s.last_version.value()) + 1;
         }
     }
     Order o;
-    for (const auto& e : log.read_stream(stream, StreamVersion{0}, count)) evolve(o, e);
-    if (o.version < 0) return std::nullopt;
-    return Committed<Order>{std::move(o), r.streams.empty() ? last_position(log, stream) : r.last_position};
-}
-
-// The order as the append `r` (an earlier command's, found by its command id) wrote it: its events up to that
-// append's last position, whatever came after.
-std::optional<Committed<Order>> order_as_appended(const EventLog& log, OrderId id, const AppendResult& r) {
-    const std::string stream = events::order_stream(id);
-    // The command record names the versions the append wrote (a create: version 0); else up to its position.
-    std::size_t count = std::numeric_limits<std::size_t>::max();
-    for (const auto& s : r.streams) {
-        if (s.stream == stream) count = static_cast<std::size_t>(s.last_version.value()) + 1;
-    }
-    Order o;
     for (const auto& e : log.read_stream(stream, StreamVersion{0}, count)) {
-        if (e.position > r.last_position) break;
+        if (as_appended && e.position > r.last_position) break;
         evolve(o, e);
     }
     if (o.version < 0) return std::nullopt;
-    return Committed<Order>{std::move(o), r.last_position};
+    const bool at_append = as_appended || !r.streams.empty();
+    return Committed<Order>{std::move(o), at_append ? r.last_position : last_position(log, stream)};
+}
+
+// Whether `products` holds the product `id` (the names of an order's answer list each product once).
+bool has_product(const std::vector<catalog::Product>& products, ProductId id) {
+    return std::any_of(products.begin(), products.end(), [id](const catalog::Product& p) { return p.id == id; });
 }
 
 ProductViews views_of(const StockBook::Locked& locked, const std::vector<ProductId>& ids) {
@@ -356,7 +350,7 @@ Result<CreatedOrder> OrderService::create_once(const NewOrder& n, const CommandC
             if (!o) return std::nullopt;
             return CreatedOrder{std::move(*o), std::nullopt, true};
         }
-        auto o = order_as_appended(log_, id, r);
+        auto o = committed_order(log_, id, r, true);
         if (!o) return std::nullopt;
         auto names = names_of(o->value);
         return CreatedOrder{std::move(*o), std::move(names), true};
@@ -466,9 +460,7 @@ Result<CreatedOrder> OrderService::create_once(const NewOrder& n, const CommandC
         last = order;
         products.clear();
         for (const ProductId id : ids) {
-            const bool seen =
-                std::any_of(products.begin(), products.end(), [id](const catalog::Product& p) { return p.id == id; });
-            if (!seen) products.push_back(locked.product(id).state);
+            if (!has_product(products, id)) products.push_back(locked.product(id).state);
         }
         AppendRequest req;
         req.sequences = {std::string(events::kOrderSequence)};
@@ -514,9 +506,7 @@ CreatedOrder::Decided OrderService::names_of(const Order& o) {
     CreatedOrder::Decided names;
     if (auto c = customers_.find(o.customer_id)) names.customer = std::move(*c);
     for (const auto& item : o.items) {
-        const bool seen = std::any_of(names.products.begin(), names.products.end(),
-                                      [&item](const catalog::Product& p) { return p.id == item.product_id; });
-        if (seen) continue;
+        if (has_product(names.products, item.product_id)) continue;
         if (auto p = stock_.find(item.product_id)) names.products.push_back(std::move(*p));
     }
     if (o.customer_rep_id) names.rep = users_.find(*o.customer_rep_id);
