@@ -300,7 +300,9 @@ Response bulk_import(const Commerce& c, const Request& r, const Authenticated& c
             continue;
         }
         last = std::max(last, d.order.position);
-        created.push_back(json::object{{"row", row}, {"id", d.order.value.id}, {"duplicate", d.repeated}});
+        // A retry under the import's own Idempotency-Key answers as the first did: its rows were new then.
+        created.push_back(
+            json::object{{"row", row}, {"id", d.order.value.id}, {"duplicate", d.repeated && !d.retried}});
     }
     return after_bulk_commit(
         c, last,

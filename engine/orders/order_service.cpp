@@ -353,7 +353,7 @@ Result<CreatedOrder> OrderService::create_once(const NewOrder& n, const CommandC
         auto o = committed_order(log_, id, r, true);
         if (!o) return std::nullopt;
         auto names = names_of(o->value);
-        return CreatedOrder{std::move(*o), std::move(names), true};
+        return CreatedOrder{std::move(*o), std::move(names), true, true};
     };
     auto original = [&]() -> std::optional<CreatedOrder> {
         const auto r = committed_result(log_, ctx);

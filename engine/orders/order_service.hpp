@@ -81,7 +81,7 @@ struct NewOrder {
 // the first request was answered: the order as that create appended it (version 0, whatever happened to it
 // since), with `decided` holding the names as they are now. A create that repeats another only by its source
 // and externalOrderId (a re-imported row, a redelivered webhook) answers with the order as it is now, and
-// `decided` is empty.
+// `decided` is empty. `retried` tells the two apart: set for the retry under the request's own key.
 struct CreatedOrder {
     Committed<Order> order;
     struct Decided {
@@ -91,6 +91,7 @@ struct CreatedOrder {
     };
     std::optional<Decided> decided;
     bool repeated = false;
+    bool retried = false;
 };
 
 // A partial update: only the fields that are set change. Items, when set, replace the order's items (stock
