@@ -56,9 +56,21 @@ struct VerifyOptions {
 int run_verify(const VerifyOptions& options);
 
 // Opens the log in `log_dir` as a read-only secondary instance (so the directory stays as it was, and a
-// running writer is no obstacle) and verifies it. A log too damaged to open is a broken report; throws what
-// else opening throws.
+// running writer is no obstacle) and verifies it, in a child process (`codd verify-log`). A log too damaged to
+// open, or one RocksDB aborts on, is a broken report; throws what else opening throws (as its message).
 engine::VerifyReport verify_read_only(const std::filesystem::path& log_dir, const std::string& temp_prefix);
+
+// The same in this process.
+engine::VerifyReport verify_in_process(const std::filesystem::path& log_dir, const std::string& temp_prefix);
+
+struct VerifyLogOptions {
+    std::filesystem::path log_dir;
+    std::string temp_prefix = "codd-verify";
+};
+
+// `codd verify-log` (hidden): verify_in_process for a parent's verify_read_only; the report as one JSON line
+// (exit 0), or what opening threw on stderr (exit 2).
+int run_verify_log(const VerifyLogOptions& options);
 
 // The position the orders view of `data_dir` recorded as applied, or nullopt when it has no view this build
 // reads. A log that ends before it lost events the view saw.

@@ -26,6 +26,13 @@ int main(int argc, char** argv) {
     verify->add_option("--data-dir", verify_options.data_dir, "Data directory holding log/ (default: ./data)")
         ->envname("CODD_DATA_DIR");
 
+    // For verify and restore, which check a log in a child process (commands.hpp, verify_read_only); not listed.
+    VerifyLogOptions verify_log_options;
+    CLI::App* verify_log = app.add_subcommand("verify-log", "Verify one log directory (for codd's own use)");
+    verify_log->group("");
+    verify_log->add_option("--log-dir", verify_log_options.log_dir, "The log directory")->required();
+    verify_log->add_option("--temp-prefix", verify_log_options.temp_prefix, "Prefix of the secondary's directory");
+
     AdminCreateOptions admin_options;
     CLI::App* admin = app.add_subcommand("admin", "User administration on a data directory no server holds");
     admin->require_subcommand(1, 1);
@@ -72,7 +79,7 @@ int main(int argc, char** argv) {
             CLI::App* next = nullptr;
             for (CLI::App* sub : level->get_subcommands({})) {
                 if (sub->get_name() == argv[i]) next = sub;
-                known += (known.empty() ? "" : ", ") + sub->get_name();
+                if (!sub->get_group().empty()) known += (known.empty() ? "" : ", ") + sub->get_name();
             }
             if (next == nullptr) {
                 fmt::print(stderr, "{}: unknown command '{}' (commands: {}; see {} --help)\n", path, argv[i], known,
@@ -91,6 +98,7 @@ int main(int argc, char** argv) {
     try {
         if (*serve) return run_serve();
         if (*verify) return run_verify(verify_options);
+        if (*verify_log) return run_verify_log(verify_log_options);
         if (*admin_create) return run_admin_create(admin_options);
         if (*rebuild) {
             // A rebuild grows a page cache of hundreds of megabytes: on glibc's malloc huge pages make it ~25%

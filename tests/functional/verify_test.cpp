@@ -255,6 +255,31 @@ TEST_CASE("a table file missing, cut short or damaged anywhere fails verify, whi
     }
 }
 
+TEST_CASE("a table file RocksDB aborts on is a broken log: verify exits 1 and restore refuses it, neither dies") {
+    // Debian's RocksDB keeps its assertions: this byte of the sequences' table file (the high bit of a block's
+    // restart count, which says the block has a hash index) makes it abort while opening the file, checksums
+    // notwithstanding. verify and restore read the log in a child process and report that as damage.
+    const TempDir dir;
+    fill(dir.path(), 8);
+    edit_raw(dir.path() / "log", "meta", [](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf) {
+        REQUIRE(db.Flush(rocksdb::FlushOptions(), cf).ok());
+    });
+    const std::filesystem::path file = table_file(dir.path() / "log", "meta");
+    flip_byte(file, static_cast<std::streamoff>(std::filesystem::file_size(file) - 96), static_cast<char>(0x80));
+    const RunResult r = verify(dir.path());
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("\"ok\":false") != std::string::npos);
+    CHECK(r.err.find("RocksDB stopped while reading it (signal 6") != std::string::npos);
+    const std::filesystem::path target = dir.path() / "target";
+    const RunResult restored = run(
+        ProcessOptions{{CODD_BINARY, "restore", "--from", dir.path().string(), "--data-dir", target.string()}, {}, {}});
+    INFO(restored.err);
+    CHECK(restored.exit_code == 1);
+    CHECK(restored.err.find("the backup is broken") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(target / "log"));
+}
+
 TEST_CASE("a WAL damaged before its tail is a broken log (exit 1), not one verify cannot open") {
     const TempDir dir;
     fill(dir.path(), 20);  // closed without a flush: the events are in the WAL alone
