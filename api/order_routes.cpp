@@ -300,7 +300,7 @@ Response bulk_import(const Commerce& c, const Request& r, const Authenticated& c
             continue;
         }
         last = std::max(last, d.order.position);
-        // A retry under the import's own Idempotency-Key answers as the first did: its rows were new then.
+        // A retry under the import's own Idempotency-Key lists the rows the first request created as it did: new.
         created.push_back(
             json::object{{"row", row}, {"id", d.order.value.id}, {"duplicate", d.repeated && !d.retried}});
     }

@@ -57,15 +57,17 @@ int run_verify(const VerifyOptions& options);
 
 // Opens the log in `log_dir` as a read-only secondary instance (so the directory stays as it was, and a
 // running writer is no obstacle) and verifies it, in a child process (`codd verify-log`). A log too damaged to
-// open, or one RocksDB aborts on, is a broken report; throws what else opening throws (as its message).
+// open, or one RocksDB stops on with an assertion, is a broken report; throws what else opening throws (as its
+// message), and when the child ends any other way.
 engine::VerifyReport verify_read_only(const std::filesystem::path& log_dir, const std::string& temp_prefix);
 
-// The same in this process.
-engine::VerifyReport verify_in_process(const std::filesystem::path& log_dir, const std::string& temp_prefix);
+// The same in this process, the secondary instance's files in `secondary_dir` (an empty directory).
+engine::VerifyReport verify_in_process(const std::filesystem::path& log_dir,
+                                       const std::filesystem::path& secondary_dir);
 
 struct VerifyLogOptions {
     std::filesystem::path log_dir;
-    std::string temp_prefix = "codd-verify";
+    std::filesystem::path secondary_dir;
 };
 
 // `codd verify-log` (hidden): verify_in_process for a parent's verify_read_only; the report as one JSON line

@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
     CLI::App* verify_log = app.add_subcommand("verify-log", "Verify one log directory (for codd's own use)");
     verify_log->group("");
     verify_log->add_option("--log-dir", verify_log_options.log_dir, "The log directory")->required();
-    verify_log->add_option("--temp-prefix", verify_log_options.temp_prefix, "Prefix of the secondary's directory");
+    verify_log->add_option("--secondary-dir", verify_log_options.secondary_dir, "An empty directory for the reader")
+        ->required();
 
     AdminCreateOptions admin_options;
     CLI::App* admin = app.add_subcommand("admin", "User administration on a data directory no server holds");

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,6 +90,8 @@ ChildResult run_self(const std::vector<std::string>& args) {
     std::vector<char*> argv;
     for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
+    // A parent started with SIGCHLD ignored would have the child reaped for it, and no status to read.
+    ::signal(SIGCHLD, SIG_DFL);
     pid_t pid = 0;
     const int spawned = ::posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
@@ -121,8 +124,10 @@ ChildResult run_self(const std::vector<std::string>& args) {
         }
     }
     close_all();
-    while (::waitpid(pid, &result.status, 0) < 0 && errno == EINTR) {
+    pid_t waited = 0;
+    while ((waited = ::waitpid(pid, &result.status, 0)) < 0 && errno == EINTR) {
     }
+    if (waited != pid) throw std::system_error(errno, std::generic_category(), "cannot wait for the log check");
     return result;
 }
 
@@ -131,16 +136,25 @@ std::string trimmed(const std::string& text) {
     return end == std::string::npos ? std::string() : text.substr(0, end + 1);
 }
 
-// The last line of a child's stderr that says anything (RocksDB's assertion, when it aborted).
-std::string last_line(const std::string& text) {
-    const std::string said = trimmed(text);
-    const std::size_t newline = said.rfind('\n');
-    return newline == std::string::npos ? said : said.substr(newline + 1);
+// The line glibc's assert() printed before it aborted ("codd: file:line: function: Assertion `...' failed."), or
+// empty. RocksDB's assertions are the one crash that tells of damage; a sanitizer's report or being killed does not.
+std::string assertion_line(const std::string& text) {
+    std::size_t end = text.size();
+    while (end > 0) {
+        const std::size_t begin = text.rfind('\n', end - 1);
+        const std::size_t from = begin == std::string::npos ? 0 : begin + 1;
+        const std::string line = trimmed(text.substr(from, end - from));
+        if (line.find(": Assertion `") != std::string::npos && line.ends_with("' failed.")) return line;
+        if (begin == std::string::npos) break;
+        end = begin;
+    }
+    return {};
 }
 
-// How a process dies of what it read (an assertion, a wild pointer), not of being stopped from outside.
-bool died_of_itself(int signal) {
-    return signal == SIGABRT || signal == SIGSEGV || signal == SIGBUS || signal == SIGILL || signal == SIGFPE;
+// At most the last `n` bytes of a child's stderr, for a message.
+std::string tail(const std::string& text, std::size_t n) {
+    const std::string said = trimmed(text);
+    return said.size() <= n ? said : "..." + said.substr(said.size() - n);
 }
 
 }  // namespace
@@ -161,31 +175,36 @@ std::optional<std::uint64_t> view_checkpoint(const std::filesystem::path& data_d
 
 // In a child process: RocksDB is built with its assertions on (Debian's), and some damage to a table file (one
 // byte of its index, flipped) makes it abort instead of reporting corruption. A log that takes the reader down
-// with it is broken, and `verify` and `restore` must say so rather than die with it.
+// with it is broken, and `verify` and `restore` must say so rather than die with it. Any other end of the child
+// (killed, out of memory, a sanitizer's report) is no verdict on the log: an error, with what the child said.
+// The secondary instance's directory is the parent's, so that it is removed however the child ends.
 engine::VerifyReport verify_read_only(const std::filesystem::path& log_dir, const std::string& temp_prefix) {
+    const TempDir secondary(temp_prefix);
     const ChildResult child =
-        run_self({"codd", "verify-log", "--log-dir", log_dir.string(), "--temp-prefix", temp_prefix});
+        run_self({"codd", "verify-log", "--log-dir", log_dir.string(), "--secondary-dir", secondary.path().string()});
     if (WIFEXITED(child.status) && WEXITSTATUS(child.status) == kExitOk) return report_from_json(child.out);
-    if (WIFSIGNALED(child.status) && died_of_itself(WTERMSIG(child.status))) {
-        engine::VerifyReport report;
-        report.ok = false;
-        const int signal = WTERMSIG(child.status);
-        const std::string said = last_line(child.err);
-        report.problem = fmt::format("the log is damaged: RocksDB stopped while reading it (signal {}, {}){}", signal,
-                                     ::strsignal(signal), said.empty() ? "" : ": " + said);
-        return report;
-    }
     if (WIFSIGNALED(child.status)) {
-        throw std::runtime_error(fmt::format("the log check was stopped (signal {})", WTERMSIG(child.status)));
+        const int signal = WTERMSIG(child.status);
+        if (const std::string assertion = assertion_line(child.err); signal == SIGABRT && !assertion.empty()) {
+            engine::VerifyReport report;
+            report.ok = false;
+            report.problem = "the log is damaged: RocksDB stopped on an assertion while reading it: " + assertion;
+            return report;
+        }
+        const std::string said = tail(child.err, 2000);
+        throw std::runtime_error(fmt::format("the log check ended on signal {} ({}){}", signal, ::strsignal(signal),
+                                             said.empty() ? "" : ": " + said));
     }
-    const std::string said = trimmed(child.err);
+    const std::string said = tail(child.err, 2000);
     throw std::runtime_error(said.empty() ? fmt::format("the log check failed (exit {})", WEXITSTATUS(child.status))
                                           : said);
 }
 
 int run_verify_log(const VerifyLogOptions& options) {
+    // Reading a large log takes minutes: not for a parent that is gone.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     try {
-        print_json(report_json(verify_in_process(options.log_dir, options.temp_prefix)));
+        print_json(report_json(verify_in_process(options.log_dir, options.secondary_dir)));
         return kExitOk;
     } catch (const std::exception& e) {
         fmt::print(stderr, "{}\n", e.what());
@@ -193,10 +212,10 @@ int run_verify_log(const VerifyLogOptions& options) {
     }
 }
 
-engine::VerifyReport verify_in_process(const std::filesystem::path& log_dir, const std::string& temp_prefix) {
-    const TempDir secondary(temp_prefix);
+engine::VerifyReport verify_in_process(const std::filesystem::path& log_dir,
+                                       const std::filesystem::path& secondary_dir) {
     try {
-        const auto log = engine::EventLog::open_read_only(log_dir, secondary.path());
+        const auto log = engine::EventLog::open_read_only(log_dir, secondary_dir);
         engine::VerifyReport report = log->verify();
         log->close();
         return report;

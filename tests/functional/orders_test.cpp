@@ -832,7 +832,7 @@ TEST_CASE("bulk import creates each row on its own, once per externalOrderId") {
     const HttpResponse k2 = s.request("POST", "/api/orders/bulk", key, json::serialize(one));
     REQUIRE(k1.status == 200);
     REQUIRE(k2.status == 200);
-    // Same key, same response: the row the first request created is not a duplicate in the retry's answer either.
+    // The retry lists the row the first request created as that request did: not a duplicate.
     CHECK(k2.json().at("results") == k1.json().at("results"));
     CHECK_FALSE(k2.json().at("results").at("orders").as_array()[0].at("duplicate").as_bool());
     CHECK(reserved().as_int64() == 5);
