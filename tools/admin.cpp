@@ -20,7 +20,7 @@ namespace {
 
 // RocksDB reports a held LOCK file as an I/O error naming the lock; that is the one failure with advice.
 int refuse(int code, const std::string& message) {
-    fmt::print(stderr, "codd admin create: {}\n", message);
+    say("codd admin create: {}\n", message);
     return code;
 }
 
@@ -58,7 +58,7 @@ int run_admin_create(const AdminCreateOptions& options) {
     const auto& user = std::get<engine::users::User>(created);
     fmt::print("{}\n", engine::json::serialize(boost::json::object{
                            {"id", user.id}, {"email", user.email}, {"role", engine::users::to_string(user.role)}}));
-    fmt::print(stderr, "codd admin create: super_admin {} created with id {}\n", user.email, user.id);
+    say("codd admin create: super_admin {} created with id {}\n", user.email, user.id);
     return kExitOk;
 }
 

@@ -28,7 +28,7 @@ namespace codd::tools {
 namespace {
 
 int refuse(std::string_view command, int code, const std::string& message) {
-    fmt::print(stderr, "codd {}: {}\n", command, message);
+    say("codd {}: {}\n", command, message);
     return code;
 }
 
@@ -218,8 +218,8 @@ int run_restore(const RestoreOptions& options) {
         {"previous_log", old_log.empty() ? boost::json::value(nullptr) : boost::json::value(old_log)},
         {"previous_views", old_views.empty() ? boost::json::value(nullptr) : boost::json::value(old_views)}};
     fmt::print("{}\n", engine::json::serialize(out));
-    fmt::print(stderr, "codd restore: {} events restored into {}; the next `codd serve` rebuilds the views\n",
-               report.events_checked, (options.data_dir / "log").string());
+    say("codd restore: {} events restored into {}; the next `codd serve` rebuilds the views\n", report.events_checked,
+        (options.data_dir / "log").string());
     return kExitOk;
 }
 

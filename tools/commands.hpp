@@ -4,15 +4,27 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
 
 #include "engine/event_log.hpp"
 
 namespace codd::tools {
+
+// Prose on stderr. A closed or full stderr (`codd verify 2>&-` from a cron job) loses the message, never the exit
+// code: fmt::print would throw, and the handler printing that would abort the command.
+template <typename... Args>
+void say(fmt::format_string<Args...> format, Args&&... args) {
+    const std::string text = fmt::format(format, std::forward<Args>(args)...);
+    static_cast<void>(std::fwrite(text.data(), 1, text.size(), stderr));
+}
 
 // True when opening a log failed because another process (a running `codd serve`) holds its lock.
 inline bool is_lock_error(const engine::StorageError& e) {

@@ -83,8 +83,7 @@ int main(int argc, char** argv) {
                 if (!sub->get_group().empty()) known += (known.empty() ? "" : ", ") + sub->get_name();
             }
             if (next == nullptr) {
-                fmt::print(stderr, "{}: unknown command '{}' (commands: {}; see {} --help)\n", path, argv[i], known,
-                           path);
+                say("{}: unknown command '{}' (commands: {}; see {} --help)\n", path, argv[i], known, path);
                 return kExitUsage;
             }
             path += " " + next->get_name();
@@ -111,7 +110,7 @@ int main(int argc, char** argv) {
         if (*backup) return run_backup(backup_options);
         if (*restore) return run_restore(restore_options);
     } catch (const std::exception& e) {
-        fmt::print(stderr, "codd: {}\n", e.what());
+        say("codd: {}\n", e.what());
         return kExitFailure;
     }
     return kExitUsage;

@@ -25,7 +25,7 @@ namespace codd::tools {
 namespace {
 
 int refuse(int code, const std::string& message) {
-    fmt::print(stderr, "codd rebuild: {}\n", message);
+    say("codd rebuild: {}\n", message);
     return code;
 }
 
@@ -101,8 +101,8 @@ int run_rebuild(const RebuildOptions& options) {
         out["identical"] = before == after;
     }
     fmt::print("{}\n", engine::json::serialize(out));
-    fmt::print(stderr, "codd rebuild: {} events into {} in {:.2f} s ({:.0f} events/s)\n", stats.events, live.string(),
-               stats.seconds, rate);
+    say("codd rebuild: {} events into {} in {:.2f} s ({:.0f} events/s)\n", stats.events, live.string(), stats.seconds,
+        rate);
     return before.empty() || before == after ? kExitOk : kExitFailure;
 }
 

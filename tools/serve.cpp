@@ -57,7 +57,7 @@ std::optional<api::Config> configure() {
         const api::EnvMap env = api::process_environment();
         return api::load_config(env, api::wants_dotenv(env) ? read_dotenv() : std::nullopt);
     } catch (const api::ConfigError& e) {
-        fmt::print(stderr, "codd serve: configuration error: {}\n", e.what());
+        say("codd serve: configuration error: {}\n", e.what());
         return std::nullopt;
     }
 }

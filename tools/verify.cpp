@@ -207,7 +207,7 @@ int run_verify_log(const VerifyLogOptions& options) {
         print_json(report_json(verify_in_process(options.log_dir, options.secondary_dir)));
         return kExitOk;
     } catch (const std::exception& e) {
-        fmt::print(stderr, "{}\n", e.what());
+        say("{}\n", e.what());
         return kExitUsage;
     }
 }
@@ -243,7 +243,7 @@ int run_verify(const VerifyOptions& options) {
     const std::filesystem::path log_dir = options.data_dir / "log";
     std::error_code ec;
     if (!std::filesystem::is_directory(log_dir, ec)) {
-        fmt::print(stderr, "codd verify: no event log at {}\n", log_dir.string());
+        say("codd verify: no event log at {}\n", log_dir.string());
         return kExitUsage;
     }
     // The view's checkpoint before the log is read: a running server appends meanwhile, and its view applies
@@ -254,7 +254,7 @@ int run_verify(const VerifyOptions& options) {
     try {
         report = verify_read_only(log_dir, "codd-verify");
     } catch (const std::exception& e) {
-        fmt::print(stderr, "codd verify: cannot open the event log at {}: {}\n", log_dir.string(), e.what());
+        say("codd verify: cannot open the event log at {}: {}\n", log_dir.string(), e.what());
         return kExitUsage;
     }
     check_against_view(report, seen);
@@ -268,10 +268,9 @@ int run_verify(const VerifyOptions& options) {
     if (report.first_bad) out["first_bad_position"] = report.first_bad->value();
     print_json(out);
     if (report.first_bad) {
-        fmt::print(stderr, "codd verify: the event log is broken at position {}: {}\n", report.first_bad->value(),
-                   report.problem);
+        say("codd verify: the event log is broken at position {}: {}\n", report.first_bad->value(), report.problem);
     } else {
-        fmt::print(stderr, "codd verify: the event log is broken: {}\n", report.problem);
+        say("codd verify: the event log is broken: {}\n", report.problem);
     }
     return kExitFailure;
 }

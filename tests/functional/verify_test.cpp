@@ -187,6 +187,21 @@ TEST_CASE("a tampered event makes verify exit 1 and name the first bad position"
     check_broken_at(r, 4);
 }
 
+TEST_CASE("verify's exit code holds when its stderr is closed or full (a cron job's 2>&-)") {
+    const TempDir dir;
+    fill(dir.path(), 6);
+    tamper(dir.path() / "log", 3);
+    for (const std::string redirect : {"2>&-", "2>/dev/full"}) {
+        CAPTURE(redirect);
+        const RunResult r = run(ProcessOptions{
+            {"/bin/sh", "-c", "exec \"$0\" verify --data-dir \"$1\" " + redirect, CODD_BINARY, dir.path().string()},
+            {},
+            {}});
+        CHECK(r.exit_code == 1);  // not 134: printing the verdict to a closed stderr must not abort
+        CHECK(r.out.find("\"first_bad_position\":3") != std::string::npos);
+    }
+}
+
 TEST_CASE("a log that ends before the position its orders view applied is broken: events were lost") {
     // A WAL file deleted or cut short leaves an intact but shorter chain; the view's checkpoint remembers more.
     const TempDir dir;
