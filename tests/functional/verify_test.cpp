@@ -287,6 +287,15 @@ TEST_CASE("a table file RocksDB aborts on is a broken log: verify exits 1 and re
     CHECK(r.out.find("\"ok\":false") != std::string::npos);
     CHECK(r.err.find("RocksDB stopped on an assertion while reading it") != std::string::npos);
     CHECK(r.err.find("Assertion `") != std::string::npos);
+    // Also when started with SIGCHLD ignored (the child would be reaped with no status to read; bash passes the
+    // ignored signal on, dash does not).
+    const RunResult ignoring = run(ProcessOptions{
+        {"/bin/bash", "-c", "trap '' CHLD; exec \"$0\" verify --data-dir \"$1\"", CODD_BINARY, dir.path().string()},
+        {},
+        {}});
+    INFO(ignoring.err);
+    CHECK(ignoring.exit_code == 1);
+    CHECK(ignoring.err.find("RocksDB stopped on an assertion") != std::string::npos);
     const std::filesystem::path target = dir.path() / "target";
     const RunResult restored = run(
         ProcessOptions{{CODD_BINARY, "restore", "--from", dir.path().string(), "--data-dir", target.string()}, {}, {}});
