@@ -37,9 +37,10 @@ int run_admin_create(const AdminCreateOptions& options) {
         log = engine::EventLog::open(std::move(log_options));
     } catch (const engine::StorageError& e) {
         if (is_lock_error(e)) {
-            return refuse(kExitFailure, fmt::format("the data directory {} is in use (is `codd serve` running on it?): "
-                                                    "stop the server first, or create users through its API ({})",
-                                                    options.data_dir.string(), e.what()));
+            return refuse(kExitFailure,
+                          in_use_message(options.data_dir, fmt::format("stop the server first, or create users "
+                                                                       "through its API ({})",
+                                                                       e.what())));
         }
         return refuse(kExitFailure, fmt::format("cannot open the event log at {}: {}", log_dir.string(), e.what()));
     }

@@ -34,22 +34,18 @@ int refuse(std::string_view command, int code, const std::string& message) {
 
 // Opens the log of `data_dir` for writing, which also proves no server holds it; nullptr (after saying why)
 // when it cannot.
-std::unique_ptr<engine::EventLog> open_unheld(std::string_view command, const std::filesystem::path& data_dir,
-                                              int& code) {
+std::unique_ptr<engine::EventLog> open_unheld(const std::filesystem::path& data_dir, int& code) {
     try {
         engine::LogOptions options;
         options.dir = data_dir / "log";
         return engine::EventLog::open(std::move(options));
     } catch (const engine::StorageError& e) {
         code =
-            refuse(command, kExitFailure,
-                   is_lock_error(e)
-                       ? fmt::format("the data directory {} is in use (is `codd serve` running on it?): stop the "
-                                     "server first{} ({})",
-                                     data_dir.string(),
-                                     command == "backup" ? ", or back up online with POST /api/v1/admin/backups" : "",
-                                     e.what())
-                       : fmt::format("cannot open the event log in {}: {}", data_dir.string(), e.what()));
+            refuse("backup", kExitFailure,
+                   is_lock_error(e) ? in_use_message(data_dir, fmt::format("stop the server first, or back up online "
+                                                                           "with POST /api/v1/admin/backups ({})",
+                                                                           e.what()))
+                                    : fmt::format("cannot open the event log in {}: {}", data_dir.string(), e.what()));
         return nullptr;
     }
 }
@@ -126,7 +122,7 @@ int run_backup(const BackupOptions& options) {
                       fmt::format("{} exists: a backup goes to a new directory", options.to.string()));
     }
     int code = kExitOk;
-    const auto log = open_unheld("backup", options.data_dir, code);
+    const auto log = open_unheld(options.data_dir, code);
     if (!log) return code;
     std::filesystem::create_directories(options.to);
     const engine::BackupReport b = log->backup(options.to / "log");
@@ -174,9 +170,7 @@ int run_restore(const RestoreOptions& options) {
     const std::filesystem::path current = options.data_dir / "log";
     if (engine::EventLog::in_use(current)) {
         return refuse("restore", kExitFailure,
-                      fmt::format("the data directory {} is in use (is `codd serve` running on it?): stop the server "
-                                  "first; nothing was changed",
-                                  options.data_dir.string()));
+                      in_use_message(options.data_dir, "stop the server first; nothing was changed"));
     }
     if (engine::EventLog::foreign(current)) {
         return refuse("restore", kExitUsage,

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -24,6 +25,12 @@ template <typename... Args>
 void say(fmt::format_string<Args...> format, Args&&... args) {
     const std::string text = fmt::format(format, std::forward<Args>(args)...);
     static_cast<void>(std::fwrite(text.data(), 1, text.size(), stderr));
+}
+
+// Why a command that writes to the log refused: a server holds the data directory; `advice` says what to do.
+inline std::string in_use_message(const std::filesystem::path& data_dir, std::string_view advice) {
+    return fmt::format("the data directory {} is in use (is `codd serve` running on it?): {}", data_dir.string(),
+                       advice);
 }
 
 // True when opening a log failed because another process (a running `codd serve`) holds its lock.

@@ -55,9 +55,9 @@ int run_rebuild(const RebuildOptions& options) {
     } catch (const engine::StorageError& e) {
         if (is_lock_error(e)) {
             return refuse(kExitFailure,
-                          fmt::format("the data directory {} is in use (is `codd serve` running on it?): stop the "
-                                      "server, or rebuild online with POST /api/v1/admin/views/orders/rebuild ({})",
-                                      options.data_dir.string(), e.what()));
+                          in_use_message(options.data_dir, fmt::format("stop the server, or rebuild online with POST "
+                                                                       "/api/v1/admin/views/orders/rebuild ({})",
+                                                                       e.what())));
         }
         return refuse(kExitFailure,
                       fmt::format("cannot open the event log in {}: {}", options.data_dir.string(), e.what()));

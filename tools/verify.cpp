@@ -27,6 +27,7 @@
 
 #include "engine/event_log.hpp"
 #include "engine/json_codec.hpp"
+#include "engine/text.hpp"
 #include "projections/sqlite.hpp"
 #include "projections/view_writer.hpp"
 #include "tools/commands.hpp"
@@ -131,11 +132,6 @@ ChildResult run_self(const std::vector<std::string>& args) {
     return result;
 }
 
-std::string trimmed(const std::string& text) {
-    const std::size_t end = text.find_last_not_of(" \n\r\t");
-    return end == std::string::npos ? std::string() : text.substr(0, end + 1);
-}
-
 // The line glibc's assert() printed before it aborted ("codd: file:line: function: Assertion `...' failed."), or
 // empty. RocksDB's assertions are the one crash that tells of damage; a sanitizer's report or being killed does not.
 std::string assertion_line(const std::string& text) {
@@ -143,7 +139,7 @@ std::string assertion_line(const std::string& text) {
     while (end > 0) {
         const std::size_t begin = text.rfind('\n', end - 1);
         const std::size_t from = begin == std::string::npos ? 0 : begin + 1;
-        const std::string line = trimmed(text.substr(from, end - from));
+        const std::string line = engine::text::trim(text.substr(from, end - from));
         if (line.find(": Assertion `") != std::string::npos && line.ends_with("' failed.")) return line;
         if (begin == std::string::npos) break;
         end = begin;
@@ -153,7 +149,7 @@ std::string assertion_line(const std::string& text) {
 
 // At most the last `n` bytes of a child's stderr, for a message.
 std::string tail(const std::string& text, std::size_t n) {
-    const std::string said = trimmed(text);
+    const std::string said = engine::text::trim(text);
     return said.size() <= n ? said : "..." + said.substr(said.size() - n);
 }
 
