@@ -1,6 +1,8 @@
 // `codd`: one executable, one subcommand per task. Each subcommand lives in its own file; main only parses.
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <string>
 
@@ -95,23 +97,48 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? kExitOk : kExitUsage;
     }
+    if (*serve) {
+        try {
+            return run_serve();
+        } catch (const std::exception& e) {
+            say("codd: {}\n", e.what());
+            return kExitFailure;
+        }
+    }
+    // The other commands print a report on stdout. For verify, 1 means a broken log and nothing else: its
+    // errors are 2, as its own are.
+    const int error = *verify ? kExitUsage : kExitFailure;
+    int code = kExitUsage;
     try {
-        if (*serve) return run_serve();
-        if (*verify) return run_verify(verify_options);
-        if (*verify_log) return run_verify_log(verify_log_options);
-        if (*admin_create) return run_admin_create(admin_options);
-        if (*rebuild) {
+        if (*verify) {
+            code = run_verify(verify_options);
+        } else if (*verify_log) {
+            code = run_verify_log(verify_log_options);
+        } else if (*admin_create) {
+            code = run_admin_create(admin_options);
+        } else if (*rebuild) {
             // A rebuild grows a page cache of hundreds of megabytes: on glibc's malloc huge pages make it ~25%
             // faster (engine/huge_pages.hpp; a no-op on jemalloc, the default). Not for serve: its allocations
             // are steady, and there it cost throughput.
             codd::engine::reexec_with_huge_page_malloc(argv);
-            return run_rebuild(rebuild_options);
+            code = run_rebuild(rebuild_options);
+        } else if (*backup) {
+            code = run_backup(backup_options);
+        } else if (*restore) {
+            code = run_restore(restore_options);
         }
-        if (*backup) return run_backup(backup_options);
-        if (*restore) return run_restore(restore_options);
     } catch (const std::exception& e) {
         say("codd: {}\n", e.what());
-        return kExitFailure;
+        code = error;
     }
-    return kExitUsage;
+    // A report lost on a full or closed stdout (`codd verify > /dev/full`) is no success. stdout is buffered, so a
+    // short report fails only here, at the flush, not in fmt::print.
+    errno = 0;
+    if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+        const int e = errno;
+        say("codd: the report could not be written to standard output{}{}\n", e != 0 ? ": " : "",
+            e != 0 ? std::strerror(e) : "");
+        if (code == kExitOk) code = error;
+    }
+    return code;
 }

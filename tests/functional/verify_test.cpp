@@ -202,6 +202,38 @@ TEST_CASE("verify's exit code holds when its stderr is closed or full (a cron jo
     }
 }
 
+TEST_CASE("a report lost on a full or closed stdout is no success: verify exits 2, backup 1, and says why") {
+    const TempDir dir;
+    fill(dir.path(), 6);
+    for (const std::string redirect : {">/dev/full", ">&-"}) {
+        CAPTURE(redirect);
+        const RunResult r = run(ProcessOptions{
+            {"/bin/sh", "-c", "exec \"$0\" verify --data-dir \"$1\" " + redirect, CODD_BINARY, dir.path().string()},
+            {},
+            {}});
+        CHECK(r.exit_code == 2);  // an error: 1 would say the log is broken, and it is intact
+        CHECK(r.err.find("the report could not be written to standard output") != std::string::npos);
+    }
+    // A broken log stays exit 1 whether or not its report could be written.
+    tamper(dir.path() / "log", 3);
+    const RunResult broken = run(ProcessOptions{
+        {"/bin/sh", "-c", "exec \"$0\" verify --data-dir \"$1\" >/dev/full", CODD_BINARY, dir.path().string()},
+        {},
+        {}});
+    CHECK(broken.exit_code == 1);
+    // backup makes its copy, and fails for the report it could not print (the copy's head hash).
+    const TempDir other;
+    fill(other.path(), 3);
+    const std::filesystem::path to = other.path() / "copy";
+    const RunResult backup =
+        run(ProcessOptions{{"/bin/sh", "-c", "exec \"$0\" backup --data-dir \"$1\" --to \"$2\" >/dev/full", CODD_BINARY,
+                            other.path().string(), to.string()},
+                           {},
+                           {}});
+    CHECK(backup.exit_code == 1);
+    CHECK(backup.err.find("the report could not be written to standard output") != std::string::npos);
+}
+
 TEST_CASE("a log that ends before the position its orders view applied is broken: events were lost") {
     // A WAL file deleted or cut short leaves an intact but shorter chain; the view's checkpoint remembers more.
     const TempDir dir;
