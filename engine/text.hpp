@@ -64,6 +64,34 @@ inline bool is_utf8(std::string_view s) {
     return true;
 }
 
+// Whether a code point beyond ASCII shows nothing on its own: Unicode's white space (no-break, em, ideographic
+// spaces, line and paragraph separators) and the invisible format characters (soft hyphen, zero-width space
+// and joiners, word joiner, byte order mark, bidirectional marks, embeddings and isolates, variation
+// selectors, Hangul fillers).
+inline bool is_invisible(char32_t cp) {
+    return cp == 0x00A0 || cp == 0x00AD || cp == 0x034F || cp == 0x061C || cp == 0x115F || cp == 0x1160 ||
+           cp == 0x1680 || cp == 0x180E || (cp >= 0x2000 && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202F) ||
+           (cp >= 0x205F && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x206F) || cp == 0x3000 || cp == 0x3164 ||
+           (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF || cp == 0xFFA0;
+}
+
+// Whether `s` shows nothing: empty, or only spaces and invisible characters (a name of "\u202e\ufeff" is no
+// name). A required field that is blank is missing. trim() strips ASCII white space only.
+inline bool is_blank(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            if (!is_space(s[i])) return false;
+            ++i;
+            continue;
+        }
+        char32_t cp = 0;
+        const std::size_t len = decode_utf8(s, i, &cp);
+        if (len == 0 || !is_invisible(cp)) return false;
+        i += len;
+    }
+    return true;
+}
+
 inline bool has_control(std::string_view s) {
     return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }

@@ -26,7 +26,7 @@ std::optional<Rejection> check_sku(std::string& sku) {
 
 std::optional<Rejection> check_label(std::string& s, const char* field, std::size_t max_chars, bool required) {
     s = text::trim(s);
-    if (required && s.empty()) return invalid(field, std::string(field) + " is required");
+    if (required && text::is_blank(s)) return invalid(field, std::string(field) + " is required");
     if (text::utf8_length(s) > max_chars) {
         return invalid(field, std::string(field) + " must be at most " + std::to_string(max_chars) + " characters");
     }
@@ -141,7 +141,7 @@ std::optional<Rejection> normalize(ProductPatch& p) {
 
 std::optional<Rejection> normalize_reason(std::string& reason, bool required) {
     reason = text::trim(reason);
-    if (required && reason.empty()) return invalid("reason", "reason is required");
+    if (required && text::is_blank(reason)) return invalid("reason", "reason is required");
     if (text::utf8_length(reason) > kMaxReasonChars) return invalid("reason", "reason must be at most 500 characters");
     if (text::has_control(reason)) return invalid("reason", "reason must not contain control characters");
     return std::nullopt;

@@ -10,7 +10,7 @@ namespace {
 
 std::optional<Rejection> check_label(std::string& s, const char* field, std::size_t max_chars, bool required) {
     s = text::trim(s);
-    if (required && s.empty()) return invalid(field, std::string(field) + " is required");
+    if (required && text::is_blank(s)) return invalid(field, std::string(field) + " is required");
     if (text::utf8_length(s) > max_chars) {
         return invalid(field, std::string(field) + " must be at most " + std::to_string(max_chars) + " characters");
     }

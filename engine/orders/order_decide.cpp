@@ -416,7 +416,7 @@ Result<Order> decide_create(const NewOrder& n, const customers::Customer& custom
     o.delivery_address = or_default(n.delivery_address, customer.address);
     o.delivery_state = or_default(n.delivery_state, customer.state);
     o.delivery_area = or_default(n.delivery_area, customer.area);
-    if (o.delivery_address.empty()) return invalid("deliveryAddress", "deliveryAddress is required");
+    if (text::is_blank(o.delivery_address)) return invalid("deliveryAddress", "deliveryAddress is required");
     o.estimated_delivery_us = n.estimated_delivery_us;
     o.priority = n.priority;
     o.tags = clean_tags(n.tags);
@@ -567,7 +567,7 @@ Result<Decision> decide_status(const Order& o, const StatusChange& c, std::int64
     if (forced && !c.may_force) {
         return refused("status cannot change from " + name_of(o.status) + " to " + name_of(c.to), "status");
     }
-    if (forced && reason.empty()) return invalid("reason", "a forced status change needs a reason");
+    if (forced && text::is_blank(reason)) return invalid("reason", "a forced status change needs a reason");
     Decision d = status_change(o, c.to, forced, reason, text::trim(c.notes));
     if (c.to == OrderStatus::delivered && payment_pending(o)) {
         if (auto r = collect_on_delivery(d, o, o.cod_amount, now_us)) return *r;
@@ -684,7 +684,7 @@ Result<Decision> decide_complete(const Order& o, const DeliveryCompletion& c, st
 
 Result<Decision> decide_fail(const Order& o, const std::string& reason_in, std::optional<std::int64_t> reschedule_us) {
     const std::string reason = text::trim(reason_in);
-    if (reason.empty()) return invalid("reason", "a failed delivery needs a reason");
+    if (text::is_blank(reason)) return invalid("reason", "a failed delivery needs a reason");
     if (auto r = check_notes(reason, "reason")) return *r;
     if (o.status != OrderStatus::out_for_delivery) {
         return refused("only an order out_for_delivery can fail delivery", "status");
@@ -699,7 +699,7 @@ Result<Decision> decide_fail(const Order& o, const std::string& reason_in, std::
 
 Result<Decision> decide_return(const Order& o, const std::string& reason_in) {
     const std::string reason = text::trim(reason_in);
-    if (reason.empty()) return invalid("reason", "a return needs a reason");
+    if (text::is_blank(reason)) return invalid("reason", "a return needs a reason");
     if (auto r = check_notes(reason, "reason")) return *r;
     if (o.status != OrderStatus::delivered && o.status != OrderStatus::failed_delivery &&
         o.status != OrderStatus::out_for_delivery) {
@@ -740,7 +740,7 @@ std::optional<Rejection> check_note_text(std::string& text, const char* field) {
 
 std::optional<Rejection> check_deposit_text(std::string& reference, std::string& notes) {
     reference = text::trim(reference);
-    if (reference.empty()) return invalid("reference", "reference is required");
+    if (text::is_blank(reference)) return invalid("reference", "reference is required");
     if (auto r = check_line(reference, "reference", kMaxReferenceChars)) return r;
     return check_note_text(notes, "notes");
 }
@@ -750,12 +750,12 @@ Result<NewExpense> decide_expense(const NewExpense& input, std::int64_t now_us) 
     e.category = text::trim(e.category);
     e.description = text::trim(e.description);
     e.receipt_url = text::trim(e.receipt_url);
-    if (e.category.empty()) return invalid("category", "category is required");
+    if (text::is_blank(e.category)) return invalid("category", "category is required");
     if (auto r = check_line(e.category, "category", kMaxCategoryChars)) return *r;
     if (auto r = check_notes(e.description, "description")) return *r;
     if (auto r = check_url(e.receipt_url, "receiptUrl")) return *r;
     if (e.amount.minor <= 0 || e.amount.minor > kMaxMoneyMinor) return invalid("amount", "amount must be positive");
-    if (e.description.empty()) return invalid("description", "description is required");
+    if (text::is_blank(e.description)) return invalid("description", "description is required");
     if (e.expense_date_us == 0) e.expense_date_us = now_us;
     return e;
 }

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "engine/text.hpp"
 #include "engine/users/json_codec.hpp"
 #include "engine/users/password.hpp"
 
@@ -61,7 +62,7 @@ std::optional<Rejection> check_email(std::string& email) {
 
 std::optional<Rejection> check_name(std::string& name, const char* field, const char* label) {
     name = trim(name);
-    if (name.empty()) return invalid(field, std::string(label) + " is required");
+    if (text::is_blank(name)) return invalid(field, std::string(label) + " is required");
     if (utf8_length(name) > kMaxNameChars)
         return invalid(field, std::string(label) + " must be at most 100 characters");
     if (has_control(name)) return invalid(field, std::string(label) + " must not contain control characters");

@@ -117,6 +117,8 @@ TEST_CASE("catalog: create validates every field with the REST API's field names
         {"sku with a slash", [](NewProduct& p) { p.sku = "TEE/01"; }, "sku"},
         {"long sku", [](NewProduct& p) { p.sku = std::string(65, 'A'); }, "sku"},
         {"no name", [](NewProduct& p) { p.name = ""; }, "name"},
+        {"a name of invisible characters", [](NewProduct& p) { p.name = "\u202e\ufeff"; }, "name"},
+        {"a name of Unicode spaces", [](NewProduct& p) { p.name = " \u00a0\u3000\u200b "; }, "name"},
         {"long name", [](NewProduct& p) { p.name = std::string(201, 'a'); }, "name"},
         {"control in name", [](NewProduct& p) { p.name = "a\x01b"; }, "name"},
         {"control in category", [](NewProduct& p) { p.category = "a\x01b"; }, "category"},
@@ -142,6 +144,22 @@ TEST_CASE("catalog: create validates every field with the REST API's field names
         CHECK(r.field == c.field);
     }
     CHECK(f.log->head().value() == 0);
+}
+
+TEST_CASE("catalog: a name with visible text keeps its invisible marks, a name of marks alone is no name") {
+    CatalogFixture f;
+    NewProduct rtl = tee("COFFEE-01");
+    rtl.name = "\u200f\u0642\u0647\u0648\u0629";  // a right-to-left mark, then an Arabic word
+    CHECK(accepted(f.catalog->create(rtl, ctx())).name == rtl.name);
+    NewProduct marks = tee("COFFEE-02");
+    marks.name = "\u200f\u200e";
+    CHECK(refused(f.catalog->create(marks, ctx())).field == "name");
+    // Not ASCII white space alone: a control character stays refused as such.
+    NewProduct control = tee("COFFEE-03");
+    control.name = "\u00a0\x01";
+    const Rejection r = refused(f.catalog->create(control, ctx()));
+    CHECK(r.field == "name");
+    CHECK(r.message.find("control characters") != std::string::npos);
 }
 
 TEST_CASE("catalog: an image is a web link or a path, in any case of its scheme") {

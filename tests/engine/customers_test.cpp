@@ -100,6 +100,8 @@ TEST_CASE("customers: create validates every field with the REST API's field nam
     };
     const Case cases[] = {
         {"no first name", [](NewCustomer& c) { c.first_name = " "; }, "firstName"},
+        {"an invisible first name", [](NewCustomer& c) { c.first_name = "\u200d\u2066"; }, "firstName"},
+        {"an address of no-break spaces", [](NewCustomer& c) { c.address = "\u00a0\u00a0"; }, "address"},
         {"long last name", [](NewCustomer& c) { c.last_name = std::string(101, 'a'); }, "lastName"},
         {"bad email", [](NewCustomer& c) { c.email = "ama@"; }, "email"},
         {"no phone", [](NewCustomer& c) { c.phone_number = ""; }, "phoneNumber"},

@@ -165,8 +165,8 @@ TEST_CASE("products: create, read, list, update, stock and deactivate answer wha
     CHECK(updated.at("name") == "Shea Butter 250g");
     // null clears the weight and the dimensions; leaving them out keeps them.
     CHECK(number(t.ok("PUT", "/api/products/" + id, 200, json::object{{"name", "Shea Butter"}})
-                      .at("product")
-                      .at("weight")) == 0.25);
+                     .at("product")
+                     .at("weight")) == 0.25);
     const json::object cleared =
         t.ok("PUT", "/api/products/" + id, 200, json::object{{"weight", nullptr}, {"dimensions", nullptr}})
             .at("product")
@@ -301,6 +301,17 @@ TEST_CASE("products: bad input is a 4xx with a message") {
         check_problem(put, 400);
         CHECK(has(error_fields(put), "price"));
     }
+    SUBCASE("a name of invisible characters is no name, on create and on update") {
+        json::object body = product_body("BLANK-1");
+        body["name"] = "\u202e\ufeff";
+        const HttpResponse created = t.call("POST", "/api/products", body);
+        check_problem(created, 400);
+        CHECK(has(error_fields(created), "name"));
+        const HttpResponse put = t.call("PUT", "/api/products/" + id, json::object{{"name", "\u00a0\u200b"}});
+        check_problem(put, 400);
+        CHECK(has(error_fields(put), "name"));
+        CHECK(t.ok("GET", "/api/products/" + id, 200).at("product").at("name") != "\u00a0\u200b");
+    }
     SUBCASE("a duplicate SKU, whatever its case, is a 409 on sku") {
         const HttpResponse r = t.call("POST", "/api/products", product_body(" tee-01 "));
         check_problem(r, 409);
@@ -361,13 +372,12 @@ TEST_CASE("products: bad input is a 4xx with a message") {
         CHECK(t.ok("GET", "/api/products", 200).at("products").as_array().size() == 1);
     }
     SUBCASE("malformed bodies") {
-        check_problem(t.s.request(
-                          "POST", "/api/products",
-                          {{"Authorization", "Bearer " + t.token}, {"Content-Type", "application/json"}}, "{\"name\":"),
-                      400);
+        check_problem(
+            t.s.request("POST", "/api/products",
+                        {{"Authorization", "Bearer " + t.token}, {"Content-Type", "application/json"}}, "{\"name\":"),
+            400);
         check_problem(t.call("POST", "/api/products", json::array{1, 2}), 400);
-        check_problem(t.s.request("POST", "/api/products", {{"Authorization", "Bearer " + t.token}}, "name=x"),
-                      415);
+        check_problem(t.s.request("POST", "/api/products", {{"Authorization", "Bearer " + t.token}}, "name=x"), 415);
     }
 }
 
