@@ -208,7 +208,14 @@ std::optional<std::int64_t> FieldReader::money(std::string_view key) {
         errors_.push_back({std::string(key), std::string(key) + " must be a number from 0 to 1000000000000"});
         return std::nullopt;
     }
-    return minor_units(major);
+    // Amounts round to the cent; one that rounds to nothing was not meant as nothing (a price of 0.001 is no free
+    // product).
+    const std::int64_t minor = minor_units(major);
+    if (minor == 0 && major > 0) {
+        errors_.push_back({std::string(key), std::string(key) + " must be 0 or at least 0.01"});
+        return std::nullopt;
+    }
+    return minor;
 }
 
 std::optional<std::int64_t> FieldReader::integer(std::string_view key, std::int64_t lo, std::int64_t hi) {

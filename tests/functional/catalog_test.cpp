@@ -279,6 +279,8 @@ TEST_CASE("products: bad input is a 4xx with a message") {
         for (const auto& item : std::vector<std::pair<std::string, json::value>>{
                  {"price", "12.50"},
                  {"price", -1},
+                 {"price", 0.001},  // rounds to nothing: no free product by accident
+                 {"costPrice", 0.004},
                  {"costPrice", -0.01},
                  {"stockQuantity", 1.5},
                  {"stockQuantity", -3},
@@ -300,6 +302,16 @@ TEST_CASE("products: bad input is a 4xx with a message") {
         const HttpResponse put = t.call("PUT", "/api/products/" + id, json::object{{"price", -5}});
         check_problem(put, 400);
         CHECK(has(error_fields(put), "price"));
+        const HttpResponse sub_cent = t.call("PUT", "/api/products/" + id, json::object{{"price", 0.001}});
+        check_problem(sub_cent, 400);
+        CHECK(sub_cent.json().at("errors").as_array().at(0).at("message") == "price must be 0 or at least 0.01");
+        // Half a cent rounds up to one, and 0 is a price (a free product, on purpose).
+        CHECK(t.ok("PUT", "/api/products/" + id, 200, json::object{{"price", 0.005}}).at("product").at("price") ==
+              0.01);
+        CHECK(t.ok("PUT", "/api/products/" + id, 200, json::object{{"price", 0}})
+                  .at("product")
+                  .at("price")
+                  .to_number<double>() == 0.0);
     }
     SUBCASE("a name of invisible characters is no name, on create and on update") {
         json::object body = product_body("BLANK-1");
