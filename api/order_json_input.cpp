@@ -1,5 +1,9 @@
 #include "api/order_json_input.hpp"
 
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
 #include <fmt/format.h>
 #include <boost/json/parse.hpp>
 
@@ -7,6 +11,7 @@
 #include "api/request_body.hpp"
 #include "api/user_json.hpp"
 #include "engine/json_codec.hpp"
+#include "engine/text.hpp"
 
 namespace codd::api {
 namespace {
@@ -100,14 +105,21 @@ std::optional<engine::Money> money(FieldReader& in, std::string_view key) {
 }  // namespace
 
 std::pair<std::string, std::string> split_name(const std::string& full) {
-    const auto begin = full.find_first_not_of(' ');
-    if (begin == std::string::npos) return {"", ""};
-    const auto end = full.find_last_not_of(' ');
-    const std::string trimmed = full.substr(begin, end - begin + 1);
-    const auto space = trimmed.find(' ');
-    if (space == std::string::npos) return {trimmed, ""};
-    const auto rest = trimmed.find_first_not_of(' ', space);
-    return {trimmed.substr(0, space), trimmed.substr(rest)};
+    // Words are what ASCII spaces separate; a word that shows nothing (a stray no-break space) is no name.
+    std::vector<std::string_view> words;
+    const std::string_view s = full;
+    for (std::size_t at = 0; at < s.size();) {
+        const auto end = std::min(s.find(' ', at), s.size());
+        if (const auto word = s.substr(at, end - at); !engine::text::is_blank(word)) words.push_back(word);
+        at = end + 1;
+    }
+    if (words.empty()) return {"", ""};
+    std::string last;
+    for (std::size_t i = 1; i < words.size(); ++i) {
+        if (!last.empty()) last += ' ';
+        last += words[i];
+    }
+    return {std::string(words.front()), std::move(last)};
 }
 
 std::variant<orders::NewOrder, Response> read_new_order(const json::object& body) {

@@ -209,10 +209,11 @@ std::optional<std::int64_t> FieldReader::money(std::string_view key) {
         return std::nullopt;
     }
     // Amounts round to the cent; one that rounds to nothing was not meant as nothing (a price of 0.001 is no free
-    // product).
+    // product). Below a millionth it is a client's floating-point residue of 0 (0.1 + 0.2 - 0.3), read as 0.
     const std::int64_t minor = minor_units(major);
-    if (minor == 0 && major > 0) {
-        errors_.push_back({std::string(key), std::string(key) + " must be 0 or at least 0.01"});
+    if (minor == 0 && major >= 1e-6) {
+        errors_.push_back({std::string(key), std::string(key) + " is more than 0 but less than 0.01 (amounts are kept "
+                                                                "to the cent)"});
         return std::nullopt;
     }
     return minor;

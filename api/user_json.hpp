@@ -42,7 +42,7 @@ class FieldReader {
     std::optional<bool> boolean(std::string_view key);
     std::optional<engine::users::Role> role(std::string_view key);
     // A money amount in major units (a JSON number, e.g. 12.5), as minor units (1250, minor_units); >= 0. A
-    // positive amount that rounds to 0 (0.001) is an error.
+    // positive amount that rounds to 0 (0.001) is an error, unless it is below 1e-6 (a float residue, read as 0).
     std::optional<std::int64_t> money(std::string_view key);
     // A whole number (a JSON integer, or a float with no fraction) in [lo, hi].
     std::optional<std::int64_t> integer(std::string_view key, std::int64_t lo, std::int64_t hi);

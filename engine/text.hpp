@@ -64,15 +64,19 @@ inline bool is_utf8(std::string_view s) {
     return true;
 }
 
-// Whether a code point beyond ASCII shows nothing on its own: Unicode's white space (no-break, em, ideographic
-// spaces, line and paragraph separators) and the invisible format characters (soft hyphen, zero-width space
-// and joiners, word joiner, byte order mark, bidirectional marks, embeddings and isolates, variation
-// selectors, Hangul fillers).
+// Whether a code point beyond ASCII shows nothing on its own: the C1 controls, Unicode's white space without a
+// glyph (no-break, en to hair, narrow, medium mathematical and ideographic spaces, line and paragraph
+// separators) and the default-ignorable code points (soft hyphen, combining grapheme joiner, Arabic letter
+// mark, Hangul and Khmer fillers, Mongolian selectors and vowel separator, zero-width space and joiners,
+// bidirectional marks, embeddings and isolates, word joiner and invisible operators, variation selectors,
+// byte order mark, interlinear annotation, musical formatting, tags).
 inline bool is_invisible(char32_t cp) {
-    return cp == 0x00A0 || cp == 0x00AD || cp == 0x034F || cp == 0x061C || cp == 0x115F || cp == 0x1160 ||
-           cp == 0x1680 || cp == 0x180E || (cp >= 0x2000 && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202F) ||
-           (cp >= 0x205F && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x206F) || cp == 0x3000 || cp == 0x3164 ||
-           (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF || cp == 0xFFA0;
+    return (cp >= 0x0080 && cp <= 0x00A0) || cp == 0x00AD || cp == 0x034F || cp == 0x061C || cp == 0x115F ||
+           cp == 0x1160 || cp == 0x17B4 || cp == 0x17B5 || (cp >= 0x180B && cp <= 0x180F) ||
+           (cp >= 0x2000 && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x206F) ||
+           cp == 0x3000 || cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF || cp == 0xFFA0 ||
+           (cp >= 0xFFF0 && cp <= 0xFFFB) || (cp >= 0x1BCA0 && cp <= 0x1BCA3) || (cp >= 0x1D173 && cp <= 0x1D17A) ||
+           (cp >= 0xE0000 && cp <= 0xE0FFF);
 }
 
 // Whether `s` shows nothing: empty, or only spaces and invisible characters (a name of "\u202e\ufeff" is no

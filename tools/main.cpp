@@ -108,6 +108,10 @@ int main(int argc, char** argv) {
     // The other commands print a report on stdout. For verify, 1 means a broken log and nothing else: its
     // errors are 2, as its own are.
     const int error = *verify ? kExitUsage : kExitFailure;
+    // verify's report is all it does: lost, it is no success. The others did their work (a user created, a log
+    // restored, a view rebuilt, a copy made), and a retry could not do it again: their exit code stands, and
+    // stderr says what was lost.
+    const bool report_is_the_result = *verify || *verify_log;
     int code = kExitUsage;
     try {
         if (*verify) {
@@ -138,7 +142,7 @@ int main(int argc, char** argv) {
         const int e = errno;
         say("codd: the report could not be written to standard output{}{}\n", e != 0 ? ": " : "",
             e != 0 ? std::strerror(e) : "");
-        if (code == kExitOk) code = error;
+        if (code == kExitOk && report_is_the_result) code = error;
     }
     return code;
 }

@@ -94,7 +94,7 @@ std::optional<Rejection> normalize_tags(std::vector<std::string>& tags) {
     std::vector<std::string> out;
     for (auto& t : tags) {
         std::string tag = text::trim(t);
-        if (tag.empty()) continue;
+        if (text::is_blank(tag)) continue;
         if (text::utf8_length(tag) > kMaxTagChars || text::has_control(tag)) {
             return invalid("tags", "a tag must be at most 50 characters of text");
         }

@@ -190,7 +190,7 @@ std::vector<std::string> clean_tags(const std::vector<std::string>& tags) {
     std::vector<std::string> out;
     for (const auto& t : tags) {
         std::string s = text::trim(t);
-        if (!s.empty() && std::find(out.begin(), out.end(), s) == out.end()) out.push_back(std::move(s));
+        if (!text::is_blank(s) && std::find(out.begin(), out.end(), s) == out.end()) out.push_back(std::move(s));
     }
     return out;
 }
@@ -270,7 +270,7 @@ std::optional<Rejection> check_texts(const std::optional<std::string>& address, 
 
 std::string or_default(const std::string& value, const std::string& fallback) {
     std::string v = text::trim(value);
-    return v.empty() ? fallback : v;
+    return text::is_blank(v) ? fallback : v;
 }
 
 bool payment_pending(const Order& o) {
@@ -443,7 +443,7 @@ Result<Decision> decide_update(const Order& o, const OrderPatch& p, const Produc
     if (p.delivery_address) c.delivery_address = text::trim(*p.delivery_address);
     if (p.delivery_state) c.delivery_state = text::trim(*p.delivery_state);
     if (p.delivery_area) c.delivery_area = text::trim(*p.delivery_area);
-    if (c.delivery_address && c.delivery_address->empty()) {
+    if (c.delivery_address && text::is_blank(*c.delivery_address)) {
         return invalid("deliveryAddress", "deliveryAddress cannot be empty");
     }
     c.estimated_delivery_us = p.estimated_delivery_us;

@@ -78,12 +78,14 @@ Result<User> UserService::create_user(const NewUser& input, const EventMetadata&
 }
 
 Result<User> UserService::update_user(UserId id, const UserPatch& patch, const EventMetadata& meta) {
-    UserPatch p = patch;
-    if (auto r = normalize(p)) return *r;
     const std::int64_t now = now_us();
     auto decide = [&](const Directory& d) -> Decision {
         const User* u = d.user(id);
         if (u == nullptr) return not_found("user " + std::to_string(id));
+        // Fields sent back as they are stored are not checked again (as for products and customers): a user
+        // written under older rules stays editable, e.g. deactivated by a form that sends the whole record.
+        UserPatch p = changed_fields(patch, *u);
+        if (auto r = normalize(p)) return *r;
         const UserPatch c = changed_fields(p, *u);
         std::vector<NewEvent> user_events;
         std::vector<StreamAppend> streams;

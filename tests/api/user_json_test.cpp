@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "api/order_json_input.hpp"
 #include "api/user_json.hpp"
 
 using codd::api::FieldReader;
@@ -38,4 +39,33 @@ TEST_CASE("FieldReader::money reads a number in major units and refuses anything
     CHECK_FALSE(in.money("c"));
     CHECK_FALSE(in.money("d"));
     CHECK(in.errors().size() == 3);
+}
+
+TEST_CASE("FieldReader::money refuses an amount above 0 that rounds to 0, but reads a float residue as 0") {
+    const auto o =
+        boost::json::parse(R"({"tiny":0.001,"almost":0.0049,"half":0.005,"zero":0,"residue":5.551115123125783e-17})")
+            .as_object();
+    FieldReader in(o);
+    CHECK(in.money("half") == 1);
+    CHECK(in.money("zero") == 0);
+    CHECK(in.money("residue") == 0);  // 0.1 + 0.2 - 0.3 in a client
+    CHECK(in.ok());
+    CHECK_FALSE(in.money("tiny"));
+    CHECK_FALSE(in.money("almost"));
+    REQUIRE(in.errors().size() == 2);
+    CHECK(in.errors()[0].field == "tiny");
+    CHECK(in.errors()[0].message == "tiny is more than 0 but less than 0.01 (amounts are kept to the cent)");
+}
+
+TEST_CASE("split_name: the first word is the first name, the rest the last, words that show nothing skipped") {
+    using codd::api::split_name;
+    using Names = std::pair<std::string, std::string>;
+    CHECK(split_name("Ama Serwaa Mensah") == Names{"Ama", "Serwaa Mensah"});
+    CHECK(split_name("  Kofi  ") == Names{"Kofi", ""});
+    CHECK(split_name("Kofi   Mensah") == Names{"Kofi", "Mensah"});
+    CHECK(split_name(" \u00a0 Kofi Mensah") == Names{"Kofi", "Mensah"});
+    CHECK(split_name("\u200b Mensah") == Names{"Mensah", ""});
+    CHECK(split_name("Kofi \u2060 Mensah \ufeff") == Names{"Kofi", "Mensah"});
+    CHECK(split_name("\u200b \u00a0") == Names{"", ""});
+    CHECK(split_name("") == Names{"", ""});
 }

@@ -211,6 +211,7 @@ TEST_CASE("orders cash: a failed delivery needs a reason, counts the attempt and
     const Order o = out_for_delivery(f, tee, 1, "+233200000001");
     accepted(f.orders->record_attempt(o.id, "nobody home", ctx()));
     CHECK(refused(f.orders->fail_delivery(o.id, "  ", std::nullopt, ctx())).field == "reason");
+    CHECK(refused(f.orders->fail_delivery(o.id, "\u00a0\u200d", std::nullopt, ctx())).field == "reason");
     const Order failed =
         accepted(f.orders->fail_delivery(o.id, "customer unreachable", 1'760'000'000'000'000, ctx())).value;
     CHECK(failed.status == OrderStatus::failed_delivery);
@@ -245,6 +246,7 @@ TEST_CASE("orders cash: deposits cover the oldest collections first, the last on
     CHECK(f.orders->agent_cash(f.agent).cash_in_hand() == Money{9000});
 
     CHECK(refused(f.orders->record_deposit(f.agent, Money{0}, "r0", "", ctx())).kind == Rejection::Kind::refused);
+    CHECK(refused(f.orders->record_deposit(f.agent, Money{100}, "\u200b", "", ctx())).field == "reference");
     CHECK(refused(f.orders->record_deposit(f.agent, Money{9001}, "r0", "", ctx())).kind == Rejection::Kind::refused);
 
     // An agent moved to another role still deposits the cash they collected.
@@ -289,6 +291,9 @@ TEST_CASE("orders cash: expenses need a category, a positive amount and a descri
     CHECK(refused(f.orders->record_expense(NewExpense{"", "x", "", Money{1}, 0}, ctx())).field == "category");
     CHECK(refused(f.orders->record_expense(NewExpense{"fuel", "x", "", Money{0}, 0}, ctx())).field == "amount");
     CHECK(refused(f.orders->record_expense(NewExpense{"fuel", " ", "", Money{1}, 0}, ctx())).field == "description");
+    CHECK(refused(f.orders->record_expense(NewExpense{"\u200b", "x", "", Money{1}, 0}, ctx())).field == "category");
+    CHECK(refused(f.orders->record_expense(NewExpense{"fuel", "\ufeff", "", Money{1}, 0}, ctx())).field ==
+          "description");
     const auto recorded = accepted(f.orders->record_expense(e, ctx()));
     CHECK(recorded.value.id == 1001);
     CHECK(recorded.value.recorded_by == 1001);

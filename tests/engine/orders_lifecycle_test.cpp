@@ -161,6 +161,9 @@ TEST_CASE("orders: create validation names the REST field") {
     auto no_address = OrdersFixture::new_order({OrdersFixture::item(tee, 1)});
     no_address.customer.address.clear();
     check(no_address, "deliveryAddress");
+    auto invisible_address = OrdersFixture::new_order({OrdersFixture::item(tee, 1)});
+    invisible_address.customer.address = "\ufeff\u200b";
+    check(invisible_address, "deliveryAddress");
     auto bad_phone = OrdersFixture::new_order({OrdersFixture::item(tee, 1)}, "12");
     check(bad_phone, "customerPhone");
     // Named as the client named it, in the message too.
@@ -307,6 +310,8 @@ TEST_CASE("orders: forced transitions need may_force and a reason, which the eve
         refused(f.orders->change_status(o.id, to(OrderStatus::delivered, " ", true), std::nullopt, ctx()));
     CHECK(no_reason.kind == Rejection::Kind::invalid);
     CHECK(no_reason.field == "reason");
+    CHECK(refused(f.orders->change_status(o.id, to(OrderStatus::delivered, "\u200e\u3000", true), std::nullopt, ctx()))
+              .field == "reason");
     const Order after =
         accepted(f.orders->change_status(o.id, to(OrderStatus::delivered, "customer picked it up", true), std::nullopt,
                                          ctx()))
@@ -395,6 +400,7 @@ TEST_CASE("orders: stock follows the stage: dispatch consumes, cancel releases, 
     const Rejection blank = refused(f.orders->return_order(o.id, " \t ", ctx()));
     CHECK(blank.kind == Rejection::Kind::invalid);
     CHECK(blank.field == "reason");
+    CHECK(refused(f.orders->return_order(o.id, "\u2066\u2069", ctx())).field == "reason");
     const Order returned = accepted(f.orders->return_order(o.id, "refused at the door", ctx())).value;
     CHECK(returned.status == OrderStatus::returned);
     CHECK(f.stock(tee).reserved == 0);
@@ -581,6 +587,9 @@ TEST_CASE("orders: update replaces items before dispatch with stock re-reserved 
     OrderPatch long_address;
     long_address.delivery_address = std::string(501, 'a');
     CHECK(refused(f.orders->update(o.id, long_address, std::nullopt, ctx())).field == "deliveryAddress");
+    OrderPatch invisible_address;
+    invisible_address.delivery_address = "\ufeff";
+    CHECK(refused(f.orders->update(o.id, invisible_address, std::nullopt, ctx())).field == "deliveryAddress");
     OrderPatch long_notes;
     long_notes.notes = std::string(4097, 'n');
     CHECK(refused(f.orders->update(o.id, long_notes, std::nullopt, ctx())).field == "notes");

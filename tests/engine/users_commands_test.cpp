@@ -3,6 +3,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "engine/users/user_events.hpp"
 #include "tests/engine/users_fixture.hpp"
 
 using namespace codd::engine;
@@ -78,6 +79,7 @@ TEST_CASE("users: create_user validates every field with the REST API's field na
         {"empty first name", [](NewUser& u) { u.first_name = " \t"; }, "firstName"},
         {"long first name", [](NewUser& u) { u.first_name = std::string(101, 'a'); }, "firstName"},
         {"empty last name", [](NewUser& u) { u.last_name = ""; }, "lastName"},
+        {"an invisible last name", [](NewUser& u) { u.last_name = "\u200b\u00a0"; }, "lastName"},
         {"letters in phone", [](NewUser& u) { u.phone_number = "call me"; }, "phoneNumber"},
         {"short phone", [](NewUser& u) { u.phone_number = "12345"; }, "phoneNumber"},
         {"negative commission", [](NewUser& u) { u.commission_minor = -1; }, "commissionRate"},
@@ -140,6 +142,31 @@ TEST_CASE("users: update_user appends only the changed fields, role has its own 
     const auto head = f.log->head();
     CHECK(ok(f.service->update_user(u.id, p, admin_meta())).version == 2);
     CHECK(f.log->head() == head);
+}
+
+TEST_CASE("users: a name stored under older rules, sent back unchanged, does not refuse the edit it comes with") {
+    UsersFixture f;
+    const User u = ok(f.service->create_user(new_user("ama@example.com"), admin_meta()));
+    // A first name of one zero-width space, as the rules before invisible text was refused let through.
+    UserPatch old_rules;
+    old_rules.first_name = "\u200b";
+    const auto written =
+        f.log->append(request({to_stream(events::user_stream(u.id), ExpectedVersion::exact(StreamVersion{0}),
+                                         {events::user_updated(u.id, old_rules)})}));
+    REQUIRE(written.status == AppendStatus::ok);
+    f.reopen();
+    REQUIRE(f.service->find(u.id)->first_name == "\u200b");
+    // The whole record sent back with a change (what a form does): the change is taken, the old name kept.
+    UserPatch edit;
+    edit.first_name = "\u200b";
+    edit.last_name = "Owusu";
+    const User after = ok(f.service->update_user(u.id, edit, admin_meta()));
+    CHECK(after.last_name == "Owusu");
+    CHECK(after.first_name == "\u200b");
+    // A new invisible name is refused as missing.
+    UserPatch blank;
+    blank.last_name = "\u2060";
+    CHECK(rejected(f.service->update_user(u.id, blank, admin_meta())).field == "lastName");
 }
 
 TEST_CASE("users: an email change reserves the new address and releases the old one") {

@@ -304,7 +304,13 @@ TEST_CASE("products: bad input is a 4xx with a message") {
         CHECK(has(error_fields(put), "price"));
         const HttpResponse sub_cent = t.call("PUT", "/api/products/" + id, json::object{{"price", 0.001}});
         check_problem(sub_cent, 400);
-        CHECK(sub_cent.json().at("errors").as_array().at(0).at("message") == "price must be 0 or at least 0.01");
+        CHECK(sub_cent.json().at("errors").as_array().at(0).at("message") ==
+              "price is more than 0 but less than 0.01 (amounts are kept to the cent)");
+        // A client's floating-point residue of a computed 0 is 0.
+        CHECK(t.ok("PUT", "/api/products/" + id, 200, json::object{{"costPrice", 0.1 + 0.2 - 0.3}})
+                  .at("product")
+                  .at("costPrice")
+                  .to_number<double>() == 0.0);
         // Half a cent rounds up to one, and 0 is a price (a free product, on purpose).
         CHECK(t.ok("PUT", "/api/products/" + id, 200, json::object{{"price", 0.005}}).at("product").at("price") ==
               0.01);
