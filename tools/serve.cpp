@@ -194,6 +194,10 @@ int run_serve() {
     ShutdownSignals signals;  // first: every thread started below inherits the blocked mask
     std::optional<api::Config> config = configure();
     if (!config) return kExitUsage;
+    hint_on_abort(fmt::format(
+        "codd serve: aborted. If the line above is an assertion in RocksDB's code, a file of the event log is "
+        "damaged: stop here, run `codd verify --data-dir {}`, and restore the log from a backup (ops/RUNBOOK.md).\n",
+        config->data_dir.string()));
     log::init(config->log_level);
     log::info("starting", {{"version", api::version()},
                            {"environment", api::to_string(config->environment)},

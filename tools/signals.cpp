@@ -1,10 +1,13 @@
 #include "tools/signals.hpp"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
+#include <string>
 #include <system_error>
+#include <utility>
 
 namespace codd::tools {
 namespace {
@@ -17,7 +20,23 @@ sigset_t shutdown_set() {
     return set;
 }
 
+const std::string* abort_hint = nullptr;  // set once, never freed: read by the handler at any moment
+
+extern "C" void write_abort_hint(int) {
+    // Async-signal-safe: write(2) only. Returning lets abort() go on to kill the process.
+    if (abort_hint != nullptr) static_cast<void>(::write(STDERR_FILENO, abort_hint->data(), abort_hint->size()));
+}
+
 }  // namespace
+
+void hint_on_abort(std::string hint) {
+    abort_hint = new std::string(std::move(hint));  // NOLINT: lives as long as the process
+    struct sigaction action {};
+    action.sa_handler = write_abort_hint;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    if (sigaction(SIGABRT, &action, nullptr) != 0) throw std::system_error(errno, std::generic_category(), "sigaction");
+}
 
 ShutdownSignals::ShutdownSignals() {
     std::signal(SIGPIPE, SIG_IGN);

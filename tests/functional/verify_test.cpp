@@ -4,6 +4,7 @@
 
 #include <rocksdb/db.h>
 
+#include <csignal>
 #include <fstream>
 #include <functional>
 
@@ -338,6 +339,17 @@ TEST_CASE("a table file RocksDB aborts on is a broken log: verify exits 1 and re
     CHECK(restored.exit_code == 1);
     CHECK(restored.err.find("the backup is broken") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(target / "log"));
+    // serve dies of the same assertion (in RocksDB, it cannot be caught), and says what to do about it.
+    const RunResult served = run(
+        ProcessOptions{
+            {CODD_BINARY, "serve"},
+            {{"CODD_DATA_DIR", dir.path().string()}, {"CODD_LISTEN", "127.0.0.1:0"}, {"CODD_ENV", "development"}},
+            {}},
+        std::chrono::seconds(20));
+    INFO(served.err);
+    CHECK(served.exit_code == 128 + SIGABRT);
+    CHECK(served.err.find("Assertion `") != std::string::npos);
+    CHECK(served.err.find("codd verify --data-dir") != std::string::npos);
 }
 
 TEST_CASE("a WAL damaged before its tail is a broken log (exit 1), not one verify cannot open") {
