@@ -135,8 +135,8 @@ int main(int argc, char** argv) {
         say("codd: {}\n", e.what());
         code = error;
     }
-    // A report lost on a full or closed stdout (`codd verify > /dev/full`) is no success. stdout is buffered, so a
-    // short report fails only here, at the flush, not in fmt::print.
+    // A report lost on a full or closed stdout (`codd verify > /dev/full`) is said on stderr, and is verify's
+    // failure. stdout is buffered, so a short report fails only here, at the flush, not in fmt::print.
     errno = 0;
     if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
         const int e = errno;
