@@ -96,17 +96,32 @@ inline bool is_blank(std::string_view s) {
     return true;
 }
 
+// Whether s[i] starts a C1 control character (U+0080-U+009F, UTF-8 C2 80 to C2 9F; U+0085 is a line break).
+inline bool starts_c1_control(std::string_view s, std::size_t i) {
+    return static_cast<unsigned char>(s[i]) == 0xC2 && i + 1 < s.size() &&
+           static_cast<unsigned char>(s[i + 1]) >= 0x80 && static_cast<unsigned char>(s[i + 1]) <= 0x9F;
+}
+
+// Control characters in one line of text (a name, an address, a reason): C0 (NUL, tab, line breaks...), DEL and
+// C1.
 inline bool has_control(std::string_view s) {
-    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto u = static_cast<unsigned char>(s[i]);
+        if (u < 0x20 || u == 0x7f || starts_c1_control(s, i)) return true;
+    }
+    return false;
 }
 
 // Control characters in free text of several lines (notes, descriptions): any but tab, line feed and carriage
 // return (NUL among them: text that C strings, CSV exports or terminals downstream would cut or garble).
 inline bool has_control_in_text(std::string_view s) {
-    return std::any_of(s.begin(), s.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return (u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f;
-    });
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto u = static_cast<unsigned char>(s[i]);
+        if ((u < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') || u == 0x7f || starts_c1_control(s, i)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 inline std::string lower_ascii(std::string_view s) {

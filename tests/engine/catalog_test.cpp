@@ -122,6 +122,8 @@ TEST_CASE("catalog: create validates every field with the REST API's field names
         {"long name", [](NewProduct& p) { p.name = std::string(201, 'a'); }, "name"},
         {"control in name", [](NewProduct& p) { p.name = "a\x01b"; }, "name"},
         {"control in category", [](NewProduct& p) { p.category = "a\x01b"; }, "category"},
+        {"C1 control in name", [](NewProduct& p) { p.name = "Tee\u0085Shirt"; }, "name"},
+        {"C1 control in description", [](NewProduct& p) { p.description = "soft\u009bcotton"; }, "description"},
         {"negative price", [](NewProduct& p) { p.price = Money{-1}; }, "price"},
         {"huge price", [](NewProduct& p) { p.price = Money{kMaxPriceMinor + 1}; }, "price"},
         {"negative cost", [](NewProduct& p) { p.cost_price = Money{-5}; }, "costPrice"},
