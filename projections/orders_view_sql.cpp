@@ -235,17 +235,23 @@ void add_customer_search(Where& w, const Search& s, std::string_view order_id_co
                          std::string_view customer_id_column, bool with_email) {
     std::string in = std::string(customer_id_column) + " IN (SELECT id FROM customers WHERE ";
     if (s.phone) {
-        // The phones that begin, or end, with the digits (a '+' only ever begins one).
+        // The phones that begin, or end, with the digits (a '+' only ever begins one). Digits without the '+'
+        // also find the phones they begin after it: "23324" is how "+23324..." is often typed.
         const bool by_id = s.id && !order_id_column.empty();
         const bool ending = s.phone->front() != '+';
-        std::string condition = in + "(phone_number >= ? AND phone_number < ?)" +
-                                (ending ? " OR (phone_reversed >= ? AND phone_reversed < ?))" : ")");
+        std::string condition =
+            in + "(phone_number >= ? AND phone_number < ?)" +
+            (ending ? " OR (phone_number >= ? AND phone_number < ?) OR (phone_reversed >= ? AND phone_reversed < ?))"
+                    : ")");
         if (by_id) condition = std::string(order_id_column) + " = ? OR " + condition;
         std::vector<Where::Value> values;
         if (by_id) values.emplace_back(*s.id);
         values.emplace_back(*s.phone);
         values.emplace_back(phone_upper_bound(*s.phone));
         if (ending) {
+            const std::string international = "+" + *s.phone;
+            values.emplace_back(international);
+            values.emplace_back(phone_upper_bound(international));
             const std::string backwards(s.phone->rbegin(), s.phone->rend());
             values.emplace_back(backwards);
             values.emplace_back(phone_upper_bound(backwards));

@@ -660,6 +660,8 @@ TEST_CASE("orders view: search by order id, phone prefix and name") {
     CHECK(fx.search("+233 24 123") == Ids{1003, 1001});  // separators as normalize_phone strips them
     CHECK(fx.search("0201") == Ids{1002});               // digits: an id or a phone prefix
     CHECK(fx.search("+23355") == Ids{1004});
+    CHECK(fx.search("23324") == Ids{1003, 1001});  // the country code typed without its '+'
+    CHECK(fx.search("233 55 123") == Ids{1004});
     CHECK(fx.search("kwame") == Ids{1003, 1001});  // case-insensitive, the renamed first name
     CHECK(fx.search("ENSA") == Ids{1003, 1001});
     CHECK(fx.search("kofi").empty());  // the old name is gone
