@@ -236,13 +236,17 @@ void add_customer_search(Where& w, const Search& s, std::string_view order_id_co
     std::string in = std::string(customer_id_column) + " IN (SELECT id FROM customers WHERE ";
     if (s.phone) {
         // The phones that begin, or end, with the digits (a '+' only ever begins one). Digits without the '+'
-        // also find the phones they begin after it: "23324" is how "+23324..." is often typed.
+        // also find the phones they begin after it: "23324" is how "+23324..." is often typed. A whole national
+        // number (a trunk '0', then 7 digits or more) also finds the phones that end with it without its '0':
+        // "0241234567" is "+233241234567" dialled at home.
         const bool by_id = s.id && !order_id_column.empty();
         const bool ending = s.phone->front() != '+';
-        std::string condition =
-            in + "(phone_number >= ? AND phone_number < ?)" +
-            (ending ? " OR (phone_number >= ? AND phone_number < ?) OR (phone_reversed >= ? AND phone_reversed < ?))"
-                    : ")");
+        const bool national = ending && s.phone->size() >= 8 && s.phone->front() == '0';
+        std::string condition = in + "(phone_number >= ? AND phone_number < ?)";
+        if (ending)
+            condition += " OR (phone_number >= ? AND phone_number < ?) OR (phone_reversed >= ? AND phone_reversed < ?)";
+        if (national) condition += " OR (phone_reversed >= ? AND phone_reversed < ?)";
+        condition += ")";
         if (by_id) condition = std::string(order_id_column) + " = ? OR " + condition;
         std::vector<Where::Value> values;
         if (by_id) values.emplace_back(*s.id);
@@ -253,6 +257,11 @@ void add_customer_search(Where& w, const Search& s, std::string_view order_id_co
             values.emplace_back(international);
             values.emplace_back(phone_upper_bound(international));
             const std::string backwards(s.phone->rbegin(), s.phone->rend());
+            values.emplace_back(backwards);
+            values.emplace_back(phone_upper_bound(backwards));
+        }
+        if (national) {
+            const std::string backwards(s.phone->rbegin(), s.phone->rend() - 1);  // without the trunk '0'
             values.emplace_back(backwards);
             values.emplace_back(phone_upper_bound(backwards));
         }

@@ -671,10 +671,14 @@ TEST_CASE("orders view: search by order id, phone prefix and name") {
 
 TEST_CASE("orders view: search by the digits a phone ends with, also after the phone changes") {
     Fixture fx;
-    CHECK(fx.search("4567") == Ids{1003, 1001});       // +233241234567
-    CHECK(fx.search("241234567") == Ids{1003, 1001});  // typed without the country code
-    CHECK(fx.search("111 2222") == Ids{1002});         // 0201112222, separators stripped
-    CHECK(fx.search("30000") == Ids{1004});            // +233551230000
+    CHECK(fx.search("4567") == Ids{1003, 1001});        // +233241234567
+    CHECK(fx.search("241234567") == Ids{1003, 1001});   // typed without the country code
+    CHECK(fx.search("0241234567") == Ids{1003, 1001});  // the national number: a trunk '0' for the country code
+    CHECK(fx.search("020 111 2222") == Ids{1002});      // 0201112222, stored as dialled at home
+    CHECK(fx.search("0551230000") == Ids{1004});        // +233551230000
+    CHECK(fx.search("0241230000").empty());
+    CHECK(fx.search("111 2222") == Ids{1002});  // 0201112222, separators stripped
+    CHECK(fx.search("30000") == Ids{1004});     // +233551230000
     CHECK(fx.search("99999").empty());
     // A customer's new phone is found by its ending; the old one no longer is.
     namespace ce = engine::customers::events;
