@@ -243,8 +243,9 @@ void add_customer_search(Where& w, const Search& s, std::string_view order_id_co
         const bool ending = s.phone->front() != '+';
         const bool national = ending && s.phone->size() >= 8 && s.phone->front() == '0';
         std::string condition = in + "(phone_number >= ? AND phone_number < ?)";
-        if (ending)
+        if (ending) {
             condition += " OR (phone_number >= ? AND phone_number < ?) OR (phone_reversed >= ? AND phone_reversed < ?)";
+        }
         if (national) condition += " OR (phone_reversed >= ? AND phone_reversed < ?)";
         condition += ")";
         if (by_id) condition = std::string(order_id_column) + " = ? OR " + condition;
