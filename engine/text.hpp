@@ -96,18 +96,19 @@ inline bool is_blank(std::string_view s) {
     return true;
 }
 
-// Whether s[i] starts a C1 control character (U+0080-U+009F, UTF-8 C2 80 to C2 9F; U+0085 is a line break).
-inline bool starts_c1_control(std::string_view s, std::size_t i) {
-    return static_cast<unsigned char>(s[i]) == 0xC2 && i + 1 < s.size() &&
-           static_cast<unsigned char>(s[i + 1]) >= 0x80 && static_cast<unsigned char>(s[i + 1]) <= 0x9F;
+// Whether s[i] starts a control character: C0 (NUL, tab, line breaks...), DEL, or C1 (U+0080-U+009F, UTF-8 C2 80
+// to C2 9F; U+0085 is a line break).
+inline bool control_at(std::string_view s, std::size_t i) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    return u < 0x20 || u == 0x7f ||
+           (u == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9F &&
+            static_cast<unsigned char>(s[i + 1]) >= 0x80);
 }
 
-// Control characters in one line of text (a name, an address, a reason): C0 (NUL, tab, line breaks...), DEL and
-// C1.
+// Control characters in one line of text (a name, an address, a reason).
 inline bool has_control(std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i) {
-        const auto u = static_cast<unsigned char>(s[i]);
-        if (u < 0x20 || u == 0x7f || starts_c1_control(s, i)) return true;
+        if (control_at(s, i)) return true;
     }
     return false;
 }
@@ -116,10 +117,7 @@ inline bool has_control(std::string_view s) {
 // return (NUL among them: text that C strings, CSV exports or terminals downstream would cut or garble).
 inline bool has_control_in_text(std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i) {
-        const auto u = static_cast<unsigned char>(s[i]);
-        if ((u < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') || u == 0x7f || starts_c1_control(s, i)) {
-            return true;
-        }
+        if (control_at(s, i) && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') return true;
     }
     return false;
 }
