@@ -2,6 +2,7 @@
 // log, a LogWriter (single writer, group commit).
 #include <future>
 
+#include "engine/durable_listeners.hpp"
 #include "engine/log_store.hpp"
 #include "engine/log_writer.hpp"
 #include "engine/subscription.hpp"
@@ -14,8 +15,11 @@ class RocksEventLog final : public EventLog {
     RocksEventLog(std::unique_ptr<detail::LogStore> store, const LogOptions* options) : store_(std::move(store)) {
         signal_.publish(store_->last_position(nullptr));
         if (options != nullptr) {
-            writer_ = std::make_unique<detail::LogWriter>(*store_, *options,
-                                                          [this](std::uint64_t head) { signal_.publish(head); });
+            writer_ = std::make_unique<detail::LogWriter>(
+                *store_, *options, [this](std::uint64_t head) { signal_.publish(head); },
+                [listeners = listeners_.get()](const AppendRequest& request, const AppendResult& result) {
+                    listeners->notify(request, result);
+                });
         }
     }
 
@@ -108,6 +112,12 @@ class RocksEventLog final : public EventLog {
         return detail::start_subscription(*this, signal_, from, std::move(handler), max_batch);
     }
 
+    std::unique_ptr<DurableListener> listen_durable(std::string prefix,
+                                                    std::function<void(const DurableEvent&)> fn) override {
+        if (!writer_) return nullptr;
+        return listeners_->add(std::move(prefix), std::move(fn));
+    }
+
     bool catch_up() override {
         if (!store_->read_only()) return true;
         try {
@@ -137,6 +147,8 @@ class RocksEventLog final : public EventLog {
 
   private:
     std::unique_ptr<detail::LogStore> store_;
+    // Before the writer, whose completer calls them; shared with the listeners' handles, which may outlive the log.
+    std::shared_ptr<detail::DurableListeners> listeners_ = std::make_shared<detail::DurableListeners>();
     std::unique_ptr<detail::LogWriter> writer_;
     mutable detail::CommitSignal signal_;
     std::mutex close_mu_;

@@ -17,6 +17,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/clock.hpp"
@@ -153,6 +154,25 @@ struct LogOptions {
 
 class Subscription;
 
+// An event the log has just made durable, as a durable listener sees it (EventLog::listen_durable). The views
+// are valid during the call only. It carries what a fold needs; the event id, metadata and hash are not there.
+struct DurableEvent {
+    GlobalPosition position;
+    std::string_view stream;
+    StreamVersion version;
+    std::string_view type;
+    std::uint32_t schema_version = 1;
+    std::string_view payload;  // JSON text
+    std::int64_t time_us = 0;
+};
+
+// Keeps a durable listener registered; destroying it unregisters the listener, waiting for a call in progress.
+// It may outlive the log.
+class DurableListener {
+  public:
+    virtual ~DurableListener() = default;
+};
+
 class EventLog {
   public:
     // Opens (creating if missing) the log for writing. Throws StorageError.
@@ -219,6 +239,15 @@ class EventLog {
     virtual std::unique_ptr<Subscription> subscribe(GlobalPosition from,
                                                     std::function<void(std::span<const RecordedEvent>)> handler,
                                                     std::size_t max_batch = 1024) = 0;
+
+    // Durable events for an in-memory cache that must not read them back (catalog::StockBook): `fn` gets every
+    // event of an append written to a stream whose name starts with `prefix`, in log order, on the thread that
+    // answers appends, after head() has passed it and before the append's producer is answered. So a producer
+    // that got its answer knows every listener has seen its events. Refused, duplicate and failed appends
+    // deliver nothing. `fn` delays every answer: keep it short, never block in it, never append from it, and
+    // never destroy a DurableListener from it. nullptr on a log that does not append (read-only).
+    [[nodiscard]] virtual std::unique_ptr<DurableListener> listen_durable(
+        std::string prefix, std::function<void(const DurableEvent&)> fn) = 0;
 
     // Read-only instances: pick up what the primary wrote since. Returns false on failure.
     virtual bool catch_up() = 0;

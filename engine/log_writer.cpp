@@ -254,8 +254,13 @@ private:
     std::unordered_map<std::string, std::int64_t> sequences_;
 };
 
-LogWriter::LogWriter(LogStore& store, const LogOptions& options, std::function<void(std::uint64_t)> on_commit)
-    : store_(store), options_(options), on_commit_(std::move(on_commit)), scratch_(std::make_unique<Scratch>()) {
+LogWriter::LogWriter(LogStore& store, const LogOptions& options, std::function<void(std::uint64_t)> on_commit,
+                     OnDurable on_durable)
+    : store_(store),
+      options_(options),
+      on_commit_(std::move(on_commit)),
+      on_durable_(std::move(on_durable)),
+      scratch_(std::make_unique<Scratch>()) {
     last_position_ = store_.last_position(&last_hash_);
     completer_ = std::thread([this] { run_completer(); });
     syncer_ = std::thread([this, durable = last_position_] { run_syncer(durable); });
@@ -439,6 +444,12 @@ void LogWriter::run_completer() {
             rounds.swap(durable_);
         }
         for (auto& r : rounds) {
+            // The listeners first: a producer answered knows they have its events (EventLog::listen_durable).
+            if (on_durable_ && !r.failed) {
+                for (std::size_t i = 0; i < r.pending.size(); ++i) {
+                    if (r.results[i].status == AppendStatus::ok) on_durable_(r.pending[i].request, r.results[i]);
+                }
+            }
             for (std::size_t i = 0; i < r.pending.size(); ++i) answer(r.pending[i], std::move(r.results[i]));
         }
         rounds.clear();

@@ -39,8 +39,12 @@ namespace codd::engine::detail {
 
 class LogWriter {
 public:
-    // `on_commit` runs on the writer thread after each durable batch, with the new head.
-    LogWriter(LogStore& store, const LogOptions& options, std::function<void(std::uint64_t)> on_commit);
+    // `on_commit` runs on the syncer thread after each fsync, with the new head. `on_durable` runs on the completer
+    // for every accepted append of a durable round (the request as decided, its `ok` result), before the round's
+    // producers are answered.
+    using OnDurable = std::function<void(const AppendRequest&, const AppendResult&)>;
+    LogWriter(LogStore& store, const LogOptions& options, std::function<void(std::uint64_t)> on_commit,
+              OnDurable on_durable = {});
     ~LogWriter();
 
     void submit(AppendRequest request, std::function<void(AppendResult)> done);
@@ -83,6 +87,7 @@ private:
     LogStore& store_;
     LogOptions options_;
     std::function<void(std::uint64_t)> on_commit_;
+    OnDurable on_durable_;
 
     // Writer-thread state: what the log holds after every round written so far (synced or not).
     std::unique_ptr<Scratch> scratch_;  // the hasher and buffers

@@ -1,7 +1,9 @@
 #include "engine/catalog/stock_book.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <stdexcept>
+#include <utility>
 
 #include "engine/catalog/catalog_events.hpp"
 #include "engine/json_codec.hpp"
@@ -12,7 +14,17 @@ StockHolds::~StockHolds() {
     if (book_ != nullptr) book_->release(*this);
 }
 
-StockBook::StockBook(EventLog& log, std::shared_ptr<Clock> clock) : log_(log), clock_(std::move(clock)) {}
+StockBook::StockBook(EventLog& log, std::shared_ptr<Clock> clock) : log_(log), clock_(std::move(clock)) {
+    listener_ = log_.listen_durable(std::string(kStreamPrefix), [this](const DurableEvent& ev) { on_durable(ev); });
+}
+
+StockBook::~StockBook() {
+    listener_.reset();  // waits for a delivery in progress, before the entries go
+}
+
+std::uint64_t StockBook::tail_reads() const {
+    return tail_reads_.load(std::memory_order_relaxed);
+}
 
 StockBook::Entry& StockBook::entry(ProductId id) {
     std::lock_guard lock(entries_mu_);
@@ -32,20 +44,82 @@ StockBook::Entry* StockBook::cached_entry(ProductId id) {
 
 void StockBook::refresh(Entry& e, ProductId id) {
     if (e.absent) return;
+    bool read = !listener_ || !e.loaded;
+    {
+        std::lock_guard lock(e.delivered_mu);
+        e.folding.swap(e.delivered);
+        read = std::exchange(e.overflowed, false) || read;
+    }
+    if (read) read_tail(e, id);
+    for (const RecordedEvent& ev : e.folding) {
+        if (ev.version.value() <= e.cached.version) continue;  // the tail read had it
+        // A gap (a delivery the listener missed): the log has it, and head() has passed this event.
+        if (ev.version.value() != e.cached.version + 1) read_tail(e, id);
+        if (ev.version.value() <= e.cached.version) continue;
+        if (ev.version.value() != e.cached.version + 1) {
+            // Cannot happen (the log delivers after its head passed the event); were it to, fold nothing more
+            // and read the tail next time.
+            std::lock_guard lock(e.delivered_mu);
+            e.overflowed = true;
+            break;
+        }
+        fold(e, ev);
+        e.cached.version = ev.version.value();
+    }
+    e.folding.clear();
+}
+
+void StockBook::read_tail(Entry& e, ProductId id) {
+    tail_reads_.fetch_add(1, std::memory_order_relaxed);
+    e.loaded = true;
     const std::string stream = events::product_stream(id);
-    // Most locks find nothing new: a point lookup of the stream's version answers that for a fraction of
-    // a stream read (an iterator and a seek; three of them per order, twice, were a sixth of a create).
-    // The version may include an append not yet durable, which the read below does not return yet.
+    // Most reads find nothing new: a point lookup of the stream's version answers that for a fraction of a
+    // stream read. The version may include an append not yet durable, which the read below does not return yet.
     const auto current = log_.stream_version(stream);
     if (!current || current->value() <= e.cached.version) return;
-    fold_tail(log_, stream, e.cached, [&e](Product& p, const RecordedEvent& ev) {
-        evolve(p, ev);
-        if (ev.type != events::kStockReserved) return;
-        // The reservation is in the fold now: its hold no longer counts (see the header).
-        const OrderId order = json::int_at(json::parse_object(ev.payload), "orderId");
-        auto it = std::find_if(e.holds.begin(), e.holds.end(), [&](const Hold& h) { return h.order->load() == order; });
-        if (it != e.holds.end()) e.holds.erase(it);
-    });
+    fold_tail(log_, stream, e.cached, [&e](Product&, const RecordedEvent& ev) { fold(e, ev); });
+}
+
+void StockBook::fold(Entry& e, const RecordedEvent& ev) {
+    evolve(e.cached.state, ev);
+    if (ev.type != events::kStockReserved) return;
+    // The reservation is in the fold now: its hold no longer counts (see the header).
+    const OrderId order = json::int_at(json::parse_object(ev.payload), "orderId");
+    auto it = std::find_if(e.holds.begin(), e.holds.end(), [&](const Hold& h) { return h.order->load() == order; });
+    if (it != e.holds.end()) e.holds.erase(it);
+}
+
+void StockBook::on_durable(const DurableEvent& ev) {
+    // product-<id> only (not product-sku-<sku>), and only products the book caches: one it does not yet cache
+    // reads its whole stream when first locked, and the log's head has passed this event by then.
+    const std::string_view digits = ev.stream.substr(kStreamPrefix.size());
+    ProductId id = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) return;
+    Entry* e = nullptr;
+    {
+        std::lock_guard lock(entries_mu_);
+        auto it = entries_.find(id);
+        if (it == entries_.end()) return;
+        e = it->second.get();
+    }
+    std::lock_guard lock(e->delivered_mu);
+    if (e->overflowed) return;  // the next refresh reads the tail, this event with it
+    if (e->delivered.size() >= kMaxDelivered) {
+        // Nobody has locked the product for a long while: read its tail when someone does.
+        e->delivered.clear();
+        e->delivered.shrink_to_fit();
+        e->overflowed = true;
+        return;
+    }
+    RecordedEvent& r = e->delivered.emplace_back();
+    r.position = ev.position;
+    r.stream = ev.stream;
+    r.version = ev.version;
+    r.type = ev.type;
+    r.schema_version = ev.schema_version;
+    r.payload = ev.payload;
+    r.time_us = ev.time_us;
 }
 
 void StockBook::release(const StockHolds& holds) {

@@ -6,8 +6,11 @@
 // expected version would make concurrent orders for the same products conflict with each other again and
 // again, and folding product-<id> from version 0 for each decision costs a stream that grows by one event
 // per order. So:
-//   (a) Cache. Each product's state is kept in memory and refreshed by folding only the stream's tail
-//       (read_stream from the cached version + 1); a full fold happens only on the first use.
+//   (a) Cache. Each product's state is kept in memory. The log delivers every durable event of a product
+//       stream to the book (EventLog::listen_durable, on its answering thread, before the append is answered)
+//       and a lock folds what was delivered, so a decision reads nothing from the log. The stream is read from
+//       the log (its tail, from the cached version + 1) only on the product's first lock, after a gap in the
+//       deliveries, when deliveries piled up for a product nobody locked, or on a log that does not append.
 //   (b) Locks. Each product has a mutex; a decision locks all its products in product-id order (no deadlock)
 //       and refreshes them under the lock.
 //   (c) Holds. A reservation decided under the locks records a hold (order, quantity) per product, releases
@@ -19,16 +22,17 @@
 //
 // Argument. Availability is only ever taken by (1) order reservations, which go through hold(), and (2)
 // commands run in_lock() (stock set/adjust, the catalog's direct reserve), which keep the locks until their
-// append is durable and folded. A decision under the locks sees C = the cached fold (refreshed to the log's
-// head for that stream) and H = the holds of in-flight reservations. Every reservation not yet in C has
-// its hold in H:
+// append is durable and folded. A decision under the locks sees C = the cached fold (with every event the log
+// has delivered for that stream: each answered append's among them) and H = the holds of in-flight
+// reservations. Every reservation not yet in C has its hold in H:
 //   - a hold is recorded before its append is queued and erased either (i) when a refresh folds a
 //     StockReserved for the hold's order — the hold's order id is known by then: set before the append
 //     (status changes, item updates) or by the append's build on the writer thread (creates), which runs
 //     before the batch is written — or (ii) by its owner once the append has returned (committed: it is
-//     visible, because an append returns only after head() has passed it, and every decision refreshes
-//     before it looks; refused: it will never be). Erasure happens under the product's lock, so no decision
-//     sees a reservation neither in C nor in H.
+//     delivered, because the log delivers before it answers, and every decision folds the deliveries before
+//     it looks; refused: it will never be). Erasure happens under the product's lock, so no decision sees a
+//     reservation neither in C nor in H. A delivery the book cannot fold in order (a gap, or one dropped) makes
+//     the lock read the stream from the log up to head(), which has passed every delivered event.
 //   - (i) erases by order, so it may erase the wrong hold when two commands of one order hold the same
 //     product at once. Both were decided on the same order version and the order stream's exact expected
 //     version lets at most one commit: if the loser's hold went, the winner's stays until (ii) (counted
@@ -58,6 +62,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "engine/aggregate.hpp"
@@ -103,6 +108,7 @@ class StockBook {
     };
 
     explicit StockBook(EventLog& log, std::shared_ptr<Clock> clock = system_clock());
+    ~StockBook();
     StockBook(const StockBook&) = delete;
     StockBook& operator=(const StockBook&) = delete;
 
@@ -145,6 +151,10 @@ class StockBook {
     // Products whose state the book caches (only ids whose product stream existed when first locked).
     [[nodiscard]] std::size_t cached_products();
 
+    // How often a product's stream tail was read from the log (first locks, gaps, piled-up deliveries, or every
+    // lock on a log that does not append); every other refresh folds what the log delivered.
+    [[nodiscard]] std::uint64_t tail_reads() const;
+
     // A product as the log holds it now; nullopt when it does not exist.
     [[nodiscard]] std::optional<Product> find(ProductId id);
 
@@ -166,7 +176,14 @@ class StockBook {
     struct Entry {
         std::mutex mu;
         Loaded<Product> cached;
+        bool loaded = false;  // its stream read from the log once
         std::vector<Hold> holds;
+        std::vector<RecordedEvent> folding;  // under mu: the deliveries being folded (kept for its capacity)
+        // The log's deliveries of the stream's durable events, in version order, not yet folded; `overflowed`:
+        // some were dropped (too many piled up), so the next refresh reads the tail from the log.
+        std::mutex delivered_mu;
+        std::vector<RecordedEvent> delivered;
+        bool overflowed = false;
         std::atomic<std::uint64_t> revision{0};  // written under mu, read anywhere
         // A stand-in for an id whose product stream did not exist when it was locked: it stays "no such
         // product" (never refreshed, so it never takes a hold), and it is not kept in the book, so requests
@@ -174,10 +191,18 @@ class StockBook {
         bool absent = false;
     };
 
+    static constexpr std::string_view kStreamPrefix = "product-";
+    static constexpr std::size_t kMaxDelivered = 4096;
+
     Entry& entry(ProductId id);
     // The book's entry for `id`, or nullptr when it has none and the log has no product-<id> stream.
     Entry* cached_entry(ProductId id);
+    // Under the entry's lock: folds the deliveries, reading the tail from the log when they do not suffice.
     void refresh(Entry& e, ProductId id);
+    void read_tail(Entry& e, ProductId id);
+    static void fold(Entry& e, const RecordedEvent& ev);
+    // The log's listener (its completer thread).
+    void on_durable(const DurableEvent& ev);
     void release(const StockHolds& holds);
 
     EventLog& log_;
@@ -185,6 +210,8 @@ class StockBook {
     std::mutex entries_mu_;
     std::map<ProductId, std::unique_ptr<Entry>> entries_;
     std::atomic<std::uint64_t> next_hold_{1};
+    std::atomic<std::uint64_t> tail_reads_{0};
+    std::unique_ptr<DurableListener> listener_;  // last: set once the rest is built; the destructor resets it first
 };
 
 }  // namespace codd::engine::catalog

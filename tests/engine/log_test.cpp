@@ -695,3 +695,107 @@ TEST_CASE("a damaged record before the WAL's tail fails the open instead of sile
     }
     CHECK_THROWS_WITH_AS(open_log(dir.path()), doctest::Contains("restore it from a backup"), StorageError);
 }
+
+TEST_CASE("durable listeners get every event of their prefix, in order, before the append is answered") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    struct Seen {
+        std::uint64_t position;
+        std::string stream;
+        std::int64_t version;
+        std::string type, payload;
+        std::int64_t time_us;
+    };
+    std::mutex mu;
+    std::vector<Seen> seen;
+    auto listener = log->listen_durable("order-", [&](const DurableEvent& e) {
+        std::lock_guard lock(mu);
+        seen.push_back({e.position.value(), std::string(e.stream), e.version.value(), std::string(e.type),
+                        std::string(e.payload), e.time_us});
+    });
+    REQUIRE(listener != nullptr);
+    const auto count = [&] {
+        std::lock_guard lock(mu);
+        return seen.size();
+    };
+
+    // Streams of other prefixes and conditions deliver nothing; the prefix's streams deliver each event.
+    REQUIRE(
+        log->append(request({to_stream("order-1", ExpectedVersion::any(), {event("A", R"({"n":1})")})})).committed());
+    REQUIRE(log->append(request({to_stream("product-1", ExpectedVersion::any(), {event("P")})})).committed());
+    const auto r =
+        log->append(request({to_stream("product-1", ExpectedVersion::exact(StreamVersion{0}), {}),
+                             to_stream("other-1", ExpectedVersion::any(), {event("O")}),
+                             to_stream("order-1", ExpectedVersion::exact(StreamVersion{0}), {event("B"), event("C")}),
+                             to_stream("order-2", ExpectedVersion::no_stream(), {event("D")})}));
+    REQUIRE(r.status == AppendStatus::ok);
+    REQUIRE(count() == 4);
+    const auto stored = log->read_all(GlobalPosition{1}, 100);
+    for (const Seen& s : seen) {
+        CAPTURE(s.position);
+        const RecordedEvent& e = stored.at(s.position - 1);
+        CHECK(s.stream == e.stream);
+        CHECK(s.version == e.version.value());
+        CHECK(s.type == e.type);
+        CHECK(s.payload == e.payload);
+        CHECK(s.time_us == e.time_us);
+    }
+    CHECK(seen[0].payload == R"({"n":1})");
+    CHECK(seen[1].type == "B");
+    CHECK(seen[1].position == r.first_position.value() + 1);
+    CHECK(seen[2].version == 2);
+    CHECK(seen[3].stream == "order-2");
+    CHECK(seen[3].time_us == r.time_us);
+
+    // Streams a build adds are delivered too.
+    AppendRequest built = request({});
+    built.sequences = {"order"};
+    built.build = [](SequenceValues v) {
+        return std::vector<StreamAppend>{
+            to_stream("order-" + std::to_string(v[0]), ExpectedVersion::no_stream(), {event("Created")})};
+    };
+    REQUIRE(log->append(std::move(built)).status == AppendStatus::ok);
+    REQUIRE(count() == 5);
+    CHECK(seen[4].stream == "order-1001");
+
+    // The producer's answer comes after the delivery.
+    std::promise<std::size_t> at_answer;
+    log->append_async(request({to_stream("order-3", ExpectedVersion::any(), {event("E")})}),
+                      [&](AppendResult) { at_answer.set_value(count()); });
+    CHECK(at_answer.get_future().get() == 6);
+
+    // Refusals and duplicates wrote nothing: nothing is delivered.
+    CHECK(log->append(request({to_stream("order-3", ExpectedVersion::no_stream(), {event("F")})})).status ==
+          AppendStatus::conflict);
+    REQUIRE(log->append(request({to_stream("order-4", ExpectedVersion::any(), {event("G")})}, "cmd-1")).committed());
+    CHECK(log->append(request({to_stream("order-4", ExpectedVersion::any(), {event("G")})}, "cmd-1")).status ==
+          AppendStatus::duplicate);
+    CHECK(count() == 7);
+
+    // Destroyed, the listener gets nothing more.
+    listener.reset();
+    REQUIRE(log->append(request({to_stream("order-5", ExpectedVersion::any(), {event("H")})})).committed());
+    CHECK(count() == 7);
+}
+
+TEST_CASE("a durable listener that throws misses only that event, and its handle may outlive the log") {
+    TempDir dir;
+    auto log = open_log(dir.path() / "log");
+    std::atomic<int> calls{0};
+    auto listener = log->listen_durable("", [&](const DurableEvent& e) {
+        calls.fetch_add(1);
+        if (e.type == "Bad") throw std::runtime_error("listener failed");
+    });
+    REQUIRE(log->append(request({to_stream("a", ExpectedVersion::any(), {event("Bad")})})).committed());
+    REQUIRE(log->append(request({to_stream("a", ExpectedVersion::any(), {event("Good")})})).committed());
+    CHECK(calls.load() == 2);
+    log->close();
+    log.reset();
+    listener.reset();  // after the log is gone
+
+    auto ro_source = open_log(dir.path() / "log");
+    ro_source->close();
+    ro_source.reset();
+    auto ro = EventLog::open_read_only(dir.path() / "log", dir.path() / "secondary");
+    CHECK(ro->listen_durable("", [](const DurableEvent&) {}) == nullptr);
+}

@@ -276,6 +276,43 @@ TEST_CASE("orders stock: a product's cache folds only the tail after the first l
     CHECK(locked.held(a) == 0);
 }
 
+TEST_CASE(
+    "orders stock: the book folds the stock moves the log delivers, reading a product's stream only when first "
+    "locked") {
+    OrdersFixture f;
+    const auto a = f.product("A", 1000, 1000);
+    const auto b = f.product("B", 500, 1000);
+    auto& book = f.catalog->stock_book();
+    f.create(OrdersFixture::new_order({OrdersFixture::item(a, 2), OrdersFixture::item(b, 1)}));
+    const auto reads = book.tail_reads();
+    for (int i = 0; i < 20; ++i) {
+        f.create(OrdersFixture::new_order({OrdersFixture::item(a, 1), OrdersFixture::item(b, 3)}, phone_of(0, i)));
+    }
+    // A stock move appended past the book (as an order's releases are: no lock) is delivered as well.
+    REQUIRE(f.log
+                ->append(request({to_stream(catalog::events::product_stream(a), ExpectedVersion::any(),
+                                            {catalog::events::stock_adjusted(a, 5, 1005, "found in the back")})}))
+                .committed());
+    CHECK(*book.find(a) == folded(*f.log, a));
+    CHECK(*book.find(b) == folded(*f.log, b));
+    CHECK(book.find(a)->reserved == 22);
+    CHECK(book.find(a)->stock_quantity == 1005);
+    CHECK(book.find(b)->reserved == 61);
+    CHECK(book.tail_reads() == reads);
+
+    // More deliveries than the book keeps for a product nobody locks: dropped, and the next lock reads the tail.
+    std::vector<NewEvent> many;
+    for (int i = 1; i <= 5000; ++i) many.push_back(catalog::events::stock_adjusted(b, 1, 1000 + i, "recount"));
+    REQUIRE(f.log->append(request({to_stream(catalog::events::product_stream(b), ExpectedVersion::any(), many)}))
+                .committed());
+    CHECK(*book.find(b) == folded(*f.log, b));
+    CHECK(book.find(b)->stock_quantity == 6000);
+    CHECK(book.tail_reads() == reads + 1);
+    f.create(OrdersFixture::new_order({OrdersFixture::item(b, 4)}, phone_of(1, 0)));
+    CHECK(*book.find(b) == folded(*f.log, b));
+    CHECK(book.tail_reads() == reads + 1);
+}
+
 TEST_CASE("orders stock: orders naming product ids that do not exist are refused and leave the cache as it was") {
     OrdersFixture f;
     const auto a = f.product("A", 1000, 1000);
