@@ -1,6 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <thread>
 #include <vector>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <boost/json/parse.hpp>
 
@@ -134,4 +138,37 @@ TEST_CASE("malformed, truncated and garbage tokens are refused, never thrown on"
         CHECK(error_of(verify_token(forge(R"({"alg":"HS256"})", payload, kSecret), kSecret, TokenType::access,
                                     kNow)) == TokenError::malformed);
     }
+}
+
+TEST_CASE("hmac_sha256 gives RFC 4231's MACs and OpenSSL's one-shot HMAC's, key after key and on many threads") {
+    // RFC 4231, test case 2.
+    CHECK(base64url_encode(hmac_sha256("Jefe", "what do ya want for nothing?")) ==
+          base64url_encode(std::string("\x5b\xdc\xc1\x46\xbf\x60\x75\x4e\x6a\x04\x24\x26\x08\x95\x75\xc7"
+                                       "\x5a\x00\x3f\x08\x9d\x27\x39\x83\x9d\xec\x58\xb9\x64\xec\x38\x43",
+                                       32)));
+    const auto one_shot = [](const std::string& key, const std::string& data) {
+        unsigned char mac[EVP_MAX_MD_SIZE];
+        unsigned int len = 0;
+        REQUIRE(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len) != nullptr);
+        return std::string(reinterpret_cast<const char*>(mac), len);
+    };
+    // More keys than a thread keeps contexts for, used in turn, and the same key again after a long message.
+    std::vector<std::string> keys{"", "k", kSecret, kOther, std::string(64, 'x'), std::string(200, 'y')};
+    std::vector<std::string> data{"", "a", std::string(1000, 'd'), "header.payload"};
+    const auto check_all = [&](int rounds) {
+        int mismatches = 0;
+        for (int r = 0; r < rounds; ++r) {
+            for (const auto& k : keys) {
+                for (const auto& d : data) mismatches += hmac_sha256(k, d) != one_shot(k, d);
+            }
+        }
+        return mismatches;
+    };
+    CHECK(check_all(3) == 0);
+    std::vector<int> results(4, -1);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) threads.emplace_back([&, t] { results[t] = check_all(20); });
+    for (auto& th : threads) th.join();
+    for (int r : results) CHECK(r == 0);
 }
