@@ -95,7 +95,17 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e) == 0 ? kExitOk : kExitUsage;
+        if (app.exit(e) != 0) return kExitUsage;
+        // --help and --version: the text is the whole result, so one lost on a full or closed stdout is a
+        // failure (as coreutils' `--help >/dev/full` is).
+        errno = 0;
+        if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+            const int err = errno;
+            say("codd: the text could not be written to standard output{}{}\n", err != 0 ? ": " : "",
+                err != 0 ? std::strerror(err) : "");
+            return kExitFailure;
+        }
+        return kExitOk;
     }
     if (*serve) {
         try {

@@ -238,6 +238,22 @@ TEST_CASE(
     CHECK(std::filesystem::exists(to / "log" / "CURRENT"));
 }
 
+TEST_CASE("--help and --version on a full or closed stdout fail and say so, and succeed otherwise") {
+    for (const std::string flag : {"--help", "--version", "verify --help"}) {
+        CAPTURE(flag);
+        const RunResult ok = run(ProcessOptions{{"/bin/sh", "-c", "exec \"$0\" " + flag, CODD_BINARY}, {}, {}});
+        CHECK(ok.exit_code == 0);
+        CHECK_FALSE(ok.out.empty());
+        for (const std::string redirect : {">/dev/full", ">&-"}) {
+            CAPTURE(redirect);
+            const RunResult r =
+                run(ProcessOptions{{"/bin/sh", "-c", "exec \"$0\" " + flag + " " + redirect, CODD_BINARY}, {}, {}});
+            CHECK(r.exit_code == 1);
+            CHECK(r.err.find("the text could not be written to standard output") != std::string::npos);
+        }
+    }
+}
+
 TEST_CASE("a log that ends before the position its orders view applied is broken: events were lost") {
     // A WAL file deleted or cut short leaves an intact but shorter chain; the view's checkpoint remembers more.
     const TempDir dir;
