@@ -149,11 +149,11 @@ namespace {
 // pads that context holds (EVP_MAC_init without a key).
 class KeyedMacs {
   public:
-    KeyedMacs() = default;
+    KeyedMacs() { keys_.reserve(kKeys); }
     KeyedMacs(const KeyedMacs&) = delete;
     KeyedMacs& operator=(const KeyedMacs&) = delete;
     ~KeyedMacs() {
-        for (auto& k : keys_) EVP_MAC_CTX_free(k.ctx);
+        for (auto& k : keys_) forget(k);
     }
 
     // A context ready for `key`'s next MAC.
@@ -166,23 +166,26 @@ class KeyedMacs {
         }
         static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
         if (hmac == nullptr) throw std::runtime_error("HMAC-SHA256 is not available");
-        EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(hmac);
-        if (ctx == nullptr) throw std::runtime_error("HMAC-SHA256 failed");
+        Key k{std::string(key), EVP_MAC_CTX_new(hmac)};
+        if (k.ctx == nullptr) {
+            forget(k);
+            throw std::runtime_error("HMAC-SHA256 failed");
+        }
         char digest[] = "SHA256";
-        const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+        const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                     OSSL_PARAM_construct_end()};
         // A key pointer even for an empty key: a null one would mean "no key" and fail.
-        const auto* bytes = key.empty() ? reinterpret_cast<const unsigned char*>("")
-                                        : reinterpret_cast<const unsigned char*>(key.data());
-        if (EVP_MAC_init(ctx, bytes, key.size(), params) != 1) {
-            EVP_MAC_CTX_free(ctx);
+        const auto* bytes = reinterpret_cast<const unsigned char*>(key.empty() ? "" : key.data());
+        if (EVP_MAC_init(k.ctx, bytes, key.size(), params) != 1) {
+            forget(k);
             throw std::runtime_error("HMAC-SHA256 failed");
         }
         if (keys_.size() == kKeys) {
-            EVP_MAC_CTX_free(keys_.front().ctx);
+            forget(keys_.front());
             keys_.erase(keys_.begin());
         }
-        keys_.push_back({std::string(key), ctx});
-        return ctx;
+        keys_.push_back(std::move(k));  // within the reserved capacity: does not throw
+        return keys_.back().ctx;
     }
 
   private:
@@ -191,6 +194,12 @@ class KeyedMacs {
         std::string key;
         EVP_MAC_CTX* ctx;
     };
+    // The copy of a secret is wiped, not just freed.
+    static void forget(Key& k) {
+        EVP_MAC_CTX_free(k.ctx);
+        k.ctx = nullptr;
+        if (!k.key.empty()) OPENSSL_cleanse(k.key.data(), k.key.size());
+    }
     std::vector<Key> keys_;
 };
 

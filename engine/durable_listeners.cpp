@@ -18,11 +18,19 @@ class DurableListeners::Handle final : public DurableListener {
 
 std::unique_ptr<DurableListener> DurableListeners::add(std::string prefix,
                                                        std::function<void(const DurableEvent&)> fn) {
-    std::lock_guard lock(mu_);
-    const std::uint64_t id = next_id_++;
-    listeners_.push_back({id, std::move(prefix), std::move(fn)});
-    count_.store(listeners_.size());
-    return std::make_unique<Handle>(shared_from_this(), id);
+    std::uint64_t id = 0;
+    {
+        std::lock_guard lock(mu_);
+        id = next_id_++;
+    }
+    // The handle first: should registering throw, the handle removes nothing and no listener is left behind.
+    auto handle = std::make_unique<Handle>(shared_from_this(), id);
+    {
+        std::lock_guard lock(mu_);
+        listeners_.push_back({id, std::move(prefix), std::move(fn)});
+        count_.store(listeners_.size());
+    }
+    return handle;
 }
 
 void DurableListeners::remove(std::uint64_t id) {
@@ -51,7 +59,8 @@ void DurableListeners::notify(const AppendRequest& request, const AppendResult& 
                                       StreamVersion{first_version + static_cast<std::int64_t>(k)}, e.type,
                                       e.schema_version, e.payload, result.time_us});
                 } catch (...) {
-                    // The listener misses this event (it sees the gap in the versions); the answers go on.
+                    // The listener misses this event and the answers go on: a listener that must not miss one
+                    // catches its own exceptions (the StockBook does, and reads the stream instead).
                 }
             }
         }

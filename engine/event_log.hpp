@@ -245,7 +245,8 @@ class EventLog {
     // answers appends, after head() has passed it and before the append's producer is answered. So a producer
     // that got its answer knows every listener has seen its events. Refused, duplicate and failed appends
     // deliver nothing. `fn` delays every answer: keep it short, never block in it, never append from it, and
-    // never destroy a DurableListener from it. nullptr on a log that does not append (read-only).
+    // never destroy a DurableListener from it. An exception out of `fn` loses that event for it (the answers go
+    // on). nullptr on a log that does not append (read-only).
     [[nodiscard]] virtual std::unique_ptr<DurableListener> listen_durable(
         std::string prefix, std::function<void(const DurableEvent&)> fn) = 0;
 

@@ -96,14 +96,14 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (app.exit(e) != 0) return kExitUsage;
-        // --help and --version: the text is the whole result, so one lost on a full or closed stdout is a
-        // failure (as coreutils' `--help >/dev/full` is).
+        // --help and --version: the text is the whole result, so one lost on a full or closed stdout is an error
+        // (as coreutils' `--help >/dev/full` is). 2, not 1: for verify, 1 means a broken log only.
         errno = 0;
         if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
             const int err = errno;
             say("codd: the text could not be written to standard output{}{}\n", err != 0 ? ": " : "",
                 err != 0 ? std::strerror(err) : "");
-            return kExitFailure;
+            return kExitUsage;
         }
         return kExitOk;
     }

@@ -1,5 +1,7 @@
 #include "engine/catalog/catalog_events.hpp"
 
+#include <charconv>
+
 #include "engine/catalog/catalog_service.hpp"
 #include "engine/json_codec.hpp"
 
@@ -18,8 +20,23 @@ boost::json::object movement(ProductId id, OrderId order, std::int64_t quantity)
 
 }  // namespace
 
+namespace {
+constexpr std::string_view kProductStreamPrefix = "product-";
+}  // namespace
+
 std::string product_stream(ProductId id) {
-    return "product-" + std::to_string(id);
+    return std::string(kProductStreamPrefix) + std::to_string(id);
+}
+
+std::optional<ProductId> product_of_stream(std::string_view stream) {
+    if (!stream.starts_with(kProductStreamPrefix)) return std::nullopt;
+    const std::string_view digits = stream.substr(kProductStreamPrefix.size());
+    // As std::to_string writes an id: digits only, no sign, no leading zero.
+    if (digits.empty() || digits.front() < '1' || digits.front() > '9') return std::nullopt;
+    ProductId id = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+    return id;
 }
 
 std::string sku_stream(std::string_view normalized_sku) {

@@ -2,6 +2,7 @@
 // The catalog events: stream names, type names and payload encoders. Payloads are JSON objects with the
 // REST API's camelCase keys, schema version 1, money in minor units.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,9 @@ inline constexpr std::string_view kSkuReleased = "SkuReleased";
 inline constexpr std::string_view kProductSequence = "product";
 
 std::string product_stream(ProductId id);
+// The product a stream name is the stream of (product_stream's inverse); nullopt for any other stream, the SKU
+// streams among them.
+std::optional<ProductId> product_of_stream(std::string_view stream);
 std::string sku_stream(std::string_view normalized_sku);
 
 NewEvent product_created(const Product& p);

@@ -1,7 +1,6 @@
 #include "engine/catalog/stock_book.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 #include <utility>
 
@@ -50,34 +49,41 @@ void StockBook::refresh(Entry& e, ProductId id) {
         e.folding.swap(e.delivered);
         read = std::exchange(e.overflowed, false) || read;
     }
-    if (read) read_tail(e, id);
-    for (const RecordedEvent& ev : e.folding) {
-        if (ev.version.value() <= e.cached.version) continue;  // the tail read had it
-        // A gap (a delivery the listener missed): the log has it, and head() has passed this event.
-        if (ev.version.value() != e.cached.version + 1) read_tail(e, id);
-        if (ev.version.value() <= e.cached.version) continue;
-        if (ev.version.value() != e.cached.version + 1) {
-            // Cannot happen (the log delivers after its head passed the event); were it to, fold nothing more
-            // and read the tail next time.
-            std::lock_guard lock(e.delivered_mu);
-            e.overflowed = true;
-            break;
+    try {
+        if (read) read_tail(e, id);
+        for (const RecordedEvent& ev : e.folding) {
+            if (ev.version.value() <= e.cached.version) continue;  // the tail read had it
+            // A gap (a delivery lost): the log has it, and head() has passed every delivered event.
+            if (ev.version.value() != e.cached.version + 1) read_tail(e, id);
+            if (ev.version.value() <= e.cached.version) continue;
+            if (ev.version.value() != e.cached.version + 1) {
+                throw std::logic_error("the stock book's deliveries for product " + std::to_string(id) +
+                                       " skip versions the log does not have");
+            }
+            fold(e, ev);
+            e.cached.version = ev.version.value();
         }
-        fold(e, ev);
-        e.cached.version = ev.version.value();
+    } catch (...) {
+        // What was folded stays (a prefix of the stream, at its version); the next lock reads the rest from the log.
+        e.folding.clear();
+        std::lock_guard lock(e.delivered_mu);
+        e.overflowed = true;
+        throw;
     }
     e.folding.clear();
+    if (e.folding.capacity() > kKeptCapacity) std::vector<RecordedEvent>().swap(e.folding);
 }
 
 void StockBook::read_tail(Entry& e, ProductId id) {
     tail_reads_.fetch_add(1, std::memory_order_relaxed);
-    e.loaded = true;
     const std::string stream = events::product_stream(id);
-    // Most reads find nothing new: a point lookup of the stream's version answers that for a fraction of a
-    // stream read. The version may include an append not yet durable, which the read below does not return yet.
+    // A lookup of the stream's version answers "nothing new" for a fraction of a stream read. The version may
+    // include an append not yet durable, which the read below does not return yet.
     const auto current = log_.stream_version(stream);
-    if (!current || current->value() <= e.cached.version) return;
-    fold_tail(log_, stream, e.cached, [&e](Product&, const RecordedEvent& ev) { fold(e, ev); });
+    if (current && current->value() > e.cached.version) {
+        fold_tail(log_, stream, e.cached, [&e](Product&, const RecordedEvent& ev) { fold(e, ev); });
+    }
+    e.loaded = true;  // only once read: a read that threw is read again
 }
 
 void StockBook::fold(Entry& e, const RecordedEvent& ev) {
@@ -89,37 +95,40 @@ void StockBook::fold(Entry& e, const RecordedEvent& ev) {
     if (it != e.holds.end()) e.holds.erase(it);
 }
 
-void StockBook::on_durable(const DurableEvent& ev) {
-    // product-<id> only (not product-sku-<sku>), and only products the book caches: one it does not yet cache
-    // reads its whole stream when first locked, and the log's head has passed this event by then.
-    const std::string_view digits = ev.stream.substr(kStreamPrefix.size());
-    ProductId id = 0;
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
-    if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) return;
+void StockBook::on_durable(const DurableEvent& ev) noexcept {
+    // Only products the book caches: one it does not cache yet reads its whole stream when first locked, and the
+    // log's head has passed this event by then.
+    const auto id = events::product_of_stream(ev.stream);
+    if (!id) return;
     Entry* e = nullptr;
     {
         std::lock_guard lock(entries_mu_);
-        auto it = entries_.find(id);
+        auto it = entries_.find(*id);
         if (it == entries_.end()) return;
         e = it->second.get();
     }
     std::lock_guard lock(e->delivered_mu);
     if (e->overflowed) return;  // the next refresh reads the tail, this event with it
-    if (e->delivered.size() >= kMaxDelivered) {
-        // Nobody has locked the product for a long while: read its tail when someone does.
-        e->delivered.clear();
-        e->delivered.shrink_to_fit();
+    try {
+        if (e->delivered.size() >= kMaxDelivered) {
+            // Nobody has locked the product for a long while: read its tail when someone does.
+            std::vector<RecordedEvent>().swap(e->delivered);
+            e->overflowed = true;
+            return;
+        }
+        RecordedEvent r;
+        r.position = ev.position;
+        r.stream = ev.stream;
+        r.version = ev.version;
+        r.type = ev.type;
+        r.schema_version = ev.schema_version;
+        r.payload = ev.payload;
+        r.time_us = ev.time_us;
+        e->delivered.push_back(std::move(r));
+    } catch (...) {
+        // Out of memory: this delivery is lost, so the next refresh reads the tail instead.
         e->overflowed = true;
-        return;
     }
-    RecordedEvent& r = e->delivered.emplace_back();
-    r.position = ev.position;
-    r.stream = ev.stream;
-    r.version = ev.version;
-    r.type = ev.type;
-    r.schema_version = ev.schema_version;
-    r.payload = ev.payload;
-    r.time_us = ev.time_us;
 }
 
 void StockBook::release(const StockHolds& holds) {

@@ -31,8 +31,10 @@
 //     before the batch is written — or (ii) by its owner once the append has returned (committed: it is
 //     delivered, because the log delivers before it answers, and every decision folds the deliveries before
 //     it looks; refused: it will never be). Erasure happens under the product's lock, so no decision sees a
-//     reservation neither in C nor in H. A delivery the book cannot fold in order (a gap, or one dropped) makes
-//     the lock read the stream from the log up to head(), which has passed every delivered event.
+//     reservation neither in C nor in H. A delivery the book could not keep (out of memory, or too many piled up
+//     for a product nobody locked) marks the product, and one it cannot fold in order (a gap) is seen there: the
+//     lock then reads the stream from the log up to head(), which has passed every delivered event. A read or
+//     fold that throws also marks it, so the next lock reads what is missing.
 //   - (i) erases by order, so it may erase the wrong hold when two commands of one order hold the same
 //     product at once. Both were decided on the same order version and the order stream's exact expected
 //     version lets at most one commit: if the loser's hold went, the winner's stays until (ii) (counted
@@ -145,7 +147,8 @@ class StockBook {
         std::vector<std::unique_lock<std::mutex>> locks_;
     };
 
-    // Locks `ids` (duplicates allowed) in product-id order and refreshes them from their stream tails.
+    // Locks `ids` (duplicates allowed) in product-id order and refreshes them (folds what the log delivered, or
+    // reads their stream tails: see (a)).
     [[nodiscard]] Locked lock(std::vector<ProductId> ids);
 
     // Products whose state the book caches (only ids whose product stream existed when first locked).
@@ -191,8 +194,9 @@ class StockBook {
         bool absent = false;
     };
 
-    static constexpr std::string_view kStreamPrefix = "product-";
+    static constexpr std::string_view kStreamPrefix = "product-";  // events::product_of_stream picks the products
     static constexpr std::size_t kMaxDelivered = 4096;
+    static constexpr std::size_t kKeptCapacity = 256;  // a `folding` buffer larger than this is given back
 
     Entry& entry(ProductId id);
     // The book's entry for `id`, or nullptr when it has none and the log has no product-<id> stream.
@@ -201,8 +205,8 @@ class StockBook {
     void refresh(Entry& e, ProductId id);
     void read_tail(Entry& e, ProductId id);
     static void fold(Entry& e, const RecordedEvent& ev);
-    // The log's listener (its completer thread).
-    void on_durable(const DurableEvent& ev);
+    // The log's listener (its completer thread). A delivery it cannot keep sets `overflowed`.
+    void on_durable(const DurableEvent& ev) noexcept;
     void release(const StockHolds& holds);
 
     EventLog& log_;

@@ -527,3 +527,16 @@ TEST_CASE("catalog: concurrent reserves and releases keep 0 <= reserved <= on ha
     }
     CHECK(f.product(1001).reserved == expected_reserved[1001]);
 }
+
+TEST_CASE("catalog: a product's stream name gives back its id, and no other stream gives one") {
+    for (const ProductId id : {ProductId{1}, ProductId{1001}, ProductId{9'223'372'036'854'775'807}}) {
+        CAPTURE(id);
+        CHECK(events::product_of_stream(events::product_stream(id)) == id);
+    }
+    for (const std::string_view other :
+         {"product-", "product-0", "product-012", "product--5", "product-+5", "product-12x", "product-1 ",
+          "product-99999999999999999999", "product-sku-abc", "product-sku-12", "order-12", "products-12", ""}) {
+        CAPTURE(other);
+        CHECK_FALSE(events::product_of_stream(other).has_value());
+    }
+}

@@ -799,3 +799,39 @@ TEST_CASE("a durable listener that throws misses only that event, and its handle
     auto ro = EventLog::open_read_only(dir.path() / "log", dir.path() / "secondary");
     CHECK(ro->listen_durable("", [](const DurableEvent&) {}) == nullptr);
 }
+
+TEST_CASE("durable listeners get the events of appends that shared a round, in position order") {
+    TempDir dir;
+    auto log = open_log(dir.path());
+    std::mutex mu;
+    std::vector<std::uint64_t> positions;
+    std::vector<std::string> streams;
+    auto listener = log->listen_durable("s-", [&](const DurableEvent& e) {
+        std::lock_guard lock(mu);
+        positions.push_back(e.position.value());
+        streams.emplace_back(e.stream);
+    });
+    // Queued at once from one thread, so the writer takes many of them into each round.
+    constexpr int kAppends = 300;
+    std::atomic<int> answered{0}, refused{0};
+    std::promise<void> all;
+    for (int i = 0; i < kAppends; ++i) {
+        log->append_async(request({to_stream("s-" + std::to_string(i % 7), ExpectedVersion::any(), {event("E")}),
+                                   to_stream("t-" + std::to_string(i), ExpectedVersion::any(), {event("T")})}),
+                          [&](AppendResult r) {
+                              if (r.status != AppendStatus::ok) refused.fetch_add(1);
+                              if (answered.fetch_add(1) + 1 == kAppends) all.set_value();
+                          });
+    }
+    all.get_future().wait();
+    CHECK(refused.load() == 0);
+    CHECK(log->stats().batches < kAppends);  // rounds were shared
+    std::lock_guard lock(mu);
+    REQUIRE(positions.size() == kAppends);
+    const auto stored = log->read_all(GlobalPosition{1}, 2 * kAppends);
+    for (std::size_t i = 0; i < positions.size(); ++i) {
+        CAPTURE(i);
+        if (i > 0) CHECK(positions[i] > positions[i - 1]);
+        CHECK(stored.at(positions[i] - 1).stream == streams[i]);
+    }
+}
