@@ -190,8 +190,13 @@ engine::GlobalPosition head_position(const Commerce& c) {
 
 Response after_commit(const Commerce& c, engine::GlobalPosition position, int status,
                       const std::function<std::string()>& body) {
+    return view_answer(position, c.view.wait_for(position, c.view_wait), status, body);
+}
+
+Response view_answer(engine::GlobalPosition position, bool applied, int status,
+                     const std::function<std::string()>& body) {
     const std::string pos = std::to_string(position.value());
-    if (!c.view.wait_for(position, c.view_wait)) {
+    if (!applied) {
         Response accepted = json_text(
             202,
             fmt::format(

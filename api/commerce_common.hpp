@@ -40,6 +40,9 @@ engine::GlobalPosition head_position(const Commerce& c);
 // position: the command is durable, the view is behind.
 Response after_commit(const Commerce& c, engine::GlobalPosition position, int status,
                       const std::function<std::string()>& body);
+// after_commit's answer once the wait is over (`applied`: the view got there in time); `body` is called only then.
+Response view_answer(engine::GlobalPosition position, bool applied, int status,
+                     const std::function<std::string()>& body);
 // For bulk commands, whose per-item results do not come from the view: 200 with `results` once the view has
 // applied `position`, else 202 with the same `results` (the client learns which items failed either way).
 Response after_bulk_commit(const Commerce& c, engine::GlobalPosition position, std::string results);

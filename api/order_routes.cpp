@@ -17,6 +17,7 @@
 #include "engine/orders/order_service.hpp"
 #include "projections/order_summary.hpp"
 #include "projections/orders_view.hpp"
+#include "projections/runner.hpp"
 
 namespace codd::api {
 namespace {
@@ -31,19 +32,30 @@ bool may_force(const Authenticated& caller) {
     return caller.user.role == Role::super_admin || caller.user.role == Role::admin;
 }
 
+std::string order_message(std::string_view message, std::string_view order_json) {
+    return fmt::format(R"({{"message":{},"order":{}}})", engine::json::serialize(json::string(message)), order_json);
+}
+
+// The answer to an order command once the view's wait is over: ETag with the order's version when it has the order.
+Response order_view_answer(engine::GlobalPosition position, bool applied, int status, std::int64_t version,
+                           const std::function<std::string()>& body) {
+    Response r = view_answer(position, applied, status, body);
+    if (r.status == status) r.headers.push_back({"ETag", fmt::format("\"{}\"", version)});
+    return r;
+}
+
 // The order as the view has it, after `position`, as {"message", "order"}; with its version as the ETag. A
 // create passes what it `decided` with: the view's JSON of the order is then rendered from that
 // (projections/order_summary.hpp) instead of read back, once the view has applied it all the same.
 Response order_answer(const Commerce& c, const orders::Committed<orders::Order>& done, int status,
                       std::string_view message, const orders::CreatedOrder::Decided* decided = nullptr) {
-    Response r = after_commit(c, done.position, status, [&c, &done, message, decided] {
-        auto order = decided ? projections::order_summary_json(done.value, *decided) : std::nullopt;
-        if (!order) order = c.queries.order_summary_json(done.value.id);
-        return fmt::format(R"({{"message":{},"order":{}}})", engine::json::serialize(json::string(message)),
-                           order.value_or("null"));
-    });
-    if (r.status == status) r.headers.push_back({"ETag", fmt::format("\"{}\"", done.value.version)});
-    return r;
+    return order_view_answer(done.position, c.view.wait_for(done.position, c.view_wait), status, done.value.version,
+                             [&c, &done, message, decided] {
+                                 auto order =
+                                     decided ? projections::order_summary_json(done.value, *decided) : std::nullopt;
+                                 if (!order) order = c.queries.order_summary_json(done.value.id);
+                                 return order_message(message, order.value_or("null"));
+                             });
 }
 
 Response order_result(const Commerce& c, const engine::Result<orders::Committed<orders::Order>>& result, int status,
@@ -216,7 +228,24 @@ std::optional<Response> repeat_out_of_scope(const orders::CreatedOrder& done, co
         "externalOrderId"));
 }
 
-Response create(const Commerce& c, const Request& r, const Authenticated& caller) {
+constexpr std::string_view kCreated = "Order created successfully";
+
+// A create read and checked, blocking until the view has applied it (a command thread's).
+Response create_order(const Commerce& c, const orders::NewOrder& o, const engine::CommandContext& ctx,
+                      const Authenticated& caller) {
+    auto created = c.orders.create(o, ctx);
+    if (const auto* rej = std::get_if<engine::Rejection>(&created)) return order_rejection(*rej);
+    const auto& done = std::get<orders::CreatedOrder>(created);
+    if (auto refused = repeat_out_of_scope(done, caller)) return std::move(*refused);
+    return order_answer(c, done.order, 201, kCreated, done.decided ? &*done.decided : nullptr);
+}
+
+// The request's order, stamped with its creator, and its command context; or the response refusing it.
+struct CreateRequest {
+    orders::NewOrder order;
+    engine::CommandContext ctx;
+};
+std::variant<CreateRequest, Response> read_create(const Commerce& c, const Request& r, const Authenticated& caller) {
     auto body = json_object_body(r);
     if (auto* resp = std::get_if<Response>(&body)) return std::move(*resp);
     auto ctx = command_context(c, r, caller, "POST /orders");
@@ -225,11 +254,69 @@ Response create(const Commerce& c, const Request& r, const Authenticated& caller
     if (auto* resp = std::get_if<Response>(&order)) return std::move(*resp);
     auto& o = std::get<orders::NewOrder>(order);
     stamp_creator(o, caller);
-    auto created = c.orders.create(o, std::get<engine::CommandContext>(ctx));
-    if (const auto* rej = std::get_if<engine::Rejection>(&created)) return order_rejection(*rej);
-    const auto& done = std::get<orders::CreatedOrder>(created);
-    if (auto refused = repeat_out_of_scope(done, caller)) return std::move(*refused);
-    return order_answer(c, done.order, 201, "Order created successfully", done.decided ? &*done.decided : nullptr);
+    return CreateRequest{std::move(o), std::move(std::get<engine::CommandContext>(ctx))};
+}
+
+Response create(const Commerce& c, const Request& r, const Authenticated& caller) {
+    auto read = read_create(c, r, caller);
+    if (auto* resp = std::get_if<Response>(&read)) return std::move(*resp);
+    const auto& [o, ctx] = std::get<CreateRequest>(read);
+    return create_order(c, o, ctx, caller);
+}
+
+// POST /orders on the HTTP thread that read it, so that the common create never waits on a thread: it is decided
+// there (OrderService::create_async), the log's answering thread renders the order once it is durable, and the
+// orders view sends the answer once it has applied it (202 after view_wait, as after_commit). Every other create (a
+// new customer, a sales rep, an Idempotency-Key, an externalOrderId, a conflict to decide again, the order's JSON not
+// renderable from the decision) runs on a command thread as create() does.
+void create_without_waiting(const Commerce& c, const Request& r, const Responder& respond,
+                            const Authenticated& caller) {
+    const auto on_workers = [&c, respond](std::function<Response()> job) {
+        c.workers.post([respond, job = std::move(job)] {
+            try {
+                respond(job());
+            } catch (...) {
+                respond.fail(std::current_exception());
+            }
+        });
+    };
+    // The key's claim is taken once, on the command thread (taken here, it would still be held when that thread
+    // asks for it).
+    if (r.header("Idempotency-Key")) return on_workers([&c, r, caller] { return create(c, r, caller); });
+    auto read = read_create(c, r, caller);
+    if (auto* resp = std::get_if<Response>(&read)) return respond(std::move(*resp));
+    auto request = std::make_shared<const CreateRequest>(std::move(std::get<CreateRequest>(read)));
+    const auto blocking = [&c, on_workers, request, caller] {
+        on_workers([&c, request, caller] { return create_order(c, request->order, request->ctx, caller); });
+    };
+    const bool started = c.orders.create_async(
+        request->order, request->ctx,
+        [&c, respond, blocking, on_workers](std::optional<engine::Result<orders::CreatedOrder>> created) {
+            try {
+                if (!created) return blocking();
+                if (const auto* rej = std::get_if<engine::Rejection>(&*created)) {
+                    return respond(order_rejection(*rej));
+                }
+                auto done = std::make_shared<orders::CreatedOrder>(std::move(std::get<orders::CreatedOrder>(*created)));
+                auto summary = projections::order_summary_json(done->order.value, *done->decided);
+                if (!summary) {
+                    return on_workers([&c, done] { return order_answer(c, done->order, 201, kCreated); });
+                }
+                c.view.when_applied(
+                    done->order.position, c.view_wait,
+                    [respond, done, body = order_message(kCreated, *summary)](bool applied) mutable {
+                        try {
+                            respond(order_view_answer(done->order.position, applied, 201, done->order.value.version,
+                                                      [&body] { return std::move(body); }));
+                        } catch (...) {
+                            respond.fail(std::current_exception());
+                        }
+                    });
+            } catch (...) {
+                respond.fail(std::current_exception());
+            }
+        });
+    if (!started) blocking();
 }
 
 constexpr std::size_t kMaxImportRows = 500;
@@ -527,7 +614,14 @@ Response bulk_status(const Commerce& c, const Request& r, const Authenticated& c
 
 void add_order_routes(Router& router, const Commerce& c) {
     add(router, c, "GET", "/orders", [&c](const Request& r, const Authenticated& a) { return list(c, r, a); });
-    add(router, c, "POST", "/orders", [&c](const Request& r, const Authenticated& a) { return create(c, r, a); });
+    add_guarded(router, c.identity, "POST", "/orders",
+                [&c](Request request, Responder respond, std::optional<Authenticated> caller) {
+                    try {
+                        create_without_waiting(c, request, respond, *caller);
+                    } catch (...) {
+                        respond.fail(std::current_exception());
+                    }
+                });
     add(router, c, "GET", "/orders/kanban", [&c](const Request& r, const Authenticated& a) { return kanban(c, r, a); });
     add(router, c, "GET", "/orders/stats", [&c](const Request& r, const Authenticated& a) { return stats(c, r, a); });
     add(router, c, "POST", "/orders/bulk",

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/thread_name.hpp"
+
 namespace codd::projections {
 
 namespace {
@@ -48,9 +50,17 @@ ProjectionRunner::ProjectionRunner(engine::EventLog& log, std::filesystem::path 
                                  "this view until then, it is the record of how far the log went");
     }
     start();
+    timer_ = std::thread([this] { run_timer(); });
+    engine::name_thread(timer_, "codd-view-timer");
 }
 
 ProjectionRunner::~ProjectionRunner() {
+    {
+        std::lock_guard lock(mu_);
+        timer_stop_ = true;
+    }
+    timer_cv_.notify_one();
+    if (timer_.joinable()) timer_.join();
     stop();
 }
 
@@ -96,11 +106,14 @@ bool ProjectionRunner::running() const {
 
 void ProjectionRunner::stop() {
     std::lock_guard control(control_mu_);
+    Calls stopped;
     {
         std::lock_guard lock(mu_);
         halted_ = true;
         wake_locked(true);
+        take_pending_locked(true, stopped);
     }
+    for (auto& fn : stopped) fn(false);
     unsubscribe_locked();
 }
 
@@ -142,9 +155,56 @@ void ProjectionRunner::on_batch(std::span<const RecordedEvent> events) {
 }
 
 void ProjectionRunner::publish(GlobalPosition p) {
-    std::lock_guard lock(mu_);
-    position_ = p;
-    wake_locked(false);
+    Calls applied;
+    {
+        std::lock_guard lock(mu_);
+        position_ = p;
+        wake_locked(false);
+        take_pending_locked(false, applied);
+    }
+    for (auto& fn : applied) fn(true);
+}
+
+void ProjectionRunner::when_applied(GlobalPosition p, std::chrono::milliseconds timeout,
+                                    std::function<void(bool)> fn) const {
+    bool applied = false;
+    {
+        std::lock_guard lock(mu_);
+        if (position_ < p && error_.empty() && !halted_) {
+            pending_.emplace(p.value(), Pending{std::chrono::steady_clock::now() + timeout, std::move(fn)});
+            return;
+        }
+        applied = position_ >= p;
+    }
+    fn(applied);
+}
+
+void ProjectionRunner::take_pending_locked(bool all, Calls& out) const {
+    const auto end = all ? pending_.end() : pending_.upper_bound(position_.value());
+    for (auto it = pending_.begin(); it != end; ++it) out.push_back(std::move(it->second.fn));
+    pending_.erase(pending_.begin(), end);
+}
+
+void ProjectionRunner::run_timer() {
+    std::unique_lock lock(mu_);
+    while (!timer_stop_) {
+        timer_cv_.wait_for(lock, kTimerTick, [this] { return timer_stop_; });
+        const auto now = std::chrono::steady_clock::now();
+        Calls expired;
+        for (auto it = pending_.begin(); it != pending_.end();) {
+            if (it->second.deadline <= now) {
+                expired.push_back(std::move(it->second.fn));
+                it = pending_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        if (timer_stop_) take_pending_locked(true, expired);  // the runner is going: nothing will apply them
+        if (expired.empty()) continue;
+        lock.unlock();
+        for (auto& fn : expired) fn(false);
+        lock.lock();
+    }
 }
 
 void ProjectionRunner::wake_locked(bool all) {
@@ -154,12 +214,15 @@ void ProjectionRunner::wake_locked(bool all) {
 }
 
 void ProjectionRunner::fail(const std::string& what) {
+    Calls failed;
     {
         std::lock_guard lock(mu_);
         error_ = "view " + projection_.name() + " stopped after position " +
                  std::to_string(writer_.checkpoint().value()) + ": " + what;
         wake_locked(true);
+        take_pending_locked(true, failed);
     }
+    for (auto& fn : failed) fn(false);
 }
 
 ReplayStats ProjectionRunner::rebuild() {
@@ -204,13 +267,16 @@ ReplayStats ProjectionRunner::rebuild() {
     }
     stats.position = writer_.checkpoint();
     bool resume = false;
+    Calls applied;
     {
         std::lock_guard lock(mu_);
         position_ = stats.position;
         error_.clear();  // the rebuilt view applied everything up to its checkpoint
         resume = !halted_;
         wake_locked(false);
+        take_pending_locked(false, applied);
     }
+    for (auto& fn : applied) fn(true);
     if (resume) subscribe_locked();
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return stats;

@@ -16,6 +16,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "engine/clock.hpp"
 #include "engine/event_log.hpp"
@@ -56,6 +58,12 @@ class ProjectionRunner {
     // reached. Returns false at once when the runner stopped (an error, or stop()); a rebuild's pause is
     // not a stop: waiters wait through it.
     [[nodiscard]] bool wait_for(GlobalPosition p, std::chrono::milliseconds timeout) const;
+    // The same without blocking: `fn(applied)` runs once with what wait_for would return, on the runner's thread
+    // (applied), on its timer thread (the timeout passed, checked every kTimerTick), on the thread that stops it
+    // (an error, stop()), or on the caller's before when_applied returns (already decided). `fn` must be short and
+    // must not throw. Calls still pending when the runner is destroyed get false.
+    void when_applied(GlobalPosition p, std::chrono::milliseconds timeout, std::function<void(bool)> fn) const;
+    static constexpr std::chrono::milliseconds kTimerTick{50};
     [[nodiscard]] Lag lag() const;
 
     // Empty while healthy; otherwise what stopped the runner.
@@ -105,6 +113,19 @@ class ProjectionRunner {
     };
     mutable std::mutex mu_;
     mutable std::multimap<std::uint64_t, Waiter*> waiters_;
+    // when_applied's calls, filed by position like the waiters.
+    struct Pending {
+        std::chrono::steady_clock::time_point deadline;
+        std::function<void(bool)> fn;
+    };
+    using Calls = std::vector<std::function<void(bool)>>;
+    mutable std::multimap<std::uint64_t, Pending> pending_;
+    // With mu_ held: moves the calls due into `out` (applied ones, or all).
+    void take_pending_locked(bool all, Calls& out) const;
+    void run_timer();
+    std::condition_variable timer_cv_;
+    bool timer_stop_ = false;  // under mu_
+    std::thread timer_;        // started last, joined first
     GlobalPosition position_;
     std::string error_;
     bool halted_ = false;  // stop() was called and start() not since

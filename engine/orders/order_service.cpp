@@ -426,80 +426,113 @@ Result<CreatedOrder> OrderService::create_once(const NewOrder& n, const CommandC
         customer = std::get<customers::FoundOrCreated>(found).customer;
     }
 
-    std::unique_ptr<StockHolds> holds;
-    // The last attempt's decision: the one appended when the append succeeds.
-    std::optional<Order> last;
-    std::vector<catalog::Product> products;
+    NewOrderDecision d;
+    d.customer = std::move(customer);
     const std::string asked_phone = customers::normalize_phone(n.customer.phone_number).value_or("");
-    auto attempt = [&](TimePoint now) -> Result<AppendRequest> {
-        holds = std::make_unique<StockHolds>();
-        // The customer as it is now: the append is conditional on it, so one changed meanwhile (its phone given
-        // to no one or another, deactivated) is decided on again, never given the order as it was.
-        const auto current = customers_.load(customer.id);
-        if (!current.exists()) return not_found("customer " + std::to_string(customer.id));
-        const bool reactivate = !current.state.is_active;
-        if (reactivate && n.customer_id) {
-            return Rejection{Rejection::Kind::refused, "customer " + std::to_string(customer.id) + " is not active",
-                             "customerId"};
-        }
-        if (!n.customer_id && current.state.phone_number != asked_phone) {
-            return conflict("the customer with this phone changed it while the order was placed; send the order again",
-                            "customerPhone");
-        }
-        customer = current.state;
-        customer.is_active = true;
-        const auto ids = product_ids(n.items);
-        auto locked = stock_.lock(ids);
-        const ProductViews views = views_of(locked, ids);
-        const auto revisions = locked.revisions();
-        auto decided = decide_create(n, customer, views, to_us(now));
-        if (auto* r = std::get_if<Rejection>(&decided)) return *r;
-        Order order = std::get<Order>(decided);
-        const StockMove move = reservation_of(order);
-        if (auto r = hold_units(locked, units_taken(move), views, *holds)) return *r;
-        last = order;
-        products.clear();
-        for (const ProductId id : ids) {
-            if (!has_product(products, id)) products.push_back(locked.product(id).state);
-        }
-        AppendRequest req;
-        req.sequences = {std::string(events::kOrderSequence)};
-        // The id comes from the sequence, in the batch that writes the order: a refusal leaves no gap.
-        req.streams.push_back({customers::events::customer_stream(customer.id), expect(current.version), {}});
-        if (reactivate) {
-            customers::CustomerPatch active;
-            active.is_active = true;
-            req.streams.back().events.push_back(customers::events::customer_updated(customer.id, active));
-        }
-        req.build = [order = std::move(order), move, h = holds.get(), revisions](SequenceValues values) mutable {
-            revisions.check();  // no product edited since the decision (else StaleDecision: decided again)
-            order.id = values[0];
-            h->set_order(order.id);
-            std::vector<StreamAppend> streams{
-                {events::order_stream(order.id), ExpectedVersion::no_stream(), {events::order_created(order)}}};
-            for (auto& s : stock_streams(order.id, move)) streams.push_back(std::move(s));
-            return streams;
-        };
-        return req;
-    };
+    auto attempt = [&](TimePoint now) { return decide_new(n, asked_phone, now, d); };
     auto result = execute(log_, *clock_, ctx, attempt);
-    holds.reset();
+    d.holds.reset();
     if (auto* r = std::get_if<Rejection>(&result)) return *r;
     const AppendResult& appended = std::get<AppendResult>(result);
-    const OrderId id = appended.sequence_values.at(0);
-    if (appended.status == AppendStatus::ok && last) {
-        // The stream is the one OrderCreated of the last decision: folding it sets what the append chose (the
-        // id, version 0, the event's time) on the decided order, and nothing else.
-        Order o = std::move(*last);
-        o.id = id;
-        o.version = 0;
-        o.created_us = o.updated_us = appended.time_us;
-        o.stock = stock_stage(o.status);
-        return CreatedOrder{{std::move(o), appended.last_position},
-                            CreatedOrder::Decided{std::move(customer), std::move(products), std::move(rep)}};
-    }
+    if (appended.status == AppendStatus::ok && d.order) return created(std::move(d), appended, std::move(rep));
     if (auto o = repeat(appended)) return std::move(*o);
-    return not_found("order " + std::to_string(id));
+    return not_found("order " + std::to_string(appended.sequence_values.at(0)));
+}
+
+Result<AppendRequest> OrderService::decide_new(const NewOrder& n, const std::string& asked_phone, TimePoint now,
+                                               NewOrderDecision& d) {
+    d.holds = std::make_shared<StockHolds>();
+    d.order.reset();
+    // The customer as it is now: the append is conditional on it, so one changed meanwhile (its phone given to no
+    // one or another, deactivated) is decided on again, never given the order as it was.
+    const auto current = customers_.load(d.customer.id);
+    if (!current.exists()) return not_found("customer " + std::to_string(d.customer.id));
+    const bool reactivate = !current.state.is_active;
+    if (reactivate && n.customer_id) {
+        return Rejection{Rejection::Kind::refused, "customer " + std::to_string(d.customer.id) + " is not active",
+                         "customerId"};
+    }
+    if (!n.customer_id && current.state.phone_number != asked_phone) {
+        return conflict("the customer with this phone changed it while the order was placed; send the order again",
+                        "customerPhone");
+    }
+    d.customer = current.state;
+    d.customer.is_active = true;
+    const auto ids = product_ids(n.items);
+    auto locked = stock_.lock(ids);
+    const ProductViews views = views_of(locked, ids);
+    const auto revisions = locked.revisions();
+    auto decided = decide_create(n, d.customer, views, to_us(now));
+    if (auto* r = std::get_if<Rejection>(&decided)) return *r;
+    Order order = std::get<Order>(decided);
+    const StockMove move = reservation_of(order);
+    if (auto r = hold_units(locked, units_taken(move), views, *d.holds)) return *r;
+    d.order = order;
+    d.products.clear();
+    for (const ProductId id : ids) {
+        if (!has_product(d.products, id)) d.products.push_back(locked.product(id).state);
+    }
+    AppendRequest req;
+    req.sequences = {std::string(events::kOrderSequence)};
+    // The id comes from the sequence, in the batch that writes the order: a refusal leaves no gap.
+    req.streams.push_back({customers::events::customer_stream(d.customer.id), expect(current.version), {}});
+    if (reactivate) {
+        customers::CustomerPatch active;
+        active.is_active = true;
+        req.streams.back().events.push_back(customers::events::customer_updated(d.customer.id, active));
+    }
+    req.build = [order = std::move(order), move, h = d.holds.get(), revisions](SequenceValues values) mutable {
+        revisions.check();  // no product edited since the decision (else StaleDecision: decided again)
+        order.id = values[0];
+        h->set_order(order.id);
+        std::vector<StreamAppend> streams{
+            {events::order_stream(order.id), ExpectedVersion::no_stream(), {events::order_created(order)}}};
+        for (auto& s : stock_streams(order.id, move)) streams.push_back(std::move(s));
+        return streams;
+    };
+    return req;
+}
+
+CreatedOrder OrderService::created(NewOrderDecision d, const AppendResult& appended, std::optional<users::User> rep) {
+    // The stream is the one OrderCreated of the decision: folding it sets what the append chose (the id, version 0,
+    // the event's time) on the decided order, and nothing else.
+    Order o = std::move(*d.order);
+    o.id = appended.sequence_values.at(0);
+    o.version = 0;
+    o.created_us = o.updated_us = appended.time_us;
+    o.stock = stock_stage(o.status);
+    return CreatedOrder{{std::move(o), appended.last_position},
+                        CreatedOrder::Decided{std::move(d.customer), std::move(d.products), std::move(rep)}};
+}
+
+bool OrderService::create_async(const NewOrder& n, const CommandContext& ctx,
+                                std::function<void(std::optional<Result<CreatedOrder>>)> done) {
+    // The common create only: everything else needs what create() does around the decision (finding or making the
+    // customer, the rep's gate, a command id's original answer, deciding again).
+    if (n.customer_id || n.customer_rep_id || !ctx.command_id.empty() || !ctx.also_command_id.empty() ||
+        !text::trim(n.external_order_id).empty()) {
+        return false;
+    }
+    auto known = customers_.find_by_phone(n.customer.phone_number);
+    if (!known) return false;
+    auto d = std::make_shared<NewOrderDecision>();
+    d->customer = std::move(*known);
+    const std::string asked_phone = customers::normalize_phone(n.customer.phone_number).value_or("");
+    auto decided = decide_new(n, asked_phone, clock_->now(), *d);
+    if (auto* r = std::get_if<Rejection>(&decided)) {
+        if (r->kind == Rejection::Kind::conflict && r->field == "customerPhone") return false;  // looked up again
+        done(Result<CreatedOrder>(std::move(*r)));
+        return true;
+    }
+    AppendRequest request = std::move(std::get<AppendRequest>(decided));
+    request.metadata = ctx.metadata;
+    log_.append_async(std::move(request), [d, done = std::move(done)](AppendResult appended) {
+        d->holds.reset();  // before the answer, as create() does once its append has returned
+        // A conflict is decided again, and a log that refused is reported, by create().
+        if (appended.status != AppendStatus::ok || !d->order) return done(std::nullopt);
+        done(created(std::move(*d), appended, std::nullopt));
+    });
+    return true;
 }
 
 CreatedOrder::Decided OrderService::names_of(const Order& o) {

@@ -14,6 +14,7 @@
 // and requested in details), refused (a domain rule: illegal transition, cancel after delivery, agent not
 // available, deposit above cash in hand: 422).
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,7 +31,8 @@ class UserService;
 }
 namespace codd::engine::catalog {
 class StockBook;
-}
+class StockHolds;
+}  // namespace codd::engine::catalog
 
 namespace codd::engine::orders {
 
@@ -175,6 +177,14 @@ class OrderService {
 
     // The order as folding its stream gives it, without reading it back (its one event is the decided order).
     Result<CreatedOrder> create(const NewOrder& o, const CommandContext& ctx);
+    // The common create without waiting: an order for a customer known by phone, with no sales rep, no
+    // Idempotency-Key and no externalOrderId (the admin UI's and a shop's order), decided on the calling thread
+    // and appended; `done` runs on the log's answering thread once the append is durable, with the created order,
+    // or nullopt when create() must decide it again (a conflict) or report the log's refusal. A refusal of the
+    // decision (unknown product, no stock, ...) calls `done` before returning. Returns false, calling nothing,
+    // for any other create: call create().
+    bool create_async(const NewOrder& o, const CommandContext& ctx,
+                      std::function<void(std::optional<Result<CreatedOrder>>)> done);
     Result<Committed<Order>> update(OrderId id, const OrderPatch& p, IfMatch if_match, const CommandContext& ctx);
     Result<Committed<Order>> change_status(OrderId id, const StatusChange& c, IfMatch if_match,
                                            const CommandContext& ctx);
@@ -222,6 +232,18 @@ class OrderService {
   private:
     // One create; a conflict on customerPhone when the customer found by the phone changed it before the append.
     Result<CreatedOrder> create_once(const NewOrder& o, const CommandContext& ctx);
+    // A create's decision on `customer` and the order's products as they are now: its append (the order's id comes
+    // from the sequence on the writer thread), the order and what its answer shows. `holds` keep the reservation
+    // counted until the append has answered.
+    struct NewOrderDecision {
+        customers::Customer customer;
+        std::shared_ptr<catalog::StockHolds> holds;
+        std::optional<Order> order;  // set once decided (the append's order)
+        std::vector<catalog::Product> products;
+    };
+    Result<AppendRequest> decide_new(const NewOrder& n, const std::string& asked_phone, TimePoint now,
+                                     NewOrderDecision& d);
+    static CreatedOrder created(NewOrderDecision d, const AppendResult& appended, std::optional<users::User> rep);
     // The names an order's answer shows, as they are now (those not found left out: the answer then comes from
     // the orders view). Locks the order's products one at a time.
     CreatedOrder::Decided names_of(const Order& o);

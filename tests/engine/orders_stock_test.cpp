@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <map>
 #include <mutex>
 #include <random>
@@ -480,4 +481,66 @@ TEST_CASE("orders: an order by phone never lands on a customer after its phone c
     }
     CHECK(refused == 0);
     MESSAGE("orders placed after the phone moved: " << moved);
+}
+
+TEST_CASE("orders: create_async takes only a known customer's plain order and gives what create gives") {
+    OrdersFixture f;
+    const auto a = f.product("A", 1000, 10);
+    const auto b = f.product("B", 250, 10);
+    const auto first = f.create(OrdersFixture::new_order({OrdersFixture::item(a, 1)}, "+233245550199"));
+
+    using Outcome = std::optional<Result<CreatedOrder>>;
+    const auto run = [&](const NewOrder& n, const CommandContext& c) -> std::optional<Outcome> {
+        std::promise<Outcome> got;
+        auto future = got.get_future();
+        if (!f.orders->create_async(n, c, [&](Outcome o) { got.set_value(std::move(o)); })) return std::nullopt;
+        return future.get();
+    };
+    // Not taken, nothing called: a new phone, a customer by id, a rep, an Idempotency-Key, an externalOrderId.
+    CHECK_FALSE(run(OrdersFixture::new_order({OrdersFixture::item(a, 1)}, "+233245550100"), ctx()).has_value());
+    auto by_id = OrdersFixture::new_order({OrdersFixture::item(a, 1)}, "+233245550199");
+    by_id.customer_id = first.customer_id;
+    CHECK_FALSE(run(by_id, ctx()).has_value());
+    auto with_rep = OrdersFixture::new_order({OrdersFixture::item(a, 1)}, "+233245550199");
+    with_rep.customer_rep_id = f.rep;
+    CHECK_FALSE(run(with_rep, ctx()).has_value());
+    auto keyed = ctx();
+    keyed.command_id = "idem:1:POST /orders:k";
+    CHECK_FALSE(run(OrdersFixture::new_order({OrdersFixture::item(a, 1)}, "+233245550199"), keyed).has_value());
+    auto external = OrdersFixture::new_order({OrdersFixture::item(a, 1)}, "+233245550199");
+    external.external_order_id = "shop-1";
+    CHECK_FALSE(run(external, ctx()).has_value());
+    CHECK(f.stock(a).reserved == 1);
+    // The national spelling of the number is another customer, not known yet: not taken either.
+    CHECK_FALSE(run(OrdersFixture::new_order({OrdersFixture::item(a, 1)}, "0245550199"), ctx()).has_value());
+
+    // Taken (the number spelt with spaces is the same customer): the order as folding its stream gives it, its
+    // names, the stock reserved.
+    const auto done = run(
+        OrdersFixture::new_order({OrdersFixture::item(a, 2), OrdersFixture::item(b, 3)}, "+233 24 555 0199"), ctx());
+    REQUIRE(done.has_value());
+    REQUIRE(done->has_value());
+    const auto& created = std::get<CreatedOrder>(**done);
+    const auto folded = f.orders->find(created.order.value.id);
+    REQUIRE(folded.has_value());
+    CHECK(created.order.value == *folded);
+    CHECK(created.order.value.customer_id == first.customer_id);
+    REQUIRE(created.decided.has_value());
+    CHECK(created.decided->customer.id == first.customer_id);
+    CHECK(created.decided->products.size() == 2);
+    CHECK(created.order.position == f.log->head());
+    CHECK(f.stock(a).reserved == 3);
+    CHECK(f.stock(b).reserved == 3);
+
+    // Refused decisions are answered before create_async returns, and reserve nothing.
+    const auto unknown = run(OrdersFixture::new_order({OrdersFixture::item(999999, 1)}, "+233245550199"), ctx());
+    REQUIRE(unknown.has_value());
+    REQUIRE(unknown->has_value());
+    CHECK(std::holds_alternative<Rejection>(**unknown));
+    const auto too_many = run(OrdersFixture::new_order({OrdersFixture::item(b, 8)}, "+233245550199"), ctx());
+    REQUIRE(too_many.has_value());
+    REQUIRE(too_many->has_value());
+    REQUIRE(std::holds_alternative<Rejection>(**too_many));
+    CHECK(std::get<Rejection>(**too_many).kind == Rejection::Kind::conflict);
+    CHECK(f.stock(b).reserved == 3);
 }

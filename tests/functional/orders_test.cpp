@@ -164,6 +164,45 @@ TEST_CASE("an order's whole life over HTTP: create, confirm, assign, dispatch, d
     CHECK(stats.json().at("stats").at("totalOrders").as_int64() == 3);
 }
 
+TEST_CASE("a create for a known customer (decided on the HTTP thread) answers as one that makes the customer") {
+    OrdersServer s;
+    const std::int64_t tee = s.product("FAST-1", 12.0, 100);
+    const std::int64_t cap = s.product("FAST-2", 3.5, 100);
+    // The first order makes the customer (a command thread's create); the next ones find it by phone and take the
+    // create that never waits on a thread. Both answer 201 with the order as the view shows it, X-Codd-Position and
+    // the ETag of version 0.
+    std::vector<HttpResponse> answers;
+    for (int i = 0; i < 3; ++i) {
+        answers.push_back(s.create_order(s.root, OrdersServer::order_body("+233 24 555 0101", {{tee, 2}, {cap, 1}})));
+    }
+    std::set<std::int64_t> ids;
+    for (const HttpResponse& r : answers) {
+        INFO(r.body);
+        REQUIRE(r.status == 201);
+        CHECK(r.header("X-Codd-Position").has_value());
+        CHECK(r.header("ETag") == std::optional<std::string>("\"0\""));
+        CHECK(r.json().at("message") == "Order created successfully");
+        const json::object o = order_of(r);
+        ids.insert(id_of(o));
+        // Read-your-writes, and the answer is the view's order (the detail adds history, delivery and transaction).
+        const HttpResponse read = get_order(s, id_of(o));
+        REQUIRE(read.status == 200);
+        json::object detail = read.json().at("order").as_object();
+        for (const char* extra : {"history", "delivery", "transaction"}) CHECK(detail.erase(extra) == 1);
+        CHECK(json::serialize(detail) == json::serialize(r.json().at("order")));
+    }
+    CHECK(ids.size() == 3);
+    CHECK(order_of(answers[1]).at("customerId") == order_of(answers[0]).at("customerId"));
+
+    // Refusals on that path are the same 4xx as on the other.
+    const HttpResponse unknown = s.create_order(s.root, OrdersServer::order_body("+233245550101", {{999999, 1}}));
+    CHECK(unknown.status == 400);
+    const HttpResponse short_stock = s.create_order(s.root, OrdersServer::order_body("+233245550101", {{tee, 1000}}));
+    CHECK(short_stock.status == 409);
+    const json::value product = s.call("GET", "/api/products/" + std::to_string(tee), s.root).json().at("product");
+    CHECK(product.at("reserved").as_int64() == 6);
+}
+
 TEST_CASE("cancel releases stock, a forced transition needs an admin and a reason") {
     OrdersServer s;
     const std::int64_t p = s.product("MUG-1", 5.0, 3);

@@ -3,7 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "projections/digest.hpp"
 #include "projections/rebuild.hpp"
@@ -281,4 +284,61 @@ TEST_CASE("waiters at many positions each return once their own position is appl
     CHECK(std::chrono::steady_clock::now() - before_stop < 10s);  // woken by stop, not by their 30 s timeout
     CHECK(satisfied.load() == 20);
     CHECK(refused.load() == kWaiters - 20);
+}
+
+TEST_CASE("when_applied calls back once per position: applied, timed out, or stopped, as wait_for would return") {
+    TempDir dir;
+    auto log = open_log(dir / "log");
+    StreamStats p;
+    ProjectionRunner runner(*log, dir / "v.db", p, batches_of(7));
+    std::mutex mu;
+    std::map<std::uint64_t, std::vector<bool>> calls;  // position -> what each call got
+    std::map<std::uint64_t, GlobalPosition> seen_at;   // position -> the runner's position when applied
+    const auto record = [&](std::uint64_t at) {
+        return [&, at](bool applied) {
+            std::lock_guard lock(mu);
+            calls[at].push_back(applied);
+            if (applied) seen_at[at] = runner.position();
+        };
+    };
+    const auto count = [&] {
+        std::lock_guard lock(mu);
+        std::size_t n = 0;
+        for (const auto& [at, got] : calls) n += got.size();
+        return n;
+    };
+    // Already applied (position 0): called before when_applied returns.
+    runner.when_applied(GlobalPosition{0}, 5s, record(0));
+    CHECK(count() == 1);
+    // Positions the log will reach, and two it will not: one with a short timeout, one waiting for stop().
+    for (std::uint64_t at : {10u, 20u, 70u}) runner.when_applied(GlobalPosition{at}, 30s, record(at));
+    const auto t0 = std::chrono::steady_clock::now();
+    runner.when_applied(GlobalPosition{500}, 150ms, record(500));
+    runner.when_applied(GlobalPosition{600}, 30s, record(600));
+    append_events(*log, 100);
+    REQUIRE(runner.wait_for(GlobalPosition{100}, 5s));
+    for (int spins = 0; count() < 5 && spins < 500; ++spins) std::this_thread::sleep_for(10ms);
+    {
+        std::lock_guard lock(mu);
+        CHECK(calls[0] == std::vector<bool>{true});
+        for (std::uint64_t at : {10u, 20u, 70u}) {
+            CAPTURE(at);
+            CHECK(calls[at] == std::vector<bool>{true});
+            CHECK(seen_at[at] >= GlobalPosition{at});  // the view had applied it when called
+        }
+        CHECK(calls[500] == std::vector<bool>{false});  // the timeout passed
+        CHECK(calls[600].empty());
+    }
+    CHECK(std::chrono::steady_clock::now() - t0 >= 150ms);
+    runner.stop();
+    {
+        std::lock_guard lock(mu);
+        CHECK(calls[600] == std::vector<bool>{false});  // stopped: refused at once
+    }
+    // Stopped: decided at once.
+    runner.when_applied(GlobalPosition{700}, 30s, record(700));
+    runner.when_applied(GlobalPosition{50}, 30s, record(50));
+    std::lock_guard lock(mu);
+    CHECK(calls[700] == std::vector<bool>{false});
+    CHECK(calls[50] == std::vector<bool>{true});
 }
