@@ -8,7 +8,8 @@
 // bounded, until the view has reached that position, and answers 503 if it does not in time.
 //
 // Threads: every handler runs on the worker pool (commands wait for the log's fsync and the view; queries
-// hold a SQLite reader), never on an io thread.
+// hold a SQLite reader), never on an io thread, but one: the common POST /orders is decided on the io thread and
+// answered by the log's and the view's threads without waiting (order_routes.cpp, create_without_waiting).
 
 #include <chrono>
 #include <filesystem>
@@ -56,8 +57,8 @@ class KeysInFlight {
 
 struct Commerce {
     const Identity& identity;
-    // Runs every commerce handler (sized by CODD_COMMAND_THREADS): separate from the identity pool, whose few
-    // threads hash passwords.
+    // Runs the commerce handlers (sized by CODD_COMMAND_THREADS; all but the common POST /orders): separate from
+    // the identity pool, whose few threads hash passwords.
     WorkerPool& workers;
     engine::catalog::CatalogService& catalog;
     engine::customers::CustomerService& customers;

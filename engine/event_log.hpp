@@ -193,7 +193,10 @@ class EventLog {
 
     // Blocks until the request is durable (or refused).
     virtual AppendResult append(AppendRequest request) = 0;
-    // Queues the request; `done` runs on the writer thread once it is durable (or refused). Never blocks.
+    // Queues the request; `done` runs on the thread that answers appends (codd-log-answer) once it is durable (or
+    // refused), after the durable listeners. Never blocks. `done` delays every later answer: it must not block, and
+    // must never wait for anything held across an append (a product's lock in StockBook::in_lock), or the log stops
+    // answering.
     virtual void append_async(AppendRequest request, std::function<void(AppendResult)> done) = 0;
 
     // The last durable position; 0 for an empty log.

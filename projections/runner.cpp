@@ -10,6 +10,16 @@ namespace codd::projections {
 
 namespace {
 
+// when_applied's callbacks must not throw; one that does loses only its own call, never the runner's thread.
+void call_all(std::vector<std::function<void(bool)>>& calls, bool applied) noexcept {
+    for (auto& fn : calls) {
+        try {
+            fn(applied);
+        } catch (...) {
+        }
+    }
+}
+
 // Removes the rebuild file when a rebuild ends, whether it succeeded or threw.
 class RemoveOnExit {
   public:
@@ -113,7 +123,7 @@ void ProjectionRunner::stop() {
         wake_locked(true);
         take_pending_locked(true, stopped);
     }
-    for (auto& fn : stopped) fn(false);
+    call_all(stopped, false);
     unsubscribe_locked();
 }
 
@@ -162,7 +172,7 @@ void ProjectionRunner::publish(GlobalPosition p) {
         wake_locked(false);
         take_pending_locked(false, applied);
     }
-    for (auto& fn : applied) fn(true);
+    call_all(applied, true);
 }
 
 void ProjectionRunner::when_applied(GlobalPosition p, std::chrono::milliseconds timeout,
@@ -176,7 +186,10 @@ void ProjectionRunner::when_applied(GlobalPosition p, std::chrono::milliseconds 
         }
         applied = position_ >= p;
     }
-    fn(applied);
+    try {
+        fn(applied);
+    } catch (...) {
+    }
 }
 
 void ProjectionRunner::take_pending_locked(bool all, Calls& out) const {
@@ -202,7 +215,7 @@ void ProjectionRunner::run_timer() {
         if (timer_stop_) take_pending_locked(true, expired);  // the runner is going: nothing will apply them
         if (expired.empty()) continue;
         lock.unlock();
-        for (auto& fn : expired) fn(false);
+        call_all(expired, false);
         lock.lock();
     }
 }
@@ -222,7 +235,7 @@ void ProjectionRunner::fail(const std::string& what) {
         wake_locked(true);
         take_pending_locked(true, failed);
     }
-    for (auto& fn : failed) fn(false);
+    call_all(failed, false);
 }
 
 ReplayStats ProjectionRunner::rebuild() {
@@ -276,7 +289,7 @@ ReplayStats ProjectionRunner::rebuild() {
         wake_locked(false);
         take_pending_locked(false, applied);
     }
-    for (auto& fn : applied) fn(true);
+    call_all(applied, true);
     if (resume) subscribe_locked();
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return stats;

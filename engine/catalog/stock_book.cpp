@@ -21,6 +21,10 @@ StockBook::~StockBook() {
     listener_.reset();  // waits for a delivery in progress, before the entries go
 }
 
+bool StockBook::changing() const {
+    return changing_.load() > 0;
+}
+
 std::uint64_t StockBook::tail_reads() const {
     return tail_reads_.load(std::memory_order_relaxed);
 }
@@ -47,8 +51,12 @@ void StockBook::refresh(Entry& e, ProductId id) {
     {
         std::lock_guard lock(e.delivered_mu);
         e.folding.swap(e.delivered);
+        e.releasing.swap(e.released);
         read = std::exchange(e.overflowed, false) || read;
     }
+    // Holds their owners released (their appends answered: committed and delivered, or refused).
+    for (const std::uint64_t id : e.releasing) std::erase_if(e.holds, [id](const Hold& h) { return h.id == id; });
+    e.releasing.clear();
     try {
         if (read) read_tail(e, id);
         for (const RecordedEvent& ev : e.folding) {
@@ -132,10 +140,12 @@ void StockBook::on_durable(const DurableEvent& ev) noexcept {
 }
 
 void StockBook::release(const StockHolds& holds) {
+    // Noted, not erased: the product's lock may be held across an append (in_lock) that waits for the very thread
+    // releasing here (the log's, for an order appended without waiting). The next lock erases them.
     for (const auto& [product, hold_id] : holds.holds_) {
         Entry& e = entry(product);
-        std::lock_guard lock(e.mu);
-        std::erase_if(e.holds, [id = hold_id](const Hold& h) { return h.id == id; });
+        std::lock_guard lock(e.delivered_mu);
+        e.released.push_back(hold_id);
     }
 }
 
@@ -170,6 +180,11 @@ std::optional<Product> StockBook::find(ProductId id) {
 
 Result<AppendResult> StockBook::in_lock(std::vector<ProductId> ids, const CommandContext& ctx,
                                         const std::function<Result<AppendRequest>(Locked&)>& decide) {
+    changing_.fetch_add(1);
+    struct Done {
+        std::atomic<int>& n;
+        ~Done() { n.fetch_sub(1); }
+    } done{changing_};
     auto locked = lock(std::move(ids));
     auto attempt = [&](TimePoint) {
         locked.refresh();

@@ -30,11 +30,14 @@
 //     (status changes, item updates) or by the append's build on the writer thread (creates), which runs
 //     before the batch is written — or (ii) by its owner once the append has returned (committed: it is
 //     delivered, because the log delivers before it answers, and every decision folds the deliveries before
-//     it looks; refused: it will never be). Erasure happens under the product's lock, so no decision sees a
-//     reservation neither in C nor in H. A delivery the book could not keep (out of memory, or too many piled up
-//     for a product nobody locked) marks the product, and one it cannot fold in order (a gap) is seen there: the
-//     lock then reads the stream from the log up to head(), which has passed every delivered event. A read or
-//     fold that throws also marks it, so the next lock reads what is missing.
+//     it looks; refused: it will never be). The owner only notes (ii) in the product's inbox, without its lock
+//     (the owner may be the thread that answers appends, which must never wait for a product's lock: in_lock
+//     holds one until its own append is answered); the next lock erases the noted holds before it looks.
+//     Erasure happens under the product's lock, so no decision sees a reservation neither in C nor in H. A delivery the
+//     book could not keep (out of memory, or too many piled up for a product nobody locked) marks the product, and one
+//     it cannot fold in order (a gap) is seen there: the lock then reads the stream from the log up to head(), which
+//     has passed every delivered event. A read or fold that throws also marks it, so the next lock reads what is
+//     missing.
 //   - (i) erases by order, so it may erase the wrong hold when two commands of one order hold the same
 //     product at once. Both were decided on the same order version and the order stream's exact expected
 //     version lets at most one commit: if the loser's hold went, the winner's stays until (ii) (counted
@@ -154,6 +157,10 @@ class StockBook {
     // Products whose state the book caches (only ids whose product stream existed when first locked).
     [[nodiscard]] std::size_t cached_products();
 
+    // Whether an in_lock() command (a product edit, a stock set or adjustment) is running: it holds product locks
+    // until its append is answered, so a thread that must not wait (an HTTP thread) leaves orders to others.
+    [[nodiscard]] bool changing() const;
+
     // How often a product's stream tail was read from the log (first locks, gaps, piled-up deliveries, or every
     // lock on a log that does not append); every other refresh folds what the log delivered.
     [[nodiscard]] std::uint64_t tail_reads() const;
@@ -181,12 +188,15 @@ class StockBook {
         Loaded<Product> cached;
         bool loaded = false;  // its stream read from the log once
         std::vector<Hold> holds;
-        std::vector<RecordedEvent> folding;  // under mu: the deliveries being folded (kept for its capacity)
-        // The log's deliveries of the stream's durable events, in version order, not yet folded; `overflowed`:
-        // some were dropped (too many piled up), so the next refresh reads the tail from the log.
+        std::vector<RecordedEvent> folding;    // under mu: the deliveries being folded (kept for its capacity)
+        std::vector<std::uint64_t> releasing;  // under mu: the released holds being erased
+        // The inbox, filled without the product's lock. The log's deliveries of the stream's durable events, in
+        // version order, not yet folded; `overflowed`: some were dropped (too many piled up), so the next refresh
+        // reads the tail from the log. `released`: holds their owners released (StockHolds), not yet erased.
         std::mutex delivered_mu;
         std::vector<RecordedEvent> delivered;
         bool overflowed = false;
+        std::vector<std::uint64_t> released;
         std::atomic<std::uint64_t> revision{0};  // written under mu, read anywhere
         // A stand-in for an id whose product stream did not exist when it was locked: it stays "no such
         // product" (never refreshed, so it never takes a hold), and it is not kept in the book, so requests
@@ -215,6 +225,7 @@ class StockBook {
     std::map<ProductId, std::unique_ptr<Entry>> entries_;
     std::atomic<std::uint64_t> next_hold_{1};
     std::atomic<std::uint64_t> tail_reads_{0};
+    std::atomic<int> changing_{0};               // in_lock() calls running
     std::unique_ptr<DurableListener> listener_;  // last: set once the rest is built; the destructor resets it first
 };
 

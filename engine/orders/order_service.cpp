@@ -513,6 +513,9 @@ bool OrderService::create_async(const NewOrder& n, const CommandContext& ctx,
         !text::trim(n.external_order_id).empty()) {
         return false;
     }
+    // A product edit or stock change holds its products' locks until its append is answered: the caller (an HTTP
+    // thread) would wait that long.
+    if (stock_.changing()) return false;
     auto known = customers_.find_by_phone(n.customer.phone_number);
     if (!known) return false;
     auto d = std::make_shared<NewOrderDecision>();

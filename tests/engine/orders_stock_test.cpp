@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <future>
 #include <map>
 #include <mutex>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "engine/catalog/catalog_events.hpp"
+#include "engine/catalog/stock.hpp"
 #include "engine/catalog/stock_book.hpp"
 #include "engine/customers/customer_events.hpp"
 #include "tests/engine/orders_fixture.hpp"
@@ -543,4 +545,112 @@ TEST_CASE("orders: create_async takes only a known customer's plain order and gi
     REQUIRE(std::holds_alternative<Rejection>(**too_many));
     CHECK(std::get<Rejection>(**too_many).kind == Rejection::Kind::conflict);
     CHECK(f.stock(b).reserved == 3);
+}
+
+TEST_CASE("orders: creates answered by the log's thread while products are edited and restocked under their locks") {
+    // A stock set or product edit holds the product's lock until its own append is answered; the creates' holds
+    // are released on the thread that answers appends. That thread must never wait for a product's lock, or the
+    // whole log stops answering (it did, once).
+    OrdersFixture f;
+    const auto a = f.product("A", 1000, 1'000'000);
+    const auto b = f.product("B", 250, 1'000'000);
+    f.create(OrdersFixture::new_order({OrdersFixture::item(a, 1)}, "+233245550177"));
+    std::atomic<bool> stop{false};
+    std::atomic<int> created{0}, refused{0}, edits{0};
+    auto done = std::make_shared<std::promise<void>>();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 2; ++t) {
+        threads.emplace_back([&] {
+            while (!stop.load()) {
+                std::promise<void> answered;
+                const bool taken = f.orders->create_async(
+                    OrdersFixture::new_order({OrdersFixture::item(a, 1), OrdersFixture::item(b, 1)}, "+233245550177"),
+                    ctx(), [&](std::optional<Result<CreatedOrder>> r) {
+                        if (r && r->index() == 0) {
+                            created.fetch_add(1);
+                        } else {
+                            refused.fetch_add(1);  // a conflict with an edit: create() decides it again
+                        }
+                        answered.set_value();
+                    });
+                if (!taken) {  // an edit holds the products' locks: the pool's create() would take it
+                    refused.fetch_add(1);
+                    std::this_thread::yield();
+                    continue;
+                }
+                answered.get_future().wait();
+            }
+        });
+    }
+    threads.emplace_back([&] {
+        for (int i = 0; i < 60; ++i) {
+            catalog::ProductPatch price;
+            price.price = Money{1000 + i};
+            (void)f.catalog->update(a, price, ctx());
+            (void)f.catalog->set_stock(b, 1'000'000 + i, "recount", ctx());
+            edits.fetch_add(1);
+        }
+        stop.store(true);
+    });
+    std::thread watchdog([&, done] {
+        for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+             std::chrono::steady_clock::now() < until;) {
+            if (edits.load() == 60 && stop.load()) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        std::fprintf(stderr, "the log stopped answering: %d edits, %d creates\n", edits.load(), created.load());
+        std::abort();  // the threads are stuck in the log: nothing to join
+    });
+    for (auto& th : threads) th.join();
+    watchdog.join();
+    CHECK(edits.load() == 60);
+    CHECK(created.load() > 0);
+    // Every hold went: the units reserved are exactly those of the orders made.
+    const std::int64_t orders_made = f.log->sequence_next("order") - 1001;
+    CHECK(f.catalog->stock_book().find(a)->reserved == orders_made);
+    CHECK(f.catalog->stock_book().find(b)->reserved == orders_made - 1);
+    auto locked = f.catalog->stock_book().lock({a, b});
+    CHECK(locked.held(a) == 0);
+    CHECK(locked.held(b) == 0);
+}
+
+TEST_CASE("orders stock: holds released on the log's answering thread while in_lock holds their product") {
+    // in_lock keeps the product's lock until its own append is answered; an append queued before it whose answer
+    // releases a hold on that product must not wait for that lock on the answering thread, or neither is answered.
+    OrdersFixture f;
+    const auto a = f.product("A", 1000, 100);
+    auto& book = f.catalog->stock_book();
+    auto holds = std::make_unique<catalog::StockHolds>();
+    {
+        auto locked = book.lock({a});
+        locked.hold(a, 5, *holds);
+    }
+    std::atomic<bool> finished{false};
+    std::thread watchdog([&] {
+        for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+             std::chrono::steady_clock::now() < until;) {
+            if (finished.load()) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        std::fprintf(stderr, "the log stopped answering: a hold's release waits for in_lock's product lock\n");
+        std::abort();  // the log's threads are stuck: nothing to join
+    });
+    const auto result = book.in_lock({a}, ctx(), [&](catalog::StockBook::Locked& locked) -> Result<AppendRequest> {
+        CHECK(locked.held(a) == 5);
+        // Queued before this command's own append, answered first: its answer destroys the holds.
+        auto owned = std::make_shared<std::unique_ptr<catalog::StockHolds>>(std::move(holds));
+        f.log->append_async(request({to_stream("elsewhere", ExpectedVersion::any(), {event("E")})}),
+                            [owned](AppendResult) { owned->reset(); });
+        auto decided = catalog::decide_set_stock(locked.product(a), 150, "recount");
+        REQUIRE(std::holds_alternative<std::vector<StreamAppend>>(decided));
+        AppendRequest req;
+        req.streams = std::move(std::get<std::vector<StreamAppend>>(decided));
+        return req;
+    });
+    finished.store(true);
+    watchdog.join();
+    REQUIRE(std::holds_alternative<AppendResult>(result));
+    auto locked = book.lock({a});
+    CHECK(locked.held(a) == 0);  // the release was noted, and erased by this lock
+    CHECK(locked.product(a).state.stock_quantity == 150);
 }
