@@ -137,15 +137,20 @@ void add(Router& router, const Commerce& c, std::string_view method, std::string
     auto shared = std::make_shared<Handler>(std::move(handler));
     add_guarded(router, c.identity, method, path,
                 [&c, shared](Request request, Responder respond, std::optional<Authenticated> caller) {
-                    c.workers.post([shared, request = std::move(request), respond = std::move(respond),
-                                    caller = std::move(caller)] {
-                        try {
-                            respond((*shared)(request, *caller));
-                        } catch (...) {
-                            respond.fail(std::current_exception());
-                        }
+                    answer_on_workers(c, respond, [shared, request = std::move(request), caller = std::move(caller)] {
+                        return (*shared)(request, *caller);
                     });
                 });
+}
+
+void answer_on_workers(const Commerce& c, const Responder& respond, std::function<Response()> job) {
+    c.workers.post([respond, job = std::move(job)] {
+        try {
+            respond(job());
+        } catch (...) {
+            respond.fail(std::current_exception());
+        }
+    });
 }
 
 Response read_after_min_position(const Commerce& c, const Request& r, const Job& job) {

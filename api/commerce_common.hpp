@@ -26,6 +26,9 @@ using Job = std::function<Response()>;
 // the caller. Commands and queries alike.
 using Handler = std::function<Response(const Request&, const Authenticated&)>;
 void add(Router& router, const Commerce& c, std::string_view method, std::string_view path, Handler handler);
+// Runs `job` on the command pool and answers with what it returns; should it throw, with what failure_response
+// says (Responder::fail).
+void answer_on_workers(const Commerce& c, const Responder& respond, std::function<Response()> job);
 
 // For queries: waits until the view has reached the request's min_position (query parameter or header),
 // then runs `job`. 400 for a malformed position, 503 when the view does not reach it within view_wait.

@@ -272,13 +272,7 @@ Response create(const Commerce& c, const Request& r, const Authenticated& caller
 void create_without_waiting(const Commerce& c, const Request& r, const Responder& respond,
                             const Authenticated& caller) {
     const auto on_workers = [&c, respond](std::function<Response()> job) {
-        c.workers.post([respond, job = std::move(job)] {
-            try {
-                respond(job());
-            } catch (...) {
-                respond.fail(std::current_exception());
-            }
-        });
+        answer_on_workers(c, respond, std::move(job));
     };
     // The key's claim is taken once, on the command thread (taken here, it would still be held when that thread
     // asks for it).

@@ -11,13 +11,15 @@ namespace codd::projections {
 namespace {
 
 // when_applied's callbacks must not throw; one that does loses only its own call, never the runner's thread.
-void call_all(std::vector<std::function<void(bool)>>& calls, bool applied) noexcept {
-    for (auto& fn : calls) {
-        try {
-            fn(applied);
-        } catch (...) {
-        }
+void call(const std::function<void(bool)>& fn, bool applied) noexcept {
+    try {
+        fn(applied);
+    } catch (...) {
     }
+}
+
+void call_all(const std::vector<std::function<void(bool)>>& calls, bool applied) noexcept {
+    for (const auto& fn : calls) call(fn, applied);
 }
 
 // Removes the rebuild file when a rebuild ends, whether it succeeded or threw.
@@ -120,8 +122,7 @@ void ProjectionRunner::stop() {
     {
         std::lock_guard lock(mu_);
         halted_ = true;
-        wake_locked(true);
-        take_pending_locked(true, stopped);
+        wake_locked(true, stopped);
     }
     call_all(stopped, false);
     unsubscribe_locked();
@@ -169,8 +170,7 @@ void ProjectionRunner::publish(GlobalPosition p) {
     {
         std::lock_guard lock(mu_);
         position_ = p;
-        wake_locked(false);
-        take_pending_locked(false, applied);
+        wake_locked(false, applied);
     }
     call_all(applied, true);
 }
@@ -186,10 +186,7 @@ void ProjectionRunner::when_applied(GlobalPosition p, std::chrono::milliseconds 
         }
         applied = position_ >= p;
     }
-    try {
-        fn(applied);
-    } catch (...) {
-    }
+    call(fn, applied);
 }
 
 void ProjectionRunner::take_pending_locked(bool all, Calls& out) const {
@@ -220,10 +217,11 @@ void ProjectionRunner::run_timer() {
     }
 }
 
-void ProjectionRunner::wake_locked(bool all) {
+void ProjectionRunner::wake_locked(bool all, Calls& due) {
     // Under mu_: a waiter leaves (and destroys its condition variable) only with mu_ held.
     const auto end = all ? waiters_.end() : waiters_.upper_bound(position_.value());
     for (auto it = waiters_.begin(); it != end; ++it) it->second->cv.notify_one();
+    take_pending_locked(all, due);
 }
 
 void ProjectionRunner::fail(const std::string& what) {
@@ -232,8 +230,7 @@ void ProjectionRunner::fail(const std::string& what) {
         std::lock_guard lock(mu_);
         error_ = "view " + projection_.name() + " stopped after position " +
                  std::to_string(writer_.checkpoint().value()) + ": " + what;
-        wake_locked(true);
-        take_pending_locked(true, failed);
+        wake_locked(true, failed);
     }
     call_all(failed, false);
 }
@@ -286,8 +283,7 @@ ReplayStats ProjectionRunner::rebuild() {
         position_ = stats.position;
         error_.clear();  // the rebuilt view applied everything up to its checkpoint
         resume = !halted_;
-        wake_locked(false);
-        take_pending_locked(false, applied);
+        wake_locked(false, applied);
     }
     call_all(applied, true);
     if (resume) subscribe_locked();

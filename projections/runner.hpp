@@ -89,8 +89,9 @@ class ProjectionRunner {
     void on_batch(std::span<const RecordedEvent> events);
     void publish(GlobalPosition p);
     void fail(const std::string& what);
-    // With mu_ held: wakes the waiters whose position is applied, or all of them (error, stop, rebuild).
-    void wake_locked(bool all);
+    // With mu_ held: wakes the waiters whose position is applied, or all of them (error, stop), and moves
+    // when_applied's calls that are due into `due`, to be run once mu_ is released.
+    void wake_locked(bool all, std::vector<std::function<void(bool)>>& due);
     // With control_mu_ held.
     void subscribe_locked();
     void unsubscribe_locked();
