@@ -17,6 +17,7 @@ class RocksEventLog final : public EventLog {
         if (options != nullptr) {
             writer_ = std::make_unique<detail::LogWriter>(
                 *store_, *options, [this](std::uint64_t head) { signal_.publish(head); },
+                [this](std::uint64_t written) { signal_.publish_written(written); },
                 [listeners = listeners_.get()](const AppendRequest& request, const AppendResult& result) {
                     listeners->notify(request, result);
                 });
@@ -109,7 +110,15 @@ class RocksEventLog final : public EventLog {
     std::unique_ptr<Subscription> subscribe(GlobalPosition from,
                                             std::function<void(std::span<const RecordedEvent>)> handler,
                                             std::size_t max_batch) override {
-        return detail::start_subscription(*this, signal_, from, std::move(handler), max_batch);
+        return detail::start_subscription(reader(), signal_, from, std::move(handler), max_batch);
+    }
+
+    std::unique_ptr<Subscription> subscribe_staged(GlobalPosition from, StagedHandler handler,
+                                                   std::size_t max_batch) override {
+        const detail::LogWriter* writer = writer_.get();
+        return detail::start_staged_subscription(
+            reader(), signal_, [writer] { return writer != nullptr && writer->failed(); }, from, std::move(handler),
+            max_batch);
     }
 
     std::unique_ptr<DurableListener> listen_durable(std::string prefix,
@@ -146,6 +155,12 @@ class RocksEventLog final : public EventLog {
     }
 
   private:
+    // Reads any range the caller bounds: subscriptions bound it by head() or by what the writer has written.
+    [[nodiscard]] detail::RangeReader reader() const {
+        return [store = store_.get()](std::uint64_t from, std::uint64_t upto, std::size_t max,
+                                      std::vector<RecordedEvent>& out) { store->read_into(from, upto, max, out); };
+    }
+
     std::unique_ptr<detail::LogStore> store_;
     // Before the writer, whose completer calls them; shared with the listeners' handles, which may outlive the log.
     std::shared_ptr<detail::DurableListeners> listeners_ = std::make_shared<detail::DurableListeners>();

@@ -5,7 +5,8 @@
 // command ids, assigns gapless global positions in commit order, and writes them in one WriteBatch; one
 // WAL fsync then makes every batch written meanwhile durable (group commit), and only then are they
 // answered. Readers read RocksDB directly and never block the writer; they only see positions up to
-// head(), which advances after the fsync.
+// head(), which advances after the fsync (a staged subscription, subscribe_staged, sees what is written sooner,
+// and makes it visible only once it is durable).
 
 #include <chrono>
 #include <condition_variable>
@@ -150,9 +151,14 @@ struct LogOptions {
     bool sync = true;                             // fsync every batch; only benchmarks of the ceiling turn it off
     std::size_t max_batch_commands = 4096;        // commands per group commit at most
     std::size_t stream_cache_capacity = 1 << 16;  // streams whose last version the writer keeps in memory
+    // Tests only: runs on the syncing thread before each WAL flush and fsync, so a test can hold the fsync back; an
+    // exception out of it counts as a failed fsync (the log stops accepting appends).
+    std::function<void()> before_sync;
 };
 
 class Subscription;
+// EventLog::subscribe_staged's handler.
+using StagedHandler = std::function<void(std::span<const RecordedEvent>, const std::function<bool()>& durable)>;
 
 // An event the log has just made durable, as a durable listener sees it (EventLog::listen_durable). The views
 // are valid during the call only. It carries what a fold needs; the event id, metadata and hash are not there.
@@ -242,6 +248,17 @@ class EventLog {
     virtual std::unique_ptr<Subscription> subscribe(GlobalPosition from,
                                                     std::function<void(std::span<const RecordedEvent>)> handler,
                                                     std::size_t max_batch = 1024) = 0;
+
+    // For a subscriber that stages what it does with a batch and makes it visible in one step (a view's
+    // transaction): `handler(batch, durable)` gets the events as soon as the writer has written them, while their
+    // fsync may still be running, so its work overlaps the fsync. Before anything of the batch becomes visible it
+    // must call `durable()`, which blocks until the whole batch is durable and returns true, or returns false when
+    // it will not be (the log failed or closed first, or the subscription is stopping): the handler then discards
+    // its work and returns, and the batch is handed again (once the log failed, only what is durable). The
+    // subscription moves past a batch once `durable()` returned true, so a handler that never calls it makes
+    // nothing visible early; otherwise as subscribe().
+    virtual std::unique_ptr<Subscription> subscribe_staged(GlobalPosition from, StagedHandler handler,
+                                                           std::size_t max_batch = 1024) = 0;
 
     // Durable events for an in-memory cache that must not read them back (catalog::StockBook): `fn` gets every
     // event of an append written to a stream whose name starts with `prefix`, in log order, on the thread that

@@ -255,10 +255,11 @@ private:
 };
 
 LogWriter::LogWriter(LogStore& store, const LogOptions& options, std::function<void(std::uint64_t)> on_commit,
-                     OnDurable on_durable)
+                     std::function<void(std::uint64_t)> on_written, OnDurable on_durable)
     : store_(store),
       options_(options),
       on_commit_(std::move(on_commit)),
+      on_written_(std::move(on_written)),
       on_durable_(std::move(on_durable)),
       scratch_(std::make_unique<Scratch>()) {
     last_position_ = store_.last_position(&last_hash_);
@@ -332,6 +333,7 @@ void LogWriter::run_writer() {
         }
         Round round = decide_and_write(std::move(pending));
         pending = {};
+        if (!round.failed && on_written_) on_written_(round.last_position);
         std::lock_guard lock(sync_mu_);
         written_.push_back(std::move(round));
         if (written_.size() == 1) sync_cv_.notify_one();
@@ -403,6 +405,7 @@ void LogWriter::run_syncer(std::uint64_t synced) {
         std::string error;
         if (last > synced && !failed_.load()) {
             try {
+                if (options_.before_sync) options_.before_sync();
                 check(store_.db().FlushWAL(options_.sync), "flush WAL");
                 synced = last;
                 {

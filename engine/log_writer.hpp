@@ -39,12 +39,13 @@ namespace codd::engine::detail {
 
 class LogWriter {
 public:
-    // `on_commit` runs on the syncer thread after each fsync, with the new head. `on_durable` runs on the completer
-    // for every accepted append of a durable round (the request as decided, its `ok` result), before the round's
-    // producers are answered.
+    // `on_commit` runs on the syncer thread after each fsync, with the new head. `on_written` runs on the writer
+    // thread after each round it wrote, with the log's last position (readable, not yet durable). `on_durable` runs
+    // on the completer for every accepted append of a durable round (the request as decided, its `ok` result),
+    // before the round's producers are answered.
     using OnDurable = std::function<void(const AppendRequest&, const AppendResult&)>;
     LogWriter(LogStore& store, const LogOptions& options, std::function<void(std::uint64_t)> on_commit,
-              OnDurable on_durable = {});
+              std::function<void(std::uint64_t)> on_written = {}, OnDurable on_durable = {});
     ~LogWriter();
 
     void submit(AppendRequest request, std::function<void(AppendResult)> done);
@@ -87,6 +88,7 @@ private:
     LogStore& store_;
     LogOptions options_;
     std::function<void(std::uint64_t)> on_commit_;
+    std::function<void(std::uint64_t)> on_written_;
     OnDurable on_durable_;
 
     // Writer-thread state: what the log holds after every round written so far (synced or not).

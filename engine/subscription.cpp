@@ -1,5 +1,6 @@
 #include "engine/subscription.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include "engine/thread_name.hpp"
@@ -13,6 +14,20 @@ void CommitSignal::publish(std::uint64_t head) {
         head_.store(head, std::memory_order_release);
     }
     cv_.notify_all();
+    written_cv_.notify_all();  // written() is never behind head()
+}
+
+void CommitSignal::publish_written(std::uint64_t written) {
+    {
+        std::lock_guard lock(mu_);
+        if (written <= written_.load()) return;
+        written_.store(written, std::memory_order_release);
+    }
+    written_cv_.notify_all();
+}
+
+std::uint64_t CommitSignal::written() const {
+    return std::max(written_.load(std::memory_order_acquire), head_.load(std::memory_order_acquire));
 }
 
 std::uint64_t CommitSignal::wait_beyond(std::uint64_t seen, std::chrono::milliseconds timeout) const {
@@ -22,12 +37,20 @@ std::uint64_t CommitSignal::wait_beyond(std::uint64_t seen, std::chrono::millise
     return head_.load();
 }
 
+std::uint64_t CommitSignal::wait_written_beyond(std::uint64_t seen, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mu_);
+    const std::uint64_t pokes = pokes_;
+    written_cv_.wait_for(lock, timeout, [&] { return written() > seen || shut_.load() || pokes_ != pokes; });
+    return written();
+}
+
 void CommitSignal::poke() {
     {
         std::lock_guard lock(mu_);
         ++pokes_;
     }
     cv_.notify_all();
+    written_cv_.notify_all();
 }
 
 void CommitSignal::shut() {
@@ -37,13 +60,19 @@ void CommitSignal::shut() {
 
 namespace {
 
+using Handler = std::function<void(std::span<const RecordedEvent>)>;
+
+// One thread that reads batches and hands them over: durable events to a Handler, or (staged) written ones to
+// a StagedHandler, which learns from `durable` when it may make them visible.
 class ThreadSubscription final : public Subscription {
 public:
-    ThreadSubscription(const EventLog& log, CommitSignal& signal, GlobalPosition from,
-                       std::function<void(std::span<const RecordedEvent>)> handler, std::size_t max_batch)
-        : log_(log),
+    ThreadSubscription(RangeReader read, CommitSignal& signal, GlobalPosition from, Handler handler,
+                       StagedHandler staged, std::function<bool()> failed, std::size_t max_batch)
+        : read_(std::move(read)),
           signal_(signal),
           handler_(std::move(handler)),
+          staged_(std::move(staged)),
+          failed_(std::move(failed)),
           max_batch_(max_batch == 0 ? 1 : max_batch),
           position_(from.value() > 0 ? from.value() - 1 : 0) {
         thread_ = std::thread([this] { run(); });
@@ -66,19 +95,43 @@ public:
     }
 
 private:
+    // Staged while the log is healthy and open; once it failed, what it wrote past head() may never be durable
+    // (once it closed, head() is all it will ever make durable).
+    [[nodiscard]] bool early() const { return staged_ && !failed_() && !signal_.is_shut(); }
+
     void run() {
+        std::vector<RecordedEvent> batch;
         while (!stopping_.load()) {
             const std::uint64_t seen = position_.load();
-            if (signal_.head() <= seen) {
+            const bool early_read = early();
+            const std::uint64_t upto = early_read ? signal_.written() : signal_.head();
+            if (upto <= seen) {
                 if (signal_.is_shut()) return;
-                signal_.wait_beyond(seen, std::chrono::milliseconds(500));
+                if (early_read) {
+                    signal_.wait_written_beyond(seen, std::chrono::milliseconds(500));
+                } else {
+                    signal_.wait_beyond(seen, std::chrono::milliseconds(500));
+                }
                 continue;
             }
             try {
-                auto batch = log_.read_all(GlobalPosition{seen + 1}, max_batch_);
+                read_(seen + 1, upto, max_batch_, batch);
                 if (batch.empty()) continue;
-                handler_(std::span<const RecordedEvent>(batch));
-                position_.store(batch.back().position.value());
+                const std::uint64_t last = batch.back().position.value();
+                if (staged_) {
+                    bool asked = false, durable = false;
+                    const std::function<bool()> await = [&] {
+                        if (!asked) durable = await_durable(last);
+                        asked = true;
+                        return durable;
+                    };
+                    staged_(std::span<const RecordedEvent>(batch), await);
+                    // A handler that did not ask made nothing visible early; it is done once the batch is durable.
+                    if (!await()) continue;  // discarded by the handler: handed again (or the thread stops)
+                } else {
+                    handler_(std::span<const RecordedEvent>(batch));
+                }
+                position_.store(last);
             } catch (const std::exception& e) {
                 std::lock_guard lock(mu_);
                 error_ = e.what();
@@ -87,9 +140,21 @@ private:
         }
     }
 
-    const EventLog& log_;
+    // Blocks until head() >= last; false when it will not get there (the log failed or closed) or the
+    // subscription is stopping.
+    bool await_durable(std::uint64_t last) const {
+        while (signal_.head() < last) {
+            if (stopping_.load() || failed_() || signal_.is_shut()) return signal_.head() >= last;
+            signal_.wait_beyond(last - 1, std::chrono::milliseconds(100));
+        }
+        return true;
+    }
+
+    RangeReader read_;
     CommitSignal& signal_;
-    std::function<void(std::span<const RecordedEvent>)> handler_;
+    Handler handler_;
+    StagedHandler staged_;  // set: a staged subscription (handler_ unused)
+    std::function<bool()> failed_;
     std::size_t max_batch_;
     std::atomic<std::uint64_t> position_;
     std::atomic<bool> stopping_{false};
@@ -100,10 +165,17 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Subscription> start_subscription(const EventLog& log, CommitSignal& signal, GlobalPosition from,
-                                                 std::function<void(std::span<const RecordedEvent>)> handler,
-                                                 std::size_t max_batch) {
-    return std::make_unique<ThreadSubscription>(log, signal, from, std::move(handler), max_batch);
+std::unique_ptr<Subscription> start_subscription(RangeReader read, CommitSignal& signal, GlobalPosition from,
+                                                 Handler handler, std::size_t max_batch) {
+    return std::make_unique<ThreadSubscription>(
+        std::move(read), signal, from, std::move(handler), StagedHandler{}, [] { return false; }, max_batch);
+}
+
+std::unique_ptr<Subscription> start_staged_subscription(RangeReader read, CommitSignal& signal,
+                                                        std::function<bool()> failed, GlobalPosition from,
+                                                        StagedHandler handler, std::size_t max_batch) {
+    return std::make_unique<ThreadSubscription>(std::move(read), signal, from, Handler{}, std::move(handler),
+                                                std::move(failed), max_batch);
 }
 
 }  // namespace codd::engine::detail

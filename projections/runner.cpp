@@ -141,9 +141,14 @@ void ProjectionRunner::start() {
 
 void ProjectionRunner::subscribe_locked() {
     unsubscribe_locked();  // a subscription that stopped on an error still has a thread to join
-    subscription_ = log_.subscribe(
+    // Staged: a batch is applied while the log's fsync of it runs and committed once it is durable, so a command's
+    // round trip has the view's apply and the fsync side by side rather than one after the other.
+    subscription_ = log_.subscribe_staged(
         GlobalPosition{writer_.checkpoint().value() + 1},
-        [this](std::span<const RecordedEvent> events) { on_batch(events); }, options_.batch_size);
+        [this](std::span<const RecordedEvent> events, const std::function<bool()>& durable) {
+            on_batch(events, durable);
+        },
+        options_.batch_size);
 }
 
 void ProjectionRunner::unsubscribe_locked() {
@@ -152,9 +157,19 @@ void ProjectionRunner::unsubscribe_locked() {
     subscription_.reset();
 }
 
-void ProjectionRunner::on_batch(std::span<const RecordedEvent> events) {
+namespace {
+// Thrown before the commit of a staged batch that will not become durable: the batch is rolled back, and the
+// subscription hands it again (or stops). Not a failure of the view.
+struct NotDurable {};
+}  // namespace
+
+void ProjectionRunner::on_batch(std::span<const RecordedEvent> events, const std::function<bool()>& durable) {
     try {
-        writer_.apply(events);
+        writer_.apply(events, [&durable] {
+            if (!durable()) throw NotDurable{};
+        });
+    } catch (const NotDurable&) {
+        return;
     } catch (const std::exception& e) {
         fail(e.what());
         throw;  // stops the subscription at the last good position

@@ -86,7 +86,7 @@ class ProjectionRunner {
     [[nodiscard]] const std::filesystem::path& file() const { return file_; }
 
   private:
-    void on_batch(std::span<const RecordedEvent> events);
+    void on_batch(std::span<const RecordedEvent> events, const std::function<bool()>& durable);
     void publish(GlobalPosition p);
     void fail(const std::string& what);
     // With mu_ held: wakes the waiters whose position is applied, or all of them (error, stop), and moves

@@ -138,7 +138,7 @@ void ViewWriter::reload() {
     checkpoint_ = read_checkpoint(db_, name_);
 }
 
-std::size_t ViewWriter::apply(std::span<const RecordedEvent> events) {
+std::size_t ViewWriter::apply(std::span<const RecordedEvent> events, const std::function<void()>& before_commit) {
     std::size_t skip = 0;
     while (skip < events.size() && events[skip].position <= checkpoint_) ++skip;
     const auto fresh = events.subspan(skip);
@@ -160,6 +160,7 @@ std::size_t ViewWriter::apply(std::span<const RecordedEvent> events) {
         .bind(2, last.value())
         .bind(3, engine::to_us(clock_->now()))
         .run();
+    if (before_commit) before_commit();
     tx.commit();
     checkpoint_ = last;
     return fresh.size();

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 
@@ -50,8 +51,9 @@ class ViewWriter {
     // Applies the events above the checkpoint in one transaction that also moves the checkpoint to the last
     // of them. Returns how many were applied. On any exception nothing of the batch is visible and the
     // checkpoint is unchanged. Throws ProjectionError if the events do not continue the checkpoint
-    // (a gap would mean a lost event).
-    std::size_t apply(std::span<const RecordedEvent> events);
+    // (a gap would mean a lost event). `before_commit`, when set, runs last inside the transaction, before the
+    // commit: an exception out of it rolls the batch back like any other (a staged batch that will not be durable).
+    std::size_t apply(std::span<const RecordedEvent> events, const std::function<void()>& before_commit = {});
 
     [[nodiscard]] GlobalPosition checkpoint() const { return checkpoint_; }
     // Re-reads the checkpoint after the file's content was replaced (rebuild).

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <future>
 #include <latch>
@@ -412,6 +413,121 @@ TEST_CASE("a subscription whose handler throws stops there and reports why") {
     while (sub->error().empty() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
     CHECK(sub->error() == "view is full");
     CHECK(sub->position().value() == 0);
+}
+
+namespace {
+
+// What a staged subscription's handler saw: each batch's positions, head() when it got the batch, and what
+// durable() answered.
+struct StagedCalls {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::vector<std::uint64_t>> batches;
+    std::vector<std::uint64_t> heads;
+    std::vector<bool> durable;
+
+    StagedHandler handler(const EventLog& log) {
+        return [this, &log](std::span<const RecordedEvent> batch, const std::function<bool()>& is_durable) {
+            std::vector<std::uint64_t> positions;
+            for (const auto& e : batch) positions.push_back(e.position.value());
+            {
+                std::lock_guard lock(mu);
+                batches.push_back(std::move(positions));
+                heads.push_back(log.head().value());
+            }
+            cv.notify_all();
+            const bool d = is_durable();
+            std::lock_guard lock(mu);
+            durable.push_back(d);
+            cv.notify_all();
+        };
+    }
+    // Waits until the handler was called `n` times and (when `answered`) durable() answered as often.
+    void wait(std::size_t n, bool answered) {
+        std::unique_lock lock(mu);
+        REQUIRE(cv.wait_for(lock, 5s, [&] { return batches.size() >= n && (!answered || durable.size() >= n); }));
+    }
+};
+
+// A first append, durable; then the fsync of a second one (positions 2 and 3) held back at the gate.
+std::future<AppendResult> written_not_durable(EventLog& log, SyncGate& gate) {
+    REQUIRE(log.append(request({to_stream("a", ExpectedVersion::any(), {event("A")})})).committed());
+    gate.shut();
+    auto promise = std::make_shared<std::promise<AppendResult>>();
+    auto answered = promise->get_future();
+    log.append_async(request({to_stream("b", ExpectedVersion::any(), {event("B"), event("B")})}),
+                     [promise](AppendResult r) { promise->set_value(std::move(r)); });
+    gate.wait_held();
+    return answered;
+}
+
+}  // namespace
+
+TEST_CASE("a staged subscription gets written events while their fsync runs, and moves on once they are durable") {
+    TempDir dir;
+    SyncGate gate;
+    auto log = open_gated_log(dir.path(), gate);
+    SyncGate::Release release{gate};
+    auto answered = written_not_durable(*log, gate);
+    StagedCalls calls;
+    auto sub = log->subscribe_staged(GlobalPosition{1}, calls.handler(*log));
+    calls.wait(1, false);
+    CHECK(log->head().value() == 1);
+    CHECK(sub->position().value() == 0);  // durable() is waiting for the fsync
+    CHECK(answered.wait_for(20ms) == std::future_status::timeout);
+    gate.open();
+    REQUIRE(answered.get().status == AppendStatus::ok);
+    calls.wait(1, true);
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (sub->position().value() < 3 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    CHECK(sub->position().value() == 3);
+    std::lock_guard lock(calls.mu);
+    CHECK(calls.batches == std::vector<std::vector<std::uint64_t>>{{1, 2, 3}});
+    CHECK(calls.heads == std::vector<std::uint64_t>{1});  // handed over before the fsync
+    CHECK(calls.durable == std::vector<bool>{true});
+    CHECK(sub->error().empty());
+}
+
+TEST_CASE("a staged batch whose fsync fails is discarded, and only what is durable is handed again") {
+    TempDir dir;
+    SyncGate gate;
+    auto log = open_gated_log(dir.path(), gate);
+    SyncGate::Release release{gate};
+    auto answered = written_not_durable(*log, gate);
+    StagedCalls calls;
+    auto sub = log->subscribe_staged(GlobalPosition{1}, calls.handler(*log));
+    calls.wait(1, false);
+    gate.fail();
+    CHECK(answered.get().status == AppendStatus::closed);
+    calls.wait(2, true);
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (sub->position().value() < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    CHECK(sub->position().value() == 1);
+    CHECK_FALSE(log->writable());
+    CHECK(log->head().value() == 1);
+    std::lock_guard lock(calls.mu);
+    CHECK(calls.batches == std::vector<std::vector<std::uint64_t>>{{1, 2, 3}, {1}});
+    CHECK(calls.durable == std::vector<bool>{false, true});
+    CHECK(sub->error().empty());
+}
+
+TEST_CASE("stopping a staged subscription while its batch waits for the fsync discards the batch") {
+    TempDir dir;
+    SyncGate gate;
+    auto log = open_gated_log(dir.path(), gate);
+    SyncGate::Release release{gate};
+    auto answered = written_not_durable(*log, gate);
+    StagedCalls calls;
+    auto sub = log->subscribe_staged(GlobalPosition{1}, calls.handler(*log));
+    calls.wait(1, false);
+    sub->stop();  // joins: durable() must have answered
+    CHECK(sub->position().value() == 0);
+    {
+        std::lock_guard lock(calls.mu);
+        CHECK(calls.durable == std::vector<bool>{false});
+    }
+    gate.open();
+    CHECK(answered.get().status == AppendStatus::ok);
 }
 
 TEST_CASE("wait_for returns once the position is durable, or times out") {

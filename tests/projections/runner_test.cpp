@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -341,4 +342,72 @@ TEST_CASE("when_applied calls back once per position: applied, timed out, or sto
     std::lock_guard lock(mu);
     CHECK(calls[700] == std::vector<bool>{false});
     CHECK(calls[50] == std::vector<bool>{true});
+}
+
+namespace {
+
+// Ten events applied; then an eleventh whose fsync is held back at `gate`, and that the runner has in hand (applied
+// in its open transaction). Returns the append's answer.
+std::future<codd::engine::AppendResult> staged_eleventh(codd::engine::EventLog& log, SyncGate& gate,
+                                                        ProjectionRunner& runner, StreamStats& p) {
+    append_events(log, 10);
+    REQUIRE(runner.wait_for(GlobalPosition{10}, 5s));
+    const int before = p.batches.load();
+    gate.shut();
+    auto promise = std::make_shared<std::promise<codd::engine::AppendResult>>();
+    auto answered = promise->get_future();
+    log.append_async(request({to_stream("s-0", codd::engine::ExpectedVersion::any(), {event("Noted", R"({"i":10})")})}),
+                     [promise](codd::engine::AppendResult r) { promise->set_value(std::move(r)); });
+    gate.wait_held();
+    for (int spins = 0; p.batches.load() == before && spins < 500; ++spins) std::this_thread::sleep_for(10ms);
+    REQUIRE(p.batches.load() == before + 1);
+    return answered;
+}
+
+}  // namespace
+
+TEST_CASE("the runner applies a batch while the log's fsync of it runs, and shows it only once it is durable") {
+    TempDir dir;
+    SyncGate gate;
+    auto log = open_gated_log(dir / "log", gate);
+    SyncGate::Release release{gate};
+    StreamStats p;
+    ProjectionRunner runner(*log, dir / "v.db", p, batches_of(64));
+    auto answered = staged_eleventh(*log, gate, runner, p);
+    CHECK(log->head() == GlobalPosition{10});
+    CHECK_FALSE(runner.wait_for(GlobalPosition{11}, 50ms));
+    {
+        auto db = Database::open(dir / "v.db", {OpenMode::read_only});
+        CHECK(checkpoint_of(db) == 10);
+        CHECK(stream_events(db) == 10);
+    }
+    gate.open();
+    CHECK(answered.get().status == codd::engine::AppendStatus::ok);
+    REQUIRE(runner.wait_for(GlobalPosition{11}, 5s));
+    auto db = Database::open(dir / "v.db", {OpenMode::read_only});
+    CHECK(checkpoint_of(db) == 11);
+    CHECK(stream_events(db) == 11);
+    CHECK(live_digest(dir / "v.db", p) == rebuilt_digest(*log, p, dir / "fresh.db"));
+}
+
+TEST_CASE("a batch whose fsync fails is rolled back: the view stays at what is durable, and keeps running") {
+    TempDir dir;
+    SyncGate gate;
+    auto log = open_gated_log(dir / "log", gate);
+    SyncGate::Release release{gate};
+    StreamStats p;
+    ProjectionRunner runner(*log, dir / "v.db", p, batches_of(64));
+    auto answered = staged_eleventh(*log, gate, runner, p);
+    const int batches = p.batches.load();
+    gate.fail();
+    CHECK(answered.get().status == codd::engine::AppendStatus::closed);
+    // The runner's transaction held the file's write lock; a writer of our own gets it once that was rolled back.
+    auto writer = Database::open(dir / "v.db");
+    { Transaction tx(writer); }
+    CHECK(runner.running());
+    CHECK(runner.error().empty());
+    CHECK(runner.position() == GlobalPosition{10});
+    CHECK(checkpoint_of(writer) == 10);
+    CHECK(stream_events(writer) == 10);
+    CHECK(p.batches.load() == batches);  // not handed again: nothing after position 10 is durable
 }
