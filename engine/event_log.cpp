@@ -15,12 +15,15 @@ class RocksEventLog final : public EventLog {
     RocksEventLog(std::unique_ptr<detail::LogStore> store, const LogOptions* options) : store_(std::move(store)) {
         signal_.publish(store_->last_position(nullptr));
         if (options != nullptr) {
-            writer_ = std::make_unique<detail::LogWriter>(
-                *store_, *options, [this](std::uint64_t head) { signal_.publish(head); },
-                [this](std::uint64_t written) { signal_.publish_written(written); },
-                [listeners = listeners_.get()](const AppendRequest& request, const AppendResult& result) {
-                    listeners->notify(request, result);
-                });
+            detail::LogWriter::Hooks hooks;
+            hooks.on_commit = [this](std::uint64_t head) { signal_.publish(head); };
+            hooks.on_syncing = [this](std::uint64_t last) { signal_.publish_syncing(last); };
+            hooks.on_failed = [this] { signal_.poke(); };  // a staged subscriber waiting for an fsync that failed
+            hooks.on_durable = [listeners = listeners_.get()](const AppendRequest& request,
+                                                              const AppendResult& result) {
+                listeners->notify(request, result);
+            };
+            writer_ = std::make_unique<detail::LogWriter>(*store_, *options, std::move(hooks));
         }
     }
 

@@ -5,8 +5,8 @@
 // command ids, assigns gapless global positions in commit order, and writes them in one WriteBatch; one
 // WAL fsync then makes every batch written meanwhile durable (group commit), and only then are they
 // answered. Readers read RocksDB directly and never block the writer; they only see positions up to
-// head(), which advances after the fsync (a staged subscription, subscribe_staged, sees what is written sooner,
-// and makes it visible only once it is durable).
+// head(), which advances after the fsync (a staged subscription, subscribe_staged, sees the events of an fsync
+// while it runs, and makes them visible only once they are durable).
 
 #include <chrono>
 #include <condition_variable>
@@ -250,13 +250,13 @@ class EventLog {
                                                     std::size_t max_batch = 1024) = 0;
 
     // For a subscriber that stages what it does with a batch and makes it visible in one step (a view's
-    // transaction): `handler(batch, durable)` gets the events as soon as the writer has written them, while their
-    // fsync may still be running, so its work overlaps the fsync. Before anything of the batch becomes visible it
+    // transaction): `handler(batch, durable)` gets the events as soon as the log's fsync of them starts (a batch
+    // ends where that fsync ends), so its work overlaps the fsync. Before anything of the batch becomes visible it
     // must call `durable()`, which blocks until the whole batch is durable and returns true, or returns false when
-    // it will not be (the log failed or closed first, or the subscription is stopping): the handler then discards
-    // its work and returns, and the batch is handed again (once the log failed, only what is durable). The
-    // subscription moves past a batch once `durable()` returned true, so a handler that never calls it makes
-    // nothing visible early; otherwise as subscribe().
+    // it will not be (the fsync failed, or the subscription is stopping): the handler then discards its work and
+    // returns, and the batch is handed again (after a failure only what is durable). The subscription moves past
+    // a batch once `durable()` returned true, so a handler that never calls it makes nothing visible early;
+    // otherwise as subscribe().
     virtual std::unique_ptr<Subscription> subscribe_staged(GlobalPosition from, StagedHandler handler,
                                                            std::size_t max_batch = 1024) = 0;
 
@@ -290,7 +290,7 @@ class EventLog {
 class Subscription {
   public:
     virtual ~Subscription() = default;
-    // The position of the last event handed to the handler.
+    // The position of the last event handled: handed to the handler (staged: and durable() returned true).
     [[nodiscard]] virtual GlobalPosition position() const = 0;
     // Non-empty once the handler threw: the subscription stopped there, at position().
     [[nodiscard]] virtual std::string error() const = 0;

@@ -254,13 +254,10 @@ private:
     std::unordered_map<std::string, std::int64_t> sequences_;
 };
 
-LogWriter::LogWriter(LogStore& store, const LogOptions& options, std::function<void(std::uint64_t)> on_commit,
-                     std::function<void(std::uint64_t)> on_written, OnDurable on_durable)
+LogWriter::LogWriter(LogStore& store, const LogOptions& options, Hooks hooks)
     : store_(store),
       options_(options),
-      on_commit_(std::move(on_commit)),
-      on_written_(std::move(on_written)),
-      on_durable_(std::move(on_durable)),
+      hooks_(std::move(hooks)),
       scratch_(std::make_unique<Scratch>()) {
     last_position_ = store_.last_position(&last_hash_);
     completer_ = std::thread([this] { run_completer(); });
@@ -333,7 +330,6 @@ void LogWriter::run_writer() {
         }
         Round round = decide_and_write(std::move(pending));
         pending = {};
-        if (!round.failed && on_written_) on_written_(round.last_position);
         std::lock_guard lock(sync_mu_);
         written_.push_back(std::move(round));
         if (written_.size() == 1) sync_cv_.notify_one();
@@ -349,6 +345,7 @@ void LogWriter::fail(const std::string& error) {
         if (failure_.empty()) failure_ = error;
     }
     failed_.store(true);
+    if (hooks_.on_failed) hooks_.on_failed();
 }
 
 std::string LogWriter::failure() const {
@@ -405,6 +402,7 @@ void LogWriter::run_syncer(std::uint64_t synced) {
         std::string error;
         if (last > synced && !failed_.load()) {
             try {
+                if (hooks_.on_syncing) hooks_.on_syncing(last);
                 if (options_.before_sync) options_.before_sync();
                 check(store_.db().FlushWAL(options_.sync), "flush WAL");
                 synced = last;
@@ -412,7 +410,7 @@ void LogWriter::run_syncer(std::uint64_t synced) {
                     std::lock_guard lock(mu_);
                     ++stats_.syncs;
                 }
-                on_commit_(last);
+                if (hooks_.on_commit) hooks_.on_commit(last);
             } catch (const std::exception& e) {
                 fail(std::string("WAL write or fsync: ") + e.what());
                 error = e.what();
@@ -448,9 +446,9 @@ void LogWriter::run_completer() {
         }
         for (auto& r : rounds) {
             // The listeners first: a producer answered knows they have its events (EventLog::listen_durable).
-            if (on_durable_ && !r.failed) {
+            if (hooks_.on_durable && !r.failed) {
                 for (std::size_t i = 0; i < r.pending.size(); ++i) {
-                    if (r.results[i].status == AppendStatus::ok) on_durable_(r.pending[i].request, r.results[i]);
+                    if (r.results[i].status == AppendStatus::ok) hooks_.on_durable(r.pending[i].request, r.results[i]);
                 }
             }
             for (std::size_t i = 0; i < r.pending.size(); ++i) answer(r.pending[i], std::move(r.results[i]));

@@ -10,8 +10,8 @@
 // - the writer decides a round (everything queued) and writes it into RocksDB at once (memtable inserts, and
 //   the WAL record into RocksDB's buffer: manual_wal_flush); the next round is therefore decided against the
 //   store itself;
-// - the syncer takes every round written so far, writes the WAL buffer to the file and fsyncs it once
-//   (FlushWAL), and publishes the new head;
+// - the syncer takes every round written so far, tells how far it is syncing (a staged subscription reads that
+//   far), writes the WAL buffer to the file and fsyncs it once (FlushWAL), and publishes the new head;
 // - the completer answers the rounds the syncer has made durable (refusals and duplicates too: they may
 //   depend on a round not yet durable), so producers' callbacks never delay the next fsync.
 // While one fsync runs, the writer writes the next rounds and the completer answers the previous ones; the
@@ -39,13 +39,19 @@ namespace codd::engine::detail {
 
 class LogWriter {
 public:
-    // `on_commit` runs on the syncer thread after each fsync, with the new head. `on_written` runs on the writer
-    // thread after each round it wrote, with the log's last position (readable, not yet durable). `on_durable` runs
-    // on the completer for every accepted append of a durable round (the request as decided, its `ok` result),
-    // before the round's producers are answered.
-    using OnDurable = std::function<void(const AppendRequest&, const AppendResult&)>;
-    LogWriter(LogStore& store, const LogOptions& options, std::function<void(std::uint64_t)> on_commit,
-              std::function<void(std::uint64_t)> on_written = {}, OnDurable on_durable = {});
+    // What the pipeline tells the log, each on the thread named.
+    struct Hooks {
+        // The syncer, after each fsync: the new head.
+        std::function<void(std::uint64_t)> on_commit;
+        // The syncer, before each fsync: the last position it is about to make durable (written, readable).
+        std::function<void(std::uint64_t)> on_syncing;
+        // The writer or the syncer, once a write or an fsync failed and the log stopped accepting appends.
+        std::function<void()> on_failed;
+        // The completer, for every accepted append of a durable round (the request as decided, its `ok` result),
+        // before the round's producers are answered.
+        std::function<void(const AppendRequest&, const AppendResult&)> on_durable;
+    };
+    LogWriter(LogStore& store, const LogOptions& options, Hooks hooks);
     ~LogWriter();
 
     void submit(AppendRequest request, std::function<void(AppendResult)> done);
@@ -87,9 +93,7 @@ private:
 
     LogStore& store_;
     LogOptions options_;
-    std::function<void(std::uint64_t)> on_commit_;
-    std::function<void(std::uint64_t)> on_written_;
-    OnDurable on_durable_;
+    Hooks hooks_;
 
     // Writer-thread state: what the log holds after every round written so far (synced or not).
     std::unique_ptr<Scratch> scratch_;  // the hasher and buffers

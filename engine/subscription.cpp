@@ -14,34 +14,40 @@ void CommitSignal::publish(std::uint64_t head) {
         head_.store(head, std::memory_order_release);
     }
     cv_.notify_all();
-    written_cv_.notify_all();  // written() is never behind head()
+    syncing_cv_.notify_all();  // syncing() is never behind head()
 }
 
-void CommitSignal::publish_written(std::uint64_t written) {
+void CommitSignal::publish_syncing(std::uint64_t last) {
     {
         std::lock_guard lock(mu_);
-        if (written <= written_.load()) return;
-        written_.store(written, std::memory_order_release);
+        if (last <= syncing_.load()) return;
+        syncing_.store(last, std::memory_order_release);
     }
-    written_cv_.notify_all();
+    syncing_cv_.notify_all();
 }
 
-std::uint64_t CommitSignal::written() const {
-    return std::max(written_.load(std::memory_order_acquire), head_.load(std::memory_order_acquire));
+std::uint64_t CommitSignal::syncing() const {
+    return std::max(syncing_.load(std::memory_order_acquire), head_.load(std::memory_order_acquire));
 }
 
-std::uint64_t CommitSignal::wait_beyond(std::uint64_t seen, std::chrono::milliseconds timeout) const {
+std::uint64_t CommitSignal::wait_beyond(std::uint64_t seen, std::chrono::milliseconds timeout,
+                                        const std::atomic<bool>* cancel) const {
     std::unique_lock lock(mu_);
     const std::uint64_t pokes = pokes_;
-    cv_.wait_for(lock, timeout, [&] { return head_.load() > seen || shut_.load() || pokes_ != pokes; });
+    cv_.wait_for(lock, timeout, [&] {
+        return head_.load() > seen || shut_.load() || pokes_ != pokes || (cancel != nullptr && cancel->load());
+    });
     return head_.load();
 }
 
-std::uint64_t CommitSignal::wait_written_beyond(std::uint64_t seen, std::chrono::milliseconds timeout) const {
+std::uint64_t CommitSignal::wait_syncing_beyond(std::uint64_t seen, std::chrono::milliseconds timeout,
+                                                const std::atomic<bool>* cancel) const {
     std::unique_lock lock(mu_);
     const std::uint64_t pokes = pokes_;
-    written_cv_.wait_for(lock, timeout, [&] { return written() > seen || shut_.load() || pokes_ != pokes; });
-    return written();
+    syncing_cv_.wait_for(lock, timeout, [&] {
+        return syncing() > seen || shut_.load() || pokes_ != pokes || (cancel != nullptr && cancel->load());
+    });
+    return syncing();
 }
 
 void CommitSignal::poke() {
@@ -50,7 +56,7 @@ void CommitSignal::poke() {
         ++pokes_;
     }
     cv_.notify_all();
-    written_cv_.notify_all();
+    syncing_cv_.notify_all();
 }
 
 void CommitSignal::shut() {
@@ -62,8 +68,8 @@ namespace {
 
 using Handler = std::function<void(std::span<const RecordedEvent>)>;
 
-// One thread that reads batches and hands them over: durable events to a Handler, or (staged) written ones to
-// a StagedHandler, which learns from `durable` when it may make them visible.
+// One thread that reads batches and hands them over: durable events to a Handler, or (staged) those of the fsync
+// in progress too to a StagedHandler, which learns from `durable` when it may make them visible.
 class ThreadSubscription final : public Subscription {
 public:
     ThreadSubscription(RangeReader read, CommitSignal& signal, GlobalPosition from, Handler handler,
@@ -104,13 +110,13 @@ private:
         while (!stopping_.load()) {
             const std::uint64_t seen = position_.load();
             const bool early_read = early();
-            const std::uint64_t upto = early_read ? signal_.written() : signal_.head();
+            const std::uint64_t upto = early_read ? signal_.syncing() : signal_.head();
             if (upto <= seen) {
                 if (signal_.is_shut()) return;
                 if (early_read) {
-                    signal_.wait_written_beyond(seen, std::chrono::milliseconds(500));
+                    signal_.wait_syncing_beyond(seen, std::chrono::milliseconds(500), &stopping_);
                 } else {
-                    signal_.wait_beyond(seen, std::chrono::milliseconds(500));
+                    signal_.wait_beyond(seen, std::chrono::milliseconds(500), &stopping_);
                 }
                 continue;
             }
@@ -141,11 +147,11 @@ private:
     }
 
     // Blocks until head() >= last; false when it will not get there (the log failed or closed) or the
-    // subscription is stopping.
+    // subscription is stopping. A failing log pokes the signal; the timeout is only a backstop.
     bool await_durable(std::uint64_t last) const {
         while (signal_.head() < last) {
             if (stopping_.load() || failed_() || signal_.is_shut()) return signal_.head() >= last;
-            signal_.wait_beyond(last - 1, std::chrono::milliseconds(100));
+            signal_.wait_beyond(last - 1, std::chrono::milliseconds(100), &stopping_);
         }
         return true;
     }

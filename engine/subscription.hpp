@@ -1,6 +1,6 @@
 #pragma once
-// CommitSignal: how the writer tells readers that head moved (and what it has written). Subscriptions and
-// wait_for() sleep on it.
+// CommitSignal: how the log tells readers that head moved, and which positions the fsync in progress is making
+// durable. Subscriptions and wait_for() sleep on it.
 
 #include <atomic>
 #include <chrono>
@@ -20,26 +20,30 @@ class CommitSignal {
 public:
     // Advances head (never backwards) and wakes every waiter.
     void publish(std::uint64_t head);
-    // Advances what the writer has written (not yet durable) and wakes the waiters for it.
-    void publish_written(std::uint64_t written);
-    [[nodiscard]] std::uint64_t head() const { return head_.load(std::memory_order_acquire); }
-    // The last position written, durable or not: never behind head().
-    [[nodiscard]] std::uint64_t written() const;
-    // Blocks until head > seen, the signal is shut or poked, or the timeout passes; returns head.
-    std::uint64_t wait_beyond(std::uint64_t seen, std::chrono::milliseconds timeout) const;
-    // The same for written(); returns written().
-    std::uint64_t wait_written_beyond(std::uint64_t seen, std::chrono::milliseconds timeout) const;
-    // Wakes every waiter without moving head (used to stop subscriptions).
+    // Advances syncing(): the syncer is about to make every position up to `last` durable (written, readable).
+    void publish_syncing(std::uint64_t last);
+    // Wakes every waiter without moving anything (a failed log; stopping subscriptions).
     void poke();
     void shut();
     [[nodiscard]] bool is_shut() const { return shut_.load(); }
 
+    [[nodiscard]] std::uint64_t head() const { return head_.load(std::memory_order_acquire); }
+    // The last position of the fsync in progress, or head() when none runs: never behind head().
+    [[nodiscard]] std::uint64_t syncing() const;
+    // Blocks until head > seen, the signal is shut or poked, `*cancel` is set (checked under the signal's lock, so
+    // a canceller that sets it and then pokes is never missed), or the timeout passes; returns head.
+    std::uint64_t wait_beyond(std::uint64_t seen, std::chrono::milliseconds timeout,
+                              const std::atomic<bool>* cancel = nullptr) const;
+    // The same for syncing(); returns syncing().
+    std::uint64_t wait_syncing_beyond(std::uint64_t seen, std::chrono::milliseconds timeout,
+                                      const std::atomic<bool>* cancel = nullptr) const;
+
 private:
     mutable std::mutex mu_;
     mutable std::condition_variable cv_;          // head
-    mutable std::condition_variable written_cv_;  // written
+    mutable std::condition_variable syncing_cv_;  // syncing
     std::atomic<std::uint64_t> head_{0};
-    std::atomic<std::uint64_t> written_{0};
+    std::atomic<std::uint64_t> syncing_{0};
     std::atomic<bool> shut_{false};
     std::uint64_t pokes_ = 0;
 };
@@ -52,8 +56,9 @@ std::unique_ptr<Subscription> start_subscription(RangeReader read, CommitSignal&
                                                  std::function<void(std::span<const RecordedEvent>)> handler,
                                                  std::size_t max_batch);
 
-// EventLog::subscribe_staged. `failed` tells that the log stopped accepting appends: what it wrote may then never
-// become durable, and the subscription reads up to head() only from then on.
+// EventLog::subscribe_staged: batches end at syncing(), so a batch is what the fsync in progress makes durable
+// (and what was durable before it). `failed` tells that the log stopped accepting appends: what it wrote may then
+// never become durable, and the subscription reads up to head() only from then on.
 std::unique_ptr<Subscription> start_staged_subscription(RangeReader read, CommitSignal& signal,
                                                         std::function<bool()> failed, GlobalPosition from,
                                                         StagedHandler handler, std::size_t max_batch);

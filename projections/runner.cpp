@@ -171,9 +171,13 @@ void ProjectionRunner::on_batch(std::span<const RecordedEvent> events, const std
     } catch (const NotDurable&) {
         return;
     } catch (const std::exception& e) {
+        // The batch was rolled back. Events the log will lose (its fsync failed) are not the view's failure: the
+        // batch is handed again with what is durable.
+        if (!durable()) return;
         fail(e.what());
         throw;  // stops the subscription at the last good position
     } catch (...) {
+        if (!durable()) return;
         fail("unknown exception");
         throw ProjectionError("unknown exception");
     }

@@ -6,8 +6,12 @@
 // after a crash at any moment the file holds exactly the events up to its checkpoint, and the restarted
 // runner continues from there.
 //
-// An exception from the projection (or SQLite) rolls the batch back and stops the runner with error() set:
-// the view stays at the last good checkpoint and no event is skipped. start() retries from there.
+// The subscription is staged (EventLog::subscribe_staged): a batch is applied while the log's fsync of it runs, and
+// its transaction commits only once the batch is durable. A batch that will not be (the fsync failed; the runner is
+// stopping) is rolled back, and the runner goes on from its checkpoint with what is durable.
+//
+// An exception from the projection (or SQLite) on a durable batch rolls the batch back and stops the runner with
+// error() set: the view stays at the last good checkpoint and no event is skipped. start() retries from there.
 
 #include <chrono>
 #include <condition_variable>

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the event log tests: building requests and opening logs on temporary directories.
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -81,10 +82,10 @@ class SyncGate {
         }
         cv_.notify_all();
     }
-    // Blocks until an fsync is held back at the gate.
-    void wait_held() {
+    // Blocks until an fsync is held back at the gate (true), or 5 s passed (false).
+    [[nodiscard]] bool wait_held() {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return waiting_ > 0; });
+        return cv_.wait_for(lock, std::chrono::seconds(5), [this] { return waiting_ > 0; });
     }
 
     struct Release {

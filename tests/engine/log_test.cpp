@@ -449,26 +449,45 @@ struct StagedCalls {
     }
 };
 
+std::future<AppendResult> append_later(EventLog& log, AppendRequest r) {
+    auto promise = std::make_shared<std::promise<AppendResult>>();
+    auto answered = promise->get_future();
+    log.append_async(std::move(r), [promise](AppendResult a) { promise->set_value(std::move(a)); });
+    return answered;
+}
+
+AppendStatus status_of(std::future<AppendResult>& answered) {
+    REQUIRE(answered.wait_for(5s) == std::future_status::ready);
+    return answered.get().status;
+}
+
 // A first append, durable; then the fsync of a second one (positions 2 and 3) held back at the gate.
 std::future<AppendResult> written_not_durable(EventLog& log, SyncGate& gate) {
     REQUIRE(log.append(request({to_stream("a", ExpectedVersion::any(), {event("A")})})).committed());
     gate.shut();
-    auto promise = std::make_shared<std::promise<AppendResult>>();
-    auto answered = promise->get_future();
-    log.append_async(request({to_stream("b", ExpectedVersion::any(), {event("B"), event("B")})}),
-                     [promise](AppendResult r) { promise->set_value(std::move(r)); });
-    gate.wait_held();
+    auto answered = append_later(log, request({to_stream("b", ExpectedVersion::any(), {event("B"), event("B")})}));
+    REQUIRE(gate.wait_held());
     return answered;
+}
+
+void wait_position(const Subscription& sub, std::uint64_t p) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (sub.position().value() < p && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    REQUIRE(sub.position().value() == p);
 }
 
 }  // namespace
 
-TEST_CASE("a staged subscription gets written events while their fsync runs, and moves on once they are durable") {
+TEST_CASE("a staged subscription gets the events of an fsync while it runs, and moves on once they are durable") {
     TempDir dir;
     SyncGate gate;
     auto log = open_gated_log(dir.path(), gate);
     SyncGate::Release release{gate};
     auto answered = written_not_durable(*log, gate);
+    // Position 4, written while the fsync of 2 and 3 is held: the next fsync's, so not in their batch.
+    auto next = append_later(*log, request({to_stream("c", ExpectedVersion::any(), {event("C")})}));
+    for (int spins = 0; !log->stream_version("c") && spins < 5000; ++spins) std::this_thread::sleep_for(1ms);
+    REQUIRE(log->stream_version("c"));
     StagedCalls calls;
     auto sub = log->subscribe_staged(GlobalPosition{1}, calls.handler(*log));
     calls.wait(1, false);
@@ -476,15 +495,14 @@ TEST_CASE("a staged subscription gets written events while their fsync runs, and
     CHECK(sub->position().value() == 0);  // durable() is waiting for the fsync
     CHECK(answered.wait_for(20ms) == std::future_status::timeout);
     gate.open();
-    REQUIRE(answered.get().status == AppendStatus::ok);
-    calls.wait(1, true);
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (sub->position().value() < 3 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
-    CHECK(sub->position().value() == 3);
+    CHECK(status_of(answered) == AppendStatus::ok);
+    CHECK(status_of(next) == AppendStatus::ok);
+    calls.wait(2, true);
+    wait_position(*sub, 4);
     std::lock_guard lock(calls.mu);
-    CHECK(calls.batches == std::vector<std::vector<std::uint64_t>>{{1, 2, 3}});
-    CHECK(calls.heads == std::vector<std::uint64_t>{1});  // handed over before the fsync
-    CHECK(calls.durable == std::vector<bool>{true});
+    CHECK(calls.batches == std::vector<std::vector<std::uint64_t>>{{1, 2, 3}, {4}});
+    CHECK(calls.heads.front() == 1);  // handed over before the fsync
+    CHECK(calls.durable == std::vector<bool>{true, true});
     CHECK(sub->error().empty());
 }
 
@@ -498,11 +516,9 @@ TEST_CASE("a staged batch whose fsync fails is discarded, and only what is durab
     auto sub = log->subscribe_staged(GlobalPosition{1}, calls.handler(*log));
     calls.wait(1, false);
     gate.fail();
-    CHECK(answered.get().status == AppendStatus::closed);
+    CHECK(status_of(answered) == AppendStatus::closed);
     calls.wait(2, true);
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (sub->position().value() < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
-    CHECK(sub->position().value() == 1);
+    wait_position(*sub, 1);
     CHECK_FALSE(log->writable());
     CHECK(log->head().value() == 1);
     std::lock_guard lock(calls.mu);
@@ -527,7 +543,46 @@ TEST_CASE("stopping a staged subscription while its batch waits for the fsync di
         CHECK(calls.durable == std::vector<bool>{false});
     }
     gate.open();
-    CHECK(answered.get().status == AppendStatus::ok);
+    CHECK(status_of(answered) == AppendStatus::ok);
+}
+
+TEST_CASE("a staged handler that never calls durable() is moved past its batch once the batch is durable") {
+    TempDir dir;
+    SyncGate gate;
+    auto log = open_gated_log(dir.path(), gate);
+    SyncGate::Release release{gate};
+    auto answered = written_not_durable(*log, gate);
+    std::atomic<int> handed{0};
+    auto sub = log->subscribe_staged(GlobalPosition{1},
+                                     [&](std::span<const RecordedEvent>, const std::function<bool()>&) { ++handed; });
+    for (int spins = 0; handed.load() == 0 && spins < 5000; ++spins) std::this_thread::sleep_for(1ms);
+    REQUIRE(handed.load() == 1);
+    std::this_thread::sleep_for(20ms);
+    CHECK(sub->position().value() == 0);
+    gate.open();
+    CHECK(status_of(answered) == AppendStatus::ok);
+    wait_position(*sub, 3);
+    CHECK(handed.load() == 1);
+}
+
+TEST_CASE("a staged subscription on a read-only instance gets what it has caught up with, durable") {
+    TempDir dir;
+    auto log = open_log(dir / "log");
+    for (int i = 0; i < 3; ++i) {
+        REQUIRE(log->append(request({to_stream("a", ExpectedVersion::any(), {event("A")})})).committed());
+    }
+    auto reader = EventLog::open_read_only(dir / "log", dir / "secondary");
+    StagedCalls calls;
+    auto sub = reader->subscribe_staged(GlobalPosition{1}, calls.handler(*reader));
+    calls.wait(1, true);
+    wait_position(*sub, 3);
+    REQUIRE(log->append(request({to_stream("a", ExpectedVersion::any(), {event("A")})})).committed());
+    REQUIRE(reader->catch_up());
+    calls.wait(2, true);
+    wait_position(*sub, 4);
+    std::lock_guard lock(calls.mu);
+    CHECK(calls.batches == std::vector<std::vector<std::uint64_t>>{{1, 2, 3}, {4}});
+    CHECK(calls.durable == std::vector<bool>{true, true});
 }
 
 TEST_CASE("wait_for returns once the position is durable, or times out") {

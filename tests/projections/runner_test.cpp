@@ -358,10 +358,15 @@ std::future<codd::engine::AppendResult> staged_eleventh(codd::engine::EventLog& 
     auto answered = promise->get_future();
     log.append_async(request({to_stream("s-0", codd::engine::ExpectedVersion::any(), {event("Noted", R"({"i":10})")})}),
                      [promise](codd::engine::AppendResult r) { promise->set_value(std::move(r)); });
-    gate.wait_held();
+    REQUIRE(gate.wait_held());
     for (int spins = 0; p.batches.load() == before && spins < 500; ++spins) std::this_thread::sleep_for(10ms);
     REQUIRE(p.batches.load() == before + 1);
     return answered;
+}
+
+codd::engine::AppendStatus status_of(std::future<codd::engine::AppendResult>& answered) {
+    REQUIRE(answered.wait_for(5s) == std::future_status::ready);
+    return answered.get().status;
 }
 
 }  // namespace
@@ -382,8 +387,39 @@ TEST_CASE("the runner applies a batch while the log's fsync of it runs, and show
         CHECK(stream_events(db) == 10);
     }
     gate.open();
-    CHECK(answered.get().status == codd::engine::AppendStatus::ok);
+    CHECK(status_of(answered) == codd::engine::AppendStatus::ok);
     REQUIRE(runner.wait_for(GlobalPosition{11}, 5s));
+    auto db = Database::open(dir / "v.db", {OpenMode::read_only});
+    CHECK(checkpoint_of(db) == 11);
+    CHECK(stream_events(db) == 11);
+    CHECK(live_digest(dir / "v.db", p) == rebuilt_digest(*log, p, dir / "fresh.db"));
+}
+
+TEST_CASE("stop and rebuild while a batch waits for its fsync roll it back, and it is applied once durable") {
+    TempDir dir;
+    SyncGate gate;
+    auto log = open_gated_log(dir / "log", gate);
+    SyncGate::Release release{gate};
+    StreamStats p;
+    ProjectionRunner runner(*log, dir / "v.db", p, batches_of(64));
+    auto answered = staged_eleventh(*log, gate, runner, p);
+    SUBCASE("stop") {
+        runner.stop();
+        CHECK(runner.position() == GlobalPosition{10});
+        gate.open();
+        CHECK(status_of(answered) == codd::engine::AppendStatus::ok);
+        CHECK_FALSE(runner.wait_for(GlobalPosition{11}, 50ms));
+        runner.start();
+    }
+    SUBCASE("rebuild") {
+        const auto stats = runner.rebuild();  // the live view's batch is rolled back; the rebuild reads up to head
+        CHECK(stats.position == GlobalPosition{10});
+        CHECK(runner.running());
+        gate.open();
+        CHECK(status_of(answered) == codd::engine::AppendStatus::ok);
+    }
+    REQUIRE(runner.wait_for(GlobalPosition{11}, 5s));
+    CHECK(runner.error().empty());
     auto db = Database::open(dir / "v.db", {OpenMode::read_only});
     CHECK(checkpoint_of(db) == 11);
     CHECK(stream_events(db) == 11);
@@ -400,7 +436,7 @@ TEST_CASE("a batch whose fsync fails is rolled back: the view stays at what is d
     auto answered = staged_eleventh(*log, gate, runner, p);
     const int batches = p.batches.load();
     gate.fail();
-    CHECK(answered.get().status == codd::engine::AppendStatus::closed);
+    CHECK(status_of(answered) == codd::engine::AppendStatus::closed);
     // The runner's transaction held the file's write lock; a writer of our own gets it once that was rolled back.
     auto writer = Database::open(dir / "v.db");
     { Transaction tx(writer); }
@@ -409,5 +445,7 @@ TEST_CASE("a batch whose fsync fails is rolled back: the view stays at what is d
     CHECK(runner.position() == GlobalPosition{10});
     CHECK(checkpoint_of(writer) == 10);
     CHECK(stream_events(writer) == 10);
+    CHECK_FALSE(runner.wait_for(GlobalPosition{11}, 100ms));
     CHECK(p.batches.load() == batches);  // not handed again: nothing after position 10 is durable
+    CHECK(runner.running());
 }
