@@ -78,8 +78,12 @@ std::string expense_stream(std::int64_t expense_id) {
 }
 
 NewEvent order_created(const Order& o) {
+    return PendingOrderCreated(o).with_id(o.id);
+}
+
+PendingOrderCreated::PendingOrderCreated(const Order& o) {
+    // Every field but the id, which comes first.
     boost::json::object p{
-        {"orderId", o.id},
         {"customerId", o.customer_id},
         {"customerRepId", id_or_null(o.customer_rep_id)},
         {"deliveryAgentId", id_or_null(o.delivery_agent_id)},
@@ -99,7 +103,20 @@ NewEvent order_created(const Order& o) {
         {"externalOrderId", o.external_order_id},
     };
     put_totals(p, o);
-    return json::make_event(kOrderCreated, p);
+    rest_ = json::serialize(boost::json::value(std::move(p)));
+    rest_.erase(0, 1);  // the '{'
+}
+
+NewEvent PendingOrderCreated::with_id(OrderId id) const {
+    NewEvent e;
+    e.type = std::string(kOrderCreated);
+    e.schema_version = 1;
+    e.payload.reserve(rest_.size() + 32);
+    e.payload = "{\"orderId\":";
+    e.payload += std::to_string(id);
+    e.payload.push_back(',');
+    e.payload += rest_;
+    return e;
 }
 
 NewEvent order_updated(OrderId id, const OrderChanges& c) {

@@ -107,6 +107,17 @@ struct OrderChanges {
 };
 
 NewEvent order_created(const Order& o);
+// order_created's payload rendered before the order has its id (on the thread that decides the order), so that the
+// log's writer, which takes the id from the order sequence, only puts the id in front: with_id(id) is exactly
+// order_created(o) with o.id = id.
+class PendingOrderCreated {
+  public:
+    explicit PendingOrderCreated(const Order& o);
+    [[nodiscard]] NewEvent with_id(OrderId id) const;
+
+  private:
+    std::string rest_;  // the payload after `{"orderId":<id>,`
+};
 NewEvent order_updated(OrderId id, const OrderChanges& c);
 // The items and totals of `o` after the replacement.
 NewEvent order_items_replaced(const Order& o);

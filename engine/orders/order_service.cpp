@@ -481,13 +481,15 @@ Result<AppendRequest> OrderService::decide_new(const NewOrder& n, const std::str
         active.is_active = true;
         req.streams.back().events.push_back(customers::events::customer_updated(d.customer.id, active));
     }
-    req.build = [order = std::move(order), move, h = d.holds.get(), revisions](SequenceValues values) mutable {
+    // The payload is rendered here rather than on the log's single writer thread, which only puts the id in.
+    req.build = [created = events::PendingOrderCreated(order), move, h = d.holds.get(),
+                 revisions](SequenceValues values) {
         revisions.check();  // no product edited since the decision (else StaleDecision: decided again)
-        order.id = values[0];
-        h->set_order(order.id);
+        const OrderId id = values[0];
+        h->set_order(id);
         std::vector<StreamAppend> streams{
-            {events::order_stream(order.id), ExpectedVersion::no_stream(), {events::order_created(order)}}};
-        for (auto& s : stock_streams(order.id, move)) streams.push_back(std::move(s));
+            {events::order_stream(id), ExpectedVersion::no_stream(), {created.with_id(id)}}};
+        for (auto& s : stock_streams(id, move)) streams.push_back(std::move(s));
         return streams;
     };
     return req;

@@ -105,6 +105,34 @@ TEST_CASE("orders events: payload keys are exactly the documented ones") {
                                 "recordedBy"});
 }
 
+// The log's writer only puts the id in front of a payload rendered before it (OrderService's create): the bytes
+// must be those the event always had, since they are hashed into the chain. The text below is what order_created
+// wrote before PendingOrderCreated existed, for an order whose notes and item metadata mimic the id's key.
+TEST_CASE("orders events: an OrderCreated rendered before its id is known is the same bytes once the id is in") {
+    Order o = sample();
+    o.items[0].metadata_json = R"({"orderId":0,"note":"say \"hi\""})";
+    o.notes = "\"orderId\":0, \xC3\xA9";
+    o.tags = {"vip"};
+    const std::string rest =
+        R"("customerId":17,"customerRepId":null,"deliveryAgentId":null,"createdBy":null,"status":"pending_confirmation",)"
+        R"("paymentStatus":"pending","items":[{"id":1,"productId":5,"quantity":2,"unitPrice":4500,"totalPrice":9000,)"
+        R"("itemType":"package","metadata":{"orderId":0,"note":"say \"hi\""}}],"notes":"\"orderId\":0, )"
+        "\xC3\xA9"
+        R"(","internalNotes":"","deliveryAddress":"","deliveryState":"","deliveryArea":"","estimatedDeliveryUs":null,)"
+        R"("priority":0,"tags":["vip"],"source":"manual","externalOrderId":"","subtotal":0,"shippingCost":0,)"
+        R"("discount":0,"totalAmount":0,"codAmount":0})";
+    const events::PendingOrderCreated pending(o);  // o.id is not used
+    for (const OrderId id : {OrderId{1001}, OrderId{98765432101}}) {
+        CAPTURE(id);
+        const NewEvent e = pending.with_id(id);
+        CHECK(e.type == "OrderCreated");
+        CHECK(e.schema_version == 1);
+        CHECK(e.payload == R"({"orderId":)" + std::to_string(id) + "," + rest);
+        o.id = id;
+        CHECK(events::order_created(o).payload == e.payload);
+    }
+}
+
 TEST_CASE("orders events: evolve folds what the encoders write") {
     Order o = sample();
     o.tags = {"vip"};
