@@ -1,6 +1,8 @@
 #include "projections/runner.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
@@ -186,11 +188,20 @@ void ProjectionRunner::on_batch(std::span<const RecordedEvent> events, const std
 
 void ProjectionRunner::publish(GlobalPosition p) {
     Calls applied;
+    bool wake = false;
     {
         std::lock_guard lock(mu_);
         position_ = p;
         wake_locked(false, applied);
+        // when_applied's calls go to the timer's thread, so the next batch does not wait for them; here only once
+        // that thread is gone.
+        if (!timer_stop_ && !applied.empty()) {
+            wake = ready_.empty();
+            std::move(applied.begin(), applied.end(), std::back_inserter(ready_));
+            applied.clear();
+        }
     }
+    if (wake) timer_cv_.notify_one();
     call_all(applied, true);
 }
 
@@ -216,23 +227,32 @@ void ProjectionRunner::take_pending_locked(bool all, Calls& out) const {
 
 void ProjectionRunner::run_timer() {
     std::unique_lock lock(mu_);
-    while (!timer_stop_) {
-        timer_cv_.wait_for(lock, kTimerTick, [this] { return timer_stop_; });
+    auto next_scan = std::chrono::steady_clock::now() + kTimerTick;
+    for (;;) {
+        timer_cv_.wait_until(lock, next_scan, [this] { return timer_stop_ || !ready_.empty(); });
+        Calls applied, expired;
+        applied.swap(ready_);
         const auto now = std::chrono::steady_clock::now();
-        Calls expired;
-        for (auto it = pending_.begin(); it != pending_.end();) {
-            if (it->second.deadline <= now) {
-                expired.push_back(std::move(it->second.fn));
-                it = pending_.erase(it);
-            } else {
-                ++it;
+        if (now >= next_scan) {
+            for (auto it = pending_.begin(); it != pending_.end();) {
+                if (it->second.deadline <= now) {
+                    expired.push_back(std::move(it->second.fn));
+                    it = pending_.erase(it);
+                } else {
+                    ++it;
+                }
             }
+            next_scan = now + kTimerTick;
         }
-        if (timer_stop_) take_pending_locked(true, expired);  // the runner is going: nothing will apply them
-        if (expired.empty()) continue;
-        lock.unlock();
-        call_all(expired, false);
-        lock.lock();
+        const bool stopping = timer_stop_;
+        if (stopping) take_pending_locked(true, expired);  // the runner is going: nothing will apply them
+        if (!applied.empty() || !expired.empty()) {
+            lock.unlock();
+            call_all(applied, true);
+            call_all(expired, false);
+            lock.lock();
+        }
+        if (stopping) return;
     }
 }
 

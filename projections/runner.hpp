@@ -62,10 +62,11 @@ class ProjectionRunner {
     // reached. Returns false at once when the runner stopped (an error, or stop()); a rebuild's pause is
     // not a stop: waiters wait through it.
     [[nodiscard]] bool wait_for(GlobalPosition p, std::chrono::milliseconds timeout) const;
-    // The same without blocking: `fn(applied)` runs once with what wait_for would return, on the runner's thread
-    // (applied), on its timer thread (the timeout passed, checked every kTimerTick), on the thread that stops it
-    // (an error, stop()), or on the caller's before when_applied returns (already decided). `fn` must be short and
-    // must not throw. Calls still pending when the runner is destroyed get false.
+    // The same without blocking: `fn(applied)` runs once with what wait_for would return, on the runner's timer
+    // thread (applied: handed over by the batch that applied it, so the next batch does not wait for the calls; or
+    // the timeout passed, checked every kTimerTick), on the thread that stops it (an error, stop()), or on the
+    // caller's before when_applied returns (already decided). `fn` must be short and must not throw. Calls still
+    // pending when the runner is destroyed get false.
     void when_applied(GlobalPosition p, std::chrono::milliseconds timeout, std::function<void(bool)> fn) const;
     static constexpr std::chrono::milliseconds kTimerTick{50};
     [[nodiscard]] Lag lag() const;
@@ -125,6 +126,7 @@ class ProjectionRunner {
     };
     using Calls = std::vector<std::function<void(bool)>>;
     mutable std::multimap<std::uint64_t, Pending> pending_;
+    Calls ready_;  // applied, for the timer's thread to call (under mu_)
     // With mu_ held: moves the calls due into `out` (applied ones, or all).
     void take_pending_locked(bool all, Calls& out) const;
     void run_timer();

@@ -449,3 +449,23 @@ TEST_CASE("a batch whose fsync fails is rolled back: the view stays at what is d
     CHECK(p.batches.load() == batches);  // not handed again: nothing after position 10 is durable
     CHECK(runner.running());
 }
+
+TEST_CASE("when_applied's calls run off the runner's thread: a slow one does not hold up the next batch") {
+    TempDir dir;
+    auto log = open_log(dir / "log");
+    StreamStats p;
+    ProjectionRunner runner(*log, dir / "v.db", p, batches_of(64));
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    std::atomic<bool> called{false};
+    runner.when_applied(GlobalPosition{1}, 30s, [&called, released](bool) {
+        called.store(true);
+        released.wait();
+    });
+    append_events(*log, 1);
+    for (int spins = 0; !called.load() && spins < 500; ++spins) std::this_thread::sleep_for(10ms);
+    REQUIRE(called.load());
+    append_events(*log, 20, 7, 1);  // applied while the call above still runs
+    CHECK(runner.wait_for(GlobalPosition{21}, 5s));
+    release.set_value();
+}
