@@ -18,7 +18,7 @@ class RocksEventLog final : public EventLog {
             detail::LogWriter::Hooks hooks;
             hooks.on_commit = [this](std::uint64_t head) { signal_.publish(head); };
             hooks.on_syncing = [this](std::uint64_t last) { signal_.publish_syncing(last); };
-            hooks.on_failed = [this] { signal_.poke(); };  // a staged subscriber waiting for an fsync that failed
+            hooks.on_failed = [this] { signal_.fail(); };  // a staged subscriber waiting for an fsync that failed
             hooks.on_durable = [listeners = listeners_.get()](const AppendRequest& request,
                                                               const AppendResult& result) {
                 listeners->notify(request, result);
@@ -118,10 +118,7 @@ class RocksEventLog final : public EventLog {
 
     std::unique_ptr<Subscription> subscribe_staged(GlobalPosition from, StagedHandler handler,
                                                    std::size_t max_batch) override {
-        const detail::LogWriter* writer = writer_.get();
-        return detail::start_staged_subscription(
-            reader(), signal_, [writer] { return writer != nullptr && writer->failed(); }, from, std::move(handler),
-            max_batch);
+        return detail::start_staged_subscription(reader(), signal_, from, std::move(handler), max_batch);
     }
 
     std::unique_ptr<DurableListener> listen_durable(std::string prefix,

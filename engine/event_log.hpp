@@ -253,10 +253,10 @@ class EventLog {
     // transaction): `handler(batch, durable)` gets the events as soon as the log's fsync of them starts (a batch
     // ends where that fsync ends), so its work overlaps the fsync. Before anything of the batch becomes visible it
     // must call `durable()`, which blocks until the whole batch is durable and returns true, or returns false when
-    // it will not be (the fsync failed, or the subscription is stopping): the handler then discards its work and
-    // returns, and the batch is handed again (after a failure only what is durable). The subscription moves past
-    // a batch once `durable()` returned true, so a handler that never calls it makes nothing visible early;
-    // otherwise as subscribe().
+    // it may not be (the log failed, in a write or an fsync; the subscription is stopping): the handler then
+    // discards its work and returns, and the batch is handed again (after a failure only what is durable). The
+    // subscription moves past a batch once `durable()` returned true, so a handler that never calls it makes
+    // nothing visible early; otherwise as subscribe().
     virtual std::unique_ptr<Subscription> subscribe_staged(GlobalPosition from, StagedHandler handler,
                                                            std::size_t max_batch = 1024) = 0;
 

@@ -59,6 +59,24 @@ void CommitSignal::poke() {
     syncing_cv_.notify_all();
 }
 
+bool CommitSignal::wait_durable(std::uint64_t last, const std::atomic<bool>* cancel) const {
+    std::unique_lock lock(mu_);
+    // The timeout is a backstop only: whatever ends the wait notifies.
+    cv_.wait_for(lock, std::chrono::seconds(1), [&] {
+        return head_.load() >= last || shut_.load() || failed_.load() || (cancel != nullptr && cancel->load());
+    });
+    return head_.load() >= last;
+}
+
+void CommitSignal::fail() {
+    {
+        std::lock_guard lock(mu_);
+        failed_.store(true);
+    }
+    cv_.notify_all();
+    syncing_cv_.notify_all();
+}
+
 void CommitSignal::shut() {
     shut_.store(true);
     poke();
@@ -73,12 +91,11 @@ using Handler = std::function<void(std::span<const RecordedEvent>)>;
 class ThreadSubscription final : public Subscription {
 public:
     ThreadSubscription(RangeReader read, CommitSignal& signal, GlobalPosition from, Handler handler,
-                       StagedHandler staged, std::function<bool()> failed, std::size_t max_batch)
+                       StagedHandler staged, std::size_t max_batch)
         : read_(std::move(read)),
           signal_(signal),
           handler_(std::move(handler)),
           staged_(std::move(staged)),
-          failed_(std::move(failed)),
           max_batch_(max_batch == 0 ? 1 : max_batch),
           position_(from.value() > 0 ? from.value() - 1 : 0) {
         thread_ = std::thread([this] { run(); });
@@ -103,7 +120,7 @@ public:
 private:
     // Staged while the log is healthy and open; once it failed, what it wrote past head() may never be durable
     // (once it closed, head() is all it will ever make durable).
-    [[nodiscard]] bool early() const { return staged_ && !failed_() && !signal_.is_shut(); }
+    [[nodiscard]] bool early() const { return staged_ && !signal_.failed() && !signal_.is_shut(); }
 
     void run() {
         std::vector<RecordedEvent> batch;
@@ -147,11 +164,11 @@ private:
     }
 
     // Blocks until head() >= last; false when it will not get there (the log failed or closed) or the
-    // subscription is stopping. A failing log pokes the signal; the timeout is only a backstop.
+    // subscription is stopping.
     bool await_durable(std::uint64_t last) const {
         while (signal_.head() < last) {
-            if (stopping_.load() || failed_() || signal_.is_shut()) return signal_.head() >= last;
-            signal_.wait_beyond(last - 1, std::chrono::milliseconds(100), &stopping_);
+            if (stopping_.load() || signal_.failed() || signal_.is_shut()) return signal_.head() >= last;
+            signal_.wait_durable(last, &stopping_);
         }
         return true;
     }
@@ -160,7 +177,6 @@ private:
     CommitSignal& signal_;
     Handler handler_;
     StagedHandler staged_;  // set: a staged subscription (handler_ unused)
-    std::function<bool()> failed_;
     std::size_t max_batch_;
     std::atomic<std::uint64_t> position_;
     std::atomic<bool> stopping_{false};
@@ -173,15 +189,14 @@ private:
 
 std::unique_ptr<Subscription> start_subscription(RangeReader read, CommitSignal& signal, GlobalPosition from,
                                                  Handler handler, std::size_t max_batch) {
-    return std::make_unique<ThreadSubscription>(
-        std::move(read), signal, from, std::move(handler), StagedHandler{}, [] { return false; }, max_batch);
+    return std::make_unique<ThreadSubscription>(std::move(read), signal, from, std::move(handler), StagedHandler{},
+                                                max_batch);
 }
 
-std::unique_ptr<Subscription> start_staged_subscription(RangeReader read, CommitSignal& signal,
-                                                        std::function<bool()> failed, GlobalPosition from,
+std::unique_ptr<Subscription> start_staged_subscription(RangeReader read, CommitSignal& signal, GlobalPosition from,
                                                         StagedHandler handler, std::size_t max_batch) {
     return std::make_unique<ThreadSubscription>(std::move(read), signal, from, Handler{}, std::move(handler),
-                                                std::move(failed), max_batch);
+                                                max_batch);
 }
 
 }  // namespace codd::engine::detail

@@ -22,8 +22,12 @@ public:
     void publish(std::uint64_t head);
     // Advances syncing(): the syncer is about to make every position up to `last` durable (written, readable).
     void publish_syncing(std::uint64_t last);
-    // Wakes every waiter without moving anything (a failed log; stopping subscriptions).
+    // Wakes every waiter without moving anything (stopping subscriptions).
     void poke();
+    // The log stopped accepting appends after a failed write or fsync: what was written past head() may never become
+    // durable. Wakes every waiter.
+    void fail();
+    [[nodiscard]] bool failed() const { return failed_.load(); }
     void shut();
     [[nodiscard]] bool is_shut() const { return shut_.load(); }
 
@@ -34,7 +38,9 @@ public:
     // a canceller that sets it and then pokes is never missed), or the timeout passes; returns head.
     std::uint64_t wait_beyond(std::uint64_t seen, std::chrono::milliseconds timeout,
                               const std::atomic<bool>* cancel = nullptr) const;
-    // The same for syncing(); returns syncing().
+    // Blocks until head >= last, or it may never be (failed(), shut), or `*cancel` is set; returns head >= last.
+    bool wait_durable(std::uint64_t last, const std::atomic<bool>* cancel) const;
+    // The same as wait_beyond for syncing(); returns syncing().
     std::uint64_t wait_syncing_beyond(std::uint64_t seen, std::chrono::milliseconds timeout,
                                       const std::atomic<bool>* cancel = nullptr) const;
 
@@ -45,6 +51,7 @@ private:
     std::atomic<std::uint64_t> head_{0};
     std::atomic<std::uint64_t> syncing_{0};
     std::atomic<bool> shut_{false};
+    std::atomic<bool> failed_{false};
     std::uint64_t pokes_ = 0;
 };
 
@@ -57,10 +64,8 @@ std::unique_ptr<Subscription> start_subscription(RangeReader read, CommitSignal&
                                                  std::size_t max_batch);
 
 // EventLog::subscribe_staged: batches end at syncing(), so a batch is what the fsync in progress makes durable
-// (and what was durable before it). `failed` tells that the log stopped accepting appends: what it wrote may then
-// never become durable, and the subscription reads up to head() only from then on.
-std::unique_ptr<Subscription> start_staged_subscription(RangeReader read, CommitSignal& signal,
-                                                        std::function<bool()> failed, GlobalPosition from,
+// (and what was durable before it). Once the signal failed(), the subscription reads up to head() only.
+std::unique_ptr<Subscription> start_staged_subscription(RangeReader read, CommitSignal& signal, GlobalPosition from,
                                                         StagedHandler handler, std::size_t max_batch);
 
 }  // namespace codd::engine::detail

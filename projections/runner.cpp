@@ -128,6 +128,15 @@ void ProjectionRunner::stop() {
     }
     call_all(stopped, false);
     unsubscribe_locked();
+    // Calls of batches applied before the stop run before stop() returns, whichever thread runs them: the caller may
+    // tear down what they answer into (the HTTP server) next.
+    Calls applied;
+    {
+        std::unique_lock lock(mu_);
+        applied.swap(ready_);
+        timer_idle_.wait(lock, [this] { return !timer_calling_; });
+    }
+    call_all(applied, true);
 }
 
 void ProjectionRunner::start() {
@@ -247,10 +256,13 @@ void ProjectionRunner::run_timer() {
         const bool stopping = timer_stop_;
         if (stopping) take_pending_locked(true, expired);  // the runner is going: nothing will apply them
         if (!applied.empty() || !expired.empty()) {
+            timer_calling_ = true;
             lock.unlock();
             call_all(applied, true);
             call_all(expired, false);
             lock.lock();
+            timer_calling_ = false;
+            timer_idle_.notify_all();
         }
         if (stopping) return;
     }

@@ -75,7 +75,8 @@ class ProjectionRunner {
     [[nodiscard]] std::string error() const;
     [[nodiscard]] bool running() const;
 
-    // Stops applying (joins the subscription thread). Idempotent; the destructor calls it.
+    // Stops applying (joins the subscription thread); when_applied's calls of what was applied have run when it
+    // returns, and the pending ones got false. Idempotent; the destructor calls it. Not from a when_applied call.
     void stop();
     // (Re)subscribes from the checkpoint, clearing a previous error. No-op while running.
     void start();
@@ -131,8 +132,10 @@ class ProjectionRunner {
     void take_pending_locked(bool all, Calls& out) const;
     void run_timer();
     std::condition_variable timer_cv_;
-    bool timer_stop_ = false;  // under mu_
-    std::thread timer_;        // started last, joined first
+    bool timer_stop_ = false;     // under mu_
+    bool timer_calling_ = false;  // under mu_: the timer's thread is running calls it took
+    std::condition_variable timer_idle_;
+    std::thread timer_;  // started last, joined first
     GlobalPosition position_;
     std::string error_;
     bool halted_ = false;  // stop() was called and start() not since

@@ -459,19 +459,20 @@ Result<AppendRequest> OrderService::decide_new(const NewOrder& n, const std::str
     d.customer = current.state;
     d.customer.is_active = true;
     const auto ids = product_ids(n.items);
-    auto locked = stock_.lock(ids);
-    const ProductViews views = views_of(locked, ids);
-    const auto revisions = locked.revisions();
+    std::optional<catalog::StockBook::Locked> locked(stock_.lock(ids));
+    const ProductViews views = views_of(*locked, ids);
+    const auto revisions = locked->revisions();
     auto decided = decide_create(n, d.customer, views, to_us(now));
     if (auto* r = std::get_if<Rejection>(&decided)) return *r;
     Order order = std::get<Order>(decided);
     const StockMove move = reservation_of(order);
-    if (auto r = hold_units(locked, units_taken(move), views, *d.holds)) return *r;
+    if (auto r = hold_units(*locked, units_taken(move), views, *d.holds)) return *r;
     d.order = order;
     d.products.clear();
     for (const ProductId id : ids) {
-        if (!has_product(d.products, id)) d.products.push_back(locked.product(id).state);
+        if (!has_product(d.products, id)) d.products.push_back(locked->product(id).state);
     }
+    locked.reset();  // the holds are taken: building the append needs no product's lock
     AppendRequest req;
     req.sequences = {std::string(events::kOrderSequence)};
     // The id comes from the sequence, in the batch that writes the order: a refusal leaves no gap.

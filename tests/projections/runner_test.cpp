@@ -450,7 +450,7 @@ TEST_CASE("a batch whose fsync fails is rolled back: the view stays at what is d
     CHECK(runner.running());
 }
 
-TEST_CASE("when_applied's calls run off the runner's thread: a slow one does not hold up the next batch") {
+TEST_CASE("when_applied's calls run off the runner's thread: a slow one holds up no batch, but stop() waits for it") {
     TempDir dir;
     auto log = open_log(dir / "log");
     StreamStats p;
@@ -467,5 +467,9 @@ TEST_CASE("when_applied's calls run off the runner's thread: a slow one does not
     REQUIRE(called.load());
     append_events(*log, 20, 7, 1);  // applied while the call above still runs
     CHECK(runner.wait_for(GlobalPosition{21}, 5s));
+    // What the calls answer into may be torn down once stop() returns (the HTTP server): it waits for them.
+    auto stopped = std::async(std::launch::async, [&runner] { runner.stop(); });
+    CHECK(stopped.wait_for(50ms) == std::future_status::timeout);
     release.set_value();
+    CHECK(stopped.wait_for(5s) == std::future_status::ready);
 }
