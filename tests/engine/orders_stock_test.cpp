@@ -561,7 +561,8 @@ TEST_CASE("orders: creates answered by the log's thread while products are edite
     std::vector<std::thread> threads;
     for (int t = 0; t < 2; ++t) {
         threads.emplace_back([&] {
-            while (!stop.load()) {
+            // Until the edits are done and one create got through (most meet an edit's locks or revision).
+            while (!stop.load() || created.load() == 0) {
                 std::promise<void> answered;
                 const bool taken = f.orders->create_async(
                     OrdersFixture::new_order({OrdersFixture::item(a, 1), OrdersFixture::item(b, 1)}, "+233245550177"),
@@ -595,7 +596,7 @@ TEST_CASE("orders: creates answered by the log's thread while products are edite
     std::thread watchdog([&, done] {
         for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
              std::chrono::steady_clock::now() < until;) {
-            if (edits.load() == 60 && stop.load()) return;
+            if (edits.load() == 60 && stop.load() && created.load() > 0) return;
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
         std::fprintf(stderr, "the log stopped answering: %d edits, %d creates\n", edits.load(), created.load());
