@@ -133,6 +133,66 @@ TEST_CASE("orders events: an OrderCreated rendered before its id is known is the
     }
 }
 
+// Written field by field, the payload is the JSON object the event always was (whose bytes the chain hashed): every
+// field set, escapes, item metadata written back compact, several items and tags, and an order with nothing set.
+TEST_CASE("orders events: OrderCreated's payload is byte for byte the serialized JSON object it always was") {
+    Order o;
+    o.id = 5;
+    o.customer_id = 17;
+    o.customer_rep_id = 3;
+    o.delivery_agent_id = 4;
+    o.created_by = 1;
+    o.estimated_delivery_us = 1700000000000000;
+    o.status = OrderStatus::confirmed;
+    o.payment_status = PaymentStatus::collected;
+    o.priority = -2;
+    OrderItem i;
+    i.id = 1;
+    i.product_id = 5;
+    i.quantity = 2;
+    i.unit_price = Money{4500};
+    i.total_price = Money{9000};
+    i.metadata_json = R"( { "b" : [1, 2.5, "x\u0001"], "a": {"n": null, "t": true} } )";
+    OrderItem j;
+    j.id = 2;
+    j.product_id = 6;
+    j.quantity = 1;
+    j.unit_price = Money{-1};
+    j.total_price = Money{0};
+    j.item_type = "upsell";
+    o.items = {i, j};
+    o.notes = "line\nbreak\t\"q\" \\ \x01";
+    o.internal_notes = "\xC3\xBC";
+    o.delivery_address = "12 Ring Rd";
+    o.delivery_state = "GA";
+    o.delivery_area = "Osu";
+    o.tags = {"vip", "", "x\"y"};
+    o.source = "webhook";
+    o.external_order_id = "EXT-1";
+    o.subtotal = Money{9000};
+    o.shipping_cost = Money{500};
+    o.discount = Money{100};
+    o.total_amount = Money{9400};
+    o.cod_amount = Money{9400};
+    const std::string rich =
+        R"({"orderId":5,"customerId":17,"customerRepId":3,"deliveryAgentId":4,"createdBy":1,"status":"confi)"
+        R"(rmed","paymentStatus":"collected","items":[{"id":1,"productId":5,"quantity":2,"unitPrice":4500,")"
+        R"(totalPrice":9000,"itemType":"package","metadata":{"b":[1,2.5,"x\u0001"],"a":{"n":null,"t":true}})"
+        R"(},{"id":2,"productId":6,"quantity":1,"unitPrice":-1,"totalPrice":0,"itemType":"upsell","metadata)"
+        R"(":null}],"notes":"line\nbreak\t\"q\" \\ \u0001","internalNotes":"ü","deliveryAddress":"12 Ring R)"
+        R"(d","deliveryState":"GA","deliveryArea":"Osu","estimatedDeliveryUs":1700000000000000,"priority":-)"
+        R"(2,"tags":["vip","","x\"y"],"source":"webhook","externalOrderId":"EXT-1","subtotal":9000,"shippin)"
+        R"(gCost":500,"discount":100,"totalAmount":9400,"codAmount":9400})";
+    CHECK(events::order_created(o).payload == rich);
+    const std::string empty =
+        R"({"orderId":0,"customerId":0,"customerRepId":null,"deliveryAgentId":null,"createdBy":null,"status)"
+        R"(":"pending_confirmation","paymentStatus":"pending","items":[],"notes":"","internalNotes":"","del)"
+        R"(iveryAddress":"","deliveryState":"","deliveryArea":"","estimatedDeliveryUs":null,"priority":0,"t)"
+        R"(ags":[],"source":"manual","externalOrderId":"","subtotal":0,"shippingCost":0,"discount":0,"total)"
+        R"(Amount":0,"codAmount":0})";
+    CHECK(events::order_created(Order{}).payload == empty);
+}
+
 TEST_CASE("orders events: evolve folds what the encoders write") {
     Order o = sample();
     o.tags = {"vip"};
