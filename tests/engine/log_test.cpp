@@ -470,6 +470,15 @@ std::future<AppendResult> written_not_durable(EventLog& log, SyncGate& gate) {
     return answered;
 }
 
+// A gated log whose first append (position 1) is durable and whose second (2 and 3) waits at the gate for its fsync.
+struct HeldFsync {
+    TempDir dir;
+    SyncGate gate;
+    std::unique_ptr<EventLog> log = open_gated_log(dir.path(), gate);
+    SyncGate::Release release{gate};  // destroyed before the log: its close waits for the fsync
+    std::future<AppendResult> answered = written_not_durable(*log, gate);
+};
+
 void wait_position(const Subscription& sub, std::uint64_t p) {
     const auto deadline = std::chrono::steady_clock::now() + 5s;
     while (sub.position().value() < p && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
@@ -479,23 +488,19 @@ void wait_position(const Subscription& sub, std::uint64_t p) {
 }  // namespace
 
 TEST_CASE("a staged subscription gets the events of an fsync while it runs, and moves on once they are durable") {
-    TempDir dir;
-    SyncGate gate;
-    auto log = open_gated_log(dir.path(), gate);
-    SyncGate::Release release{gate};
-    auto answered = written_not_durable(*log, gate);
+    HeldFsync f;
     // Position 4, written while the fsync of 2 and 3 is held: the next fsync's, so not in their batch.
-    auto next = append_later(*log, request({to_stream("c", ExpectedVersion::any(), {event("C")})}));
-    for (int spins = 0; !log->stream_version("c") && spins < 5000; ++spins) std::this_thread::sleep_for(1ms);
-    REQUIRE(log->stream_version("c"));
+    auto next = append_later(*f.log, request({to_stream("c", ExpectedVersion::any(), {event("C")})}));
+    for (int spins = 0; !f.log->stream_version("c") && spins < 5000; ++spins) std::this_thread::sleep_for(1ms);
+    REQUIRE(f.log->stream_version("c"));
     StagedCalls calls;
-    auto sub = log->subscribe_staged(GlobalPosition{1}, calls.handler(*log));
+    auto sub = f.log->subscribe_staged(GlobalPosition{1}, calls.handler(*f.log));
     calls.wait(1, false);
-    CHECK(log->head().value() == 1);
+    CHECK(f.log->head().value() == 1);
     CHECK(sub->position().value() == 0);  // durable() is waiting for the fsync
-    CHECK(answered.wait_for(20ms) == std::future_status::timeout);
-    gate.open();
-    CHECK(status_of(answered) == AppendStatus::ok);
+    CHECK(f.answered.wait_for(20ms) == std::future_status::timeout);
+    f.gate.open();
+    CHECK(status_of(f.answered) == AppendStatus::ok);
     CHECK(status_of(next) == AppendStatus::ok);
     calls.wait(2, true);
     wait_position(*sub, 4);
@@ -507,20 +512,16 @@ TEST_CASE("a staged subscription gets the events of an fsync while it runs, and 
 }
 
 TEST_CASE("a staged batch whose fsync fails is discarded, and only what is durable is handed again") {
-    TempDir dir;
-    SyncGate gate;
-    auto log = open_gated_log(dir.path(), gate);
-    SyncGate::Release release{gate};
-    auto answered = written_not_durable(*log, gate);
+    HeldFsync f;
     StagedCalls calls;
-    auto sub = log->subscribe_staged(GlobalPosition{1}, calls.handler(*log));
+    auto sub = f.log->subscribe_staged(GlobalPosition{1}, calls.handler(*f.log));
     calls.wait(1, false);
-    gate.fail();
-    CHECK(status_of(answered) == AppendStatus::closed);
+    f.gate.fail();
+    CHECK(status_of(f.answered) == AppendStatus::closed);
     calls.wait(2, true);
     wait_position(*sub, 1);
-    CHECK_FALSE(log->writable());
-    CHECK(log->head().value() == 1);
+    CHECK_FALSE(f.log->writable());
+    CHECK(f.log->head().value() == 1);
     std::lock_guard lock(calls.mu);
     CHECK(calls.batches == std::vector<std::vector<std::uint64_t>>{{1, 2, 3}, {1}});
     CHECK(calls.durable == std::vector<bool>{false, true});
@@ -528,13 +529,9 @@ TEST_CASE("a staged batch whose fsync fails is discarded, and only what is durab
 }
 
 TEST_CASE("stopping a staged subscription while its batch waits for the fsync discards the batch") {
-    TempDir dir;
-    SyncGate gate;
-    auto log = open_gated_log(dir.path(), gate);
-    SyncGate::Release release{gate};
-    auto answered = written_not_durable(*log, gate);
+    HeldFsync f;
     StagedCalls calls;
-    auto sub = log->subscribe_staged(GlobalPosition{1}, calls.handler(*log));
+    auto sub = f.log->subscribe_staged(GlobalPosition{1}, calls.handler(*f.log));
     calls.wait(1, false);
     sub->stop();  // joins: durable() must have answered
     CHECK(sub->position().value() == 0);
@@ -542,25 +539,21 @@ TEST_CASE("stopping a staged subscription while its batch waits for the fsync di
         std::lock_guard lock(calls.mu);
         CHECK(calls.durable == std::vector<bool>{false});
     }
-    gate.open();
-    CHECK(status_of(answered) == AppendStatus::ok);
+    f.gate.open();
+    CHECK(status_of(f.answered) == AppendStatus::ok);
 }
 
 TEST_CASE("a staged handler that never calls durable() is moved past its batch once the batch is durable") {
-    TempDir dir;
-    SyncGate gate;
-    auto log = open_gated_log(dir.path(), gate);
-    SyncGate::Release release{gate};
-    auto answered = written_not_durable(*log, gate);
+    HeldFsync f;
     std::atomic<int> handed{0};
-    auto sub = log->subscribe_staged(GlobalPosition{1},
-                                     [&](std::span<const RecordedEvent>, const std::function<bool()>&) { ++handed; });
+    auto sub = f.log->subscribe_staged(GlobalPosition{1},
+                                       [&](std::span<const RecordedEvent>, const std::function<bool()>&) { ++handed; });
     for (int spins = 0; handed.load() == 0 && spins < 5000; ++spins) std::this_thread::sleep_for(1ms);
     REQUIRE(handed.load() == 1);
     std::this_thread::sleep_for(20ms);
     CHECK(sub->position().value() == 0);
-    gate.open();
-    CHECK(status_of(answered) == AppendStatus::ok);
+    f.gate.open();
+    CHECK(status_of(f.answered) == AppendStatus::ok);
     wait_position(*sub, 3);
     CHECK(handed.load() == 1);
 }

@@ -146,12 +146,7 @@ TEST_CASE("orders events: OrderCreated's payload is byte for byte the serialized
     o.status = OrderStatus::confirmed;
     o.payment_status = PaymentStatus::collected;
     o.priority = -2;
-    OrderItem i;
-    i.id = 1;
-    i.product_id = 5;
-    i.quantity = 2;
-    i.unit_price = Money{4500};
-    i.total_price = Money{9000};
+    OrderItem i = sample().items[0];
     i.metadata_json = R"( { "b" : [1, 2.5, "x\u0001"], "a": {"n": null, "t": true} } )";
     OrderItem j;
     j.id = 2;

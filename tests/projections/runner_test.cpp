@@ -364,6 +364,27 @@ std::future<codd::engine::AppendResult> staged_eleventh(codd::engine::EventLog& 
     return answered;
 }
 
+// A runner on a gated log, holding the eleventh event in its transaction while the fsync waits at the gate.
+struct StagedEleventh {
+    TempDir dir;
+    SyncGate gate;
+    std::unique_ptr<codd::engine::EventLog> log = open_gated_log(dir / "log", gate);
+    SyncGate::Release release{gate};  // destroyed before the log: its close waits for the fsync
+    StreamStats p;
+    ProjectionRunner runner{*log, dir / "v.db", p, batches_of(64)};
+    std::future<codd::engine::AppendResult> answered = staged_eleventh(*log, gate, runner, p);
+};
+
+// The eleventh event applied once it is durable: the view holds it once, and equals a fresh rebuild of the log.
+void check_eleventh_applied(StagedEleventh& f) {
+    REQUIRE(f.runner.wait_for(GlobalPosition{11}, 5s));
+    CHECK(f.runner.error().empty());
+    auto db = Database::open(f.dir / "v.db", {OpenMode::read_only});
+    CHECK(checkpoint_of(db) == 11);
+    CHECK(stream_events(db) == 11);
+    CHECK(live_digest(f.dir / "v.db", f.p) == rebuilt_digest(*f.log, f.p, f.dir / "fresh.db"));
+}
+
 codd::engine::AppendStatus status_of(std::future<codd::engine::AppendResult>& answered) {
     REQUIRE(answered.wait_for(5s) == std::future_status::ready);
     return answered.get().status;
@@ -372,82 +393,55 @@ codd::engine::AppendStatus status_of(std::future<codd::engine::AppendResult>& an
 }  // namespace
 
 TEST_CASE("the runner applies a batch while the log's fsync of it runs, and shows it only once it is durable") {
-    TempDir dir;
-    SyncGate gate;
-    auto log = open_gated_log(dir / "log", gate);
-    SyncGate::Release release{gate};
-    StreamStats p;
-    ProjectionRunner runner(*log, dir / "v.db", p, batches_of(64));
-    auto answered = staged_eleventh(*log, gate, runner, p);
-    CHECK(log->head() == GlobalPosition{10});
-    CHECK_FALSE(runner.wait_for(GlobalPosition{11}, 50ms));
+    StagedEleventh f;
+    CHECK(f.log->head() == GlobalPosition{10});
+    CHECK_FALSE(f.runner.wait_for(GlobalPosition{11}, 50ms));
     {
-        auto db = Database::open(dir / "v.db", {OpenMode::read_only});
+        auto db = Database::open(f.dir / "v.db", {OpenMode::read_only});
         CHECK(checkpoint_of(db) == 10);
         CHECK(stream_events(db) == 10);
     }
-    gate.open();
-    CHECK(status_of(answered) == codd::engine::AppendStatus::ok);
-    REQUIRE(runner.wait_for(GlobalPosition{11}, 5s));
-    auto db = Database::open(dir / "v.db", {OpenMode::read_only});
-    CHECK(checkpoint_of(db) == 11);
-    CHECK(stream_events(db) == 11);
-    CHECK(live_digest(dir / "v.db", p) == rebuilt_digest(*log, p, dir / "fresh.db"));
+    f.gate.open();
+    CHECK(status_of(f.answered) == codd::engine::AppendStatus::ok);
+    check_eleventh_applied(f);
 }
 
 TEST_CASE("stop and rebuild while a batch waits for its fsync roll it back, and it is applied once durable") {
-    TempDir dir;
-    SyncGate gate;
-    auto log = open_gated_log(dir / "log", gate);
-    SyncGate::Release release{gate};
-    StreamStats p;
-    ProjectionRunner runner(*log, dir / "v.db", p, batches_of(64));
-    auto answered = staged_eleventh(*log, gate, runner, p);
+    StagedEleventh f;
     SUBCASE("stop") {
-        runner.stop();
-        CHECK(runner.position() == GlobalPosition{10});
-        gate.open();
-        CHECK(status_of(answered) == codd::engine::AppendStatus::ok);
-        CHECK_FALSE(runner.wait_for(GlobalPosition{11}, 50ms));
-        runner.start();
+        f.runner.stop();
+        CHECK(f.runner.position() == GlobalPosition{10});
+        f.gate.open();
+        CHECK(status_of(f.answered) == codd::engine::AppendStatus::ok);
+        CHECK_FALSE(f.runner.wait_for(GlobalPosition{11}, 50ms));
+        f.runner.start();
     }
     SUBCASE("rebuild") {
-        const auto stats = runner.rebuild();  // the live view's batch is rolled back; the rebuild reads up to head
+        const auto stats = f.runner.rebuild();  // the live view's batch is rolled back; the rebuild reads up to head
         CHECK(stats.position == GlobalPosition{10});
-        CHECK(runner.running());
-        gate.open();
-        CHECK(status_of(answered) == codd::engine::AppendStatus::ok);
+        CHECK(f.runner.running());
+        f.gate.open();
+        CHECK(status_of(f.answered) == codd::engine::AppendStatus::ok);
     }
-    REQUIRE(runner.wait_for(GlobalPosition{11}, 5s));
-    CHECK(runner.error().empty());
-    auto db = Database::open(dir / "v.db", {OpenMode::read_only});
-    CHECK(checkpoint_of(db) == 11);
-    CHECK(stream_events(db) == 11);
-    CHECK(live_digest(dir / "v.db", p) == rebuilt_digest(*log, p, dir / "fresh.db"));
+    check_eleventh_applied(f);
 }
 
 TEST_CASE("a batch whose fsync fails is rolled back: the view stays at what is durable, and keeps running") {
-    TempDir dir;
-    SyncGate gate;
-    auto log = open_gated_log(dir / "log", gate);
-    SyncGate::Release release{gate};
-    StreamStats p;
-    ProjectionRunner runner(*log, dir / "v.db", p, batches_of(64));
-    auto answered = staged_eleventh(*log, gate, runner, p);
-    const int batches = p.batches.load();
-    gate.fail();
-    CHECK(status_of(answered) == codd::engine::AppendStatus::closed);
+    StagedEleventh f;
+    const int batches = f.p.batches.load();
+    f.gate.fail();
+    CHECK(status_of(f.answered) == codd::engine::AppendStatus::closed);
     // The runner's transaction held the file's write lock; a writer of our own gets it once that was rolled back.
-    auto writer = Database::open(dir / "v.db");
+    auto writer = Database::open(f.dir / "v.db");
     { Transaction tx(writer); }
-    CHECK(runner.running());
-    CHECK(runner.error().empty());
-    CHECK(runner.position() == GlobalPosition{10});
+    CHECK(f.runner.running());
+    CHECK(f.runner.error().empty());
+    CHECK(f.runner.position() == GlobalPosition{10});
     CHECK(checkpoint_of(writer) == 10);
     CHECK(stream_events(writer) == 10);
-    CHECK_FALSE(runner.wait_for(GlobalPosition{11}, 100ms));
-    CHECK(p.batches.load() == batches);  // not handed again: nothing after position 10 is durable
-    CHECK(runner.running());
+    CHECK_FALSE(f.runner.wait_for(GlobalPosition{11}, 100ms));
+    CHECK(f.p.batches.load() == batches);  // not handed again: nothing after position 10 is durable
+    CHECK(f.runner.running());
 }
 
 TEST_CASE("when_applied's calls run off the runner's thread: a slow one holds up no batch, but stop() waits for it") {
