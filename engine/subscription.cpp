@@ -72,6 +72,7 @@ void CommitSignal::fail() {
     {
         std::lock_guard lock(mu_);
         failed_.store(true);
+        ++pokes_;  // also ends wait_beyond's waits (command_result's): nothing more will become durable
     }
     cv_.notify_all();
     syncing_cv_.notify_all();

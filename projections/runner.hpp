@@ -76,7 +76,8 @@ class ProjectionRunner {
     [[nodiscard]] bool running() const;
 
     // Stops applying (joins the subscription thread); when_applied's calls of what was applied have run when it
-    // returns, and the pending ones got false. Idempotent; the destructor calls it. Not from a when_applied call.
+    // returns, and the pending ones got false. Idempotent; the destructor calls it. A when_applied call must not
+    // call stop(), start() or rebuild(), nor wait for a thread that does.
     void stop();
     // (Re)subscribes from the checkpoint, clearing a previous error. No-op while running.
     void start();

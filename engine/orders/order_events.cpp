@@ -120,9 +120,9 @@ class Writer {
 }  // namespace
 
 PendingOrderCreated::PendingOrderCreated(const Order& o) {
-    // Written field by field rather than built as a JSON object and serialized (twice the time, on the thread that
-    // decides orders): the same fields in the same order, every field but the id, which comes first. A test pins
-    // the bytes.
+    // Written field by field rather than built as a JSON object and serialized (on the thread that decides orders):
+    // the same fields in the same order, every field but the id, which comes first. A test pins the bytes, and that
+    // the items are those order_items_replaced writes.
     rest_.reserve(512);
     Writer w(rest_);
     w.key("customerId").number(o.customer_id);

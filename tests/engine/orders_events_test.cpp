@@ -4,6 +4,7 @@
 #include <set>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "engine/orders/order_events.hpp"
 
@@ -179,6 +180,11 @@ TEST_CASE("orders events: OrderCreated's payload is byte for byte the serialized
         R"(2,"tags":["vip","","x\"y"],"source":"webhook","externalOrderId":"EXT-1","subtotal":9000,"shippin)"
         R"(gCost":500,"discount":100,"totalAmount":9400,"codAmount":9400})";
     CHECK(events::order_created(o).payload == rich);
+    // The items are encoded twice (here field by field, in OrderItemsReplaced as a JSON object): the same.
+    CHECK(boost::json::parse(events::order_created(o).payload).at("items") ==
+          boost::json::parse(events::order_items_replaced(o).payload).at("items"));
+    CHECK(boost::json::serialize(boost::json::parse(events::order_created(o).payload).at("items")) ==
+          boost::json::serialize(boost::json::parse(events::order_items_replaced(o).payload).at("items")));
     const std::string empty =
         R"({"orderId":0,"customerId":0,"customerRepId":null,"deliveryAgentId":null,"createdBy":null,"status)"
         R"(":"pending_confirmation","paymentStatus":"pending","items":[],"notes":"","internalNotes":"","del)"

@@ -459,11 +459,25 @@ TEST_CASE("when_applied's calls run off the runner's thread: a slow one holds up
     append_events(*log, 1);
     for (int spins = 0; !called.load() && spins < 500; ++spins) std::this_thread::sleep_for(10ms);
     REQUIRE(called.load());
+    // A second call, due once position 21 is applied: queued behind the first on the timer's thread.
+    std::mutex mu;
+    std::vector<bool> second;
+    runner.when_applied(GlobalPosition{21}, 30s, [&](bool applied) {
+        std::lock_guard lock(mu);
+        second.push_back(applied);
+    });
     append_events(*log, 20, 7, 1);  // applied while the call above still runs
     CHECK(runner.wait_for(GlobalPosition{21}, 5s));
-    // What the calls answer into may be torn down once stop() returns (the HTTP server): it waits for them.
+    {
+        std::lock_guard lock(mu);
+        CHECK(second.empty());
+    }
+    // What the calls answer into may be torn down once stop() returns (the HTTP server): it waits for the one in
+    // progress and runs the one queued.
     auto stopped = std::async(std::launch::async, [&runner] { runner.stop(); });
     CHECK(stopped.wait_for(50ms) == std::future_status::timeout);
     release.set_value();
-    CHECK(stopped.wait_for(5s) == std::future_status::ready);
+    REQUIRE(stopped.wait_for(5s) == std::future_status::ready);
+    std::lock_guard lock(mu);
+    CHECK(second == std::vector<bool>{true});
 }
