@@ -155,7 +155,7 @@ class RocksEventLog final : public EventLog {
     }
 
   private:
-    // Reads any range the caller bounds: subscriptions bound it by head() or by what the writer has written.
+    // Reads any range the caller bounds: subscriptions bound it by head(), staged ones by the fsync in progress.
     [[nodiscard]] detail::RangeReader reader() const {
         return [store = store_.get()](std::uint64_t from, std::uint64_t upto, std::size_t max,
                                       std::vector<RecordedEvent>& out) { store->read_into(from, upto, max, out); };

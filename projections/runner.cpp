@@ -1,7 +1,6 @@
 #include "projections/runner.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <iterator>
 #include <stdexcept>
 #include <string>

@@ -428,8 +428,7 @@ Result<CreatedOrder> OrderService::create_once(const NewOrder& n, const CommandC
 
     NewOrderDecision d;
     d.customer = std::move(customer);
-    const std::string asked_phone = customers::normalize_phone(n.customer.phone_number).value_or("");
-    auto attempt = [&](TimePoint now) { return decide_new(n, asked_phone, now, d); };
+    auto attempt = [&](TimePoint now) { return decide_new(n, now, d); };
     auto result = execute(log_, *clock_, ctx, attempt);
     d.holds.reset();
     if (auto* r = std::get_if<Rejection>(&result)) return *r;
@@ -439,8 +438,7 @@ Result<CreatedOrder> OrderService::create_once(const NewOrder& n, const CommandC
     return not_found("order " + std::to_string(appended.sequence_values.at(0)));
 }
 
-Result<AppendRequest> OrderService::decide_new(const NewOrder& n, const std::string& asked_phone, TimePoint now,
-                                               NewOrderDecision& d) {
+Result<AppendRequest> OrderService::decide_new(const NewOrder& n, TimePoint now, NewOrderDecision& d) {
     d.holds = std::make_shared<StockHolds>();
     d.order.reset();
     // The customer as it is now: the append is conditional on it, so one changed meanwhile (its phone given to no
@@ -452,7 +450,8 @@ Result<AppendRequest> OrderService::decide_new(const NewOrder& n, const std::str
         return Rejection{Rejection::Kind::refused, "customer " + std::to_string(d.customer.id) + " is not active",
                          "customerId"};
     }
-    if (!n.customer_id && current.state.phone_number != asked_phone) {
+    if (!n.customer_id &&
+        current.state.phone_number != customers::normalize_phone(n.customer.phone_number).value_or("")) {
         return conflict("the customer with this phone changed it while the order was placed; send the order again",
                         "customerPhone");
     }
@@ -523,8 +522,7 @@ bool OrderService::create_async(const NewOrder& n, const CommandContext& ctx,
     if (!known) return false;
     auto d = std::make_shared<NewOrderDecision>();
     d->customer = std::move(*known);
-    const std::string asked_phone = customers::normalize_phone(n.customer.phone_number).value_or("");
-    auto decided = decide_new(n, asked_phone, clock_->now(), *d);
+    auto decided = decide_new(n, clock_->now(), *d);
     if (auto* r = std::get_if<Rejection>(&decided)) {
         if (r->kind == Rejection::Kind::conflict && r->field == "customerPhone") return false;  // looked up again
         done(Result<CreatedOrder>(std::move(*r)));

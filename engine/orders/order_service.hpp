@@ -241,8 +241,7 @@ class OrderService {
         std::optional<Order> order;  // set once decided (the append's order)
         std::vector<catalog::Product> products;
     };
-    Result<AppendRequest> decide_new(const NewOrder& n, const std::string& asked_phone, TimePoint now,
-                                     NewOrderDecision& d);
+    Result<AppendRequest> decide_new(const NewOrder& n, TimePoint now, NewOrderDecision& d);
     static CreatedOrder created(NewOrderDecision d, const AppendResult& appended, std::optional<users::User> rep);
     // The names an order's answer shows, as they are now (those not found left out: the answer then comes from
     // the orders view). Locks the order's products one at a time.
